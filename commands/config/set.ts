@@ -1,0 +1,26 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {ConfigStore} from '../../src/config/store.js'
+
+export default class ConfigSet extends BaseCommand {
+  static override summary = 'Change one setting; a wrong value is refused and the file is left as it was'
+  static override description = 'The value is read as what the key takes: a number for port, true/false, JSON for lists and objects, else text. A running listener picks changes up when it restarts.'
+  static override examples = [
+    '<%= config.bin %> config set port 5679',
+    "<%= config.bin %> config set notifications.incoming 'https://crm.example.com/incoming?callerid=$callerid'",
+    '<%= config.bin %> config set sim.answerAfterMs 0',
+  ]
+
+  static override args = {
+    key: Args.string({required: true, description: 'dotted key, e.g. commands.make'}),
+    value: Args.string({required: true, description: 'new value'}),
+  }
+
+  async run(): Promise<{key: string; value: unknown}> {
+    const {args} = await this.parse(ConfigSet)
+    const value = (await ConfigStore.open()).setText(args.key, args.value)
+    this.log(`${args.key} = ${JSON.stringify(value)}`)
+    return {key: args.key, value}
+  }
+}

@@ -1,0 +1,19 @@
+import {Args} from '@oclif/core'
+
+import {BaseCommand} from '../../src/cli/base-command.js'
+import {ConfigStore} from '../../src/config/store.js'
+
+export default class ConfigUnset extends BaseCommand {
+  static override summary = 'Remove one setting, so that its default applies again'
+  static override examples = ['<%= config.bin %> config unset port']
+  static override args = {key: Args.string({required: true, description: 'dotted key, e.g. commands.make'})}
+
+  async run(): Promise<{key: string; value: unknown}> {
+    const {args} = await this.parse(ConfigUnset)
+    const store = await ConfigStore.open()
+    store.unset(args.key)
+    const value = store.get(args.key)
+    this.log(`${args.key} unset${value === undefined ? '' : ` (default: ${JSON.stringify(value)})`}`)
+    return {key: args.key, value}
+  }
+}

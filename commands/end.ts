@@ -1,0 +1,20 @@
+import {Flags} from '@oclif/core'
+
+import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
+import {describeCall} from '../src/cli/describe-call.js'
+import {ListenerClient} from '../src/client.js'
+import type {Call} from '../src/engine/call.js'
+
+export default class End extends ListenerCommand {
+  static override summary = 'End the current call (the active one, else the newest ringing or dialing one, or --call ID)'
+  static override description = EXIT_CODES_HELP
+  static override examples = ['<%= config.bin %> end', '<%= config.bin %> end --call sim-1234']
+  static override flags = {call: Flags.string({description: 'id of the call to end'})}
+
+  async run(): Promise<Call> {
+    const {flags} = await this.parse(End)
+    const call = await new ListenerClient({port: flags.port}).end(flags.call)
+    this.log(describeCall('Ended', call))
+    return call
+  }
+}

@@ -1,0 +1,23 @@
+import {Args} from '@oclif/core'
+
+import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
+import {describeCall} from '../src/cli/describe-call.js'
+import {ListenerClient} from '../src/client.js'
+import type {Call} from '../src/engine/call.js'
+
+export default class Make extends ListenerCommand {
+  static override summary = 'Dial a number through the running listener'
+  static override description = `Digits, a leading +, * and # are allowed; spaces, dashes, dots and parentheses are ignored.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = ['<%= config.bin %> make 020123456', '<%= config.bin %> make "+31 (20) 123-4567" --json']
+  static override args = {number: Args.string({required: true, description: 'number to dial'})}
+
+  async run(): Promise<Call> {
+    const {args, flags} = await this.parse(Make)
+    const call = await new ListenerClient({port: flags.port}).make(args.number)
+    this.log(describeCall('Dialing', call))
+    return call
+  }
+}

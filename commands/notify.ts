@@ -1,0 +1,42 @@
+import {Args, Flags} from '@oclif/core'
+
+import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
+import {describeCall} from '../src/cli/describe-call.js'
+import {ListenerClient} from '../src/client.js'
+import {CALL_EVENT_TYPES, type Call} from '../src/engine/call.js'
+
+export default class Notify extends ListenerCommand {
+  static override summary = 'Report a call event to the listener (from a phone, a softphone hook or a script)'
+  static override description = `incoming and outgoing create a call; active, updated and end act on --call, else on the matching live call.
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    '<%= config.bin %> notify incoming 020123456 --name "Alice Example"',
+    '<%= config.bin %> notify active',
+    '<%= config.bin %> notify end --call abc123 --reason "remote hangup"',
+  ]
+
+  static override args = {
+    event: Args.string({required: true, options: [...CALL_EVENT_TYPES], description: 'what happened'}),
+    number: Args.string({description: "the other party's number"}),
+  }
+
+  static override flags = {
+    name: Flags.string({description: "the other party's display name"}),
+    call: Flags.string({description: 'call id (given by the phone, or reported back by the listener)'}),
+    reason: Flags.string({description: 'why the call ended (end only)'}),
+  }
+
+  async run(): Promise<Call> {
+    const {args, flags} = await this.parse(Notify)
+    const call = await new ListenerClient({port: flags.port}).notify(args.event, {
+      number: args.number,
+      name: flags.name,
+      call: flags.call,
+      reason: flags.reason,
+    })
+    this.log(describeCall(`Reported ${args.event}:`, call))
+    return call
+  }
+}

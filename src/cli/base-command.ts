@@ -1,0 +1,56 @@
+import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
+
+import {CallctlError, ExitCode} from '../errors.js'
+
+export const EXIT_CODES_HELP = `EXIT CODES
+  0  success
+  1  unexpected failure
+  2  usage error: bad flag, argument or config value
+  3  no listener running (or not answering) on the port
+  4  refused by the listener (bad number, nothing to answer or end, ...)
+  5  the phone backend (driver) failed
+  6  the listener could not start (port busy, address unavailable)`
+
+/**
+ * Shared flags and the one place where domain errors become exit codes and `Error:` / `Try this:` output.
+ */
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true
+
+  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
+    const cli = toCliError(error)
+    process.exitCode = cli.oclif.exit
+    return super.catch(cli)
+  }
+
+  protected override toErrorJson(error: unknown): unknown {
+    const {code, message} = error as {code?: string; message: string}
+    return {ok: false, error: {code, message}}
+  }
+}
+
+/** Adds `--port` to the commands that talk to a running listener. */
+export abstract class ListenerCommand extends BaseCommand {
+  static override baseFlags = {
+    port: Flags.integer({
+      char: 'p',
+      min: 1,
+      max: 65_535,
+      description: 'port of the running listener [default: config `port`, else 5678]',
+      helpGroup: 'LISTENER',
+    }),
+  }
+}
+
+function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {exit: number}} {
+  if (error instanceof CallctlError) {
+    return Object.assign(
+      new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
+      {code: error.code},
+    ) as never
+  }
+
+  // oclif's own parse errors already carry exit 2; anything unexpected is reported without a stack trace.
+  if ((error as Errors.CLIError).oclif?.exit !== undefined) return error as never
+  return new Errors.CLIError(error.message, {exit: ExitCode.failure}) as never
+}

@@ -1,0 +1,131 @@
+import {request} from 'node:http'
+
+import {readConfig} from './config/resolve.js'
+import type {Config} from './config/schema.js'
+import type {Call} from './engine/call.js'
+import {CallctlError, ExitCode} from './errors.js'
+
+export interface ClientOptions {
+  /** Overrides the configured port. */
+  port?: number
+  timeoutMs?: number
+}
+
+interface ErrorBody {
+  ok: false
+  error: {code: string; message: string; hints?: string[]}
+}
+
+/**
+ * Talks to the running listener, for `make`, `answer`, `end`, `notify` and `status`. Plain node:http: this is the
+ * latency-critical path of every forwarding command. Never retries: a replayed `make` would dial twice.
+ */
+export class ListenerClient {
+  readonly host: string
+  readonly port: number
+  readonly commands: Config['commands']
+  readonly #timeoutMs: number
+
+  constructor(options: ClientOptions = {}, config: Config = readConfig()) {
+    // A listener bound to every interface is still reached over loopback.
+    this.host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host
+    this.port = options.port ?? config.port
+    this.commands = config.commands
+    this.#timeoutMs = options.timeoutMs ?? 10_000
+  }
+
+  async make(number: string): Promise<Call> {
+    return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`)
+  }
+
+  async answer(callId?: string): Promise<Call> {
+    return this.#call(`/${this.commands.answer}${query({call: callId})}`)
+  }
+
+  async end(callId?: string): Promise<Call> {
+    return this.#call(`/${this.commands.end}${query({call: callId})}`)
+  }
+
+  async notify(event: string, fields: Record<string, string | undefined>): Promise<Call> {
+    return this.#call(`/notify/${encodeURIComponent(event)}`, fields)
+  }
+
+  async status<T = Record<string, unknown>>(): Promise<T> {
+    return this.request<T>('GET', '/status')
+  }
+
+  async #call(path: string, fields?: Record<string, string | undefined>): Promise<Call> {
+    const body = fields && JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)))
+    const answer = await this.request<{call: Call}>('POST', path, body)
+    return answer.call
+  }
+
+  async request<T>(method: string, path: string, body?: string): Promise<T> {
+    const where = `${this.host}:${this.port}`
+    const {status, text} = await new Promise<{status: number; text: string}>((resolve, reject) => {
+      const req = request(
+        {
+          host: this.host,
+          port: this.port,
+          method,
+          path,
+          headers: body === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
+          timeout: this.#timeoutMs,
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8')
+          res.on('data', (chunk: string) => (text += chunk))
+          res.on('end', () => resolve({status: res.statusCode ?? 0, text}))
+          res.on('error', reject)
+        },
+      )
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
+      req.on('error', reject)
+      req.end(body)
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw unreachable(error, where)
+    })
+
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(text)
+    } catch {
+      throw new CallctlError(`Something on ${where} answered, but it is not a callctl listener (HTTP ${status})`, {
+        code: 'ERR_NOT_CALLCTL',
+        exit: ExitCode.noListener,
+        suggestions: ['Check the port: callctl listens on the port given to `callctl listen --port`'],
+      })
+    }
+
+    if (status >= 200 && status < 300) return parsed as T
+    const {error} = parsed as ErrorBody
+    throw new CallctlError(error?.message ?? `The listener answered HTTP ${status}`, {
+      code: error?.code ?? 'ERR_REFUSED',
+      status,
+      // 5xx means the phone backend failed; anything else is the listener refusing the request.
+      exit: status >= 500 ? ExitCode.driver : ExitCode.refused,
+      suggestions: error?.hints,
+    })
+  }
+}
+
+function query(fields: Record<string, string | undefined>): string {
+  const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  return entries.length === 0 ? '' : `?${new URLSearchParams(entries)}`
+}
+
+function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError {
+  const timedOut = error.code === 'ETIMEDOUT'
+  return new CallctlError(
+    timedOut ? `The callctl listener on ${where} did not answer in time` : `No callctl listener is running on ${where}`,
+    {
+      code: timedOut ? 'ERR_LISTENER_TIMEOUT' : 'ERR_NO_LISTENER',
+      exit: ExitCode.noListener,
+      cause: error,
+      suggestions: timedOut
+        ? ['Check the listener\'s console for what it is doing']
+        : ['Start one with `callctl listen` (from a clone: `npm start`)', 'If it runs on another port, pass --port'],
+    },
+  )
+}

@@ -1,0 +1,121 @@
+import {DRIVER_NAMES} from '../drivers/index.js'
+import {SIM_DEFAULTS} from '../drivers/sim.js'
+
+/** A JSON schema node, as far as callctl's config uses it. */
+export interface SchemaNode {
+  type?: 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'array'
+  description?: string
+  enum?: readonly string[]
+  minimum?: number
+  maximum?: number
+  pattern?: string
+  minLength?: number
+  format?: string
+  items?: SchemaNode
+  properties?: Record<string, SchemaNode>
+  additionalProperties?: boolean | SchemaNode
+}
+
+const segment: SchemaNode = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_~-]+$',
+  description: 'one URL path segment: letters, digits, _ ~ -',
+}
+
+const urlTemplate: SchemaNode = {
+  type: 'string',
+  pattern: '^https?://',
+  description: 'an http(s) URL template such as https://crm.example.com/incoming?callerid=$callerid',
+}
+
+const delay: SchemaNode = {type: 'integer', minimum: -1, description: 'milliseconds; 0 at once, -1 never'}
+
+/**
+ * The config file's schema. No `default` keywords here: conf would write them into the user's file; defaults live
+ * in DEFAULTS and are merged on read, so that a changed default reaches users who never set the key.
+ */
+export const SCHEMA: Record<string, SchemaNode> = {
+  port: {type: 'integer', minimum: 1, maximum: 65_535, description: 'TCP port of the listener'},
+  host: {type: 'string', minLength: 1, description: 'address the listener binds to'},
+  driver: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      name: {type: 'string', enum: DRIVER_NAMES, description: 'the phone backend'},
+    },
+  },
+  sim: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {answerAfterMs: delay, hangupAfterMs: delay},
+  },
+  commands: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {make: segment, answer: segment, end: segment},
+  },
+  notifications: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {incoming: urlTemplate, active: urlTemplate, end: urlTemplate},
+  },
+}
+
+export interface Config {
+  port: number
+  host: string
+  driver: {name: string} & Record<string, unknown>
+  sim: {answerAfterMs: number; hangupAfterMs: number}
+  commands: {make: string; answer: string; end: string}
+  notifications: {incoming?: string; active?: string; end?: string}
+}
+
+export const DEFAULTS: Config = {
+  port: 5678,
+  host: '127.0.0.1',
+  driver: {name: 'sim'},
+  sim: {...SIM_DEFAULTS},
+  commands: {make: 'make', answer: 'answer', end: 'end'},
+  notifications: {},
+}
+
+/** The schema node of a dotted key (`commands.make`), or undefined when the key is not a setting. */
+export function schemaAt(key: string): SchemaNode | undefined {
+  let node: SchemaNode | undefined = {type: 'object', properties: SCHEMA, additionalProperties: false}
+  for (const part of key.split('.')) {
+    if (node?.type !== 'object') return undefined
+    const next: SchemaNode | boolean | undefined = node.properties?.[part] ?? node.additionalProperties
+    node = typeof next === 'object' ? next : undefined
+  }
+
+  return node
+}
+
+/** Every settable leaf key, dotted, for error messages and `config list`. */
+export function settingKeys(properties: Record<string, SchemaNode> = SCHEMA, prefix = ''): string[] {
+  return Object.entries(properties).flatMap(([name, node]) =>
+    node.type === 'object' && node.properties && node.additionalProperties === false
+      ? settingKeys(node.properties, `${prefix}${name}.`)
+      : [`${prefix}${name}`],
+  )
+}
+
+/** What a key takes, in words: "an integer from 1 to 65535". */
+export function describeNode(node: SchemaNode): string {
+  if (node.enum) return `one of ${node.enum.join(', ')}`
+  const range =
+    node.minimum !== undefined && node.maximum !== undefined
+      ? ` from ${node.minimum} to ${node.maximum}`
+      : node.minimum === undefined
+        ? ''
+        : ` of at least ${node.minimum}`
+  const kind = {
+    string: 'a string',
+    integer: 'an integer',
+    number: 'a number',
+    boolean: 'true or false',
+    object: 'a JSON object',
+    array: 'a JSON array',
+  }[node.type ?? 'string']
+  return `${kind}${range}${node.description ? ` (${node.description})` : ''}`
+}

@@ -1,0 +1,151 @@
+import type Conf from 'conf'
+
+import {ConfigError} from '../errors.js'
+import {configFile, PROJECT_NAME} from './paths.js'
+import {type Config, DEFAULTS, describeNode, SCHEMA, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {mergeDefaults} from './resolve.js'
+
+/**
+ * The config file, read and written through conf: every write is validated against the schema first and written
+ * atomically, so a refused value leaves the file as it was.
+ */
+export class ConfigStore {
+  private constructor(private readonly conf: Conf<Record<string, unknown>>) {}
+
+  static async open(): Promise<ConfigStore> {
+    // conf pulls in ajv: loaded only by the commands that read or write the whole config.
+    const {default: Conf} = await import('conf')
+    try {
+      const conf = new Conf<Record<string, unknown>>({
+        projectName: PROJECT_NAME,
+        projectSuffix: '',
+        // Tests and portable setups move the folder; everyone else gets the OS's per-user config folder.
+        cwd: process.env.CALLCTL_CONFIG_DIR || undefined,
+        schema: SCHEMA as never,
+        rootSchema: {additionalProperties: false},
+        // The file may hold a token: readable by its owner only.
+        configFileMode: 0o600,
+      })
+      const store = new ConfigStore(conf)
+      store.stored() // conf reads lazily: surface a broken file here, not halfway through a command
+      return store
+    } catch (error) {
+      throw translate(error, configFile())
+    }
+  }
+
+  get path(): string {
+    return this.conf.path
+  }
+
+  /** What the user set, without defaults. */
+  stored(): Record<string, unknown> {
+    try {
+      return this.conf.store
+    } catch (error) {
+      throw translate(error, this.conf.path)
+    }
+  }
+
+  /** What callctl runs with: the user's values over the defaults. */
+  effective(): Config {
+    return mergeDefaults(DEFAULTS, this.stored())
+  }
+
+  get(key: string): unknown {
+    leafSchema(key)
+    return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.effective())
+  }
+
+  /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */
+  setText(key: string, text: string): unknown {
+    const value = parseValue(key, leafSchema(key), text)
+    this.set(key, value)
+    return value
+  }
+
+  set(key: string, value: unknown): void {
+    leafSchema(key)
+    try {
+      this.conf.set(key, value)
+    } catch (error) {
+      throw translate(error, this.conf.path, key)
+    }
+  }
+
+  unset(key: string): void {
+    leafSchema(key)
+    try {
+      this.conf.delete(key)
+    } catch (error) {
+      throw translate(error, this.conf.path, key)
+    }
+  }
+}
+
+function leafSchema(key: string): SchemaNode {
+  const node = schemaAt(key)
+  if (!node) {
+    throw new ConfigError(`Unknown config key "${key}"`, [`Known keys: ${settingKeys().join(', ')}`])
+  }
+
+  return node
+}
+
+function parseValue(key: string, node: SchemaNode, text: string): unknown {
+  const refuse = (): never => {
+    throw new ConfigError(`Invalid value for ${key}: ${JSON.stringify(text)}; ${key} takes ${describeNode(node)}`)
+  }
+
+  switch (node.type) {
+    case 'integer':
+    case 'number': {
+      const value = Number(text)
+      if (text.trim() === '' || !Number.isFinite(value)) refuse()
+      return value
+    }
+
+    case 'boolean': {
+      if (text !== 'true' && text !== 'false') refuse()
+      return text === 'true'
+    }
+
+    case 'object':
+    case 'array': {
+      try {
+        return JSON.parse(text)
+      } catch {
+        return refuse()
+      }
+    }
+
+    default: {
+      return text
+    }
+  }
+}
+
+/** conf reports schema violations as "Config schema violation: `port` must be <= 65535": say it in our terms. */
+function translate(error: unknown, file?: string, key?: string): Error {
+  if (error instanceof ConfigError) return error
+  const message = (error as Error).message ?? String(error)
+  if (message.startsWith('Config schema violation:')) {
+    const details = message.slice('Config schema violation:'.length).trim()
+    const node = key ? schemaAt(key) : undefined
+    if (key && node) {
+      return new ConfigError(`Invalid value for ${key}: ${details.replaceAll('`', '')}; ${key} takes ${describeNode(node)}`)
+    }
+
+    return new ConfigError(`The config file ${file ?? ''} is invalid: ${details.replaceAll('`', '')}`, [
+      'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
+    ])
+  }
+
+  if ((error as Error).name === 'SyntaxError') {
+    return new ConfigError(`The config file ${file ?? ''} is not valid JSON: ${message}`, [
+      'Fix the file by hand, or move it away to start from the defaults',
+    ])
+  }
+
+  return new ConfigError(`Cannot use the config file ${file ?? ''}: ${message}`, [], error)
+}

@@ -1,0 +1,82 @@
+import {randomUUID} from 'node:crypto'
+
+import type {Call} from '../engine/call.js'
+import {CallStateError} from '../errors.js'
+import type {Capability, Driver, DriverContext} from './types.js'
+
+export interface SimOptions {
+  /** Milliseconds until the simulated remote answers an outgoing call: 0 at once, -1 never. */
+  answerAfterMs: number
+  /** Milliseconds after answering until the simulated remote hangs up: -1 never. */
+  hangupAfterMs: number
+}
+
+export const SIM_DEFAULTS: SimOptions = {answerAfterMs: 1000, hangupAfterMs: -1}
+
+/** The built-in phone: no audio, no network, but the same call life cycle as a real one. */
+export function createSimDriver({reporter, options}: DriverContext): Driver {
+  const {answerAfterMs, hangupAfterMs} = {...SIM_DEFAULTS, ...options} as SimOptions
+  const timers = new Map<string, NodeJS.Timeout>()
+
+  function schedule(id: string, delay: number, action: () => void): void {
+    clearTimeout(timers.get(id))
+    const timer = setTimeout(() => {
+      timers.delete(id)
+      try {
+        action()
+      } catch (error) {
+        // The call was ended meanwhile by another route (e.g. `notify end`): nothing left for the remote to do.
+        if (!(error instanceof CallStateError)) throw error
+      }
+    }, delay)
+    // A pending simulated answer must not keep a stopping listener alive.
+    timer.unref()
+    timers.set(id, timer)
+  }
+
+  function remoteHangsUpLater(id: string): void {
+    if (hangupAfterMs >= 0) schedule(id, hangupAfterMs, () => reporter.ended(id, 'remote hangup'))
+  }
+
+  function cancel(id: string): void {
+    clearTimeout(timers.get(id))
+    timers.delete(id)
+  }
+
+  return {
+    name: 'sim',
+    capabilities: new Set<Capability>(['make', 'answer', 'end']),
+
+    async make(number) {
+      const call = reporter.outgoing({id: `sim-${randomUUID()}`, number})
+      if (answerAfterMs === 0) {
+        remoteHangsUpLater(call.id)
+        return reporter.active(call.id)
+      }
+
+      if (answerAfterMs > 0) {
+        schedule(call.id, answerAfterMs, () => {
+          reporter.active(call.id)
+          remoteHangsUpLater(call.id)
+        })
+      }
+
+      return call
+    },
+
+    async answer(call: Call) {
+      reporter.active(call.id)
+      remoteHangsUpLater(call.id)
+    },
+
+    async end(call: Call) {
+      cancel(call.id)
+      reporter.ended(call.id, 'local hangup')
+    },
+
+    async close() {
+      for (const timer of timers.values()) clearTimeout(timer)
+      timers.clear()
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import type {Call, CallDetails} from '../engine/call.js'
+
+/** What a driver can do; the listener answers 501 for a command the driver lacks. */
+export type Capability = 'make' | 'answer' | 'end'
+
+/**
+ * How a driver reports what its phone did. Each method is one validated transition of the call engine, which
+ * turns it into one call event.
+ */
+export interface DriverReporter {
+  incoming(details: CallDetails): Call
+  outgoing(details: CallDetails): Call
+  active(id: string): Call
+  updated(id: string, details: CallDetails): Call
+  ended(id: string, reason?: string): Call
+  /** Live calls as callctl knows them, so that a driver can check state before acting. */
+  calls(): Call[]
+}
+
+export interface DriverContext {
+  reporter: DriverReporter
+  /** The driver's own settings: `driver.<name>` from config, merged over its defaults. */
+  options: Record<string, unknown>
+  log: (message: string) => void
+}
+
+/**
+ * One phone backend. `make` resolves with the new call once the driver has reported it; `answer` and `end` act on
+ * a call the engine chose and has checked. Throw DriverError for anything the phone refused.
+ */
+export interface Driver {
+  readonly name: string
+  readonly capabilities: ReadonlySet<Capability>
+  /** Connect, spawn or check the platform; throw DriverError with a clear reason when the driver cannot run here. */
+  init?(): Promise<void>
+  make(number: string): Promise<Call>
+  answer(call: Call): Promise<void>
+  end(call: Call): Promise<void>
+  /** Free timers, sockets and child processes. Must be safe to call twice. */
+  close?(): Promise<void>
+}
+
+export type DriverFactory = (context: DriverContext) => Driver

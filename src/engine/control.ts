@@ -1,0 +1,115 @@
+import {CallctlError, DriverError, RequestError} from '../errors.js'
+import type {Capability, Driver, DriverReporter} from '../drivers/types.js'
+import type {Call, CallDetails, CallEventType} from './call.js'
+import type {CallEngine} from './engine.js'
+import {normalizeNumber} from './number.js'
+
+/** The engine's transitions, as a driver sees them. */
+export function reporterFor(engine: CallEngine): DriverReporter {
+  return {
+    incoming: (details) => engine.incoming(details),
+    outgoing: (details) => engine.outgoing(details),
+    active: (id) => engine.activate(id),
+    updated: (id, details) => engine.update(id, details),
+    ended: (id, reason) => engine.finish(id, reason),
+    calls: () => engine.live(),
+  }
+}
+
+/**
+ * What the listener's routes call: commands go to the driver after the engine has picked and checked the call;
+ * `notify` reports go straight to the engine.
+ */
+export class CallControl {
+  constructor(
+    readonly engine: CallEngine,
+    readonly driver: Driver,
+  ) {}
+
+  async make(rawNumber: string): Promise<Call> {
+    this.#require('make')
+    const number = normalizeNumber(rawNumber)
+    return this.#drive(() => this.driver.make(number))
+  }
+
+  async answer(id?: string): Promise<Call> {
+    this.#require('answer')
+    const call = this.engine.answerable(id)
+    await this.#drive(() => this.driver.answer(call))
+    return this.engine.get(call.id) ?? call
+  }
+
+  async end(id?: string): Promise<Call> {
+    this.#require('end')
+    const call = this.engine.endable(id)
+    await this.#drive(() => this.driver.end(call))
+    return this.engine.get(call.id) ?? call
+  }
+
+  status(): {driver: string; capabilities: string[]; calls: Call[]; recent: Call[]} {
+    return {
+      driver: this.driver.name,
+      capabilities: [...this.driver.capabilities],
+      calls: this.engine.live(),
+      recent: this.engine.recent().slice(0, 10),
+    }
+  }
+
+  /** A phone, softphone hook or script reports a call event (`callctl notify`). */
+  notify(type: CallEventType, details: CallDetails & {reason?: string}): Call {
+    const {reason, ...rest} = details
+    const call = {...rest, number: rest.number === undefined ? undefined : normalizeNumber(rest.number)}
+    switch (type) {
+      case 'incoming': {
+        return this.engine.incoming(call)
+      }
+
+      case 'outgoing': {
+        return this.engine.outgoing(call)
+      }
+
+      case 'active': {
+        return this.engine.activate(call.id ?? this.#pick(call, (c) => c.state !== 'active', 'to mark active'))
+      }
+
+      case 'updated': {
+        const id = call.id ?? this.#pick({}, (c) => c.state === 'active', 'to update')
+        return this.engine.update(id, {...call, id: undefined})
+      }
+
+      case 'end': {
+        return this.engine.finish(call.id ?? this.engine.endable().id, reason ?? 'reported')
+      }
+    }
+  }
+
+  #pick(details: CallDetails, wanted: (call: Call) => boolean, purpose: string): string {
+    const call = this.engine
+      .live()
+      .find((c) => wanted(c) && (details.number === undefined || c.number === details.number))
+    if (!call) {
+      const which = details.number === undefined ? '' : ` with number ${details.number}`
+      throw new RequestError(`No call${which} ${purpose}; pass the call id`, 'ERR_NO_CALL', 409)
+    }
+
+    return call.id
+  }
+
+  #require(capability: Capability): void {
+    if (!this.driver.capabilities.has(capability)) {
+      throw new DriverError(this.driver.name, `this driver cannot ${capability} calls`, {
+        code: 'ERR_NOT_SUPPORTED',
+        status: 501,
+      })
+    }
+  }
+
+  async #drive<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action()
+    } catch (error) {
+      if (error instanceof CallctlError) throw error
+      throw new DriverError(this.driver.name, (error as Error).message, {cause: error})
+    }
+  }
+}

@@ -1,0 +1,174 @@
+import {randomUUID} from 'node:crypto'
+import {EventEmitter} from 'node:events'
+
+import {CallStateError} from '../errors.js'
+import type {Call, CallDetails, CallEvent, CallEventType, Direction} from './call.js'
+
+/** Ended calls kept for `status` and `popup`; older ones are dropped so that a long-running listener stays small. */
+const ENDED_CALLS_KEPT = 50
+
+type Listener = (event: CallEvent) => void
+
+/**
+ * The call table and the event bus. Every state change goes through here, is validated, and emits exactly one
+ * event. Drivers and `notify` requests report what happened; subscribers (console, notifications) listen.
+ */
+export class CallEngine {
+  readonly #calls = new Map<string, Call>()
+  readonly #ended: Call[] = []
+  readonly #bus = new EventEmitter()
+
+  constructor() {
+    // Subscribers are few and long-lived (console, notifier, event streams): no leak warning at 10.
+    this.#bus.setMaxListeners(0)
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.#bus.on('event', listener)
+    return () => this.#bus.off('event', listener)
+  }
+
+  /** Live calls, oldest first. */
+  live(): Call[] {
+    return [...this.#calls.values()].map((call) => ({...call}))
+  }
+
+  /** Recently ended calls, newest first. */
+  recent(): Call[] {
+    return this.#ended.map((call) => ({...call}))
+  }
+
+  get(id: string): Call | undefined {
+    const call = this.#calls.get(id) ?? this.#ended.find((ended) => ended.id === id)
+    return call && {...call}
+  }
+
+  incoming(details: CallDetails): Call {
+    return this.#create('incoming', details)
+  }
+
+  outgoing(details: CallDetails): Call {
+    return this.#create('outgoing', details)
+  }
+
+  /** The remote answered (outgoing) or we answered (incoming). */
+  activate(id: string): Call {
+    const call = this.#live(id, 'answer')
+    if (call.state === 'active') {
+      throw new CallStateError(`Call ${id} is already active`)
+    }
+
+    call.state = 'active'
+    call.answeredAt = now()
+    return this.#emit('active', call)
+  }
+
+  /** Something about a live call changed (number or name learned, transfer). Emits nothing when nothing changed. */
+  update(id: string, details: CallDetails): Call {
+    const call = this.#live(id, 'update')
+    const changed = applyDetails(call, details)
+    return changed ? this.#emit('updated', call) : {...call}
+  }
+
+  finish(id: string, reason = ''): Call {
+    const call = this.#live(id, 'end')
+    call.state = 'ended'
+    call.endedAt = now()
+    call.endReason = reason
+    this.#calls.delete(id)
+    this.#ended.unshift(call)
+    this.#ended.length = Math.min(this.#ended.length, ENDED_CALLS_KEPT)
+    return this.#emit('end', call)
+  }
+
+  /** The call `answer` acts on: the given one, else the oldest ringing incoming call. */
+  answerable(id?: string): Call {
+    if (id !== undefined) {
+      const call = this.#live(id, 'answer')
+      if (call.direction !== 'incoming' || call.state !== 'ringing') {
+        throw new CallStateError(
+          `Call ${id} cannot be answered: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
+        )
+      }
+
+      return {...call}
+    }
+
+    const ringing = [...this.#calls.values()].find((call) => call.direction === 'incoming' && call.state === 'ringing')
+    if (!ringing) throw new CallStateError('No ringing incoming call to answer', 'ERR_NO_CALL')
+    return {...ringing}
+  }
+
+  /** The call `end` acts on: the given one, else the active call, else the newest ringing or dialing one. */
+  endable(id?: string): Call {
+    if (id !== undefined) return {...this.#live(id, 'end')}
+    const calls = [...this.#calls.values()]
+    const call = calls.find((c) => c.state === 'active') ?? calls.at(-1)
+    if (!call) throw new CallStateError('No call to end', 'ERR_NO_CALL')
+    return {...call}
+  }
+
+  #create(direction: Direction, details: CallDetails): Call {
+    const id = details.id ?? randomUUID()
+    if (this.#calls.has(id)) throw new CallStateError(`Call ${id} already exists`)
+    const call: Call = {
+      id,
+      direction,
+      number: details.number ?? '',
+      name: details.name ?? '',
+      state: direction === 'incoming' ? 'ringing' : 'dialing',
+      createdAt: now(),
+      tags: details.tags ?? [],
+      channel: details.channel ?? '',
+    }
+    this.#calls.set(id, call)
+    return this.#emit(direction, call)
+  }
+
+  #live(id: string, action: string): Call {
+    const call = this.#calls.get(id)
+    if (call) return call
+    if (this.#ended.some((ended) => ended.id === id)) {
+      throw new CallStateError(`Cannot ${action} call ${id}: it has already ended`)
+    }
+
+    throw new CallStateError(`Cannot ${action} call ${id}: no such call`, 'ERR_NO_CALL')
+  }
+
+  #emit(type: CallEventType, call: Call): Call {
+    const snapshot = {...call, tags: [...call.tags]}
+    const event: CallEvent = {id: randomUUID(), type, at: now(), call: snapshot}
+    // A throwing subscriber must not undo a state change that already happened, nor starve the others.
+    for (const listener of this.#bus.listeners('event') as Listener[]) {
+      try {
+        listener(event)
+      } catch (error) {
+        process.emitWarning(`callctl: an event subscriber failed: ${(error as Error).message}`)
+      }
+    }
+
+    return {...snapshot}
+  }
+}
+
+function applyDetails(call: Call, details: CallDetails): boolean {
+  let changed = false
+  for (const key of ['number', 'name', 'channel'] as const) {
+    const value = details[key]
+    if (value !== undefined && value !== call[key]) {
+      call[key] = value
+      changed = true
+    }
+  }
+
+  if (details.tags && details.tags.join('\n') !== call.tags.join('\n')) {
+    call.tags = [...details.tags]
+    changed = true
+  }
+
+  return changed
+}
+
+function now(): string {
+  return new Date().toISOString()
+}

@@ -1,0 +1,31 @@
+import {RequestError} from '../errors.js'
+
+export const MAX_NUMBER_LENGTH = 32
+
+/** Characters people type for readability, dropped before a number is used. */
+const DECORATION = /[\s\-.()]/g
+const DIALABLE = /^\+?[0-9*#]+$/
+
+export const NUMBER_RULE =
+  `a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most ${MAX_NUMBER_LENGTH} characters`
+
+/** Turns what a user or CRM sent into a dialable number, or says exactly why it is not one. */
+export function normalizeNumber(raw: string): string {
+  const number = raw.replace(DECORATION, '')
+  if (number.length === 0) {
+    throw new RequestError(`No number given: ${NUMBER_RULE}`, 'ERR_INVALID_NUMBER')
+  }
+
+  if (number.length > MAX_NUMBER_LENGTH) {
+    throw new RequestError(
+      `Number too long (${number.length} characters): ${NUMBER_RULE}`,
+      'ERR_INVALID_NUMBER',
+    )
+  }
+
+  if (!DIALABLE.test(number)) {
+    throw new RequestError(`Invalid number ${JSON.stringify(raw)}: ${NUMBER_RULE}`, 'ERR_INVALID_NUMBER')
+  }
+
+  return number
+}

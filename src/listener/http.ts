@@ -1,0 +1,62 @@
+import type {IncomingMessage, ServerResponse} from 'node:http'
+
+import {RequestError} from '../errors.js'
+
+/** Bodies are a number, a name and an id: anything larger is not for us. */
+const MAX_BODY_BYTES = 16 * 1024
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+    ...headers,
+  })
+  res.end(text)
+}
+
+/** Reads a small JSON or form body into string fields; other content types are ignored. */
+export async function readFields(req: IncomingMessage): Promise<Record<string, string>> {
+  if (req.method !== 'POST') return {}
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > MAX_BODY_BYTES) throw new RequestError(`Request body over ${MAX_BODY_BYTES} bytes`, 'ERR_BODY_TOO_LARGE', 413)
+    chunks.push(chunk)
+  }
+
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (text.trim() === '') return {}
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text))
+  if (type !== 'application/json') return {}
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new RequestError('Request body is not valid JSON', 'ERR_BAD_BODY')
+  }
+
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new RequestError('Request body must be a JSON object', 'ERR_BAD_BODY')
+  }
+
+  const fields: Record<string, string> = {}
+  for (const [key, value] of Object.entries(parsed)) {
+    if (typeof value === 'string' || typeof value === 'number') fields[key] = String(value)
+    else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) fields[key] = value.join(',')
+  }
+
+  return fields
+}
+
+/** Splits a request path into decoded segments; bad percent-encoding is the client's error, not a crash. */
+export function pathSegments(pathname: string): string[] {
+  try {
+    return pathname.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment))
+  } catch {
+    throw new RequestError('Malformed percent-encoding in the URL path', 'ERR_BAD_URL')
+  }
+}

@@ -1,0 +1,37 @@
+import type {Config} from '../config/schema.js'
+
+export type RouteName = 'make' | 'answer' | 'end' | 'status' | 'notify'
+
+/** The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments". */
+export const COMMAND_ROUTES = ['make', 'answer', 'end'] as const
+
+/** Methods each route takes. Commands take GET so that a plain link or `curl URL` works, as in Enreach. */
+export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
+  make: ['GET', 'POST'],
+  answer: ['GET', 'POST'],
+  end: ['GET', 'POST'],
+  status: ['GET'],
+  notify: ['GET', 'POST'],
+}
+
+/** First path segment → route, with the configured command segments. */
+export function routeTable(commands: Config['commands']): Map<string, RouteName> {
+  return new Map<string, RouteName>([
+    [commands.make, 'make'],
+    [commands.answer, 'answer'],
+    [commands.end, 'end'],
+    ['status', 'status'],
+    ['notify', 'notify'],
+  ])
+}
+
+/** What a user can call, for 404 answers: `/make/<number>, /answer, ...`. */
+export function describeRoutes(commands: Config['commands']): string[] {
+  return [
+    `/${commands.make}/<number>`,
+    `/${commands.answer}`,
+    `/${commands.end}`,
+    '/status',
+    '/notify/<incoming|outgoing|active|updated|end>',
+  ]
+}

@@ -1,0 +1,126 @@
+import type {Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import type {Config} from '../config/schema.js'
+import {loadDriver} from '../drivers/index.js'
+import type {Driver} from '../drivers/types.js'
+import type {CallEvent} from '../engine/call.js'
+import {CallControl, reporterFor} from '../engine/control.js'
+import {CallEngine} from '../engine/engine.js'
+import {CallctlError, ExitCode} from '../errors.js'
+import {type DeliveryRecord, subscribeNotifications} from '../notify/notifier.js'
+import {createListener, type RequestRecord} from './app.js'
+
+export interface StartOptions {
+  config: Config
+  version: string
+  onEvent?: (event: CallEvent) => void
+  onRequest?: (record: RequestRecord) => void
+  onDelivery?: (record: DeliveryRecord) => void
+  onDriverLog?: (message: string) => void
+}
+
+export interface RunningListener {
+  url: string
+  control: CallControl
+  close(): Promise<void>
+}
+
+/** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
+export async function startListener(options: StartOptions): Promise<RunningListener> {
+  const {config, version} = options
+  const engine = new CallEngine()
+  if (options.onEvent) engine.subscribe(options.onEvent)
+  subscribeNotifications(engine, {
+    notifications: config.notifications,
+    userAgent: `callctl/${version}`,
+    onDelivery: options.onDelivery,
+  })
+
+  const driverName = config.driver.name
+  const factory = await loadDriver(driverName)
+  const driverOptions = (driverName === 'sim' ? config.sim : config.driver[driverName]) ?? {}
+  const driver: Driver = factory({
+    reporter: reporterFor(engine),
+    options: driverOptions as Record<string, unknown>,
+    log: options.onDriverLog ?? (() => {}),
+  })
+  await driver.init?.()
+
+  const control = new CallControl(engine, driver)
+  const server = createListener({control, config, version, onRequest: options.onRequest})
+  try {
+    await listen(server, config.port, config.host)
+  } catch (error) {
+    await driver.close?.()
+    throw error
+  }
+
+  // Port 0 asks the OS for a free port: report the one it gave.
+  const {port} = server.address() as AddressInfo
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    control,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await driver.close?.()
+    },
+  }
+}
+
+async function listen(server: Server, port: number, host: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  }).catch(async (error: NodeJS.ErrnoException) => {
+    throw await explainListenError(error, port, host)
+  })
+}
+
+async function explainListenError(error: NodeJS.ErrnoException, port: number, host: string): Promise<CallctlError> {
+  const fail = (message: string, suggestions: string[] = []) =>
+    new CallctlError(message, {code: error.code ?? 'ERR_LISTEN', exit: ExitCode.cannotListen, suggestions, cause: error})
+  switch (error.code) {
+    case 'EADDRINUSE': {
+      const other = await probeCallctl(port, host)
+      return other
+        ? fail(`Port ${port} is already used by another callctl listener (pid ${other.pid}, driver ${other.driver})`, [
+            'Use that listener, stop it first, or pick another port with --port',
+          ])
+        : fail(`Port ${port} on ${host} is already in use by another program`, ['Pick another port with --port'])
+    }
+
+    case 'EACCES': {
+      return fail(`Not allowed to listen on port ${port}`, ['Use a port above 1023 with --port'])
+    }
+
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND': {
+      return fail(`Cannot listen on ${host}: no such address on this machine`, ['Use --host 127.0.0.1'])
+    }
+
+    default: {
+      return fail(`Cannot listen on ${host}:${port}: ${error.message}`)
+    }
+  }
+}
+
+/** Asks whatever holds the port whether it is a callctl listener, so the error can say so. */
+async function probeCallctl(port: number, host: string): Promise<{pid: number; driver: string} | undefined> {
+  const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
+  try {
+    const response = await fetch(`http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}/status`, {
+      signal: AbortSignal.timeout(1000),
+    })
+    const body = (await response.json()) as {name?: string; pid?: number; driver?: string}
+    return body.name === 'callctl' ? {pid: body.pid ?? 0, driver: body.driver ?? '?'} : undefined
+  } catch {
+    return undefined
+  }
+}

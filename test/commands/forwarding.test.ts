@@ -1,0 +1,114 @@
+import {createServer} from 'node:net'
+
+import {runCli} from '../helpers/cli.js'
+import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
+import {tempConfigDir} from '../helpers/paths.js'
+import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+
+/** A port nothing listens on: bound once by us, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('forwarding commands against a real listener process', () => {
+  let configDir: string
+  let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>
+  let listener: ListenerProcess
+  const cli = (...args: string[]) => runCli([...args, '--port', String(listener.port)], configDir)
+
+  beforeAll(async () => {
+    configDir = tempConfigDir()
+    receiver = await startWebhookReceiver()
+    for (const event of ['incoming', 'active', 'end']) {
+      const set = await runCli(['config', 'set', `notifications.${event}`, `${receiver.url}/${event}?callerid=$callerid`], configDir)
+      expect(set.exitCode).toBe(0)
+    }
+
+    expect((await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)).exitCode).toBe(0)
+    listener = await startListenerProcess(configDir)
+  })
+  afterAll(async () => {
+    await listener?.stop()
+    await receiver?.close()
+  })
+  beforeEach(() => {
+    receiver.received.length = 0
+  })
+
+  test('incoming call: notify incoming + answer + end → incoming, active, end with the callerid', async () => {
+    const incoming = await cli('notify', 'incoming', '+31 6 1234 5678', '--name', 'Alice & Bob')
+    expect(incoming).toMatchObject({exitCode: 0})
+    expect(incoming.stdout).toMatch(/Reported incoming: \+31612345678 "Alice & Bob" \(call .+, incoming ringing\)/)
+    expect((await cli('answer')).stdout).toMatch(/^Answered \+31612345678/)
+    expect((await cli('end')).stdout).toMatch(/^Ended \+31612345678 .*incoming ended, local hangup/)
+    const urls = (await receiver.waitFor(3)).map((request) => request.url)
+    expect(urls).toEqual(['/incoming?callerid=%2B31612345678', '/active?callerid=%2B31612345678', '/end?callerid=%2B31612345678'])
+    expect(receiver.received[0].headers['user-agent']).toMatch(/^callctl\//)
+  })
+
+  test('outgoing call from a plain GET /make/020123456 → active, end', async () => {
+    const made = await fetch(`${listener.url}/make/020123456`)
+    expect(made.status).toBe(200)
+    const {call} = (await made.json()) as {call: {id: string}}
+    expect((await cli('end', '--call', call.id)).exitCode).toBe(0)
+    const urls = (await receiver.waitFor(2)).map((request) => request.url)
+    expect(urls).toEqual(['/active?callerid=020123456', '/end?callerid=020123456'])
+    await expect(listener.waitForLine((line) => line.kind === 'event' && line.type === 'end')).resolves.toBeDefined()
+  })
+
+  test('make prints the call, --json prints it as JSON', async () => {
+    const made = await cli('make', '020 123 456', '--json')
+    expect(made.exitCode).toBe(0)
+    expect(JSON.parse(made.stdout)).toMatchObject({direction: 'outgoing', number: '020123456'})
+    expect((await cli('end')).exitCode).toBe(0)
+  })
+
+  test('exit 4 with the listener\'s message for a bad number and for nothing to answer', async () => {
+    const bad = await cli('make', '12ab')
+    expect(bad.exitCode).toBe(4)
+    expect(bad.stderr).toContain('Invalid number "12ab"')
+    expect(bad.stderr).not.toMatch(/\n\s+at /)
+    const none = await cli('answer')
+    expect(none.exitCode).toBe(4)
+    expect(none.stderr).toContain('No ringing incoming call to answer')
+  })
+
+  test('status shows the listener and its driver', async () => {
+    const status = await cli('status')
+    expect(status.exitCode).toBe(0)
+    expect(status.stdout).toMatch(/listening on 127\.0\.0\.1:\d+ \(pid \d+, driver sim\)/)
+  })
+
+  test('a second listener on the same port fails with exit 6 naming the port', async () => {
+    const second = await runCli(['listen', '--port', String(listener.port)], configDir)
+    expect(second.exitCode).toBe(6)
+    expect(second.stderr).toContain(`Port ${listener.port} is already used by another callctl listener`)
+  })
+})
+
+describe('forwarding commands without a listener', () => {
+  test('make exits 3 and says how to start one', async () => {
+    const port = await closedPort()
+    const result = await runCli(['make', '1', '--port', String(port)], tempConfigDir())
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toContain(`No callctl listener is running on 127.0.0.1:${port}`)
+    expect(result.stderr).toContain('callctl listen')
+  })
+
+  test('--json errors are JSON with the code', async () => {
+    const port = await closedPort()
+    const result = await runCli(['answer', '--json', '--port', String(port)], tempConfigDir())
+    expect(result.exitCode).toBe(3)
+    expect(JSON.parse(result.stdout)).toEqual({ok: false, error: {code: 'ERR_NO_LISTENER', message: expect.stringContaining('No callctl listener')}})
+  })
+
+  test('usage errors exit 2', async () => {
+    expect((await runCli(['make'], tempConfigDir())).exitCode).toBe(2)
+    expect((await runCli(['notify', 'ringing'], tempConfigDir())).exitCode).toBe(2)
+    expect((await runCli(['config', 'set', 'port', 'x'], tempConfigDir())).exitCode).toBe(2)
+  })
+})

@@ -1,0 +1,70 @@
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {readConfig} from '../../src/config/resolve.js'
+import {ConfigStore} from '../../src/config/store.js'
+import {ConfigError} from '../../src/errors.js'
+import {tempConfigDir} from '../helpers/paths.js'
+
+describe('ConfigStore', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = tempConfigDir()
+    process.env.CALLCTL_CONFIG_DIR = dir
+  })
+  afterEach(() => {
+    delete process.env.CALLCTL_CONFIG_DIR
+  })
+
+  test('CALLCTL_CONFIG_DIR holds config.json; values are typed by the schema', async () => {
+    const store = await ConfigStore.open()
+    expect(store.path).toBe(path.join(dir, 'config.json'))
+    expect(store.setText('port', '5679')).toBe(5679)
+    expect(store.setText('sim.answerAfterMs', '-1')).toBe(-1)
+    expect(JSON.parse(readFileSync(store.path, 'utf8'))).toEqual({port: 5679, sim: {answerAfterMs: -1}})
+    expect(readConfig().port).toBe(5679)
+    expect(readConfig().sim).toEqual({answerAfterMs: -1, hangupAfterMs: -1})
+  })
+
+  test('defaults apply without being written', async () => {
+    const store = await ConfigStore.open()
+    expect(store.get('port')).toBe(5678)
+    expect(store.get('commands.make')).toBe('make')
+    expect(store.stored()).toEqual({})
+  })
+
+  test.each([
+    ['port', '70000', /Invalid value for port: .*must be <= 65535.*an integer from 1 to 65535/],
+    ['port', 'abc', /Invalid value for port: "abc"/],
+    ['commands.make', 'a/b', /Invalid value for commands.make/],
+    ['notifications.incoming', 'ftp://x', /Invalid value for notifications.incoming/],
+    ['driver.name', 'nope', /one of sim/],
+    ['nope', '1', /Unknown config key "nope"/],
+  ])('refuses %s=%s and leaves the file as it was', async (key, value, message) => {
+    const store = await ConfigStore.open()
+    store.setText('port', '5000')
+    const before = readFileSync(store.path, 'utf8')
+    expect(() => store.setText(key, value)).toThrow(message)
+    expect(() => store.setText(key, value)).toThrow(ConfigError)
+    expect(readFileSync(store.path, 'utf8')).toBe(before)
+  })
+
+  test('the file is readable by its owner only', async () => {
+    const store = await ConfigStore.open()
+    store.setText('port', '5000')
+    if (process.platform !== 'win32') expect(statSync(store.path).mode & 0o777).toBe(0o600)
+  })
+
+  test('a broken file is reported with its path, not replaced', async () => {
+    const file = path.join(dir, 'config.json')
+    writeFileSync(file, '{"port": ')
+    await expect(ConfigStore.open()).rejects.toThrow(`The config file ${file} is not valid JSON`)
+    expect(() => readConfig()).toThrow(`The config file ${file} is not valid JSON`)
+    expect(readFileSync(file, 'utf8')).toBe('{"port": ')
+  })
+
+  test('a hand-edited invalid value is reported with the key', async () => {
+    writeFileSync(path.join(dir, 'config.json'), '{"port": "x"}')
+    await expect(ConfigStore.open()).rejects.toThrow(/is invalid: port must be integer/)
+  })
+})

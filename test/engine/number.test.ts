@@ -1,0 +1,27 @@
+import {normalizeNumber} from '../../src/engine/number.js'
+
+describe('normalizeNumber', () => {
+  test.each([
+    ['020123456', '020123456'],
+    ['+31 (20) 123-4567', '+31201234567'],
+    ['020.123.456', '020123456'],
+    ['*31#', '*31#'],
+    ['#', '#'],
+  ])('%s → %s', (raw, expected) => {
+    expect(normalizeNumber(raw)).toBe(expected)
+  })
+
+  test.each([
+    ['', /No number/],
+    ['abc', /Invalid number "abc"/],
+    ['12+3', /Invalid number/],
+    ['1;rm -rf', /Invalid number/],
+    ['1'.repeat(33), /too long \(33 characters\)/],
+  ])('%j is refused', (raw, message) => {
+    expect(() => normalizeNumber(raw)).toThrow(message)
+  })
+
+  test('32 characters is the limit', () => {
+    expect(normalizeNumber('1'.repeat(32))).toHaveLength(32)
+  })
+})

@@ -1,0 +1,89 @@
+import {execa, type ResultPromise} from 'execa'
+import {createInterface} from 'node:readline'
+
+import {RUN_JS} from './paths.js'
+
+export interface ListenerProcess {
+  url: string
+  port: number
+  /** Every JSON line the listener printed so far (`--json`). */
+  lines: Array<Record<string, unknown>>
+  /** Resolves with the first printed line that matches. */
+  waitForLine(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>
+  stop(): Promise<void>
+  process: ResultPromise
+}
+
+/** Starts `bin/run.js listen --port 0 --json` as a real process and waits for its ready line. */
+export async function startListenerProcess(
+  configDir: string,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<ListenerProcess> {
+  const child = execa(process.execPath, [RUN_JS, 'listen', '--port', '0', '--json', ...args], {
+    env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1', ...env},
+    reject: false,
+    buffer: false,
+    forceKillAfterDelay: 3000,
+  })
+  const lines: Array<Record<string, unknown>> = []
+  const waiters = new Set<() => void>()
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  createInterface({input: child.stdout!}).on('line', (text) => {
+    try {
+      lines.push(JSON.parse(text) as Record<string, unknown>)
+    } catch {
+      lines.push({kind: 'text', text})
+    }
+
+    for (const wake of waiters) wake()
+  })
+
+  async function waitForLine(match: (line: Record<string, unknown>) => boolean, timeoutMs = 10_000) {
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const check = () => {
+        const found = lines.find(match)
+        if (!found) return false
+        cleanup()
+        resolve(found)
+        return true
+      }
+
+      const timer = setTimeout(() => {
+        cleanup()
+        reject(new Error(`listener printed no matching line in ${timeoutMs} ms; stdout: ${JSON.stringify(lines)} stderr: ${stderr}`))
+      }, timeoutMs)
+      const exited = () => {
+        cleanup()
+        reject(new Error(`listener exited: ${stderr}`))
+      }
+
+      const cleanup = () => {
+        clearTimeout(timer)
+        waiters.delete(check)
+        child.off('exit', exited)
+      }
+
+      if (check()) return
+      waiters.add(check)
+      child.once('exit', exited)
+    })
+  }
+
+  const ready = await waitForLine((line) => line.kind === 'ready', 15_000)
+  const url = String(ready.url)
+  return {
+    url,
+    port: Number(new URL(url).port),
+    lines,
+    waitForLine,
+    process: child,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM')
+        await child
+      }
+    },
+  }
+}

@@ -1,0 +1,12 @@
+import {mkdtempSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const RUN_JS = path.join(ROOT, 'bin', 'run.js')
+
+/** A fresh, empty config folder for one test: nothing leaks between tests or into the user's real config. */
+export function tempConfigDir(): string {
+  return mkdtempSync(path.join(tmpdir(), 'callctl-test-'))
+}

@@ -1,0 +1,53 @@
+import {createServer, type IncomingHttpHeaders} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+export interface ReceivedRequest {
+  method: string
+  url: string
+  headers: IncomingHttpHeaders
+  body: string
+}
+
+/** A real HTTP server on loopback that records what it is sent, standing in for a CRM. */
+export async function startWebhookReceiver(respond: (request: ReceivedRequest) => number = () => 200) {
+  const received: ReceivedRequest[] = []
+  const waiters = new Set<() => void>()
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    req.on('end', () => {
+      const request = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body}
+      received.push(request)
+      res.writeHead(respond(request)).end()
+      for (const wake of waiters) wake()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    /** Resolves once `count` requests have arrived. */
+    async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedRequest[]> {
+      if (received.length >= count) return received.slice(0, count)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.delete(check)
+          reject(new Error(`receiver got ${received.length} of ${count} requests: ${JSON.stringify(received.map((r) => r.url))}`))
+        }, timeoutMs)
+        const check = () => {
+          if (received.length < count) return
+          clearTimeout(timer)
+          waiters.delete(check)
+          resolve(received.slice(0, count))
+        }
+
+        waiters.add(check)
+      })
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
