@@ -16,33 +16,101 @@ export interface RequestRecord {
   ms: number
 }
 
+/** One request on its way through the pipeline. Steps may rewrite `url` (aliases) before the route is chosen. */
+export interface RequestContext {
+  req: IncomingMessage
+  res: ServerResponse
+  url: URL
+  record: RequestRecord
+}
+
+/**
+ * A pipeline step run before routing, in order: it may refuse (throw a RequestError), rewrite `ctx.url`, or answer
+ * the request itself and return true (e.g. a CORS preflight), which ends the pipeline.
+ */
+export type RequestStep = (ctx: RequestContext) => boolean | void | Promise<boolean | void>
+
+/** What a route handler gets: the request, the path after the command segment, and query + body fields. */
+export interface RouteContext extends RequestContext {
+  route: RouteName
+  command: string
+  rest: string[]
+  fields: Record<string, string>
+}
+
+/** Returns the JSON body of a 200 answer, or undefined when it has answered the request itself. */
+export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
+
 export interface ListenerOptions {
   control: CallControl
   config: Pick<Config, 'commands'>
   version: string
+  /** Run before routing, in order (security policy, URL aliases, ...). */
+  steps?: RequestStep[]
+  /** Routes beyond the built-in ones, or replacements of them (e.g. `/`, `/events`). */
+  routes?: Partial<Record<RouteName, RouteHandler>>
   /** One record per answered request, for the console and logs. */
   onRequest?: (record: RequestRecord) => void
 }
 
 const MAX_NAME_LENGTH = 128
 
+function builtinRoutes(control: CallControl, config: ListenerOptions['config'], version: string): Record<RouteName, RouteHandler> {
+  return {
+    async index() {
+      return {name: 'callctl', version, routes: describeRoutes(config.commands)}
+    },
+
+    async make({rest, fields, command}) {
+      const number = rest.length > 0 ? rest.join('/') : fields.number
+      if (!number) throw new RequestError(`No number given: use /${command}/<number>`, 'ERR_INVALID_NUMBER')
+      return {ok: true, call: await control.make(number)}
+    },
+
+    async answer({fields}) {
+      return {ok: true, call: await control.answer(fields.call || undefined)}
+    },
+
+    async end({fields}) {
+      return {ok: true, call: await control.end(fields.call || undefined)}
+    },
+
+    async status() {
+      return {name: 'callctl', version, pid: process.pid, ...control.status()}
+    },
+
+    async notify({rest, fields}) {
+      const type = (rest[0] ?? fields.event) as CallEventType
+      if (!CALL_EVENT_TYPES.includes(type)) {
+        throw new RequestError(
+          `Unknown event "${rest[0] ?? ''}": use /notify/<${CALL_EVENT_TYPES.join('|')}>`,
+          'ERR_UNKNOWN_EVENT',
+          404,
+        )
+      }
+
+      return {ok: true, call: control.notify(type, notifyDetails(fields))}
+    },
+  }
+}
+
 /** Builds the request handler. It never throws: every failure becomes a JSON answer with an honest status. */
 export function buildHandler(options: ListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const {control, config, version, onRequest} = options
-  const routes = routeTable(config.commands)
+  const {control, config, version, onRequest, steps = []} = options
+  const table = routeTable(config.commands)
+  const handlers = {...builtinRoutes(control, config, version), ...options.routes}
 
-  async function dispatch(req: IncomingMessage, res: ServerResponse, record: RequestRecord): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://listener.invalid')
-    record.path = url.pathname
-    const [first, ...rest] = pathSegments(url.pathname)
-    if (first === undefined) {
-      sendJson(res, 200, {name: 'callctl', version, routes: describeRoutes(config.commands)})
-      return
+  async function dispatch(ctx: RequestContext): Promise<void> {
+    for (const step of steps) {
+      if (await step(ctx)) return
     }
 
-    const route = routes.get(first)
+    const {req, res, url, record} = ctx
+    record.path = url.pathname
+    const [command = '', ...rest] = pathSegments(url.pathname)
+    const route = table.get(command)
     if (!route) {
-      throw new RequestError(`Unknown command "${first}"`, 'ERR_UNKNOWN_COMMAND', 404, [
+      throw new RequestError(`Unknown command "${command}"`, 'ERR_UNKNOWN_COMMAND', 404, [
         `Valid commands: ${describeRoutes(config.commands).join(', ')}`,
       ])
     }
@@ -51,52 +119,14 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     const allowed = ROUTE_METHODS[route]
     if (!allowed.includes(req.method ?? '')) {
       throw Object.assign(
-        new RequestError(`${req.method} is not allowed on /${first}; use ${allowed.join(' or ')}`, 'ERR_METHOD', 405),
+        new RequestError(`${req.method} is not allowed on /${command}; use ${allowed.join(' or ')}`, 'ERR_METHOD', 405),
         {headers: {allow: allowed.join(', ')}},
       )
     }
 
     const fields = {...Object.fromEntries(url.searchParams), ...(await readFields(req))}
-    const callId = fields.call || undefined
-    switch (route) {
-      case 'make': {
-        const number = rest.length > 0 ? rest.join('/') : fields.number
-        if (!number) {
-          throw new RequestError(`No number given: use /${first}/<number>`, 'ERR_INVALID_NUMBER')
-        }
-
-        sendJson(res, 200, {ok: true, call: await control.make(number)})
-        return
-      }
-
-      case 'answer': {
-        sendJson(res, 200, {ok: true, call: await control.answer(callId)})
-        return
-      }
-
-      case 'end': {
-        sendJson(res, 200, {ok: true, call: await control.end(callId)})
-        return
-      }
-
-      case 'status': {
-        sendJson(res, 200, {name: 'callctl', version, pid: process.pid, ...control.status()})
-        return
-      }
-
-      case 'notify': {
-        const type = (rest[0] ?? fields.event) as CallEventType
-        if (!CALL_EVENT_TYPES.includes(type)) {
-          throw new RequestError(
-            `Unknown event "${rest[0] ?? ''}": use /notify/<${CALL_EVENT_TYPES.join('|')}>`,
-            'ERR_UNKNOWN_EVENT',
-            404,
-          )
-        }
-
-        sendJson(res, 200, {ok: true, call: control.notify(type, notifyDetails(fields, callId))})
-      }
-    }
+    const body = await handlers[route]({...ctx, route, command, rest, fields})
+    if (body !== undefined) sendJson(res, 200, body)
   }
 
   return (req, res) => {
@@ -107,7 +137,16 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       record.ms = Math.round((performance.now() - started) * 10) / 10
       onRequest?.(record)
     })
-    dispatch(req, res, record).catch((error: unknown) => {
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://listener.invalid')
+      record.path = url.pathname
+    } catch {
+      sendJson(res, 400, {ok: false, error: {code: 'ERR_BAD_URL', message: 'Malformed request URL', hints: []}})
+      return
+    }
+
+    dispatch({req, res, url, record}).catch((error: unknown) => {
       record.error = (error as Error).message
       if (res.headersSent) {
         res.destroy()
@@ -128,12 +167,12 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   }
 }
 
-function notifyDetails(fields: Record<string, string>, id: string | undefined): CallDetails & {reason?: string} {
+function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: string} {
   const text = (value: string | undefined, max: number) =>
     // Names come from the network: keep them printable and short before they reach logs and templates.
     value === undefined ? undefined : value.replaceAll(/[\u0000-\u001F\u007F]/g, '').slice(0, max)
   return {
-    id,
+    id: fields.call || undefined,
     number: fields.number || undefined,
     name: text(fields.name, MAX_NAME_LENGTH),
     tags: fields.tags === undefined ? undefined : fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
@@ -144,7 +183,10 @@ function notifyDetails(fields: Record<string, string>, id: string | undefined): 
 
 /** A server with the handler and the hardening every listener needs: malformed requests get a 400, not a crash. */
 export function createListener(options: ListenerOptions): Server {
-  const server = createServer({requestTimeout: 10_000, headersTimeout: 5000, maxHeaderSize: 16 * 1024}, buildHandler(options))
+  const server = createServer(
+    {requestTimeout: 10_000, headersTimeout: 5000, maxHeaderSize: 16 * 1024},
+    buildHandler(options),
+  )
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (socket.writable && error.code !== 'ECONNRESET') {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')

@@ -1,12 +1,13 @@
 import type {Config} from '../config/schema.js'
 
-export type RouteName = 'make' | 'answer' | 'end' | 'status' | 'notify'
+export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'notify'
 
 /** The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments". */
 export const COMMAND_ROUTES = ['make', 'answer', 'end'] as const
 
 /** Methods each route takes. Commands take GET so that a plain link or `curl URL` works, as in Enreach. */
 export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
+  index: ['GET'],
   make: ['GET', 'POST'],
   answer: ['GET', 'POST'],
   end: ['GET', 'POST'],
@@ -17,6 +18,7 @@ export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
 /** First path segment → route, with the configured command segments. */
 export function routeTable(commands: Config['commands']): Map<string, RouteName> {
   return new Map<string, RouteName>([
+    ['', 'index'],
     [commands.make, 'make'],
     [commands.answer, 'answer'],
     [commands.end, 'end'],
