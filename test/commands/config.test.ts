@@ -1,0 +1,40 @@
+import {runCommand} from '@oclif/test'
+import path from 'node:path'
+
+import {ROOT, tempConfigDir} from '../helpers/paths.js'
+import {useBareConsole} from '../helpers/run-command.js'
+
+useBareConsole()
+
+describe('callctl config (in process)', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = tempConfigDir()
+    process.env.CALLCTL_CONFIG_DIR = dir
+  })
+  afterEach(() => {
+    delete process.env.CALLCTL_CONFIG_DIR
+  })
+
+  test('path prints the file in CALLCTL_CONFIG_DIR', async () => {
+    const {stdout} = await runCommand(['config', 'path'], {root: ROOT})
+    expect(stdout.trim()).toBe(path.join(dir, 'config.json'))
+  })
+
+  test('set, get, list, unset', async () => {
+    expect((await runCommand(['config', 'set', 'commands.make', 'dial'], {root: ROOT})).stdout).toBe('commands.make = "dial"\n')
+    expect((await runCommand(['config', 'get', 'commands.make'], {root: ROOT})).stdout).toBe('dial\n')
+    const {stdout} = await runCommand(['config', 'list'], {root: ROOT})
+    expect(stdout).toContain('commands.make = "dial"\n')
+    expect(stdout).toContain('port = 5678  (default)\n')
+    expect((await runCommand(['config', 'unset', 'commands.make'], {root: ROOT})).stdout).toBe(
+      'commands.make unset (default: "make")\n',
+    )
+  })
+
+  test('a wrong value is refused with the key and what it takes', async () => {
+    const {error} = await runCommand(['config', 'set', 'sim.answerAfterMs', 'soon'], {root: ROOT})
+    expect(error?.message).toBe('Invalid value for sim.answerAfterMs: "soon"; sim.answerAfterMs takes an integer of at least -1 (milliseconds; 0 at once, -1 never)')
+    expect(error?.oclif?.exit).toBe(2)
+  })
+})

@@ -1,0 +1,36 @@
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {tempConfigDir} from '../helpers/paths.js'
+
+describe('callctl listen (real process)', () => {
+  test('prints a ready line with its URL and driver, and stops cleanly on SIGTERM', async () => {
+    const listener = await startListenerProcess(tempConfigDir())
+    expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    const ready = listener.lines.find((line) => line.kind === 'ready')
+    expect(ready).toMatchObject({driver: 'sim'})
+    const response = await fetch(`${listener.url}/status`)
+    expect(response.status).toBe(200)
+    listener.process.kill('SIGTERM')
+    const result = await listener.process
+    expect(result.exitCode).toBe(0)
+    expect(listener.lines.at(-1)).toEqual({kind: 'stopped'})
+  })
+
+  test('stops cleanly on SIGINT (Ctrl-C) too', async () => {
+    const listener = await startListenerProcess(tempConfigDir())
+    listener.process.kill('SIGINT')
+    expect((await listener.process).exitCode).toBe(0)
+  })
+
+  test('refuses to start with a broken config file, naming it (exit 2)', async () => {
+    const dir = tempConfigDir()
+    writeFileSync(path.join(dir, 'config.json'), '{"port": 70000}')
+    const result = await runCli(['listen', '--port', '0'], dir)
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain(`The config file ${path.join(dir, 'config.json')} is invalid`)
+    expect(result.stderr).toContain('port must be <= 65535')
+  })
+})
