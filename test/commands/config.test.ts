@@ -1,24 +1,17 @@
 import {runCommand} from '@oclif/test'
 import path from 'node:path'
 
-import {ROOT, tempConfigDir} from '../helpers/paths.js'
+import {ROOT, useTempConfigDir} from '../helpers/paths.js'
 import {useBareConsole} from '../helpers/run-command.js'
 
 useBareConsole()
 
 describe('callctl config (in process)', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = tempConfigDir()
-    process.env.CALLCTL_CONFIG_DIR = dir
-  })
-  afterEach(() => {
-    delete process.env.CALLCTL_CONFIG_DIR
-  })
+  const configDir = useTempConfigDir()
 
   test('path prints the file in CALLCTL_CONFIG_DIR', async () => {
     const {stdout} = await runCommand(['config', 'path'], {root: ROOT})
-    expect(stdout.trim()).toBe(path.join(dir, 'config.json'))
+    expect(stdout.trim()).toBe(path.join(configDir(), 'config.json'))
   })
 
   test('set, get, list, unset', async () => {

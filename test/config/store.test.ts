@@ -4,21 +4,14 @@ import path from 'node:path'
 import {readConfig} from '../../src/config/resolve.js'
 import {ConfigStore} from '../../src/config/store.js'
 import {ConfigError} from '../../src/errors.js'
-import {tempConfigDir} from '../helpers/paths.js'
+import {useTempConfigDir} from '../helpers/paths.js'
 
 describe('ConfigStore', () => {
-  let dir: string
-  beforeEach(() => {
-    dir = tempConfigDir()
-    process.env.CALLCTL_CONFIG_DIR = dir
-  })
-  afterEach(() => {
-    delete process.env.CALLCTL_CONFIG_DIR
-  })
+  const configDir = useTempConfigDir()
 
   test('CALLCTL_CONFIG_DIR holds config.json; values are typed by the schema', async () => {
     const store = await ConfigStore.open()
-    expect(store.path).toBe(path.join(dir, 'config.json'))
+    expect(store.path).toBe(path.join(configDir(), 'config.json'))
     expect(store.setText('port', '5679')).toBe(5679)
     expect(store.setText('sim.answerAfterMs', '-1')).toBe(-1)
     expect(JSON.parse(readFileSync(store.path, 'utf8'))).toEqual({port: 5679, sim: {answerAfterMs: -1}})
@@ -56,7 +49,7 @@ describe('ConfigStore', () => {
   })
 
   test('a broken file is reported with its path, not replaced', async () => {
-    const file = path.join(dir, 'config.json')
+    const file = path.join(configDir(), 'config.json')
     writeFileSync(file, '{"port": ')
     await expect(ConfigStore.open()).rejects.toThrow(`The config file ${file} is not valid JSON`)
     expect(() => readConfig()).toThrow(`The config file ${file} is not valid JSON`)
@@ -64,7 +57,7 @@ describe('ConfigStore', () => {
   })
 
   test('a hand-edited invalid value is reported with the key', async () => {
-    writeFileSync(path.join(dir, 'config.json'), '{"port": "x"}')
+    writeFileSync(path.join(configDir(), 'config.json'), '{"port": "x"}')
     await expect(ConfigStore.open()).rejects.toThrow(/is invalid: port must be integer/)
   })
 })

@@ -10,3 +10,18 @@ export const RUN_JS = path.join(ROOT, 'bin', 'run.js')
 export function tempConfigDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'callctl-test-'))
 }
+
+/**
+ * Points CALLCTL_CONFIG_DIR of this (in-process) test at a fresh folder before each test; returns a getter for it.
+ */
+export function useTempConfigDir(): () => string {
+  let dir = ''
+  beforeEach(() => {
+    dir = tempConfigDir()
+    process.env.CALLCTL_CONFIG_DIR = dir
+  })
+  afterEach(() => {
+    delete process.env.CALLCTL_CONFIG_DIR
+  })
+  return () => dir
+}
