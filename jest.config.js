@@ -11,6 +11,7 @@ export default {
   // Sources import './x.js' (NodeNext style); in tests that means the .ts file next to it.
   moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/setup.ts'],
   // @oclif/test's runCommand needs verbose output to capture stdout.
   verbose: true,
   testTimeout: 30_000,

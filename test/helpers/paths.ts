@@ -1,4 +1,4 @@
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -8,7 +8,16 @@ export const RUN_JS = path.join(ROOT, 'bin', 'run.js')
 
 /** A fresh, empty config folder for one test: nothing leaks between tests or into the user's real config. */
 export function tempConfigDir(): string {
-  return mkdtempSync(path.join(tmpdir(), 'callctl-test-'))
+  const dir = mkdtempSync(path.join(tmpdir(), 'callctl-test-'))
+  createdDirs.push(dir)
+  return dir
+}
+
+const createdDirs: string[] = []
+
+/** Removes the folders this test file created (run after all its tests by test/helpers/setup.ts). */
+export function removeTempDirs(): void {
+  for (const dir of createdDirs.splice(0)) rmSync(dir, {recursive: true, force: true})
 }
 
 /**

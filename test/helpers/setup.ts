@@ -1,0 +1,3 @@
+import {removeTempDirs} from './paths.js'
+
+afterAll(() => removeTempDirs())
