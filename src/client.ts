@@ -25,6 +25,7 @@ export class ListenerClient {
   readonly port: number
   readonly commands: Config['commands']
   readonly #timeoutMs: number
+  readonly #token: string | undefined
 
   constructor(options: ClientOptions = {}, config: Config = readConfig()) {
     // A listener bound to every interface is still reached over loopback.
@@ -32,6 +33,7 @@ export class ListenerClient {
     this.port = options.port ?? config.port
     this.commands = config.commands
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#token = config.security.token
   }
 
   async make(number: string): Promise<Call> {
@@ -69,7 +71,10 @@ export class ListenerClient {
           port: this.port,
           method,
           path,
-          headers: body === undefined ? {} : {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)},
+          headers: {
+            ...(this.#token && {authorization: `Bearer ${this.#token}`}),
+            ...(body !== undefined && {'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body))}),
+          },
           timeout: this.#timeoutMs,
         },
         (res) => {

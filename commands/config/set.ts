@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {ConfigStore} from '../../src/config/store.js'
@@ -10,16 +10,23 @@ export default class ConfigSet extends BaseCommand {
     '<%= config.bin %> config set port 5679',
     "<%= config.bin %> config set notifications.incoming 'https://crm.example.com/incoming?callerid=$callerid'",
     '<%= config.bin %> config set sim.answerAfterMs 0',
+    '<%= config.bin %> config set security.allowedOrigins https://crm.example.com,https://desk.example.com',
+    '<%= config.bin %> config set security.token --generate',
   ]
 
   static override args = {
     key: Args.string({required: true, description: 'dotted key, e.g. commands.make'}),
-    value: Args.string({required: true, description: 'new value'}),
+    value: Args.string({description: 'new value (not with --generate)'}),
+  }
+
+  static override flags = {
+    generate: Flags.boolean({description: 'set a new random secret (for security.token)'}),
   }
 
   async run(): Promise<{key: string; value: unknown}> {
-    const {args} = await this.parse(ConfigSet)
-    const value = (await ConfigStore.open()).setText(args.key, args.value)
+    const {args, flags} = await this.parse(ConfigSet)
+    const store = await ConfigStore.open()
+    const value = flags.generate ? store.setGenerated(args.key, args.value) : store.setText(args.key, args.value)
     this.log(`${args.key} = ${JSON.stringify(value)}`)
     return {key: args.key, value}
   }

@@ -42,6 +42,7 @@ export interface ListenerConsole {
   onRequest(record: RequestRecord): void
   onDelivery(record: DeliveryRecord): void
   onDriverLog(message: string): void
+  onWarning(message: string): void
   ready(url: string, driver: string): void
   stopped(): void
 }
@@ -55,6 +56,7 @@ export function listenerConsole(json: boolean, print: (line: string) => void): L
       onRequest: (record) => emit('request', record),
       onDelivery: ({event, ...record}) => emit('delivery', {...record, eventId: event.id, type: event.type, callId: event.call.id}),
       onDriverLog: (message) => emit('driver', {message}),
+      onWarning: (message) => emit('warning', {message}),
       ready: (url, driver) => emit('ready', {url, driver, pid: process.pid}),
       stopped: () => emit('stopped', {}),
     }
@@ -65,6 +67,7 @@ export function listenerConsole(json: boolean, print: (line: string) => void): L
     onRequest: (record) => print(formatRequest(record)),
     onDelivery: (record) => print(formatDelivery(record)),
     onDriverLog: (message) => print(`${chalk.dim(clock(new Date().toISOString()))} ${chalk.dim(message)}`),
+    onWarning: (message) => print(chalk.yellow(`Warning: ${message}`)),
     ready: (url, driver) => print(`callctl listening on ${chalk.bold(url)} (driver: ${driver}) — try ${url}/status`),
     stopped: () => print('callctl listener stopped'),
   }

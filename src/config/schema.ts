@@ -59,6 +59,36 @@ export const SCHEMA: Record<string, SchemaNode> = {
     additionalProperties: false,
     properties: {incoming: urlTemplate, active: urlTemplate, end: urlTemplate},
   },
+
+  // Security (README "Security"): who may control the phone.
+  security: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      token: {type: 'string', minLength: 16, description: 'shared secret every request must carry; --generate makes one'},
+      allowedOrigins: {
+        type: 'array',
+        items: {type: 'string', pattern: '^https?://[^/?#]+$', description: 'an origin such as https://crm.example.com'},
+        description: 'web origins (https://crm.example.com) that may call the listener with CORS',
+      },
+      allowedHosts: {
+        type: 'array',
+        items: {type: 'string', pattern: '^[A-Za-z0-9.-]+$', description: 'a host name'},
+        description: 'Host header names accepted besides localhost, 127.0.0.1 and [::1]',
+      },
+      checkHost: {type: 'boolean', description: 'refuse requests whose Host header is not a name of this listener'},
+      confirmLinks: {type: 'boolean', description: 'links clicked on other sites get a confirmation page instead of a 403'},
+      makeRateLimit: {type: 'integer', minimum: 0, description: 'most `make` requests a minute; 0 for no limit'},
+    },
+  },
+  numbers: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      allow: {type: 'array', items: {type: 'string'}, description: 'prefixes or /patterns/; when set, only these may be dialled'},
+      block: {type: 'array', items: {type: 'string'}, description: 'prefixes or /patterns/ that may never be dialled'},
+    },
+  },
 }
 
 export interface Config {
@@ -68,6 +98,15 @@ export interface Config {
   sim: {answerAfterMs: number; hangupAfterMs: number}
   commands: {make: string; answer: string; end: string}
   notifications: {incoming?: string; active?: string; end?: string}
+  security: {
+    token?: string
+    allowedOrigins: string[]
+    allowedHosts: string[]
+    checkHost: boolean
+    confirmLinks: boolean
+    makeRateLimit: number
+  }
+  numbers: {allow: string[]; block: string[]}
 }
 
 export const DEFAULTS: Config = {
@@ -77,6 +116,8 @@ export const DEFAULTS: Config = {
   sim: {...SIM_DEFAULTS},
   commands: {make: 'make', answer: 'answer', end: 'end'},
   notifications: {},
+  security: {allowedOrigins: [], allowedHosts: [], checkHost: true, confirmLinks: true, makeRateLimit: 20},
+  numbers: {allow: [], block: []},
 }
 
 /** The schema node of a dotted key (`commands.make`), or undefined when the key is not a setting. */
@@ -115,7 +156,7 @@ export function describeNode(node: SchemaNode): string {
     number: 'a number',
     boolean: 'true or false',
     object: 'a JSON object',
-    array: 'a JSON array',
+    array: node.items?.type === 'string' ? 'a list, comma-separated or a JSON array' : 'a JSON array',
   }[node.type ?? 'string']
   return `${kind}${range}${node.description ? ` (${node.description})` : ''}`
 }

@@ -1,9 +1,14 @@
 import type Conf from 'conf'
+import {randomBytes} from 'node:crypto'
 
 import {ConfigError} from '../errors.js'
 import {configFile, PROJECT_NAME} from './paths.js'
 import {type Config, DEFAULTS, describeNode, SCHEMA, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {checkValue} from './checks.js'
 import {mergeDefaults} from './resolve.js'
+
+/** Keys whose value is a secret `config set --generate` can make. */
+const GENERATED = new Set(['security.token'])
 
 /**
  * The config file, read and written through conf: every write is validated against the schema first and written
@@ -58,14 +63,28 @@ export class ConfigStore {
   }
 
   /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */
-  setText(key: string, text: string): unknown {
+  setText(key: string, text: string | undefined): unknown {
+    if (text === undefined) throw new ConfigError(`No value given for ${key}`, [`callctl config set ${key} VALUE`])
     const value = parseValue(key, leafSchema(key), text)
+    this.set(key, value)
+    return value
+  }
+
+  /** `--generate`: a new random secret, for the keys that hold one. */
+  setGenerated(key: string, text: string | undefined): string {
+    if (!GENERATED.has(key)) {
+      throw new ConfigError(`--generate works for ${[...GENERATED].join(', ')}, not for ${key}`)
+    }
+
+    if (text !== undefined) throw new ConfigError(`Give either a value or --generate for ${key}, not both`)
+    const value = randomBytes(32).toString('base64url')
     this.set(key, value)
     return value
   }
 
   set(key: string, value: unknown): void {
     leafSchema(key)
+    checkValue(key, value)
     try {
       this.conf.set(key, value)
     } catch (error) {
@@ -110,8 +129,20 @@ function parseValue(key: string, node: SchemaNode, text: string): unknown {
       return text === 'true'
     }
 
-    case 'object':
     case 'array': {
+      // Lists of strings may be typed plainly: `a, b` (a JSON array works too).
+      if (node.items?.type === 'string' && !text.trim().startsWith('[')) {
+        return text.split(',').map((item) => item.trim()).filter(Boolean)
+      }
+
+      try {
+        return JSON.parse(text)
+      } catch {
+        return refuse()
+      }
+    }
+
+    case 'object': {
       try {
         return JSON.parse(text)
       } catch {

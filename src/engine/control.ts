@@ -24,11 +24,14 @@ export class CallControl {
   constructor(
     readonly engine: CallEngine,
     readonly driver: Driver,
+    /** Throws for numbers that may not be dialled (`numbers.allow` / `numbers.block`). */
+    private readonly checkNumber: (number: string) => void = () => {},
   ) {}
 
   async make(rawNumber: string): Promise<Call> {
     this.#require('make')
     const number = normalizeNumber(rawNumber)
+    this.checkNumber(number)
     return this.#drive(() => this.driver.make(number))
   }
 

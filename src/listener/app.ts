@@ -22,6 +22,8 @@ export interface RequestContext {
   res: ServerResponse
   url: URL
   record: RequestRecord
+  /** Writes an answer body, JSON unless a step chose otherwise (e.g. a page for a browser navigation). */
+  render: (status: number, body: unknown, headers?: Record<string, string>) => void
 }
 
 /**
@@ -41,12 +43,20 @@ export interface RouteContext extends RequestContext {
 /** Returns the JSON body of a 200 answer, or undefined when it has answered the request itself. */
 export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
 
+/**
+ * Run after the route is known and before its handler: may refuse (throw), add response headers, or answer the
+ * request itself and return true (e.g. a confirmation page), which skips the handler.
+ */
+export type RouteGuard = (ctx: RouteContext) => boolean | void | Promise<boolean | void>
+
 export interface ListenerOptions {
   control: CallControl
   config: Pick<Config, 'commands'>
   version: string
   /** Run before routing, in order (security policy, URL aliases, ...). */
   steps?: RequestStep[]
+  /** Run after routing, before the handler, in order (security policy). */
+  guards?: RouteGuard[]
   /** Routes beyond the built-in ones, or replacements of them (e.g. `/`, `/events`). */
   routes?: Partial<Record<RouteName, RouteHandler>>
   /** One record per answered request, for the console and logs. */
@@ -96,7 +106,7 @@ function builtinRoutes(control: CallControl, config: ListenerOptions['config'], 
 
 /** Builds the request handler. It never throws: every failure becomes a JSON answer with an honest status. */
 export function buildHandler(options: ListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const {control, config, version, onRequest, steps = []} = options
+  const {control, config, version, onRequest, steps = [], guards = []} = options
   const table = routeTable(config.commands)
   const handlers = {...builtinRoutes(control, config, version), ...options.routes}
 
@@ -116,6 +126,13 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     record.route = route
+    const fields = {...Object.fromEntries(url.searchParams)}
+    // The same object, so that what a guard changes (e.g. `render`) holds for the handler and for errors too.
+    const routeCtx: RouteContext = Object.assign(ctx, {route, command, rest, fields})
+    for (const guard of guards) {
+      if (await guard(routeCtx)) return
+    }
+
     const allowed = ROUTE_METHODS[route]
     if (!allowed.includes(req.method ?? '')) {
       throw Object.assign(
@@ -124,9 +141,9 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    const fields = {...Object.fromEntries(url.searchParams), ...(await readFields(req))}
-    const body = await handlers[route]({...ctx, route, command, rest, fields})
-    if (body !== undefined) sendJson(res, 200, body)
+    Object.assign(fields, await readFields(req))
+    const body = await handlers[route](routeCtx)
+    if (body !== undefined) ctx.render(200, body)
   }
 
   return (req, res) => {
@@ -146,7 +163,8 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       return
     }
 
-    dispatch({req, res, url, record}).catch((error: unknown) => {
+    const ctx: RequestContext = {req, res, url, record, render: (status, body, headers) => sendJson(res, status, body, headers)}
+    dispatch(ctx).catch((error: unknown) => {
       record.error = (error as Error).message
       if (res.headersSent) {
         res.destroy()
@@ -157,8 +175,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
         error instanceof CallctlError
           ? error
           : new CallctlError(`Internal error: ${(error as Error).message}`, {code: 'ERR_INTERNAL'})
-      sendJson(
-        res,
+      ctx.render(
         failure.status,
         {ok: false, error: {code: failure.code, message: failure.message, hints: failure.suggestions}},
         (error as {headers?: Record<string, string>}).headers,

@@ -9,7 +9,10 @@ import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode} from '../errors.js'
 import {type DeliveryRecord, subscribeNotifications} from '../notify/notifier.js'
+import {compileNumberPolicy} from '../engine/number-policy.js'
 import {createListener, type RequestRecord} from './app.js'
+import {isLoopbackHost} from './security/origin.js'
+import {securityGuards} from './security/policy.js'
 
 export interface StartOptions {
   config: Config
@@ -18,6 +21,8 @@ export interface StartOptions {
   onRequest?: (record: RequestRecord) => void
   onDelivery?: (record: DeliveryRecord) => void
   onDriverLog?: (message: string) => void
+  /** Things the user should know at start-up (e.g. binding beyond loopback). */
+  onWarning?: (message: string) => void
 }
 
 export interface RunningListener {
@@ -29,6 +34,18 @@ export interface RunningListener {
 /** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
 export async function startListener(options: StartOptions): Promise<RunningListener> {
   const {config, version} = options
+  if (!isLoopbackHost(config.host)) {
+    if (!config.security.token) {
+      throw new CallctlError(
+        `Refusing to listen on ${config.host} without a token: anyone who can reach this machine could dial`,
+        {code: 'ERR_TOKEN_REQUIRED', exit: ExitCode.usage, suggestions: ['Run `callctl config set security.token --generate` first, or listen on 127.0.0.1']},
+      )
+    }
+
+    options.onWarning?.(`listening on ${config.host}: reachable from other machines; every request needs security.token`)
+  }
+
+  const checkNumber = compileNumberPolicy(config.numbers)
   const engine = new CallEngine()
   if (options.onEvent) engine.subscribe(options.onEvent)
   subscribeNotifications(engine, {
@@ -47,8 +64,15 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   })
   await driver.init?.()
 
-  const control = new CallControl(engine, driver)
-  const server = createListener({control, config, version, onRequest: options.onRequest})
+  const control = new CallControl(engine, driver, checkNumber)
+  let port = config.port
+  const server = createListener({
+    control,
+    config,
+    version,
+    guards: securityGuards({security: config.security, port: () => port}),
+    onRequest: options.onRequest,
+  })
   try {
     await listen(server, config.port, config.host)
   } catch (error) {
@@ -57,7 +81,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   // Port 0 asks the OS for a free port: report the one it gave.
-  const {port} = server.address() as AddressInfo
+  ;({port} = server.address() as AddressInfo)
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     control,
