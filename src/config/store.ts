@@ -161,13 +161,17 @@ function translate(error: unknown, file?: string, key?: string): Error {
   if (error instanceof ConfigError) return error
   const message = (error as Error).message ?? String(error)
   if (message.startsWith('Config schema violation:')) {
-    const details = message.slice('Config schema violation:'.length).trim()
+    // ajv names keys as JSON pointers (`security/token`): say them the way `config set` takes them.
+    const details = message
+      .slice('Config schema violation:'.length)
+      .trim()
+      .replaceAll(/`([^`]*)`/g, (_, path: string) => path.replaceAll('/', '.'))
     const node = key ? schemaAt(key) : undefined
     if (key && node) {
-      return new ConfigError(`Invalid value for ${key}: ${details.replaceAll('`', '')}; ${key} takes ${describeNode(node)}`)
+      return new ConfigError(`Invalid value for ${key}: ${details}; ${key} takes ${describeNode(node)}`)
     }
 
-    return new ConfigError(`The config file ${file ?? ''} is invalid: ${details.replaceAll('`', '')}`, [
+    return new ConfigError(`The config file ${file ?? ''} is invalid: ${details}`, [
       'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
     ])
   }

@@ -1,0 +1,166 @@
+import {mergeDefaults} from '../../../src/config/resolve.js'
+import {type Config, DEFAULTS} from '../../../src/config/schema.js'
+import type {CallEvent} from '../../../src/engine/call.js'
+import {type RunningListener, startListener} from '../../../src/listener/start.js'
+import {rawRequest} from '../../helpers/raw-request.js'
+
+const attackerImg = {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image', referer: 'http://attacker.test/'}
+const attackerClick = {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1', 'sec-fetch-dest': 'document', referer: 'http://attacker.test/'}
+
+describe('security policy (in process)', () => {
+  let listener: RunningListener
+  let events: CallEvent[]
+  let refusals: string[]
+
+  async function start(overrides: Record<string, unknown> = {}) {
+    events = []
+    refusals = []
+    const config: Config = mergeDefaults(DEFAULTS, {port: 0, sim: {answerAfterMs: -1}, ...overrides})
+    listener = await startListener({
+      config,
+      version: 'test',
+      onEvent: (event) => events.push(event),
+      onRequest: (record) => record.error && refusals.push(`${record.status} ${record.error}`),
+    })
+  }
+
+  afterEach(async () => {
+    await listener?.close()
+  })
+
+  test('DNS rebinding: a foreign Host is refused with 403 and no call; loopback names pass', async () => {
+    await start()
+    const port = new URL(listener.url).port
+    const evil = await rawRequest(`${listener.url}/make/0900123`, {headers: {host: `evil.example:${port}`}})
+    expect(evil.status).toBe(403)
+    expect(evil.json().error.code).toBe('ERR_HOST')
+    expect(refusals[0]).toContain('add the name to security.allowedHosts')
+    expect((await rawRequest(`${listener.url}/status`, {headers: {host: `localhost:${port}`}})).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/status`, {headers: {host: `[::1]:${port}`}})).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/status`, {headers: {host: 'localhost:1'}})).status).toBe(403)
+    expect(events).toHaveLength(0)
+  })
+
+  test('security.allowedHosts admits a name; security.checkHost false turns the check off', async () => {
+    await start({security: {allowedHosts: ['phone.lan']}})
+    const port = new URL(listener.url).port
+    expect((await rawRequest(`${listener.url}/status`, {headers: {host: `phone.lan:${port}`}})).status).toBe(200)
+    await listener.close()
+    await start({security: {checkHost: false}})
+    expect((await rawRequest(`${listener.url}/status`, {headers: {host: 'evil.example'}})).status).toBe(200)
+  })
+
+  test('a cross-site <img> is refused naming security.allowedOrigins; reading status is not a command', async () => {
+    await start()
+    const made = await rawRequest(`${listener.url}/make/0900123`, {headers: attackerImg})
+    expect(made.status).toBe(403)
+    expect(made.json().error.message).toBe(
+      'Refused make from http://attacker.test: pages of other sites may not control the phone; add the origin to security.allowedOrigins to allow it',
+    )
+    expect((await rawRequest(`${listener.url}/notify/incoming?number=1`, {headers: attackerImg})).status).toBe(403)
+    const status = await rawRequest(`${listener.url}/status`, {headers: attackerImg})
+    expect(status.status).toBe(200)
+    expect(status.headers['access-control-allow-origin']).toBeUndefined()
+    expect(events).toHaveLength(0)
+  })
+
+  test('allowed origins get CORS and a preflight answer (with Private Network Access)', async () => {
+    await start({security: {allowedOrigins: ['https://crm.test']}})
+    const preflight = await rawRequest(`${listener.url}/make/020123456`, {
+      method: 'OPTIONS',
+      headers: {origin: 'https://crm.test', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'},
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': 'https://crm.test',
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-private-network': 'true',
+    })
+    const made = await rawRequest(`${listener.url}/make/020123456`, {headers: {origin: 'https://crm.test', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'}})
+    expect(made.status).toBe(200)
+    expect(made.headers['access-control-allow-origin']).toBe('https://crm.test')
+    const other = await rawRequest(`${listener.url}/make/020123456`, {method: 'OPTIONS', headers: {origin: 'https://other.test', 'sec-fetch-site': 'cross-site'}})
+    expect(other.status).toBe(403)
+    expect(other.headers['access-control-allow-origin']).toBeUndefined()
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
+  test('a clicked link from another site gets a confirmation page; its one-time code dials once', async () => {
+    await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: attackerClick})
+    expect(page.status).toBe(200)
+    expect(page.headers['content-type']).toContain('text/html')
+    expect(page.headers['x-frame-options']).toBe('DENY')
+    expect(page.text).toContain('Call 020 123 456?')
+    expect(events).toHaveLength(0)
+    const target = /fetch\("([^"]+)"/.exec(page.text)![1]
+    const sameOrigin = {'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: listener.url}
+    expect((await rawRequest(`${listener.url}${target}`, {method: 'POST', headers: attackerImg})).status).toBe(403)
+    // The attacker's attempt above used the code up: a fresh page gives a fresh code.
+    const fresh = /fetch\("([^"]+)"/.exec((await rawRequest(`${listener.url}/make/020123456`, {headers: attackerClick})).text)![1]
+    expect((await rawRequest(`${listener.url}${fresh}`, {method: 'POST', headers: sameOrigin})).status).toBe(200)
+    expect((await rawRequest(`${listener.url}${fresh}`, {method: 'POST', headers: sameOrigin})).status).toBe(403)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+    const code = new URLSearchParams(fresh.split('?')[1]).get('confirm')!
+    expect((await rawRequest(`${listener.url}/make/0900999?confirm=${code}`, {method: 'POST', headers: sameOrigin})).status).toBe(403)
+  })
+
+  test('security.confirmLinks false: clicked links are refused instead', async () => {
+    await start({security: {confirmLinks: false}})
+    expect((await rawRequest(`${listener.url}/make/1`, {headers: attackerClick})).status).toBe(403)
+  })
+
+  test('navigations that act (typed URL, desktop app) get a page saying what was done', async () => {
+    await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1', 'sec-fetch-dest': 'document'}})
+    expect(page.status).toBe(200)
+    expect(page.text).toMatch(/Done: 020 123 456 \(dialing, call sim-/)
+  })
+
+  test('token: required on every route but the index, in any of three forms, compared whole', async () => {
+    const token = 'x'.repeat(43)
+    await start({security: {token}})
+    const none = await rawRequest(`${listener.url}/status`)
+    expect(none.status).toBe(401)
+    expect(none.json().error.message).toContain('security.token is set, so send it as Authorization: Bearer <token>')
+    expect((await rawRequest(`${listener.url}/status`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/status`, {headers: {'x-callctl-token': token}})).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/status?token=${token}`)).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/status`, {headers: {'x-callctl-token': token.slice(1)}})).status).toBe(401)
+    expect((await rawRequest(`${listener.url}/make/1`, {headers: {'x-callctl-token': `${token}x`}})).status).toBe(401)
+    expect((await rawRequest(`${listener.url}/`)).status).toBe(200)
+    expect(events).toHaveLength(0)
+  })
+
+  test('numbers.block refuses with 403 naming the entry; numbers.allow limits', async () => {
+    await start({numbers: {block: ['0900'], allow: ['0']}})
+    const blocked = await rawRequest(`${listener.url}/make/0900-123`)
+    expect(blocked.status).toBe(403)
+    expect(blocked.json().error.message).toContain('numbers.block entry "0900"')
+    expect((await rawRequest(`${listener.url}/make/+44123`)).status).toBe(403)
+    expect((await rawRequest(`${listener.url}/make/020123`)).status).toBe(200)
+  })
+
+  test('make is rate limited with 429 and Retry-After', async () => {
+    await start({security: {makeRateLimit: 2}})
+    expect((await rawRequest(`${listener.url}/make/1`)).status).toBe(200)
+    expect((await rawRequest(`${listener.url}/make/2`)).status).toBe(200)
+    const third = await rawRequest(`${listener.url}/make/3`)
+    expect(third.status).toBe(429)
+    expect(Number(third.headers['retry-after'])).toBeGreaterThan(0)
+    expect(third.json().error.message).toContain('raise security.makeRateLimit')
+    expect(events.filter((event) => event.type === 'outgoing')).toHaveLength(2)
+  })
+
+  test('binding beyond loopback needs a token, and warns', async () => {
+    const config: Config = mergeDefaults(DEFAULTS, {port: 0, host: '0.0.0.0'})
+    await expect(startListener({config, version: 'test'})).rejects.toThrow(/Refusing to listen on 0.0.0.0 without a token/)
+    const warnings: string[] = []
+    listener = await startListener({
+      config: mergeDefaults(config, {security: {token: 't'.repeat(20)}}),
+      version: 'test',
+      onWarning: (message) => warnings.push(message),
+    })
+    expect(warnings[0]).toContain('listening on 0.0.0.0: reachable from other machines')
+  })
+})
