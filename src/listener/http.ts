@@ -47,6 +47,10 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value === 'string' || typeof value === 'number') fields[key] = String(value)
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) fields[key] = value.join(',')
+    else if (value !== null) {
+      // Dropping it would turn `{"number": {...}}` into a call without a number: say what is wrong instead.
+      throw new RequestError(`Field "${key}" must be a string or a number, got ${Array.isArray(value) ? 'an array' : typeof value}`, 'ERR_BAD_BODY')
+    }
   }
 
   return fields

@@ -86,6 +86,17 @@ describe('listener routes (sim driver, in process)', () => {
     expect((await get(listener, '/notify/end', {method: 'POST', headers: {'content-type': 'application/json'}, body: '{"call":"phone-7"}'})).body.call.state).toBe('ended')
   })
 
+  test('a body field that is not a string is refused, not dropped', async () => {
+    const {status, body} = await get(listener, '/notify/incoming', {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: '{"number": {"$gt": 1}}',
+    })
+    expect(status).toBe(400)
+    expect(body.error.message).toBe('Field "number" must be a string or a number, got object')
+    expect(events).toHaveLength(0)
+  })
+
   test('status lists live calls', async () => {
     await get(listener, '/notify/incoming?number=1')
     const {body} = await get(listener, '/status')

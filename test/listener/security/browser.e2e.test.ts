@@ -1,0 +1,113 @@
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {runCli} from '../../helpers/cli.js'
+import {launchChromium} from '../../helpers/browser.js'
+import {type ListenerProcess, startListenerProcess} from '../../helpers/listener-process.js'
+import {tempConfigDir} from '../../helpers/paths.js'
+import {CHROMIUM, describeWithTool} from '../../helpers/tools.js'
+
+/** Each attack an `attacker.test` page can make on the listener without the user's consent. */
+const ATTACKS: Record<string, (target: string) => string> = {
+  img: (t) => `<img src="${t}">`,
+  script: (t) => `<script src="${t}"></script>`,
+  iframe: (t) => `<iframe src="${t}"></iframe>`,
+  'no-cors fetch': (t) => `<script>fetch(${JSON.stringify(t)}, {mode: 'no-cors', method: 'POST'}).catch(() => {})</script>`,
+  'cors fetch': (t) => `<script>fetch(${JSON.stringify(t)}).then(r => r.text()).catch(() => {})</script>`,
+  'form GET': (t) => `<form id=f action="${t}" method=GET></form><script>f.submit()</script>`,
+  'form POST': (t) => `<form id=f action="${t}" method=POST><input name=number value=0900666></form><script>f.submit()</script>`,
+  'location redirect': (t) => `<script>location = ${JSON.stringify(t)}</script>`,
+}
+
+describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromium)', () => {
+  let pages: Server
+  let pagesPort: number
+  let listener: ListenerProcess
+  let browser: Awaited<ReturnType<typeof launchChromium>>
+  const pageHtml = new Map<string, string>()
+
+  /** Serves `html` at http://<site>:<pagesPort>/<name>. */
+  function pageUrl(site: string, name: string, html: string): string {
+    pageHtml.set(`/${encodeURIComponent(name)}`, `<!doctype html><html><body>${html}</body></html>`)
+    return `http://${site}:${pagesPort}/${encodeURIComponent(name)}`
+  }
+
+  async function calls(): Promise<{calls: unknown[]; recent: unknown[]}> {
+    return (await fetch(`${listener.url}/status`)).json() as never
+  }
+
+  beforeAll(async () => {
+    pages = createServer((req, res) => {
+      const html = pageHtml.get(req.url ?? '')
+      res.writeHead(html ? 200 : 404, {'content-type': 'text/html'}).end(html ?? '')
+    })
+    await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
+    pagesPort = (pages.address() as AddressInfo).port
+    const configDir = tempConfigDir()
+    await runCli(['config', 'set', 'security.allowedOrigins', `http://crm.test:${pagesPort}`], configDir)
+    await runCli(['config', 'set', 'sim.answerAfterMs', '-1'], configDir)
+    listener = await startListenerProcess(configDir)
+    browser = await launchChromium(['attacker.test', 'crm.test'])
+  }, 60_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await listener?.stop()
+    await new Promise((resolve) => pages?.close(resolve))
+  })
+
+  test.each(Object.keys(ATTACKS))('from attacker.test: %s places no call', async (attack) => {
+    const page = await browser.context.newPage()
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const target = `http://${host}:${listener.port}/make/0900666`
+      const refusalsBefore = listener.lines.filter((line) => line.kind === 'request' && line.status === 403).length
+      await page.goto(pageUrl('attacker.test', `${attack}-${host}`, ATTACKS[attack](target)))
+      // The request reached the listener and was refused: wait for its log line rather than for a fixed time.
+      await listener.waitForLine(
+        () => listener.lines.filter((line) => line.kind === 'request' && line.status === 403).length > refusalsBefore,
+      )
+    }
+
+    await page.close()
+    expect(await calls()).toEqual(expect.objectContaining({calls: [], recent: []}))
+    expect(listener.lines.filter((line) => line.kind === 'event')).toEqual([])
+  })
+
+  test('from crm.test (allowed): a CORS fetch places the call and the page reads the JSON answer', async () => {
+    const page = await browser.context.newPage()
+    const target = `http://127.0.0.1:${listener.port}/make/020123456`
+    await page.goto(
+      pageUrl('crm.test', 'dial', `<p id=out>…</p><script>
+        fetch(${JSON.stringify(target)}, {method: 'POST'}).then(r => r.json()).then(b => out.textContent = b.call.number + ' ' + b.call.state, e => out.textContent = 'error ' + e)
+      </script>`),
+    )
+    await page.waitForFunction(() => (globalThis as unknown as {out: {textContent: string}}).out.textContent !== '…')
+    expect(await page.textContent('#out')).toBe('020123456 dialing')
+    await page.close()
+    const {calls: live} = await calls()
+    expect(live).toEqual([expect.objectContaining({number: '020123456', direction: 'outgoing'})])
+    expect((await fetch(`${listener.url}/end`)).status).toBe(200)
+  })
+
+  test('a link the user clicks on attacker.test shows a confirmation page and dials only after its button', async () => {
+    const page = await browser.context.newPage()
+    const target = `http://127.0.0.1:${listener.port}/make/020123456`
+    await page.goto(pageUrl('attacker.test', 'link', `<a id=link href="${target}">call us</a>`))
+    await page.click('#link')
+    await page.waitForSelector('text=Call 020 123 456?')
+    expect((await calls()).calls).toEqual([])
+    await page.click('#call')
+    await page.waitForSelector('text=/Done: call .* is dialing/')
+    const {calls: live} = await calls()
+    expect(live).toEqual([expect.objectContaining({number: '020123456'})])
+    await fetch(`${listener.url}/end`)
+
+    // Cancel does nothing.
+    await page.goto(pageUrl('attacker.test', 'link2', `<a id=link href="${target}">call us</a>`))
+    await page.click('#link')
+    await page.click('#cancel')
+    await page.waitForSelector('text=Cancelled. Nothing was done.')
+    expect((await calls()).calls).toEqual([])
+    await page.close()
+  })
+})
