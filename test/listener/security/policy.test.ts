@@ -105,6 +105,14 @@ describe('security policy (in process)', () => {
     expect((await rawRequest(`${listener.url}/make/0900999?confirm=${code}`, {method: 'POST', headers: sameOrigin})).status).toBe(403)
   })
 
+  test('a clicked link from an allowed origin acts at once and says so', async () => {
+    await start({security: {allowedOrigins: ['https://crm.test']}})
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {...attackerClick, referer: 'https://crm.test/contacts/7'}})
+    expect(page.status).toBe(200)
+    expect(page.text).toMatch(/<h1>Done: 020 123 456 \(dialing, call sim-[^)]+\)<\/h1>/)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
   test('security.confirmLinks false: clicked links are refused instead', async () => {
     await start({security: {confirmLinks: false}})
     expect((await rawRequest(`${listener.url}/make/1`, {headers: attackerClick})).status).toBe(403)
