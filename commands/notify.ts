@@ -13,6 +13,7 @@ ${EXIT_CODES_HELP}`
 
   static override examples = [
     '<%= config.bin %> notify incoming 020123456 --name "Alice Example"',
+    '<%= config.bin %> notify incoming 020123456 --tags vip,sales --channel SIP/trunk-1',
     '<%= config.bin %> notify active',
     '<%= config.bin %> notify end --call abc123 --reason "remote hangup"',
   ]
@@ -26,6 +27,8 @@ ${EXIT_CODES_HELP}`
     name: Flags.string({description: "the other party's display name"}),
     call: Flags.string({description: 'call id (given by the phone, or reported back by the listener)'}),
     reason: Flags.string({description: 'why the call ended (end only)'}),
+    tags: Flags.string({description: 'call tags, comma-separated ({TAGS} in templates)'}),
+    channel: Flags.string({description: 'call channel ({CHANNEL} in templates)'}),
   }
 
   async run(): Promise<Call> {
@@ -35,6 +38,8 @@ ${EXIT_CODES_HELP}`
       name: flags.name,
       call: flags.call,
       reason: flags.reason,
+      tags: flags.tags,
+      channel: flags.channel,
     })
     this.log(describeCall(`Reported ${args.event}:`, call))
     return call

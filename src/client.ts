@@ -52,6 +52,14 @@ export class ListenerClient {
     return this.#call(`/notify/${encodeURIComponent(event)}`, fields)
   }
 
+  async popup(callId?: string): Promise<Array<{popup: string; argv: [string, string[]]; error?: string}>> {
+    const answer = await this.request<{popups: Array<{popup: string; argv: [string, string[]]; error?: string}>}>(
+      'POST',
+      `/popup${query({call: callId})}`,
+    )
+    return answer.popups
+  }
+
   async status<T = Record<string, unknown>>(): Promise<T> {
     return this.request<T>('GET', '/status')
   }

@@ -2,7 +2,8 @@ import chalk from 'chalk'
 
 import type {CallEvent} from '../engine/call.js'
 import type {RequestRecord} from '../listener/app.js'
-import type {DeliveryRecord} from '../notify/notifier.js'
+import type {DeliveryRecord} from '../notify/delivery.js'
+import type {PopupRecord} from '../notify/notifications.js'
 
 const colour: Record<CallEvent['type'], (text: string) => string> = {
   incoming: chalk.yellow,
@@ -31,10 +32,21 @@ export function formatRequest(record: RequestRecord): string {
 }
 
 export function formatDelivery(record: DeliveryRecord): string {
-  const outcome = record.error
-    ? chalk.red(`failed: ${record.error}`)
-    : chalk.dim(`HTTP ${record.status} in ${record.ms} ms`)
-  return `${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('notify')}   ${record.event.type} → ${record.url} ${outcome}`
+  const outcome =
+    record.outcome === 'delivered'
+      ? chalk.dim(`HTTP ${record.status} in ${record.ms} ms`)
+      : chalk.red(`${record.outcome === 'failed' ? 'gave up' : `attempt ${record.attempt} failed, will retry`}: ${record.error}`)
+  return `${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('notify')}   ${record.event} → ${record.url} ${outcome}`
+}
+
+export function formatPopup(record: PopupRecord): string {
+  const outcome = record.error ? chalk.red(` failed: ${record.error}`) : ''
+  return `${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('popup')}    ${record.argv[0]} ${record.argv[1].map((arg) => JSON.stringify(arg)).join(' ')}${outcome}`
+}
+
+/** A terminal hyperlink (OSC 8): clickable in most terminals, plain text elsewhere. */
+export function terminalLink(url: string, text = url): string {
+  return `\u001B]8;;${url}\u0007${text}\u001B]8;;\u0007`
 }
 
 export interface ListenerConsole {
@@ -42,6 +54,8 @@ export interface ListenerConsole {
   onRequest(record: RequestRecord): void
   onDelivery(record: DeliveryRecord): void
   onDriverLog(message: string): void
+  onPopup(record: PopupRecord): void
+  onPopupLink(callId: string, url: string): void
   onWarning(message: string): void
   ready(url: string, driver: string): void
   stopped(): void
@@ -54,7 +68,9 @@ export function listenerConsole(json: boolean, print: (line: string) => void): L
     return {
       onEvent: (event) => emit('event', event),
       onRequest: (record) => emit('request', record),
-      onDelivery: ({event, ...record}) => emit('delivery', {...record, eventId: event.id, type: event.type, callId: event.call.id}),
+      onDelivery: (record) => emit('delivery', record),
+      onPopup: (record) => emit('popup', record),
+      onPopupLink: (callId, url) => emit('popup-link', {callId, url}),
       onDriverLog: (message) => emit('driver', {message}),
       onWarning: (message) => emit('warning', {message}),
       ready: (url, driver) => emit('ready', {url, driver, pid: process.pid}),
@@ -66,6 +82,8 @@ export function listenerConsole(json: boolean, print: (line: string) => void): L
     onEvent: (event) => print(formatEvent(event)),
     onRequest: (record) => print(formatRequest(record)),
     onDelivery: (record) => print(formatDelivery(record)),
+    onPopup: (record) => print(formatPopup(record)),
+    onPopupLink: (_callId, url) => print(`${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('popup')}    ${terminalLink(url)} (or: callctl popup)`),
     onDriverLog: (message) => print(`${chalk.dim(clock(new Date().toISOString()))} ${chalk.dim(message)}`),
     onWarning: (message) => print(chalk.yellow(`Warning: ${message}`)),
     ready: (url, driver) => print(`callctl listening on ${chalk.bold(url)} (driver: ${driver}) — try ${url}/status`),

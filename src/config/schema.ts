@@ -14,6 +14,10 @@ export interface SchemaNode {
   items?: SchemaNode
   properties?: Record<string, SchemaNode>
   additionalProperties?: boolean | SchemaNode
+  required?: readonly string[]
+  uniqueItems?: boolean
+  minItems?: number
+  exclusiveMinimum?: number
 }
 
 const segment: SchemaNode = {
@@ -29,6 +33,28 @@ const urlTemplate: SchemaNode = {
 }
 
 const delay: SchemaNode = {type: 'integer', minimum: -1, description: 'milliseconds; 0 at once, -1 never'}
+
+/** Wildix callback events, and the Enreach/callctl event names. */
+export const CALLBACK_EVENTS = ['new', 'updated', 'ended', 'incoming', 'outgoing', 'active', 'end'] as const
+
+export interface CallbackConfig {
+  url: string
+  events: Array<(typeof CALLBACK_EVENTS)[number]>
+  direction?: 'incoming' | 'outgoing'
+  method?: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string
+  bodyType?: 'json' | 'form'
+  secret?: string
+  includeInternal?: boolean
+}
+
+export interface PopupConfig {
+  on: 'ringing' | 'dialing' | 'answer' | 'click'
+  direction?: 'incoming' | 'outgoing'
+  url?: string
+  app?: string
+}
 
 /**
  * The config file's schema. No `default` keywords here: conf would write them into the user's file; defaults live
@@ -57,7 +83,62 @@ export const SCHEMA: Record<string, SchemaNode> = {
   notifications: {
     type: 'object',
     additionalProperties: false,
-    properties: {incoming: urlTemplate, active: urlTemplate, end: urlTemplate},
+    properties: {incoming: urlTemplate, outgoing: urlTemplate, active: urlTemplate, end: urlTemplate},
+  },
+
+  // Notifications, callbacks and popups (README "Notifications, callbacks and popups").
+  user: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      number: {type: 'string', description: 'your own number, {USERNUM}'},
+      name: {type: 'string', description: 'your own name, {USERNAME}'},
+    },
+  },
+  callbacks: {
+    type: 'array',
+    description: 'Wildix-style callback URLs: a JSON array of {url, events, ...}',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'events'],
+      properties: {
+        url: urlTemplate,
+        events: {type: 'array', minItems: 1, items: {type: 'string', enum: CALLBACK_EVENTS}},
+        direction: {type: 'string', enum: ['incoming', 'outgoing']},
+        method: {type: 'string', enum: ['GET', 'POST']},
+        headers: {type: 'object', additionalProperties: {type: 'string'}},
+        body: {type: 'string', description: 'a body template'},
+        bodyType: {type: 'string', enum: ['json', 'form']},
+        secret: {type: 'string', minLength: 16, description: 'signs each request (HMAC-SHA256)'},
+        includeInternal: {type: 'boolean'},
+      },
+    },
+  },
+  popups: {
+    type: 'array',
+    description: 'Wildix-style popup URLs or apps: a JSON array of {on, url | app, direction}',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['on'],
+      properties: {
+        on: {type: 'string', enum: ['ringing', 'dialing', 'answer', 'click']},
+        direction: {type: 'string', enum: ['incoming', 'outgoing']},
+        url: urlTemplate,
+        app: {type: 'string', minLength: 1, description: 'an executable and its arguments, as in Wildix'},
+      },
+    },
+  },
+  internalNumbers: {type: 'string', minLength: 1, description: 'a regular expression for colleagues\' extensions, e.g. ^[0-9]{2,4}$'},
+  delivery: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      maxAgeHours: {type: 'number', exclusiveMinimum: 0, description: 'hours a notification is retried before it is kept as failed'},
+      timeoutMs: {type: 'integer', minimum: 100, description: 'time limit of one request'},
+      concurrency: {type: 'integer', minimum: 1, maximum: 64, description: 'requests in flight per target'},
+    },
   },
 
   // Security (README "Security"): who may control the phone.
@@ -97,7 +178,12 @@ export interface Config {
   driver: {name: string} & Record<string, unknown>
   sim: {answerAfterMs: number; hangupAfterMs: number}
   commands: {make: string; answer: string; end: string}
-  notifications: {incoming?: string; active?: string; end?: string}
+  notifications: {incoming?: string; outgoing?: string; active?: string; end?: string}
+  user: {number?: string; name?: string}
+  callbacks: CallbackConfig[]
+  popups: PopupConfig[]
+  internalNumbers?: string
+  delivery: {maxAgeHours: number; timeoutMs: number; concurrency: number}
   security: {
     token?: string
     allowedOrigins: string[]
@@ -116,6 +202,10 @@ export const DEFAULTS: Config = {
   sim: {...SIM_DEFAULTS},
   commands: {make: 'make', answer: 'answer', end: 'end'},
   notifications: {},
+  user: {},
+  callbacks: [],
+  popups: [],
+  delivery: {maxAgeHours: 24, timeoutMs: 5000, concurrency: 4},
   security: {allowedOrigins: [], allowedHosts: [], checkHost: true, confirmLinks: true, makeRateLimit: 20},
   numbers: {allow: [], block: []},
 }

@@ -101,6 +101,10 @@ function builtinRoutes(control: CallControl, config: ListenerOptions['config'], 
 
       return {ok: true, call: control.notify(type, notifyDetails(fields))}
     },
+
+    async popup() {
+      throw new RequestError('Popups are not configured on this listener', 'ERR_NO_POPUPS', 404)
+    },
   }
 }
 

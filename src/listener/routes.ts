@@ -1,6 +1,6 @@
 import type {Config} from '../config/schema.js'
 
-export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'notify'
+export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'notify' | 'popup'
 
 /** The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments". */
 export const COMMAND_ROUTES = ['make', 'answer', 'end'] as const
@@ -13,6 +13,7 @@ export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
   end: ['GET', 'POST'],
   status: ['GET'],
   notify: ['GET', 'POST'],
+  popup: ['POST'],
 }
 
 /** First path segment → route, with the configured command segments. */
@@ -24,6 +25,7 @@ export function routeTable(commands: Config['commands']): Map<string, RouteName>
     [commands.end, 'end'],
     ['status', 'status'],
     ['notify', 'notify'],
+    ['popup', 'popup'],
   ])
 }
 
@@ -35,5 +37,6 @@ export function describeRoutes(commands: Config['commands']): string[] {
     `/${commands.end}`,
     '/status',
     '/notify/<incoming|outgoing|active|updated|end>',
+    '/popup',
   ]
 }

@@ -8,7 +8,8 @@ import type {CallEvent} from '../engine/call.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode} from '../errors.js'
-import {type DeliveryRecord, subscribeNotifications} from '../notify/notifier.js'
+import type {DeliveryRecord} from '../notify/delivery.js'
+import {type PopupRecord, startNotifications} from '../notify/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {createListener, type RequestRecord} from './app.js'
 import {isLoopbackHost} from './security/origin.js'
@@ -20,6 +21,8 @@ export interface StartOptions {
   onEvent?: (event: CallEvent) => void
   onRequest?: (record: RequestRecord) => void
   onDelivery?: (record: DeliveryRecord) => void
+  onPopup?: (record: PopupRecord) => void
+  onPopupLink?: (callId: string, url: string) => void
   onDriverLog?: (message: string) => void
   /** Things the user should know at start-up (e.g. binding beyond loopback). */
   onWarning?: (message: string) => void
@@ -48,10 +51,12 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   const checkNumber = compileNumberPolicy(config.numbers)
   const engine = new CallEngine()
   if (options.onEvent) engine.subscribe(options.onEvent)
-  subscribeNotifications(engine, {
-    notifications: config.notifications,
+  const notifications = startNotifications(engine, {
+    config,
     userAgent: `callctl/${version}`,
     onDelivery: options.onDelivery,
+    onPopup: options.onPopup,
+    onPopupLink: options.onPopupLink,
   })
 
   const driverName = config.driver.name
@@ -62,7 +67,12 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     options: driverOptions as Record<string, unknown>,
     log: options.onDriverLog ?? (() => {}),
   })
-  await driver.init?.()
+  try {
+    await driver.init?.()
+  } catch (error) {
+    notifications.close()
+    throw error
+  }
 
   const control = new CallControl(engine, driver, checkNumber)
   let port = config.port
@@ -70,12 +80,17 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     control,
     config,
     version,
+    routes: {
+      status: async () => ({name: 'callctl', version, pid: process.pid, ...control.status(), deliveries: notifications.deliveries()}),
+      popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
+    },
     guards: securityGuards({security: config.security, port: () => port}),
     onRequest: options.onRequest,
   })
   try {
     await listen(server, config.port, config.host)
   } catch (error) {
+    notifications.close()
     await driver.close?.()
     throw error
   }
@@ -90,6 +105,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         server.close(() => resolve())
         server.closeAllConnections()
       })
+      notifications.close()
       await driver.close?.()
     },
   }

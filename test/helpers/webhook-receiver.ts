@@ -9,7 +9,7 @@ export interface ReceivedRequest {
 }
 
 /** A real HTTP server on loopback that records what it is sent, standing in for a CRM. */
-export async function startWebhookReceiver(respond: (request: ReceivedRequest) => number = () => 200) {
+export async function startWebhookReceiver(respond: (request: ReceivedRequest) => number = () => 200, port = 0) {
   const received: ReceivedRequest[] = []
   const waiters = new Set<() => void>()
   const server = createServer((req, res) => {
@@ -22,10 +22,9 @@ export async function startWebhookReceiver(respond: (request: ReceivedRequest) =
       for (const wake of waiters) wake()
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as AddressInfo
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received,
     /** Resolves once `count` requests have arrived. */
     async waitFor(count: number, timeoutMs = 10_000): Promise<ReceivedRequest[]> {

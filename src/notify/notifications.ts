@@ -1,0 +1,99 @@
+import type {Config} from '../config/schema.js'
+import type {Call} from '../engine/call.js'
+import type {CallEngine} from '../engine/engine.js'
+import {CallStateError} from '../errors.js'
+import {Deliverer, type DeliveryRecord} from './delivery.js'
+import {type Argv, launch} from './launch.js'
+import {Outbox} from './outbox.js'
+import {clickPopups, compilePopups, popupsFor} from './popups.js'
+import {compileInternalNumbers, compileTargets} from './targets.js'
+import {valuesFor} from './template.js'
+
+export interface PopupRecord {
+  popup: string
+  callId: string
+  argv: Argv
+  /** Set when the program could not be started. */
+  error?: string
+}
+
+export interface NotificationOptions {
+  config: Config
+  userAgent: string
+  outbox?: Outbox
+  onDelivery?: (record: DeliveryRecord) => void
+  onPopup?: (record: PopupRecord) => void
+  /** A `click` popup's URL for an event, for the console to show as a link. */
+  onPopupLink?: (callId: string, url: string) => void
+  /** Starts a program; tests on platforms callctl cannot run here replace it to see the exact argv. */
+  launcher?: (argv: Argv) => Promise<void>
+}
+
+export interface Notifications {
+  /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
+  openClickPopups(callId?: string): Promise<PopupRecord[]>
+  deliveries(): {pending: number; failed: number}
+  close(): void
+}
+
+/**
+ * Subscribes callbacks, Enreach notifications and popups to the engine's events. Every template is compiled here
+ * first, so a config mistake stops the listener at start with the template and variable named.
+ */
+export function startNotifications(engine: CallEngine, options: NotificationOptions): Notifications {
+  const {config, onDelivery, onPopup, onPopupLink, launcher = launch} = options
+  const targets = compileTargets(config)
+  const popups = compilePopups(config)
+  const isInternal = compileInternalNumbers(config.internalNumbers)
+  const deliverer = new Deliverer({
+    outbox: options.outbox ?? new Outbox(),
+    userAgent: options.userAgent,
+    timeoutMs: config.delivery.timeoutMs,
+    concurrency: config.delivery.concurrency,
+    maxAgeHours: config.delivery.maxAgeHours,
+    onDelivery,
+  })
+  deliverer.start()
+
+  async function open(popup: ReturnType<typeof compilePopups>[number], call: Call, argv: Argv): Promise<PopupRecord> {
+    const record: PopupRecord = {popup: popup.key, callId: call.id, argv}
+    try {
+      await launcher(argv)
+    } catch (error) {
+      record.error = (error as Error).message
+    }
+
+    onPopup?.(record)
+    return record
+  }
+
+  const unsubscribe = engine.subscribe((event) => {
+    const internal = isInternal(event.call)
+    const values = valuesFor(event, config.user)
+    for (const target of targets) {
+      if (target.matches(event, internal)) deliverer.enqueue(event, target.key, target.request(values), target.secret)
+    }
+
+    for (const popup of popupsFor(popups, event, internal)) void open(popup, event.call, popup.argv(values))
+    if (event.type === 'incoming' || event.type === 'outgoing') {
+      for (const popup of clickPopups(popups, event.call)) {
+        if (popup.url) onPopupLink?.(event.call.id, popup.url(values))
+      }
+    }
+  })
+
+  return {
+    async openClickPopups(callId) {
+      const call = callId === undefined ? (engine.live().at(-1) ?? engine.recent()[0]) : engine.get(callId)
+      if (!call) throw new CallStateError(callId === undefined ? 'No call to open popups for' : `No call ${callId}`, 'ERR_NO_CALL')
+      const values = valuesFor({id: '', type: call.state === 'ended' ? 'end' : 'updated', at: new Date().toISOString(), call}, config.user)
+      const chosen = clickPopups(popups, call)
+      return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
+    },
+    deliveries: () => deliverer.counts(),
+    close() {
+      unsubscribe()
+      deliverer.close()
+    },
+  }
+}

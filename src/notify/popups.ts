@@ -1,0 +1,60 @@
+import type {Config, PopupConfig} from '../config/schema.js'
+import type {Call, CallEvent} from '../engine/call.js'
+import {ConfigError} from '../errors.js'
+import {type Argv, parseCommandLine, urlOpener} from './launch.js'
+import {compileTemplate, type TemplateValues} from './template.js'
+
+/** Which event opens a popup: Wildix "Ringing" (incoming), "Call generation" (outgoing), "Answer" (both). */
+const TRIGGERS: Record<Exclude<PopupConfig['on'], 'click'>, (event: CallEvent) => boolean> = {
+  ringing: (event) => event.type === 'incoming',
+  dialing: (event) => event.type === 'outgoing',
+  answer: (event) => event.type === 'active',
+}
+
+export interface Popup {
+  key: string
+  on: PopupConfig['on']
+  /** For the console's clickable link: the URL, when the popup is one. */
+  url?: (values: TemplateValues) => string
+  argv(values: TemplateValues): Argv
+  appliesTo(call: Call): boolean
+}
+
+export function compilePopups(config: Pick<Config, 'popups'>): Popup[] {
+  return config.popups.map((popup, index) => {
+    const key = `popups[${index}]`
+    if ((popup.url === undefined) === (popup.app === undefined)) {
+      throw new ConfigError(`${key} needs either "url" or "app" (not both, not neither)`, [
+        `e.g. {"on": "ringing", "url": "https://crm.example.com/search?phone={CALLERNUM}"}`,
+      ])
+    }
+
+    const appliesTo = (call: Call) => popup.direction === undefined || popup.direction === call.direction
+    if (popup.url !== undefined) {
+      const url = compileTemplate(popup.url, `${key}.url`)
+      return {key, on: popup.on, appliesTo, url: (values) => url.render(values, 'url'), argv: (values) => urlOpener(url.render(values, 'url'))}
+    }
+
+    // Each word of the app line is its own template: a value always stays inside the argument it was written in.
+    const words = parseCommandLine(popup.app ?? '').map((word, n) => compileTemplate(word, `${key}.app argument ${n}`))
+    return {
+      key,
+      on: popup.on,
+      appliesTo,
+      argv(values) {
+        const [file, ...args] = words.map((word) => word.render(values, 'argv'))
+        return [file, args]
+      },
+    }
+  })
+}
+
+/** The popups an event opens at once (not `click`, not for internal numbers). */
+export function popupsFor(popups: Popup[], event: CallEvent, internal: boolean): Popup[] {
+  if (internal) return []
+  return popups.filter((popup) => popup.on !== 'click' && TRIGGERS[popup.on](event) && popup.appliesTo(event.call))
+}
+
+export function clickPopups(popups: Popup[], call: Call): Popup[] {
+  return popups.filter((popup) => popup.on === 'click' && popup.appliesTo(call))
+}

@@ -1,0 +1,77 @@
+import type {CallbackConfig, Config} from '../config/schema.js'
+import type {Call, CallEvent, CallEventType} from '../engine/call.js'
+import {ConfigError} from '../errors.js'
+import {compileTemplate, type Template, type TemplateValues} from './template.js'
+
+/** Wildix callback events in callctl's terms: "new call", "call updated" (answered, changed), "call ended". */
+const EVENT_GROUPS: Record<string, readonly CallEventType[]> = {
+  new: ['incoming', 'outgoing'],
+  updated: ['active', 'updated'],
+  ended: ['end'],
+}
+
+export interface OutgoingRequest {
+  url: string
+  method: 'GET' | 'POST'
+  headers: Record<string, string>
+  body?: string
+}
+
+/** One place notifications go: a callback, or an Enreach `notifications.<event>` URL (its short form). */
+export interface Target {
+  /** Stable name, for logs and per-target ordering: `callbacks[0]`, `notifications.incoming`. */
+  key: string
+  secret?: string
+  matches(event: CallEvent, internal: boolean): boolean
+  request(values: TemplateValues): OutgoingRequest
+}
+
+/** Internal ("colleague") numbers, `internalNumbers`: skipped by popups, and by callbacks unless they opt in. */
+export function compileInternalNumbers(pattern: string | undefined): (call: Call) => boolean {
+  if (!pattern) return () => false
+  let regex: RegExp
+  try {
+    regex = new RegExp(pattern)
+  } catch (error) {
+    throw new ConfigError(`Invalid internalNumbers pattern ${JSON.stringify(pattern)}: ${(error as Error).message}`)
+  }
+
+  return (call) => call.number !== '' && regex.test(call.number)
+}
+
+function compileCallback(callback: CallbackConfig, key: string): Target {
+  const url = compileTemplate(callback.url, `${key}.url`)
+  const body = callback.body === undefined ? undefined : compileTemplate(callback.body, `${key}.body`)
+  const headers = Object.entries(callback.headers ?? {}).map(
+    ([name, value]) => [name.toLowerCase(), compileTemplate(value, `${key}.headers.${name}`)] as [string, Template],
+  )
+  const types = new Set(callback.events.flatMap((name) => EVENT_GROUPS[name] ?? [name as CallEventType]))
+  const method = callback.method ?? (body ? 'POST' : 'GET')
+  const bodyType = callback.bodyType ?? 'json'
+  return {
+    key,
+    secret: callback.secret,
+    matches: (event, internal) =>
+      types.has(event.type) &&
+      (callback.direction === undefined || callback.direction === event.call.direction) &&
+      (!internal || callback.includeInternal === true),
+    request(values) {
+      const rendered: OutgoingRequest = {url: url.render(values, 'url'), method, headers: {}}
+      for (const [name, template] of headers) rendered.headers[name] = template.render(values, 'text')
+      if (body) {
+        rendered.body = body.render(values, bodyType)
+        rendered.headers['content-type'] ??= bodyType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
+      }
+
+      return rendered
+    },
+  }
+}
+
+/** Every target of the config, checked once: an unknown variable in any template fails here, naming it. */
+export function compileTargets(config: Pick<Config, 'notifications' | 'callbacks'>): Target[] {
+  const short = Object.entries(config.notifications)
+    .filter((entry): entry is [CallEventType, string] => typeof entry[1] === 'string')
+    .map(([event, url]) => compileCallback({url, events: [event]}, `notifications.${event}`))
+  return [...short, ...config.callbacks.map((callback, index) => compileCallback(callback, `callbacks[${index}]`))]
+}

@@ -1,0 +1,200 @@
+import {createHmac} from 'node:crypto'
+import {existsSync, readdirSync} from 'node:fs'
+import path from 'node:path'
+
+import {mergeDefaults} from '../../src/config/resolve.js'
+import {type Config, DEFAULTS} from '../../src/config/schema.js'
+import {CallEngine} from '../../src/engine/engine.js'
+import type {DeliveryRecord} from '../../src/notify/delivery.js'
+import {type Notifications, startNotifications} from '../../src/notify/notifications.js'
+import {Outbox} from '../../src/notify/outbox.js'
+import {tempConfigDir} from '../helpers/paths.js'
+import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+
+type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
+
+describe('callbacks and the outbox (in process, real receiver)', () => {
+  let engine: CallEngine
+  let notifications: Notifications
+  let receiver: Receiver
+  let outbox: Outbox
+  let records: DeliveryRecord[]
+
+  async function start(config: Record<string, unknown>, respond?: Parameters<typeof startWebhookReceiver>[0]) {
+    receiver = await startWebhookReceiver(respond)
+    engine = new CallEngine()
+    outbox = new Outbox(path.join(tempConfigDir(), 'outbox'))
+    // Deliverers of earlier tests may still finish a request: each test keeps its own list.
+    const mine: DeliveryRecord[] = []
+    records = mine
+    const full: Config = mergeDefaults(DEFAULTS, JSON.parse(JSON.stringify(config).replaceAll('RECEIVER', receiver.url)))
+    notifications = startNotifications(engine, {config: full, userAgent: 'callctl/test', outbox, onDelivery: (record) => mine.push(record)})
+  }
+
+  afterEach(async () => {
+    notifications?.close()
+    await receiver?.close()
+  })
+
+  test('Wildix events: new, updated, ended; direction filter; POST with a JSON body template and headers', async () => {
+    await start({
+      user: {number: '201', name: 'Jane'},
+      callbacks: [
+        {url: 'RECEIVER/new?n={CALLERNUM}', events: ['new']},
+        {url: 'RECEIVER/in', events: ['ended'], direction: 'incoming', method: 'POST', headers: {'X-Agent': '{USERNAME}'}, body: '{"number":"{CALLERNUM}","name":"{CALLERNAME}","event":"{EVENT}","user":"{USERNUM}"}'},
+        {url: 'RECEIVER/up', events: ['updated']},
+      ],
+    })
+    const call = engine.incoming({number: '0612345678', name: 'Al "the" Pal'})
+    engine.activate(call.id)
+    engine.finish(call.id)
+    engine.finish(engine.outgoing({number: '020123456'}).id)
+    const received = await receiver.waitFor(4)
+    const byPath = Object.fromEntries(received.map((request) => [request.url.split('?')[0] + (request.url.includes('020123456') ? '#out' : ''), request]))
+    expect(Object.keys(byPath).sort()).toEqual(['/in', '/new', '/new#out', '/up'])
+    expect(byPath['/in'].method).toBe('POST')
+    expect(byPath['/in'].headers['content-type']).toBe('application/json')
+    expect(byPath['/in'].headers['x-agent']).toBe('Jane')
+    expect(JSON.parse(byPath['/in'].body)).toEqual({number: '0612345678', name: 'Al "the" Pal', event: 'end', user: '201'})
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(receiver.received).toHaveLength(4)
+  })
+
+  test('every request carries User-Agent and a stable event id; the outbox is empty after 2xx', async () => {
+    await start({notifications: {incoming: 'RECEIVER/in?callerid=$callerid'}})
+    engine.incoming({number: '1'})
+    const [request] = await receiver.waitFor(1)
+    expect(request.headers['user-agent']).toBe('callctl/test')
+    expect(request.headers['x-callctl-event']).toBe('incoming')
+    expect(request.headers['x-callctl-event-id']).toMatch(/^[0-9a-f-]{36}$/)
+    expect(request.headers['idempotency-key']).toBe(request.headers['x-callctl-event-id'])
+    await waitUntil(() => records.length === 1)
+    expect(outbox.pending()).toEqual([])
+  })
+
+  test('HMAC-SHA256 signature over timestamp and body, verifiable as the README says', async () => {
+    const secret = 'a-secret-of-sixteen-plus'
+    await start({callbacks: [{url: 'RECEIVER/signed', events: ['incoming'], method: 'POST', body: '{"n":"{CALLERNUM}"}', secret}]})
+    engine.incoming({number: '1'})
+    const [request] = await receiver.waitFor(1)
+    const timestamp = request.headers['x-callctl-timestamp'] as string
+    const expected = createHmac('sha256', secret).update(`${timestamp}.${request.body}`).digest('hex')
+    expect(request.headers['x-callctl-signature']).toBe(`v1=${expected}`)
+    expect(Math.abs(Date.now() / 1000 - Number(timestamp))).toBeLessThan(60)
+  })
+
+  test('written to the outbox before it is sent; a failing receiver keeps it pending, with backoff, then delivers it', async () => {
+    let fail = true
+    await start({notifications: {incoming: 'RECEIVER/in'}}, () => (fail ? 503 : 200))
+    engine.incoming({number: '1'})
+    expect(outbox.pending()).toHaveLength(1)
+    await waitUntil(() => records.some((record) => record.outcome === 'retrying'))
+    expect(outbox.pending()[0]).toMatchObject({attempts: 1, lastError: 'HTTP 503', target: 'notifications.incoming'})
+    fail = false
+    await waitUntil(() => records.some((record) => record.outcome === 'delivered'), 5000)
+    expect(outbox.pending()).toEqual([])
+    // got retried once at once, then the outbox after its backoff: 3 requests, the last one 2xx.
+    expect(receiver.received.map((request) => request.url)).toEqual(['/in', '/in', '/in'])
+    const ids = new Set(receiver.received.map((request) => request.headers['x-callctl-event-id']))
+    expect(ids.size).toBe(1)
+  })
+
+  test('per call and target, in order: end never before incoming, even when incoming needs retries', async () => {
+    let failures = 2
+    await start({notifications: {incoming: 'RECEIVER/incoming', active: 'RECEIVER/active', end: 'RECEIVER/end'}}, (request) =>
+      request.url === '/incoming' && failures-- > 0 ? 500 : 200,
+    )
+    const call = engine.incoming({number: '1'})
+    engine.activate(call.id)
+    engine.finish(call.id)
+    await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 3, 8000)
+    expect(receiver.received.map((request) => request.url)).toEqual(['/incoming', '/incoming', '/incoming', '/active', '/end'])
+  })
+
+  test('too old to retry: kept as failed, and outbox --retry puts it back', async () => {
+    await start({notifications: {incoming: 'RECEIVER/in'}, delivery: {maxAgeHours: 0.000_001}}, () => 500)
+    engine.incoming({number: '1'})
+    await waitUntil(() => records.some((record) => record.outcome === 'failed'))
+    expect(outbox.pending()).toEqual([])
+    expect(outbox.failed()).toHaveLength(1)
+    expect(notifications.deliveries()).toEqual({pending: 0, failed: 1})
+    expect(outbox.retryFailed()).toBe(1)
+    expect(outbox.pending()).toHaveLength(1)
+    expect(outbox.purgeFailed()).toBe(0)
+  })
+
+  test('internal numbers: callbacks skip them unless includeInternal', async () => {
+    await start({internalNumbers: '^[0-9]{2,4}$', callbacks: [{url: 'RECEIVER/all', events: ['new']}, {url: 'RECEIVER/internal', events: ['new'], includeInternal: true}]})
+    engine.incoming({number: '204'})
+    engine.incoming({number: '0612345678'})
+    await receiver.waitFor(3)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(receiver.received.map((request) => request.url).sort()).toEqual(['/all', '/internal', '/internal'])
+  })
+
+  test('a burst of 1,000 calls to a slow receiver: bounded concurrency per target, commands stay fast', async () => {
+    let inFlight = 0
+    let most = 0
+    await start({notifications: {incoming: 'RECEIVER/slow'}, delivery: {concurrency: 4}})
+    const slow = await startSlowReceiver((delta) => {
+      inFlight += delta
+      most = Math.max(most, inFlight)
+    })
+    notifications.close()
+    notifications = startNotifications(engine, {
+      config: mergeDefaults(DEFAULTS, {notifications: {incoming: `${slow.url}/slow`}, delivery: {concurrency: 4}}),
+      userAgent: 'callctl/test',
+      outbox,
+    })
+    const started = performance.now()
+    for (let i = 0; i < 1000; i++) engine.incoming({number: String(1000 + i)})
+    const elapsed = performance.now() - started
+    // Each event costs one small file write, never a wait for the receiver.
+    expect(elapsed).toBeLessThan(5000)
+    expect(outbox.pending()).toHaveLength(1000)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(4)
+    notifications.close()
+    await slow.close()
+  })
+})
+
+async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+async function startSlowReceiver(track: (delta: number) => void) {
+  const {createServer} = await import('node:http')
+  const server = createServer((req, res) => {
+    track(1)
+    req.resume()
+    setTimeout(() => {
+      track(-1)
+      res.writeHead(200).end()
+    }, 200)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as {port: number}).port}`,
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+test('outbox files are written whole (no .tmp left) and readable by the owner only', () => {
+  const dir = path.join(tempConfigDir(), 'outbox')
+  const outbox = new Outbox(dir)
+  outbox.ensure()
+  outbox.save({id: 'x', seq: outbox.nextSeq(), target: 't', callId: 'c', event: 'incoming', createdAt: new Date().toISOString(), attempts: 0, nextAttemptAt: 0, request: {url: 'http://x.test', method: 'GET', headers: {}}})
+  const files = readdirSync(outbox.pendingDir)
+  expect(files).toHaveLength(1)
+  expect(files[0]).toMatch(/^\d{14}-\d{7}-\d{6}\.json$/)
+  expect(existsSync(path.join(outbox.pendingDir, `${files[0]}.tmp`))).toBe(false)
+})

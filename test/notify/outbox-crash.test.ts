@@ -1,0 +1,67 @@
+import {createServer} from 'node:net'
+
+import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {tempConfigDir} from '../helpers/paths.js'
+import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('durable outbox across kill -9 (real listener processes)', () => {
+  test('receiver down, listener killed, both back: every notification delivered, each event id once', async () => {
+    const configDir = tempConfigDir()
+    const receiverPort = await freePort()
+    const base = `http://127.0.0.1:${receiverPort}`
+    for (const event of ['incoming', 'active', 'end']) {
+      await runCli(['config', 'set', `notifications.${event}`, `${base}/${event}?callerid=$callerid`], configDir)
+    }
+
+    // Receiver down: nothing listens on its port.
+    const first = await startListenerProcess(configDir)
+    const cli = (...args: string[]) => runCli([...args, '--port', String(first.port)], configDir)
+    for (const number of ['0201', '0202']) {
+      expect((await cli('notify', 'incoming', number)).exitCode).toBe(0)
+      expect((await cli('answer')).exitCode).toBe(0)
+      expect((await cli('end')).exitCode).toBe(0)
+    }
+
+    const outbox = await runCli(['outbox', '--json'], configDir)
+    const pending = JSON.parse(outbox.stdout).pending as Array<{event: string; request: {url: string}}>
+    expect(pending.map((delivery) => delivery.request.url)).toEqual([
+      `${base}/incoming?callerid=0201`,
+      `${base}/active?callerid=0201`,
+      `${base}/end?callerid=0201`,
+      `${base}/incoming?callerid=0202`,
+      `${base}/active?callerid=0202`,
+      `${base}/end?callerid=0202`,
+    ])
+    first.process.kill('SIGKILL')
+    await first.process
+
+    const receiver = await startWebhookReceiver(() => 200, receiverPort)
+    const second = await startListenerProcess(configDir)
+    try {
+      const received = await receiver.waitFor(6, 15_000)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect(receiver.received).toHaveLength(6)
+      const ids = receiver.received.map((request) => request.headers['x-callctl-event-id'])
+      expect(new Set(ids).size).toBe(6)
+      // Per call, in order.
+      for (const number of ['0201', '0202']) {
+        expect(received.filter((request) => request.url.endsWith(number)).map((request) => request.url.split('?')[0])).toEqual(['/incoming', '/active', '/end'])
+      }
+
+      expect(JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout)).toEqual({pending: [], failed: []})
+      expect((await runCli(['outbox'], configDir)).stdout).toBe('Outbox empty: every notification was delivered')
+    } finally {
+      await second.stop()
+      await receiver.close()
+    }
+  }, 60_000)
+})
