@@ -19,6 +19,7 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> listen',
     '<%= config.bin %> listen --port 5679',
     '<%= config.bin %> listen --json > events.jsonl',
+    '<%= config.bin %> listen --driver baresip --spawn',
     'curl http://127.0.0.1:5678/make/020123456',
   ]
 
@@ -32,6 +33,7 @@ ${EXIT_CODES_HELP}`
     host: Flags.string({description: 'address to bind [default: config `host`, else 127.0.0.1]'}),
     driver: Flags.option({options: DRIVER_NAMES, description: 'phone backend [default: config `driver.name`, else sim]'})(),
     json: Flags.boolean({description: 'print events and requests as JSON lines'}),
+    spawn: Flags.boolean({description: 'with --driver baresip: start baresip with a generated headless config, stop it on exit'}),
   }
 
   async run(): Promise<void> {
@@ -40,6 +42,10 @@ ${EXIT_CODES_HELP}`
     config.port = flags.port ?? config.port
     config.host = flags.host ?? config.host
     config.driver.name = flags.driver ?? config.driver.name
+    if (flags.spawn) {
+      if (config.driver.name !== 'baresip') this.error('--spawn starts baresip: use it with --driver baresip', {exit: 2})
+      config.driver.baresip = {...config.driver.baresip, spawn: true}
+    }
 
     const output = listenerConsole(flags.json, (line) => this.log(line))
     const running = await startListener({config, version: this.config.version, ...output})

@@ -32,6 +32,13 @@ const urlTemplate: SchemaNode = {
   description: 'an http(s) URL template such as https://crm.example.com/incoming?callerid=$callerid',
 }
 
+const argvTemplate: SchemaNode = {
+  type: 'array',
+  minItems: 1,
+  items: {type: 'string'},
+  description: 'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in',
+}
+
 const delay: SchemaNode = {type: 'integer', minimum: -1, description: 'milliseconds; 0 at once, -1 never'}
 
 /** Wildix callback events, and the Enreach/callctl event names. */
@@ -68,6 +75,47 @@ export const SCHEMA: Record<string, SchemaNode> = {
     additionalProperties: false,
     properties: {
       name: {type: 'string', enum: DRIVER_NAMES, description: 'the phone backend'},
+      baresip: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          host: {type: 'string', minLength: 1, description: "baresip's ctrl_tcp host"},
+          port: {type: 'integer', minimum: 1, maximum: 65_535, description: "baresip's ctrl_tcp port"},
+          dialUri: {type: 'string', pattern: '\\{NUMBER\\}', description: 'SIP URI template with {NUMBER} and {DOMAIN}'},
+          account: {type: 'string', pattern: '^<sips?:', description: 'account line, e.g. <sip:alice@example.com>;regint=0'},
+          spawn: {type: 'boolean', description: 'start baresip with a generated headless config'},
+          binary: {type: 'string', minLength: 1, description: 'the baresip executable'},
+          sipListen: {type: 'string', pattern: '^[^\\s]+:\\d+$', description: 'host:port for SIP when spawned'},
+          rtpPorts: {type: 'string', pattern: '^\\d+-\\d+$', description: 'RTP port range when spawned, e.g. 10000-10099'},
+          modulePath: {type: 'string', minLength: 1, description: "folder of baresip's modules"},
+          commandTimeoutMs: {type: 'integer', minimum: 100, description: 'how long to wait for baresip to answer'},
+        },
+      },
+      command: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          make: argvTemplate,
+          answer: argvTemplate,
+          end: argvTemplate,
+          hooks: {type: 'boolean', description: 'the softphone reports answer/end through callctl notify'},
+          timeoutMs: {type: 'integer', minimum: 100, description: 'time limit of one command'},
+        },
+      },
+      uri: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {template: {type: 'string', pattern: '^[A-Za-z][A-Za-z0-9+.-]*:', description: 'e.g. tel:{NUMBER}'}},
+      },
+      applescript: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          make: {type: 'string', minLength: 1, description: 'AppleScript; {NUMBER} becomes a string literal'},
+          answer: {type: 'string', minLength: 1},
+          end: {type: 'string', minLength: 1},
+        },
+      },
     },
   },
   sim: {
@@ -175,7 +223,7 @@ export const SCHEMA: Record<string, SchemaNode> = {
 export interface Config {
   port: number
   host: string
-  driver: {name: string} & Record<string, unknown>
+  driver: {name: string; baresip?: Record<string, unknown>} & Record<string, unknown>
   sim: {answerAfterMs: number; hangupAfterMs: number}
   commands: {make: string; answer: string; end: string}
   notifications: {incoming?: string; outgoing?: string; active?: string; end?: string}

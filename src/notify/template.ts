@@ -17,6 +17,7 @@ export const VARIABLES = {
   EVENT: 'incoming, outgoing, active, updated or end',
   TIMESTAMP: 'when the event happened, ISO 8601',
   DURATION: 'seconds since the call was answered (0 if it was not)',
+  REASON: 'why the call ended, in the phone\'s words (end only)',
 } as const
 
 export type Variable = keyof typeof VARIABLES
@@ -143,5 +144,6 @@ export function valuesFor(event: CallEvent, user: UserIdentity = {}): TemplateVa
     EVENT: event.type,
     TIMESTAMP: event.at,
     DURATION: String(answered === undefined ? 0 : Math.max(0, Math.round((until - answered) / 1000))),
+    REASON: call.endReason ?? '',
   }
 }

@@ -20,7 +20,9 @@ export async function startListenerProcess(
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<ListenerProcess> {
-  const child = execa(process.execPath, [RUN_JS, 'listen', '--port', '0', '--json', ...args], {
+  // Port 0 (a free one) unless the test names its own.
+  const port = args.includes('--port') ? [] : ['--port', '0']
+  const child = execa(process.execPath, [RUN_JS, 'listen', ...port, '--json', ...args], {
     env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1', ...env},
     reject: false,
     buffer: false,

@@ -94,6 +94,7 @@ describe('variables', () => {
       EVENT: 'updated',
       TIMESTAMP: '2026-01-01T10:00:30.000Z',
       DURATION: '20',
+      REASON: '',
     })
     expect(values.DURATION).toBe('0')
   })

@@ -1,0 +1,50 @@
+import {DriverError} from '../errors.js'
+import {type Argv, launch, urlOpener} from '../notify/launch.js'
+import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import type {Capability, Driver, DriverContext} from './types.js'
+
+export interface UriOptions {
+  /** What is opened: `tel:{NUMBER}`, `sip:{NUMBER}@example.com`, `callto:{NUMBER}`, ... */
+  template: string
+}
+
+/**
+ * Hands the number to the OS's default phone app (FaceTime/Skype/Teams/a softphone registered for tel:). callctl
+ * cannot see that call afterwards: it reports `outgoing`, then `end` with the reason that it was handed off.
+ */
+export function createUriDriver({reporter, options}: DriverContext, open: (argv: Argv) => Promise<void> = launch): Driver {
+  const {template} = {template: 'tel:{NUMBER}', ...options} as UriOptions
+  checkPlaceholders(template, 'driver.uri.template')
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(template)) {
+    throw new DriverError('uri', `driver.uri.template must start with a URI scheme such as tel: (got ${JSON.stringify(template)})`)
+  }
+
+  const scheme = template.slice(0, template.indexOf(':'))
+  const unsupported = (what: string) =>
+    new DriverError('uri', `cannot ${what} calls: the ${scheme}: handler owns the call once it is handed over`, {code: 'ERR_NOT_SUPPORTED', status: 501})
+  return {
+    name: 'uri',
+    capabilities: new Set<Capability>(['make']),
+
+    async make(number) {
+      // Numbers are digits, +, * and #: only # would end the URI early.
+      const uri = fillPlaceholders(template, {NUMBER: number, NAME: '', CALLID: ''}, (value) => value.replaceAll('#', '%23'))
+      try {
+        await open(urlOpener(uri))
+      } catch (error) {
+        throw new DriverError('uri', `cannot open ${uri}: ${(error as Error).message}`, {cause: error})
+      }
+
+      const call = reporter.outgoing({number})
+      return reporter.ended(call.id, `handed off to the ${scheme}: handler`)
+    },
+
+    async answer() {
+      throw unsupported('answer')
+    },
+
+    async end() {
+      throw unsupported('end')
+    },
+  }
+}
