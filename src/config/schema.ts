@@ -189,6 +189,16 @@ export const SCHEMA: Record<string, SchemaNode> = {
     },
   },
 
+  // Desk-phone URLs (README "Clients written for desk phones").
+  compat: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      yealink: {type: 'boolean', description: 'accept Yealink Action URIs (/servlet?key=...)'},
+      snom: {type: 'boolean', description: 'accept Snom remote-control URLs (/command.htm?...)'},
+    },
+  },
+
   // Security (README "Security"): who may control the phone.
   security: {
     type: 'object',
@@ -232,6 +242,7 @@ export interface Config {
   popups: PopupConfig[]
   internalNumbers?: string
   delivery: {maxAgeHours: number; timeoutMs: number; concurrency: number}
+  compat: {yealink: boolean; snom: boolean}
   security: {
     token?: string
     allowedOrigins: string[]
@@ -254,6 +265,7 @@ export const DEFAULTS: Config = {
   callbacks: [],
   popups: [],
   delivery: {maxAgeHours: 24, timeoutMs: 5000, concurrency: 4},
+  compat: {yealink: false, snom: false},
   security: {allowedOrigins: [], allowedHosts: [], checkHost: true, confirmLinks: true, makeRateLimit: 20},
   numbers: {allow: [], block: []},
 }

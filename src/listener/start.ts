@@ -12,6 +12,7 @@ import type {DeliveryRecord} from '../notify/delivery.js'
 import {type PopupRecord, startNotifications} from '../notify/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {createListener, type RequestRecord} from './app.js'
+import {compatStep} from './compat.js'
 import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
 
@@ -84,6 +85,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       status: async () => ({name: 'callctl', version, pid: process.pid, ...control.status(), deliveries: notifications.deliveries()}),
       popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
     },
+    steps: [compatStep(config)],
     guards: securityGuards({security: config.security, port: () => port}),
     onRequest: options.onRequest,
   })

@@ -1,0 +1,102 @@
+-- callctl call control for AppleScript: make, answer and end calls through the local callctl listener.
+--
+-- As a library: save a compiled copy as ~/Library/Script Libraries/CallControl.scpt, then
+--     use CallControl : script "CallControl"
+--     CallControl's makeCall("020 123 456")
+-- From the ready-to-run scripts beside this file (make-call, answer-call, end-call): they run this file with
+-- parameters {"make", number}, {"answer"}, {"end"} or {"status"}.
+--
+-- Settings: the port of `callctl listen` and, when `callctl config set security.token --generate` was used,
+-- its token (see `callctl config get security.token`).
+
+property listenerPort : 5678
+property listenerToken : ""
+-- Seconds to wait for the listener before giving up.
+property requestTimeout : 5
+
+on makeCall(phoneNumber)
+	return callListener("/make/" & encodeNumber(phoneNumber), "POST")
+end makeCall
+
+on answerCall()
+	return callListener("/answer", "POST")
+end answerCall
+
+on endCall()
+	return callListener("/end", "POST")
+end endCall
+
+on callStatus()
+	return callListener("/status", "GET")
+end callStatus
+
+-- Runs curl (it ships with macOS) with every value quoted for the shell; returns the listener's JSON answer.
+on callListener(routePath, httpMethod)
+	set requestUrl to "http://127.0.0.1:" & (listenerPort as text) & routePath
+	set command to "curl -sS --max-time " & requestTimeout & " -w '\\n%{http_code}' -X " & httpMethod
+	if listenerToken is not "" then set command to command & " -H " & quoted form of ("Authorization: Bearer " & listenerToken)
+	set command to command & " " & quoted form of requestUrl
+	try
+		set answer to do shell script command
+	on error errorText number errorNumber
+		if errorNumber is 7 then
+			reportProblem("callctl is not running on port " & listenerPort & ". Start it with: callctl listen")
+		else
+			reportProblem("callctl did not answer on port " & listenerPort & ": " & errorText)
+		end if
+	end try
+	set statusCode to last paragraph of answer
+	set body to text 1 thru -((length of statusCode) + 2) of answer
+	if statusCode does not start with "2" then reportProblem("callctl refused: " & errorMessage(body) & " (HTTP " & statusCode & ")")
+	return body
+end callListener
+
+-- The "message" of a JSON error answer, without a JSON parser.
+on errorMessage(body)
+	set marker to "\"message\":\""
+	if body does not contain marker then return body
+	set oldDelimiters to AppleScript's text item delimiters
+	set AppleScript's text item delimiters to marker
+	set rest to text item 2 of body
+	set AppleScript's text item delimiters to "\""
+	set message to text item 1 of rest
+	set AppleScript's text item delimiters to oldDelimiters
+	return message
+end errorMessage
+
+-- Percent-encodes everything but letters and digits: "+31 20" becomes "%2B31%2020".
+on encodeNumber(phoneNumber)
+	set safe to "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	set encoded to ""
+	repeat with character in (characters of (phoneNumber as text))
+		set c to contents of character
+		if safe contains c then
+			set encoded to encoded & c
+		else
+			set encoded to encoded & "%" & hexByte(id of c)
+		end if
+	end repeat
+	return encoded
+end encodeNumber
+
+on hexByte(value)
+	set digits to "0123456789ABCDEF"
+	return (character ((value div 16) + 1) of digits) & (character ((value mod 16) + 1) of digits)
+end hexByte
+
+-- A dialog for people (Script menu, Shortcuts), an error for osascript and other scripts.
+on reportProblem(message)
+	if name of current application is not "osascript" then
+		display dialog message buttons {"OK"} default button 1 with title "callctl" with icon caution
+	end if
+	error message number 1
+end reportProblem
+
+on run argv
+	set action to item 1 of argv
+	if action is "make" then return makeCall(item 2 of argv)
+	if action is "answer" then return answerCall()
+	if action is "end" then return endCall()
+	if action is "status" then return callStatus()
+	error "Unknown action " & action & ": use make, answer, end or status" number 2
+end run

@@ -1,0 +1,62 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {SNOM_FORMS, YEALINK_FORMS} from '../../src/listener/compat.js'
+import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {ROOT, tempConfigDir} from '../helpers/paths.js'
+import {rawRequest} from '../helpers/raw-request.js'
+
+describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener', () => {
+  test('Yealink and Snom forms act as make, answer and end, under the same policy', async () => {
+    const configDir = tempConfigDir()
+    for (const [key, value] of [['compat.yealink', 'true'], ['compat.snom', 'true'], ['sim.answerAfterMs', '-1'], ['numbers.block', '0900']]) {
+      await runCli(['config', 'set', key, value], configDir)
+    }
+
+    const listener = await startListenerProcess(configDir)
+    const get = async (path: string) => {
+      const response = await fetch(`${listener.url}${path}`)
+      return {status: response.status, body: (await response.json()) as any}
+    }
+
+    try {
+      expect((await get('/servlet?key=number=020123456')).body.call).toMatchObject({number: '020123456', state: 'dialing'})
+      expect((await get('/servlet?key=CALLEND')).body.call.state).toBe('ended')
+      await get('/notify/incoming?number=0612345678')
+      expect((await get('/servlet?key=OK')).body.call.state).toBe('active')
+      expect((await get('/command.htm?key=ONHOOK')).body.call.state).toBe('ended')
+      expect((await get('/command.htm?number=%2B31201234567')).body.call.number).toBe('+31201234567')
+      expect((await get('/command.htm?key=DISCONNECT')).status).toBe(200)
+      await get('/notify/incoming?number=0612345678')
+      expect((await get('/command.htm?key=OFFHOOK')).body.call.state).toBe('active')
+      expect((await get('/servlet?key=ANSWER')).status).toBe(409)
+      const unknown = await get('/servlet?key=F1')
+      expect(unknown.status).toBe(400)
+      expect(unknown.body.error.message).toContain('understood are /servlet?key=number=<N>, /servlet?key=OK')
+      // The number lists and the browser policy apply to the aliases as to /make.
+      expect((await get('/servlet?key=number=0900123')).status).toBe(403)
+      const img = await rawRequest(`${listener.url}/servlet?key=number=020123456`, {headers: {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', referer: 'http://attacker.test/'}})
+      expect(img.status).toBe(403)
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('off by default: the URLs are unknown commands', async () => {
+    const listener = await startListenerProcess(tempConfigDir())
+    try {
+      expect((await fetch(`${listener.url}/servlet?key=number=1`)).status).toBe(404)
+      expect((await fetch(`${listener.url}/command.htm?number=1`)).status).toBe(404)
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('the README lists exactly the forms the listener understands', () => {
+    const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
+    const section = readme.slice(readme.indexOf('#### Clients written for desk phones'), readme.indexOf('## Configuration'))
+    const listed = [...section.matchAll(/`(\/(?:servlet|command\.htm)\?[^`]+)`/g)].map((match) => match[1])
+    expect(listed.sort()).toEqual([...YEALINK_FORMS, ...SNOM_FORMS].sort())
+  })
+})

@@ -1,0 +1,4 @@
+declare module 'tree-sitter-powershell' {
+  const language: unknown
+  export default language
+}

@@ -1,0 +1,79 @@
+import {readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {mergeDefaults} from '../../src/config/resolve.js'
+import {DEFAULTS} from '../../src/config/schema.js'
+import {type RunningListener, startListener} from '../../src/listener/start.js'
+import {routeTable} from '../../src/listener/routes.js'
+import {ROOT} from '../helpers/paths.js'
+
+const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8')
+const applescript = read('applescript/CallControl.applescript')
+const powershell = read('scripts/CallControl.psm1')
+const thinScripts = ['make-call.ps1', 'answer-call.ps1', 'end-call.ps1'].map((name) => read(`scripts/${name}`))
+
+/** The route (first path segment) and HTTP method of every request a wrapper sends, read out of its source. */
+function requestsIn(source: string): Array<[route: string, method: string]> {
+  const applescriptCalls = [...source.matchAll(/callListener\("\/([a-z]+)[^"]*"[^\n]*?, "(GET|POST)"\)/g)]
+  const powershellCalls = [...source.matchAll(/-Path ["']\/([a-z]+)[^"']*["'](?: -Method (Get|Post))?/g)]
+  return [...applescriptCalls, ...powershellCalls].map((match) => [match[1], (match[2] ?? 'POST').toUpperCase()])
+}
+
+const routesIn = (source: string) => requestsIn(source).map(([route]) => route).sort()
+
+/**
+ * The wrappers are checked against the listener's own routes, default port and token handling: a renamed route
+ * breaks this test, not a user's script.
+ */
+describe('wrappers agree with the listener', () => {
+  const expected = [DEFAULTS.commands.make, DEFAULTS.commands.answer, DEFAULTS.commands.end, 'status'].sort()
+
+  test('the routes they call are the listener\'s routes, all four of them', () => {
+    const table = routeTable(DEFAULTS.commands)
+    for (const source of [applescript, powershell]) {
+      const routes = routesIn(source)
+      expect(routes).toEqual(expected)
+      for (const route of routes) expect(table.has(route)).toBe(true)
+    }
+  })
+
+  test('their default port is the listener\'s default port', () => {
+    expect(Number(/property listenerPort : (\d+)/.exec(applescript)?.[1])).toBe(DEFAULTS.port)
+    expect(Number(/\$script:DefaultPort = (\d+)/.exec(powershell)?.[1])).toBe(DEFAULTS.port)
+    for (const script of thinScripts) expect(Number(/\[int\]\$Port = (\d+)/.exec(script)?.[1])).toBe(DEFAULTS.port)
+  })
+
+  describe('against a real listener with a token', () => {
+    const token = 'wrapper-token-0123456789'
+    let listener: RunningListener
+    beforeAll(async () => {
+      listener = await startListener({config: mergeDefaults(DEFAULTS, {port: 0, sim: {answerAfterMs: -1}, security: {token}}), version: 'test'})
+    })
+    afterAll(async () => {
+      await listener.close()
+    })
+
+    test('the token header they send is accepted; without it the request is refused', async () => {
+      expect(applescript).toContain('"Authorization: Bearer " & listenerToken')
+      expect(powershell).toContain(`$headers['Authorization'] = "Bearer $Token"`)
+      expect((await fetch(`${listener.url}/status`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
+      expect((await fetch(`${listener.url}/status`)).status).toBe(401)
+    })
+
+    test.each([
+      ['AppleScript', applescript],
+      ['PowerShell', powershell],
+    ])('%s: each request, with its route and method, is answered by a handler (200)', async (_name, source) => {
+      await fetch(`${listener.url}/notify/incoming?number=1`, {headers: {authorization: `Bearer ${token}`}})
+      const order = [DEFAULTS.commands.make, DEFAULTS.commands.answer, DEFAULTS.commands.end, 'status']
+      const requests = requestsIn(source).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+      expect(requests).toHaveLength(4)
+      // make dials, answer picks up the ringing call, end hangs up, status reads.
+      for (const [route, method] of requests) {
+        const suffix = route === DEFAULTS.commands.make ? '/020123456' : ''
+        const response = await fetch(`${listener.url}/${route}${suffix}`, {method, headers: {authorization: `Bearer ${token}`}})
+        expect([route, method, response.status]).toEqual([route, method, 200])
+      }
+    })
+  })
+})
