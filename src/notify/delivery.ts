@@ -75,7 +75,13 @@ export class Deliverer {
       request,
       secret,
     }
-    outbox.save(delivery)
+    try {
+      outbox.save(delivery)
+    } catch (error) {
+      // Disk full or folder unwritable: still send it from memory, and say that it is not durable.
+      this.#troubled(delivery, error)
+    }
+
     this.#add(delivery)
     this.#pump()
   }
@@ -121,11 +127,13 @@ export class Deliverer {
       if (inFlight >= this.#options.concurrency) continue
       this.#busyChains.add(key)
       this.#inFlight.set(server, inFlight + 1)
-      this.#send(head).finally(() => {
-        this.#busyChains.delete(key)
-        this.#inFlight.set(server, (this.#inFlight.get(server) ?? 1) - 1)
-        this.#pump()
-      })
+      this.#send(head)
+        .catch((error: unknown) => this.#troubled(head, error))
+        .finally(() => {
+          this.#busyChains.delete(key)
+          this.#inFlight.set(server, (this.#inFlight.get(server) ?? 1) - 1)
+          this.#pump()
+        })
     }
 
     clearTimeout(this.#timer)
@@ -190,6 +198,12 @@ export class Deliverer {
     delivery.nextAttemptAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (delivery.attempts - 1))
     outbox.save(delivery)
     report('retrying')
+  }
+
+  /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
+  #troubled(delivery: Delivery, error: unknown): void {
+    const {target, event, callId, request, attempts, id} = delivery
+    this.#options.onDelivery?.({id, target, event, callId, url: request.url, attempt: attempts, outcome: 'retrying', error: `cannot write the outbox: ${(error as Error).message}`, ms: 0})
   }
 
   #done(delivery: Delivery): void {

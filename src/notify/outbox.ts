@@ -52,9 +52,20 @@ export class Outbox {
   save(delivery: Delivery): void {
     const file = path.join(this.pendingDir, `${delivery.seq}.json`)
     const temporary = `${file}.tmp`
-    // The file may carry a callback secret: readable by its owner only, like the config.
-    writeFileSync(temporary, JSON.stringify(delivery), {mode: 0o600})
-    renameSync(temporary, file)
+    const write = () => {
+      // The file may carry a callback secret: readable by its owner only, like the config.
+      writeFileSync(temporary, JSON.stringify(delivery), {mode: 0o600})
+      renameSync(temporary, file)
+    }
+
+    try {
+      write()
+    } catch (error) {
+      // The folder was removed under a running listener (by hand, or a cleaner of temp folders): make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      this.ensure()
+      write()
+    }
   }
 
   remove(delivery: Delivery): void {

@@ -1,5 +1,5 @@
 import {createHmac} from 'node:crypto'
-import {existsSync, readdirSync} from 'node:fs'
+import {existsSync, readdirSync, rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {mergeDefaults} from '../../src/config/resolve.js'
@@ -123,6 +123,19 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(outbox.purgeFailed()).toBe(0)
   })
 
+  test('the outbox folder removed under a running listener: made again, nothing lost, no crash', async () => {
+    let fail = true
+    await start({notifications: {incoming: 'RECEIVER/in'}}, () => (fail ? 503 : 200))
+    engine.incoming({number: '1'})
+    await waitUntil(() => records.some((record) => record.outcome === 'retrying'))
+    rmSync(outbox.dir, {recursive: true, force: true})
+    engine.incoming({number: '2'})
+    expect(outbox.pending().map((delivery) => delivery.callId)).toHaveLength(1)
+    fail = false
+    await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 2, 5000)
+    expect(outbox.pending()).toEqual([])
+  })
+
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
     await start({internalNumbers: '^[0-9]{2,4}$', callbacks: [{url: 'RECEIVER/all', events: ['new']}, {url: 'RECEIVER/internal', events: ['new'], includeInternal: true}]})
     engine.incoming({number: '204'})
@@ -156,6 +169,8 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(most).toBeGreaterThan(0)
     expect(most).toBeLessThanOrEqual(4)
     notifications.close()
+    // Let the requests in flight finish while this test's outbox folder still exists.
+    await waitUntil(() => inFlight === 0)
     await slow.close()
   })
 })
