@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 
-import {execute} from '@oclif/core'
-
-await execute({dir: import.meta.url})
+// make/answer/end/status are what a CRM click or a hotkey runs: they skip loading oclif when their argv is plain
+// (see src/cli/fast-path.ts). Everything else, help and every usage error included, is oclif's.
+const {runFast} = await import('../dist/src/cli/fast-path.js')
+if (!(await runFast(process.argv.slice(2)))) {
+  const {execute} = await import('@oclif/core')
+  await execute({dir: import.meta.url})
+}

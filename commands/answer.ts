@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {describeCall} from '../src/cli/describe-call.js'
+import {answerCall} from '../src/cli/forwarding.js'
 import {ListenerClient} from '../src/client.js'
 import type {Call} from '../src/engine/call.js'
 
@@ -13,8 +13,8 @@ export default class Answer extends ListenerCommand {
 
   async run(): Promise<Call> {
     const {flags} = await this.parse(Answer)
-    const call = await new ListenerClient({port: flags.port}).answer(flags.call)
-    this.log(describeCall('Answered', call))
-    return call
+    const {data, lines} = await answerCall(new ListenerClient({port: flags.port}), flags.call)
+    for (const line of lines) this.log(line)
+    return data
   }
 }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {describeCall} from '../src/cli/describe-call.js'
+import {makeCall} from '../src/cli/forwarding.js'
 import {ListenerClient} from '../src/client.js'
 import type {Call} from '../src/engine/call.js'
 
@@ -16,8 +16,8 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<Call> {
     const {args, flags} = await this.parse(Make)
-    const call = await new ListenerClient({port: flags.port}).make(args.number)
-    this.log(describeCall('Dialing', call))
-    return call
+    const {data, lines} = await makeCall(new ListenerClient({port: flags.port}), args.number)
+    for (const line of lines) this.log(line)
+    return data
   }
 }

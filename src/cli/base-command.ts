@@ -42,6 +42,18 @@ export abstract class ListenerCommand extends BaseCommand {
   }
 }
 
+/** Reports an error as a command would (text or `--json`, exit code): for the fast path of bin/run.js. */
+export async function reportError(error: unknown, json: boolean): Promise<void> {
+  const cli = toCliError(error as Interfaces.CommandError)
+  if (json) {
+    process.exitCode = cli.oclif.exit
+    process.stdout.write(`${JSON.stringify({ok: false, error: {code: cli.code, message: cli.message}}, null, 2)}\n`)
+    return
+  }
+
+  await Errors.handle(cli)
+}
+
 function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {exit: number}} {
   if (error instanceof CallctlError) {
     return Object.assign(

@@ -1,0 +1,46 @@
+import type {ListenerClient} from '../client.js'
+import type {Call} from '../engine/call.js'
+import {describeCall} from './describe-call.js'
+
+/** What a forwarding command returns (its `--json` output) and the lines it prints for people. */
+export interface Forwarded<T> {
+  data: T
+  lines: string[]
+}
+
+export interface ListenerStatus {
+  version: string
+  driver: string
+  pid: number
+  calls: Call[]
+}
+
+/**
+ * The forwarding commands, once: the oclif command classes and the fast path of `bin/run.js` both call these, so
+ * the two can never print different things.
+ */
+export async function makeCall(client: ListenerClient, number: string): Promise<Forwarded<Call>> {
+  const call = await client.make(number)
+  return {data: call, lines: [describeCall('Dialing', call)]}
+}
+
+export async function answerCall(client: ListenerClient, callId?: string): Promise<Forwarded<Call>> {
+  const call = await client.answer(callId)
+  return {data: call, lines: [describeCall('Answered', call)]}
+}
+
+export async function endCall(client: ListenerClient, callId?: string): Promise<Forwarded<Call>> {
+  const call = await client.end(callId)
+  return {data: call, lines: [describeCall('Ended', call)]}
+}
+
+export async function showStatus(client: ListenerClient): Promise<Forwarded<ListenerStatus>> {
+  const status = await client.status<ListenerStatus>()
+  return {
+    data: status,
+    lines: [
+      `callctl ${status.version} listening on ${client.host}:${client.port} (pid ${status.pid}, driver ${status.driver})`,
+      status.calls.length === 0 ? 'No calls' : status.calls.map((call) => describeCall('', call).trim()).join('\n'),
+    ],
+  }
+}
