@@ -2,7 +2,7 @@ import type Conf from 'conf'
 import {randomBytes} from 'node:crypto'
 
 import {ConfigError} from '../errors.js'
-import {configFile, PROJECT_NAME} from './paths.js'
+import {configDir, configFile, PROJECT_NAME} from './paths.js'
 import {type Config, DEFAULTS, describeNode, SCHEMA, type SchemaNode, schemaAt, settingKeys} from './schema.js'
 import {checkValue} from './checks.js'
 import {mergeDefaults} from './resolve.js'
@@ -24,8 +24,8 @@ export class ConfigStore {
       const conf = new Conf<Record<string, unknown>>({
         projectName: PROJECT_NAME,
         projectSuffix: '',
-        // Tests and portable setups move the folder; everyone else gets the OS's per-user config folder.
-        cwd: process.env.CALLCTL_CONFIG_DIR || undefined,
+        // One definition of the folder for conf and for the forwarding commands, which read the file without conf.
+        cwd: configDir(),
         schema: SCHEMA as never,
         rootSchema: {additionalProperties: false},
         // The file may hold a token: readable by its owner only.

@@ -1,8 +1,9 @@
-import {randomUUID} from 'node:crypto'
-
 import type {Call} from '../engine/call.js'
 import {CallStateError} from '../errors.js'
 import type {Capability, Driver, DriverContext} from './types.js'
+
+// Ids come from the global Web Crypto, not node:crypto: the config schema imports this file, and the forwarding
+// commands should not pay for loading node:crypto at start-up.
 
 export interface SimOptions {
   /** Milliseconds until the simulated remote answers an outgoing call: 0 at once, -1 never. */
@@ -48,7 +49,7 @@ export function createSimDriver({reporter, options}: DriverContext): Driver {
     capabilities: new Set<Capability>(['make', 'answer', 'end']),
 
     async make(number) {
-      const call = reporter.outgoing({id: `sim-${randomUUID()}`, number})
+      const call = reporter.outgoing({id: `sim-${globalThis.crypto.randomUUID()}`, number})
       if (answerAfterMs === 0) {
         remoteHangsUpLater(call.id)
         return reporter.active(call.id)

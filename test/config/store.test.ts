@@ -1,6 +1,7 @@
 import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {osFolders} from '../../src/config/paths.js'
 import {readConfig} from '../../src/config/resolve.js'
 import {ConfigStore} from '../../src/config/store.js'
 import {ConfigError} from '../../src/errors.js'
@@ -59,5 +60,17 @@ describe('ConfigStore', () => {
   test('a hand-edited invalid value is reported with the key', async () => {
     writeFileSync(path.join(configDir(), 'config.json'), '{"port": "x"}')
     await expect(ConfigStore.open()).rejects.toThrow(/is invalid: port must be integer/)
+  })
+})
+
+describe('the per-user folders of each OS', () => {
+  test.each([
+    ['darwin', {}, '/Users/ann', {config: '/Users/ann/Library/Preferences/callctl', log: '/Users/ann/Library/Logs/callctl'}],
+    ['win32', {APPDATA: 'C:\\Users\\ann\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local'}, 'C:\\Users\\ann', {config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config', log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log'}],
+    ['win32', {}, 'C:\\Users\\ann', {config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config', log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log'}],
+    ['linux', {}, '/home/ann', {config: '/home/ann/.config/callctl', log: '/home/ann/.local/state/callctl'}],
+    ['linux', {XDG_CONFIG_HOME: '/x/conf', XDG_STATE_HOME: '/x/state'}, '/home/ann', {config: '/x/conf/callctl', log: '/x/state/callctl'}],
+  ] as const)('%s %j', (platform, env, home, expected) => {
+    expect(osFolders(platform, env, home)).toEqual(expected)
   })
 })
