@@ -1,10 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, EXIT_CODES_HELP} from '../src/cli/base-command.js'
-import {listenerConsole} from '../src/cli/event-line.js'
-import {ConfigStore} from '../src/config/store.js'
+import {runListen} from '../src/cli/listen.js'
 import {DRIVER_NAMES} from '../src/drivers/index.js'
-import {startListener} from '../src/listener/start.js'
 
 export default class Listen extends BaseCommand {
   static override enableJsonFlag = false
@@ -38,25 +36,6 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Listen)
-    const config = (await ConfigStore.open()).effective()
-    config.port = flags.port ?? config.port
-    config.host = flags.host ?? config.host
-    config.driver.name = flags.driver ?? config.driver.name
-    if (flags.spawn) {
-      if (config.driver.name !== 'baresip') this.error('--spawn starts baresip: use it with --driver baresip', {exit: 2})
-      config.driver.baresip = {...config.driver.baresip, spawn: true}
-    }
-
-    const output = listenerConsole(flags.json, (line) => this.log(line))
-    const running = await startListener({config, version: this.config.version, ...output})
-    output.ready(running.url, config.driver.name)
-
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
-    await running.close()
-    output.stopped()
+    await runListen(flags, {version: this.config.version, print: (line) => this.log(line)})
   }
 }

@@ -1,78 +1,101 @@
+import {readFileSync} from 'node:fs'
+
 import {ListenerClient} from '../client.js'
+import {DRIVER_NAMES} from '../drivers/index.js'
 import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
 
-interface Parsed {
-  command: 'make' | 'answer' | 'end' | 'status'
-  number?: string
-  port?: number
-  callId?: string
-  json: boolean
+type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
+
+/** The flags each command takes on the fast path; anything not listed goes to oclif. */
+const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}> = {
+  make: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 1},
+  answer: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
+  end: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
+  status: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 0},
+  listen: {flags: {'--port': 'listenPort', '-p': 'listenPort', '--host': 'string', '--driver': 'string', '--json': 'boolean', '--spawn': 'boolean'}, positional: 0},
+}
+
+export interface Parsed {
+  command: string
+  flags: Record<string, string | number | boolean>
+  positional: string[]
 }
 
 /**
- * `make`, `answer`, `end` and `status` without loading oclif: loading its command machinery costs more than the
- * whole request, and these are what a CRM click or a hotkey runs. Only the plain argv shapes are taken here; help,
- * unknown flags, bad values and anything else go to oclif, which owns all usage errors.
+ * Commands on a start-up budget run without loading oclif, whose command machinery costs more than what they do:
+ * `make`, `answer`, `end` and `status` are what a CRM click or a hotkey runs, `listen` what a login item starts.
+ * Only plain argv shapes are taken; help, unknown flags, bad values and anything else go to oclif, which owns
+ * every usage error.
  */
 export function parseFast(argv: string[]): Parsed | undefined {
   const [command, ...rest] = argv
-  if (command !== 'make' && command !== 'answer' && command !== 'end' && command !== 'status') return undefined
-  const parsed: Parsed = {command, json: false}
-  const positional: string[] = []
+  const spec = Object.hasOwn(COMMANDS, command ?? '') ? COMMANDS[command] : undefined
+  if (!spec) return undefined
+  const parsed: Parsed = {command, flags: {}, positional: []}
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]
-    const [flag, inline] = token.startsWith('--') && token.includes('=') ? [token.slice(0, token.indexOf('=')), token.slice(token.indexOf('=') + 1)] : [token, undefined]
-    const value = () => inline ?? rest[++i]
-    if (flag === '--json' && inline === undefined) {
-      // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
-      if (process.stdout.isTTY) return undefined
-      parsed.json = true
-    } else if (flag === '--port' || flag === '-p') {
-      const port = Number(value())
-      if (!Number.isInteger(port) || port < 1 || port > 65_535) return undefined
-      parsed.port = port
-    } else if (flag === '--call' && (command === 'answer' || command === 'end')) {
-      const id = value()
-      if (id === undefined || id.startsWith('-')) return undefined
-      parsed.callId = id
-    } else if (token.startsWith('-')) {
-      return undefined
-    } else {
-      positional.push(token)
+    if (!token.startsWith('-')) {
+      parsed.positional.push(token)
+      continue
     }
+
+    const equals = token.startsWith('--') ? token.indexOf('=') : -1
+    const flag = equals === -1 ? token : token.slice(0, equals)
+    const kind = Object.hasOwn(spec.flags, flag) ? spec.flags[flag] : undefined
+    if (!kind) return undefined
+    const name = flag.length === 2 ? '--port' : flag
+    if (kind === 'boolean') {
+      if (equals !== -1) return undefined
+      parsed.flags[name.slice(2)] = true
+      continue
+    }
+
+    const value = equals === -1 ? rest[++i] : token.slice(equals + 1)
+    if (value === undefined || value === '' || value.startsWith('-')) return undefined
+    if (kind === 'string') {
+      parsed.flags[name.slice(2)] = value
+      continue
+    }
+
+    const port = Number(value)
+    if (!/^\d+$/.test(value) || port > 65_535 || (kind === 'port' && port < 1)) return undefined
+    parsed.flags.port = port
   }
 
-  if (command === 'make') {
-    if (positional.length !== 1) return undefined
-    parsed.number = positional[0]
-  } else if (positional.length > 0) {
-    return undefined
-  }
-
+  if (parsed.positional.length !== spec.positional) return undefined
+  if (parsed.flags.driver !== undefined && !DRIVER_NAMES.includes(String(parsed.flags.driver))) return undefined
+  // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
+  if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
   return parsed
 }
 
-/** Runs a forwarding command if `parseFast` takes its argv; returns false to hand it to oclif. */
+/** Runs the command if `parseFast` takes its argv; returns false to hand it to oclif. */
 export async function runFast(argv: string[]): Promise<boolean> {
   const parsed = parseFast(argv)
   if (!parsed) return false
+  const json = parsed.command !== 'listen' && parsed.flags.json === true
   try {
-    const client = new ListenerClient({port: parsed.port})
-    const result = await forward(client, parsed)
-    process.stdout.write(parsed.json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.lines.join('\n')}\n`)
+    if (parsed.command === 'listen') {
+      await listen(parsed)
+    } else {
+      const result = await forward(parsed)
+      process.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.lines.join('\n')}\n`)
+    }
   } catch (error) {
     // Failures are rare and not on the budget: report them through oclif, exactly as the command classes do.
     const {reportError} = await import('./base-command.js')
-    await reportError(error, parsed.json)
+    await reportError(error, json)
   }
 
   return true
 }
 
-async function forward(client: ListenerClient, {command, number, callId}: Parsed): Promise<Forwarded<unknown>> {
+async function forward({command, flags, positional}: Parsed): Promise<Forwarded<unknown>> {
+  const client = new ListenerClient({port: flags.port as number | undefined})
+  const callId = flags.call as string | undefined
   switch (command) {
     case 'make': {
-      return makeCall(client, number!)
+      return makeCall(client, positional[0])
     }
 
     case 'answer': {
@@ -83,8 +106,14 @@ async function forward(client: ListenerClient, {command, number, callId}: Parsed
       return endCall(client, callId)
     }
 
-    case 'status': {
+    default: {
       return showStatus(client)
     }
   }
+}
+
+async function listen({flags}: Parsed): Promise<void> {
+  const {runListen} = await import('./listen.js')
+  const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string}
+  await runListen(flags, {version, print: (line) => process.stdout.write(`${line}\n`)})
 }

@@ -2,7 +2,8 @@ import {readFileSync} from 'node:fs'
 
 import {ConfigError} from '../errors.js'
 import {configFile} from './paths.js'
-import {type Config, DEFAULTS} from './schema.js'
+import {type Config, CONFIG_ROOT, DEFAULTS} from './schema.js'
+import {schemaProblems} from './validate.js'
 
 type Plain = Record<string, unknown>
 
@@ -19,20 +20,43 @@ export function mergeDefaults<T>(defaults: T, stored: unknown): T {
 }
 
 /**
- * The effective config, read without conf and its validator: the forwarding commands only need the port and the
- * token, and start-up time is their budget. `callctl listen` validates the whole file through the store.
+ * The effective config, read without conf and without checking: the forwarding commands only need the port and the
+ * token, and start-up time is their budget.
  */
 export function readConfig(file = configFile()): Config {
+  const stored = readStored(file)
+  if (!isPlain(stored)) assertValid(stored, file)
+  return mergeDefaults(DEFAULTS, stored)
+}
+
+/** The effective config, checked against the schema: what `callctl listen` runs with. */
+export function loadConfig(file = configFile()): Config {
+  const stored = readStored(file)
+  assertValid(stored, file)
+  return mergeDefaults(DEFAULTS, stored)
+}
+
+/** Refuses a config file that breaks the schema, naming every problem. */
+export function assertValid(stored: unknown, file: string): void {
+  const problems = schemaProblems(CONFIG_ROOT, stored, '')
+  if (problems.length > 0) {
+    throw new ConfigError(`The config file ${file} is invalid: ${problems.join('; ')}`, [
+      'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
+    ])
+  }
+}
+
+function readStored(file: string): unknown {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return mergeDefaults(DEFAULTS, {})
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`, [], error)
   }
 
   try {
-    return mergeDefaults(DEFAULTS, JSON.parse(text))
+    return JSON.parse(text)
   } catch (error) {
     throw new ConfigError(
       `The config file ${file} is not valid JSON: ${(error as Error).message}`,

@@ -270,9 +270,12 @@ export const DEFAULTS: Config = {
   numbers: {allow: [], block: []},
 }
 
+/** The whole file: unknown keys are refused, so that a typo is reported instead of silently ignored. */
+export const CONFIG_ROOT: SchemaNode = {type: 'object', properties: SCHEMA, additionalProperties: false}
+
 /** The schema node of a dotted key (`commands.make`), or undefined when the key is not a setting. */
 export function schemaAt(key: string): SchemaNode | undefined {
-  let node: SchemaNode | undefined = {type: 'object', properties: SCHEMA, additionalProperties: false}
+  let node: SchemaNode | undefined = CONFIG_ROOT
   for (const part of key.split('.')) {
     if (node?.type !== 'object') return undefined
     const next: SchemaNode | boolean | undefined = node.properties?.[part] ?? node.additionalProperties

@@ -3,9 +3,10 @@ import {randomBytes} from 'node:crypto'
 
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
-import {type Config, DEFAULTS, describeNode, SCHEMA, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {type Config, DEFAULTS, describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
 import {checkValue} from './checks.js'
-import {mergeDefaults} from './resolve.js'
+import {assertValid, mergeDefaults} from './resolve.js'
+import {schemaProblems} from './validate.js'
 
 /** Keys whose value is a secret `config set --generate` can make. */
 const GENERATED = new Set(['security.token'])
@@ -26,13 +27,12 @@ export class ConfigStore {
         projectSuffix: '',
         // One definition of the folder for conf and for the forwarding commands, which read the file without conf.
         cwd: configDir(),
-        schema: SCHEMA as never,
-        rootSchema: {additionalProperties: false},
+        // No conf schema (ajv): src/config/validate.ts checks, here and in `callctl listen`, with the same rules.
         // The file may hold a token: readable by its owner only.
         configFileMode: 0o600,
       })
       const store = new ConfigStore(conf)
-      store.stored() // conf reads lazily: surface a broken file here, not halfway through a command
+      store.stored() // conf reads lazily: surface a file that is not JSON here, not halfway through a command
       return store
     } catch (error) {
       throw translate(error, configFile())
@@ -52,9 +52,11 @@ export class ConfigStore {
     }
   }
 
-  /** What callctl runs with: the user's values over the defaults. */
+  /** What callctl runs with: the user's values over the defaults. Refuses a file that breaks the schema. */
   effective(): Config {
-    return mergeDefaults(DEFAULTS, this.stored())
+    const stored = this.stored()
+    assertValid(stored, this.conf.path)
+    return mergeDefaults(DEFAULTS, stored)
   }
 
   get(key: string): unknown {
@@ -83,7 +85,10 @@ export class ConfigStore {
   }
 
   set(key: string, value: unknown): void {
-    leafSchema(key)
+    const node = leafSchema(key)
+    // Only this key's problems: a file broken elsewhere must still be fixable with `config set`.
+    const problems = schemaProblems(node, value, key)
+    if (problems.length > 0) throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
     checkValue(key, value)
     try {
       this.conf.set(key, value)

@@ -5,10 +5,15 @@ import {tempConfigDir} from '../helpers/paths.js'
 
 describe('the fast path of bin/run.js (make, answer, end, status without oclif)', () => {
   test('takes the plain argv shapes', () => {
-    expect(parseFast(['make', '+31 20 123', '--port', '5679'])).toEqual({command: 'make', number: '+31 20 123', port: 5679, json: false})
-    expect(parseFast(['answer', '--call=abc', '-p', '1'])).toEqual({command: 'answer', callId: 'abc', port: 1, json: false})
-    expect(parseFast(['end'])).toEqual({command: 'end', json: false})
-    expect(parseFast(['status', '--port=5678'])).toEqual({command: 'status', port: 5678, json: false})
+    expect(parseFast(['make', '+31 20 123', '--port', '5679'])).toEqual({command: 'make', flags: {port: 5679}, positional: ['+31 20 123']})
+    expect(parseFast(['answer', '--call=abc', '-p', '1'])).toEqual({command: 'answer', flags: {call: 'abc', port: 1}, positional: []})
+    expect(parseFast(['end'])).toEqual({command: 'end', flags: {}, positional: []})
+    expect(parseFast(['status', '--port=5678'])).toEqual({command: 'status', flags: {port: 5678}, positional: []})
+    expect(parseFast(['listen', '--port', '0', '--json', '--driver', 'baresip', '--spawn', '--host=::1'])).toEqual({
+      command: 'listen',
+      flags: {port: 0, json: true, driver: 'baresip', spawn: true, host: '::1'},
+      positional: [],
+    })
   })
 
   test.each([
@@ -24,7 +29,13 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
     [['answer', '--call']],
     [['make', '--', '-1']],
     [['end', '-p5678']],
-    [['listen']],
+    [['end', '--port', '1.5']],
+    [['status', '--json=true']],
+    [['listen', '--driver', 'skype']],
+    [['listen', '--port', '70000']],
+    [['listen', 'now']],
+    [['listen', '--help']],
+    [['constructor']],
     [['notify', 'incoming', '1']],
     [['--version']],
     [[]],
@@ -79,6 +90,17 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
       expect(b.exitCode).toBe(a.exitCode)
       expect(sameShape(b.stdout)).toBe(sameShape(a.stdout))
       expect(b.stderr).toBe(a.stderr)
+    })
+
+    test.each([
+      ['--spawn (without baresip): exit 2', ['--spawn']],
+      ['a port in use: exit 6', []],
+    ])('listen, %s', async (_, extra) => {
+      const port = String(listener.port)
+      const a = await runCli(['listen', '--port', port, ...extra], configDir)
+      const b = await runCli(['listen', `-p${port}`, ...extra], configDir)
+      expect(a.exitCode).toBe(extra.length > 0 ? 2 : 6)
+      expect(b).toEqual(a)
     })
 
     test('no listener: exit 3 and the same message', async () => {

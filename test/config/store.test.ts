@@ -2,7 +2,7 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {osFolders} from '../../src/config/paths.js'
-import {readConfig} from '../../src/config/resolve.js'
+import {loadConfig, readConfig} from '../../src/config/resolve.js'
 import {ConfigStore} from '../../src/config/store.js'
 import {ConfigError} from '../../src/errors.js'
 import {useTempConfigDir} from '../helpers/paths.js'
@@ -57,9 +57,22 @@ describe('ConfigStore', () => {
     expect(readFileSync(file, 'utf8')).toBe('{"port": ')
   })
 
-  test('a hand-edited invalid value is reported with the key', async () => {
-    writeFileSync(path.join(configDir(), 'config.json'), '{"port": "x"}')
-    await expect(ConfigStore.open()).rejects.toThrow(/is invalid: port must be integer/)
+  test('a hand-edited invalid file is reported with every key, and config set can still fix it', async () => {
+    const file = path.join(configDir(), 'config.json')
+    writeFileSync(file, JSON.stringify({port: 'x', sim: {answerAfterMs: -5}, colour: 'red', callbacks: [{url: 'ftp://x', events: []}, {events: ['new']}]}))
+    const expected = `The config file ${file} is invalid: port must be integer; sim.answerAfterMs must be >= -1; colour is not a setting; callbacks.0.url must match pattern "^https?://"; callbacks.0.events must NOT have fewer than 1 items; callbacks.1 must have required property 'url'`
+    expect(() => loadConfig()).toThrow(expected)
+    const store = await ConfigStore.open()
+    expect(() => store.effective()).toThrow(expected)
+    store.setText('port', '5679')
+    store.unset('sim.answerAfterMs')
+    expect(() => loadConfig()).toThrow(/is invalid: colour is not a setting; callbacks/)
+  })
+
+  test('the file must hold an object', () => {
+    writeFileSync(path.join(configDir(), 'config.json'), '[1]')
+    expect(() => loadConfig()).toThrow(/is invalid: the config must be object/)
+    expect(() => readConfig()).toThrow(/is invalid: the config must be object/)
   })
 })
 

@@ -1,0 +1,38 @@
+import {loadConfig} from '../config/resolve.js'
+import {ConfigError} from '../errors.js'
+import {startListener} from '../listener/start.js'
+import {listenerConsole} from './event-line.js'
+
+export interface ListenFlags {
+  port?: number
+  host?: string
+  driver?: string
+  json?: boolean
+  spawn?: boolean
+}
+
+/**
+ * `callctl listen`: the config with the flags over it, the listener, one line per event, until SIGINT or SIGTERM.
+ * Shared by the oclif command and the fast path of bin/run.js.
+ */
+export async function runListen(flags: ListenFlags, {version, print}: {version: string; print: (line: string) => void}): Promise<void> {
+  const config = loadConfig()
+  config.port = flags.port ?? config.port
+  config.host = flags.host ?? config.host
+  config.driver.name = flags.driver ?? config.driver.name
+  if (flags.spawn) {
+    if (config.driver.name !== 'baresip') throw new ConfigError('--spawn starts baresip: use it with --driver baresip')
+    config.driver.baresip = {...config.driver.baresip, spawn: true}
+  }
+
+  const output = listenerConsole(Boolean(flags.json), print)
+  const running = await startListener({config, version, ...output})
+  output.ready(running.url, config.driver.name)
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve)
+    process.once('SIGTERM', resolve)
+  })
+  await running.close()
+  output.stopped()
+}
