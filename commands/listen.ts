@@ -36,6 +36,6 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Listen)
-    await runListen(flags, {version: this.config.version, print: (line) => this.log(line)})
+    await runListen(flags, {version: this.config.version})
   }
 }

@@ -2,13 +2,18 @@ import {connect} from 'node:net'
 
 import {readConfig} from './config/resolve.js'
 import type {Config} from './config/schema.js'
-import type {Call} from './engine/call.js'
+import type {Call, CallEvent} from './engine/call.js'
 import {CallctlError, ExitCode} from './errors.js'
 
 export interface ClientOptions {
   /** Overrides the configured port. */
   port?: number
   timeoutMs?: number
+}
+
+/** A call event as `/events` streams it: the event, its call, and the template variables of its notifications. */
+export interface StreamedEvent extends CallEvent {
+  variables: Record<string, string>
 }
 
 interface ErrorBody {
@@ -62,6 +67,52 @@ export class ListenerClient {
 
   async status<T = Record<string, unknown>>(): Promise<T> {
     return this.request<T>('GET', '/status')
+  }
+
+  /** Follows `/events` until the listener closes the stream (or `signal` aborts): one call event at a time. */
+  async *events(signal?: AbortSignal): AsyncGenerator<StreamedEvent> {
+    const where = `${this.host}:${this.port}`
+    // node:http here: a stream is long-lived, so its start-up cost does not matter.
+    const {request} = await import('node:http')
+    const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
+      const req = request({host: this.host, port: this.port, path: '/events', headers: this.#token ? {authorization: `Bearer ${this.#token}`} : {}, signal}, resolve)
+      req.on('error', reject)
+      req.end()
+    }).catch((error: NodeJS.ErrnoException) => {
+      throw unreachable(error, where)
+    })
+    if (response.statusCode !== 200) {
+      let text = ''
+      for await (const chunk of response) text += String(chunk)
+      const error = (JSON.parse(text || '{}') as Partial<ErrorBody>).error
+      throw new CallctlError(error?.message ?? `The listener answered HTTP ${response.statusCode}`, {
+        code: error?.code ?? 'ERR_REFUSED',
+        exit: ExitCode.refused,
+        suggestions: error?.hints,
+      })
+    }
+
+    response.setEncoding('utf8')
+    let buffer = ''
+    try {
+      for await (const chunk of response as AsyncIterable<string>) {
+        buffer += chunk
+        let end: number
+        while ((end = buffer.indexOf('\n\n')) !== -1) {
+          const message = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const data = message
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice(6))
+            .join('\n')
+          if (data) yield JSON.parse(data) as StreamedEvent
+        }
+      }
+    } catch (error) {
+      // Stopped by the caller (Ctrl-C): the end of the stream, not a failure.
+      if (!signal?.aborted) throw error
+    }
   }
 
   async #call(path: string, fields?: Record<string, string | undefined>): Promise<Call> {

@@ -115,5 +115,5 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
 async function listen({flags}: Parsed): Promise<void> {
   const {runListen} = await import('./listen.js')
   const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string}
-  await runListen(flags, {version, print: (line) => process.stdout.write(`${line}\n`)})
+  await runListen(flags, {version})
 }

@@ -105,6 +105,10 @@ function builtinRoutes(control: CallControl, config: ListenerOptions['config'], 
     async popup() {
       throw new RequestError('Popups are not configured on this listener', 'ERR_NO_POPUPS', 404)
     },
+
+    async events() {
+      throw new RequestError('Events are not streamed by this listener', 'ERR_NO_EVENTS', 404)
+    },
   }
 }
 

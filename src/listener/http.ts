@@ -5,8 +5,13 @@ import {RequestError} from '../errors.js'
 /** Bodies are a number, a name and an id: anything larger is not for us. */
 const MAX_BODY_BYTES = 16 * 1024
 
+/** A JSON answer already serialized: a route may hand one back to skip JSON.stringify (e.g. a cached `/status`). */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body)
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),

@@ -1,6 +1,6 @@
 import type {Config} from '../config/schema.js'
 
-export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'notify' | 'popup'
+export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'events' | 'notify' | 'popup'
 
 /** The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments". */
 export const COMMAND_ROUTES = ['make', 'answer', 'end'] as const
@@ -12,6 +12,7 @@ export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
   answer: ['GET', 'POST'],
   end: ['GET', 'POST'],
   status: ['GET'],
+  events: ['GET'],
   notify: ['GET', 'POST'],
   popup: ['POST'],
 }
@@ -24,6 +25,7 @@ export function routeTable(commands: Config['commands']): Map<string, RouteName>
     [commands.answer, 'answer'],
     [commands.end, 'end'],
     ['status', 'status'],
+    ['events', 'events'],
     ['notify', 'notify'],
     ['popup', 'popup'],
   ])
@@ -36,6 +38,7 @@ export function describeRoutes(commands: Config['commands']): string[] {
     `/${commands.answer}`,
     `/${commands.end}`,
     '/status',
+    '/events',
     '/notify/<incoming|outgoing|active|updated|end>',
     '/popup',
   ]

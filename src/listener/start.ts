@@ -12,6 +12,8 @@ import type {DeliveryRecord} from '../notify/delivery.js'
 import {type PopupRecord, startNotifications} from '../notify/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {createListener, type RequestRecord} from './app.js'
+import {eventStreamRoute} from './events.js'
+import {JsonText} from './http.js'
 import {compatStep} from './compat.js'
 import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
@@ -76,13 +78,19 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   const control = new CallControl(engine, driver, checkNumber)
+  const events = eventStreamRoute(engine, config.user)
+  const status = cachedStatus(engine, () => ({name: 'callctl', version, pid: process.pid, ...control.status(), subscribers: events.subscribers()}), () => ({
+    ...notifications.deliveries(),
+    subscribers: events.subscribers(),
+  }))
   let port = config.port
   const server = createListener({
     control,
     config,
     version,
     routes: {
-      status: async () => ({name: 'callctl', version, pid: process.pid, ...control.status(), deliveries: notifications.deliveries()}),
+      status: async () => status(),
+      events: events.route,
       popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
     },
     steps: [compatStep(config)],
@@ -110,6 +118,28 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       notifications.close()
       await driver.close?.()
     },
+  }
+}
+
+/**
+ * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and
+ * stringifying the calls was most of its cost (`npm run bench`). It changes with every call event and with the
+ * outbox and subscriber counts, which are checked on each request.
+ */
+function cachedStatus(engine: CallEngine, build: () => object, counts: () => {pending: number; failed: number; subscribers: number}): () => JsonText {
+  let events = 0
+  engine.subscribe(() => events++)
+  let key = ''
+  let cached = new JsonText('')
+  return () => {
+    const {pending, failed, subscribers} = counts()
+    const current = `${events}|${pending}|${failed}|${subscribers}`
+    if (current !== key) {
+      key = current
+      cached = new JsonText(JSON.stringify({...build(), deliveries: {pending, failed}}))
+    }
+
+    return cached
   }
 }
 

@@ -39,14 +39,21 @@ const RESCAN_MS = 10_000
  */
 export class Deliverer {
   readonly #options: DelivererOptions
-  /** Chains of deliveries that must go in order, by `server|call`. */
+  /** Chains of deliveries that must go in order, by `server|call`; the head is the one to send next. */
   readonly #chains = new Map<string, Delivery[]>()
-  readonly #busyChains = new Set<string>()
+  /**
+   * Per server, the chains whose head may be sent now, first come first served. A chain is in at most one place:
+   * this queue, a backoff timer, or in flight; so finding work never means walking every chain (with thousands of
+   * calls queued, that walk per completed request was quadratic).
+   */
+  readonly #due = new Map<string, string[]>()
+  readonly #backoff = new Map<string, NodeJS.Timeout>()
   readonly #inFlight = new Map<string, number>()
   readonly #known = new Set<string>()
-  #timer?: NodeJS.Timeout
   #rescan?: NodeJS.Timeout
   #closed = false
+  /** Counted, not read from disk per `/status`: refreshed by the rescan, so `outbox --purge` shows within seconds. */
+  #failed = 0
 
   constructor(options: DelivererOptions) {
     this.#options = options
@@ -83,64 +90,83 @@ export class Deliverer {
     }
 
     this.#add(delivery)
-    this.#pump()
   }
 
   counts(): {pending: number; failed: number} {
-    return {pending: this.#known.size, failed: this.#options.outbox.failed().length}
+    return {pending: this.#known.size, failed: this.#failed}
   }
 
   close(): void {
     this.#closed = true
-    clearTimeout(this.#timer)
+    for (const timer of this.#backoff.values()) clearTimeout(timer)
+    this.#backoff.clear()
     clearInterval(this.#rescan)
   }
 
   #load(): void {
-    const fresh = this.#options.outbox.pending().filter((delivery) => !this.#known.has(delivery.seq))
-    for (const delivery of fresh) this.#add(delivery)
-    if (fresh.length > 0) this.#pump()
+    this.#failed = this.#options.outbox.failedCount()
+    for (const delivery of this.#options.outbox.pending()) {
+      if (!this.#known.has(delivery.seq)) this.#add(delivery)
+    }
   }
 
   #add(delivery: Delivery): void {
     this.#known.add(delivery.seq)
     const key = chainKey(delivery)
     const chain = this.#chains.get(key)
-    if (chain) chain.push(delivery)
-    else this.#chains.set(key, [delivery])
+    if (chain) {
+      // Behind a head that is queued, waiting or in flight: its turn comes when the head is done.
+      chain.push(delivery)
+      return
+    }
+
+    this.#chains.set(key, [delivery])
+    this.#schedule(key)
   }
 
-  #pump(): void {
-    if (this.#closed) return
-    const now = Date.now()
-    let wakeAt = Number.POSITIVE_INFINITY
-    for (const [key, chain] of this.#chains) {
-      if (this.#busyChains.has(key)) continue
-      const head = chain[0]
-      if (head.nextAttemptAt > now) {
-        wakeAt = Math.min(wakeAt, head.nextAttemptAt)
-        continue
-      }
+  /** Queues the chain's head now, or when its backoff ends. */
+  #schedule(key: string): void {
+    const head = this.#chains.get(key)?.[0]
+    if (!head || this.#closed) return
+    const wait = head.nextAttemptAt - Date.now()
+    if (wait > 0) {
+      const timer = setTimeout(() => {
+        this.#backoff.delete(key)
+        this.#queue(key, head)
+      }, wait)
+      timer.unref()
+      this.#backoff.set(key, timer)
+      return
+    }
 
-      const server = serverOf(head)
-      const inFlight = this.#inFlight.get(server) ?? 0
-      if (inFlight >= this.#options.concurrency) continue
-      this.#busyChains.add(key)
-      this.#inFlight.set(server, inFlight + 1)
+    this.#queue(key, head)
+  }
+
+  #queue(key: string, head: Delivery): void {
+    const server = serverOf(head)
+    const due = this.#due.get(server)
+    if (due) due.push(key)
+    else this.#due.set(server, [key])
+    this.#pump(server)
+  }
+
+  #pump(server: string): void {
+    const due = this.#due.get(server)
+    while (!this.#closed && due && due.length > 0 && (this.#inFlight.get(server) ?? 0) < this.#options.concurrency) {
+      const key = due.shift()!
+      const head = this.#chains.get(key)?.[0]
+      if (!head) continue
+      this.#inFlight.set(server, (this.#inFlight.get(server) ?? 0) + 1)
       this.#send(head)
         .catch((error: unknown) => this.#troubled(head, error))
         .finally(() => {
-          this.#busyChains.delete(key)
           this.#inFlight.set(server, (this.#inFlight.get(server) ?? 1) - 1)
-          this.#pump()
+          this.#schedule(key)
+          this.#pump(server)
         })
     }
 
-    clearTimeout(this.#timer)
-    if (wakeAt !== Number.POSITIVE_INFINITY) {
-      this.#timer = setTimeout(() => this.#pump(), Math.max(0, wakeAt - now))
-      this.#timer.unref()
-    }
+    if (due?.length === 0) this.#due.delete(server)
   }
 
   async #send(delivery: Delivery): Promise<void> {
@@ -181,8 +207,8 @@ export class Deliverer {
     const report = (outcome: DeliveryRecord['outcome']) =>
       onDelivery?.({id: delivery.id, target: delivery.target, event: delivery.event, callId: delivery.callId, url: request.url, attempt: delivery.attempts, outcome, status, error, ms})
     if (error === undefined) {
-      outbox.remove(delivery)
       this.#done(delivery)
+      outbox.remove(delivery)
       report('delivered')
       return
     }
@@ -190,6 +216,7 @@ export class Deliverer {
     delivery.lastError = error
     if (Date.now() - Date.parse(delivery.createdAt) > maxAgeHours * 3_600_000) {
       outbox.fail(delivery)
+      this.#failed++
       this.#done(delivery)
       report('failed')
       return

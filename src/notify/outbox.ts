@@ -81,6 +81,14 @@ export class Outbox {
     return read(this.pendingDir)
   }
 
+  failedCount(): number {
+    try {
+      return readdirSync(this.failedDir).filter((name) => name.endsWith('.json')).length
+    } catch {
+      return 0
+    }
+  }
+
   failed(): Delivery[] {
     return read(this.failedDir)
   }

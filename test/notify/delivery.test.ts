@@ -136,6 +136,24 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(outbox.pending()).toEqual([])
   })
 
+  test('5,000 calls queued at once are all delivered, in order per call, without walking every queue per request', async () => {
+    await start({notifications: {incoming: 'RECEIVER/in?n=$callerid', end: 'RECEIVER/end?n=$callerid'}, delivery: {concurrency: 8}})
+    const started = performance.now()
+    for (let i = 0; i < 5000; i++) engine.finish(engine.incoming({number: String(100_000 + i)}).id)
+    await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 10_000, 30_000)
+    // Quadratic scheduling took minutes here; linear takes a few seconds.
+    expect(performance.now() - started).toBeLessThan(20_000)
+    const order = new Map<string, string[]>()
+    for (const request of receiver.received) {
+      const [path, query] = request.url.split('?')
+      order.set(query, [...(order.get(query) ?? []), path])
+    }
+
+    expect(order.size).toBe(5000)
+    for (const paths of order.values()) expect(paths).toEqual(['/in', '/end'])
+    expect(outbox.pending()).toEqual([])
+  }, 40_000)
+
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
     await start({internalNumbers: '^[0-9]{2,4}$', callbacks: [{url: 'RECEIVER/all', events: ['new']}, {url: 'RECEIVER/internal', events: ['new'], includeInternal: true}]})
     engine.incoming({number: '204'})

@@ -11,7 +11,7 @@ import {classifyRequester, isLoopbackHost, type OriginPolicy, type Requester} fr
 import {RateLimit} from './rate-limit.js'
 
 /** Routes that only read state. Without CORS a foreign page cannot read the answer, so they need no origin check. */
-const READ_ONLY = new Set<RouteName>(['index', 'status'])
+const READ_ONLY = new Set<RouteName>(['index', 'status', 'events'])
 /** Routes a clicked link from another site may ask for, after the user confirms. */
 const CONFIRMABLE = new Set<RouteName>(['make', 'answer', 'end'])
 
