@@ -5,6 +5,7 @@ import {CALL_EVENT_TYPES, type CallDetails, type CallEventType} from '../engine/
 import type {CallControl} from '../engine/control.js'
 import {CallctlError, RequestError} from '../errors.js'
 import {pathSegments, readFields, sendJson} from './http.js'
+import {sendStatusPage, wantsPage} from './status-page.js'
 import {describeRoutes, ROUTE_METHODS, type RouteName, routeTable} from './routes.js'
 
 export interface RequestRecord {
@@ -67,8 +68,10 @@ const MAX_NAME_LENGTH = 128
 
 function builtinRoutes(control: CallControl, config: ListenerOptions['config'], version: string): Record<RouteName, RouteHandler> {
   return {
-    async index() {
-      return {name: 'callctl', version, routes: describeRoutes(config.commands)}
+    async index({req, res}) {
+      if (!wantsPage(req.headers.accept)) return {name: 'callctl', version, routes: describeRoutes(config.commands)}
+      sendStatusPage(res)
+      return undefined
     },
 
     async make({rest, fields, command}) {

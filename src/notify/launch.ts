@@ -3,6 +3,8 @@
  * is one argument of an argument array and nothing is ever parsed by a shell.
  */
 
+import {CallctlError} from '../errors.js'
+
 export type Argv = [file: string, args: string[]]
 
 /** How each OS opens a URL in the default browser, as an argument array. */
@@ -63,4 +65,17 @@ export async function launch([file, args]: Argv): Promise<void> {
     child.once('error', reject)
   })
   child.unref()
+}
+
+/** Opens a page of callctl's own (`callctl open`) in the default browser. */
+export async function openInBrowser(url: string): Promise<void> {
+  const argv = urlOpener(url)
+  try {
+    await launch(argv)
+  } catch (error) {
+    throw new CallctlError(`Cannot open the browser: ${argv[0]} failed (${(error as Error).message})`, {
+      code: 'ERR_OPEN',
+      suggestions: [`Open ${url} in your browser yourself`],
+    })
+  }
 }
