@@ -103,7 +103,7 @@ export function describeAction(plan: ActionPlan, platform: NodeJS.Platform): str
 export async function applyAction(plan: ActionPlan, platform: NodeJS.Platform, {runner, endListener}: Pick<ServiceDeps, 'runner' | 'endListener'>): Promise<string[]> {
   const lines: string[] = []
   if (plan.endListener) lines.push(await endListener())
-  for (const dir of plan.dirs) mkdirSync(dir, {recursive: true})
+  for (const dir of plan.dirs) makeFolder(dir)
   for (const file of plan.files) {
     writeAtomically(file.path, file.content)
     lines.push(`Wrote ${file.path}`)
@@ -135,20 +135,31 @@ async function runAll(commands: ServiceCommand[], platform: NodeJS.Platform, run
 }
 
 function writeAtomically(file: string, content: string): void {
-  mkdirSync(path.dirname(file), {recursive: true})
+  makeFolder(path.dirname(file))
   const temporary = `${file}.${process.pid}.tmp`
   try {
     writeFileSync(temporary, content, {mode: 0o644})
     renameSync(temporary, file)
   } catch (error) {
     rmSync(temporary, {force: true})
-    throw new CallctlError(`Cannot write ${file}: ${(error as Error).message}`, {
-      code: 'ERR_SERVICE_FILE',
-      cause: error,
-      suggestions: [`Check that ${path.dirname(file)} can be written`],
-    })
+    throw cannotWrite(file, error)
   }
 }
+
+function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir, {recursive: true})
+  } catch (error) {
+    throw cannotWrite(dir, error)
+  }
+}
+
+const cannotWrite = (where: string, error: unknown) =>
+  new CallctlError(`Cannot write ${where}: ${(error as Error).message}`, {
+    code: 'ERR_SERVICE_FILE',
+    cause: error,
+    suggestions: [`Check that ${path.dirname(where)} exists and can be written by you`],
+  })
 
 function commandFailed(line: string, result: RunResult, platform: NodeJS.Platform): CallctlError {
   const reason = (result.stderr || result.stdout).trim() || 'no output'
@@ -179,13 +190,12 @@ const windowsDisplayQuote = (arg: string) => (arg !== '' && !/[\s"]/.test(arg) ?
  * process is touched (taskkill by image name or window title cannot tell them apart).
  */
 export async function endListenerByPid(): Promise<string> {
-  let client: ListenerClient
+  const client = new ListenerClient({timeoutMs: 3000})
   let status: {name?: string; pid?: number}
   try {
-    client = new ListenerClient({timeoutMs: 3000})
     status = await client.status<{name?: string; pid?: number}>()
   } catch {
-    return 'No listener answered: nothing to stop'
+    return `No listener answered on port ${client.port}: nothing to stop`
   }
 
   if (status.name !== 'callctl' || !status.pid) return `Port ${client.port} is not answered by a callctl listener: nothing stopped`

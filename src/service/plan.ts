@@ -222,6 +222,8 @@ function windowsPlan(where: ServiceWhere): ServicePlan {
     statusCommand: ['reg', ['query', WINDOWS_RUN_KEY, '/v', WINDOWS_RUN_VALUE]],
     logs,
     install: action({
+      // A listener started by an earlier install would hold the port and keep its old paths.
+      endListener: true,
       dirs: [where.logDir],
       files: [{path: launcher, content: windowsLauncher(where)}],
       commands: [

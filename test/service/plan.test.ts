@@ -3,7 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {CallctlError} from '../../src/errors.js'
-import {type ActionPlan, type RunResult, serviceAction, serviceStatus} from '../../src/service/index.js'
+import {type ActionPlan, describeAction, type RunResult, serviceAction, serviceStatus} from '../../src/service/index.js'
 import {servicePlan, type ServiceWhere, systemdQuote, windowsCommandLine} from '../../src/service/plan.js'
 
 /** A runner that records every argv and answers from a script, so no launchctl, reg or systemctl ever runs. */
@@ -212,6 +212,17 @@ describe('service on Windows', () => {
     expect(windowsCommandLine(['C:\\a b\\', 'x"y', 'plain'])).toBe('"C:\\a b\\\\" "x\\"y" plain')
   })
 
+  test('--dry-run lines: ending the listener, the launcher in full, and Windows-quoted command lines', () => {
+    const lines = describeAction(servicePlan(where).install, 'win32')
+    expect(lines[0]).toBe('Would ask the listener for its pid (GET /status) and end that process')
+    expect(lines).toContain(`Would write ${launcher}:`)
+    expect(lines).toContain('    Set shell = CreateObject("WScript.Shell")')
+    expect(lines.slice(-2)).toEqual([
+      `Would run: reg add ${run} /v callctl /t REG_SZ /d "${wscript} \\"${launcher}\\"" /f`,
+      `Would run: ${wscript} "${launcher}"`,
+    ])
+  })
+
   /** Windows paths cannot be written on the machine running the tests: only the commands are applied here. */
   const commandsOnly = (plan: ActionPlan): ActionPlan => ({...plan, dirs: [], files: [], remove: []})
 
@@ -230,10 +241,11 @@ describe('service on Windows', () => {
     ])
     await apply('start')
     expect(calls.splice(0)).toEqual([[wscript, [launcher]]])
-    expect(await apply('stop')).toEqual(['Ended the listener (pid 1)'])
+    expect(ended).toBe(1)
+    expect(await apply('stop')).toEqual(['Ended the listener (pid 2)'])
     expect(calls.splice(0)).toEqual([])
     await apply('uninstall')
-    expect(ended).toBe(2)
+    expect(ended).toBe(3)
     expect(calls.splice(0)).toEqual([['reg', ['delete', run, '/v', 'callctl', '/f']]])
     expect(plan.uninstall.remove).toEqual([launcher])
 
