@@ -25,23 +25,23 @@ export function formatEvent(event: CallEvent): string {
   return `${chalk.dim(clock(event.at))} ${colour[event.type](event.type.padEnd(8))} ${who}${reason} ${chalk.dim(call.id)}`
 }
 
-export function formatRequest(record: RequestRecord): string {
+export function formatRequest(record: RequestRecord, at = new Date().toISOString()): string {
   const status = record.status >= 400 ? chalk.red(String(record.status)) : chalk.dim(String(record.status))
   const error = record.error ? ` ${chalk.red(record.error)}` : ''
-  return `${chalk.dim(clock(new Date().toISOString()))} ${status} ${record.method} ${record.path}${error}`
+  return `${chalk.dim(clock(at))} ${status} ${record.method} ${record.path}${error}`
 }
 
-export function formatDelivery(record: DeliveryRecord): string {
+export function formatDelivery(record: DeliveryRecord, at = new Date().toISOString()): string {
   const outcome =
     record.outcome === 'delivered'
       ? chalk.dim(`HTTP ${record.status} in ${record.ms} ms`)
       : chalk.red(`${record.outcome === 'failed' ? 'gave up' : `attempt ${record.attempt} failed, will retry`}: ${record.error}`)
-  return `${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('notify')}   ${record.event} → ${record.url} ${outcome}`
+  return `${chalk.dim(clock(at))} ${chalk.magenta('notify')}   ${record.event} → ${record.url} ${outcome}`
 }
 
-export function formatPopup(record: PopupRecord): string {
+export function formatPopup(record: PopupRecord, at = new Date().toISOString()): string {
   const outcome = record.error ? chalk.red(` failed: ${record.error}`) : ''
-  return `${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('popup')}    ${record.argv[0]} ${record.argv[1].map((arg) => JSON.stringify(arg)).join(' ')}${outcome}`
+  return `${chalk.dim(clock(at))} ${chalk.magenta('popup')}    ${record.argv[0]} ${record.argv[1].map((arg) => JSON.stringify(arg)).join(' ')}${outcome}`
 }
 
 /** A terminal hyperlink (OSC 8): clickable in most terminals, plain text elsewhere. */
@@ -61,32 +61,93 @@ export interface ListenerConsole {
   stopped(): void
 }
 
-/** What `callctl listen` prints: coloured lines for people, or one JSON object per line with `--json`. */
-export function listenerConsole(json: boolean, print: (line: string) => void): ListenerConsole {
-  if (json) {
-    const emit = (kind: string, record: object) => print(JSON.stringify({kind, ...record}))
-    return {
-      onEvent: (event) => emit('event', event),
-      onRequest: (record) => emit('request', record),
-      onDelivery: (record) => emit('delivery', record),
-      onPopup: (record) => emit('popup', record),
-      onPopupLink: (callId, url) => emit('popup-link', {callId, url}),
-      onDriverLog: (message) => emit('driver', {message}),
-      onWarning: (message) => emit('warning', {message}),
-      ready: (url, driver) => emit('ready', {url, driver, pid: process.pid}),
-      stopped: () => emit('stopped', {}),
+/** What the listener reports, as records: `listen --json` prints them, the log file keeps them with their time. */
+export type ListenerRecord = {kind: string; time?: string} & Record<string, unknown>
+
+export function recordingConsole(emit: (kind: string, record: object) => void): ListenerConsole {
+  return {
+    onEvent: (event) => emit('event', event),
+    onRequest: (record) => emit('request', record),
+    onDelivery: (record) => emit('delivery', record),
+    onPopup: (record) => emit('popup', record),
+    onPopupLink: (callId, url) => emit('popup-link', {callId, url}),
+    onDriverLog: (message) => emit('driver', {message}),
+    onWarning: (message) => emit('warning', {message}),
+    ready: (url, driver) => emit('ready', {url, driver, pid: process.pid}),
+    stopped: () => emit('stopped', {}),
+  }
+}
+
+/** One record as a coloured line for people: the listener's console, and `callctl logs`. */
+export function formatRecord(record: ListenerRecord): string {
+  const at = record.time ?? new Date().toISOString()
+  const {kind} = record
+  const text = (key: string) => String(record[key] ?? '')
+  switch (kind) {
+    case 'event': {
+      return formatEvent(record as unknown as CallEvent)
+    }
+
+    case 'request': {
+      return formatRequest(record as unknown as RequestRecord, at)
+    }
+
+    case 'delivery': {
+      return formatDelivery(record as unknown as DeliveryRecord, at)
+    }
+
+    case 'popup': {
+      return formatPopup(record as unknown as PopupRecord, at)
+    }
+
+    case 'popup-link': {
+      return `${chalk.dim(clock(at))} ${chalk.magenta('popup')}    ${terminalLink(text('url'))} (or: callctl popup)`
+    }
+
+    case 'driver': {
+      return `${chalk.dim(clock(at))} ${chalk.dim(text('message'))}`
+    }
+
+    case 'warning': {
+      return chalk.yellow(`Warning: ${text('message')}`)
+    }
+
+    case 'ready': {
+      return `callctl listening on ${chalk.bold(text('url'))} (driver: ${text('driver')}) — try ${text('url')}/status`
+    }
+
+    case 'stopped': {
+      return 'callctl listener stopped'
+    }
+
+    default: {
+      return `${chalk.dim(clock(at))} ${kind} ${JSON.stringify(record)}`
     }
   }
+}
+
+/** Every report goes to each of these consoles (the terminal and the log file). */
+export function teeConsole(...consoles: ListenerConsole[]): ListenerConsole {
+  const each =
+    <K extends keyof ListenerConsole>(key: K) =>
+    (...args: Parameters<ListenerConsole[K]>) => {
+      for (const output of consoles) (output[key] as (...a: Parameters<ListenerConsole[K]>) => void)(...args)
+    }
 
   return {
-    onEvent: (event) => print(formatEvent(event)),
-    onRequest: (record) => print(formatRequest(record)),
-    onDelivery: (record) => print(formatDelivery(record)),
-    onPopup: (record) => print(formatPopup(record)),
-    onPopupLink: (_callId, url) => print(`${chalk.dim(clock(new Date().toISOString()))} ${chalk.magenta('popup')}    ${terminalLink(url)} (or: callctl popup)`),
-    onDriverLog: (message) => print(`${chalk.dim(clock(new Date().toISOString()))} ${chalk.dim(message)}`),
-    onWarning: (message) => print(chalk.yellow(`Warning: ${message}`)),
-    ready: (url, driver) => print(`callctl listening on ${chalk.bold(url)} (driver: ${driver}) — try ${url}/status`),
-    stopped: () => print('callctl listener stopped'),
+    onEvent: each('onEvent'),
+    onRequest: each('onRequest'),
+    onDelivery: each('onDelivery'),
+    onPopup: each('onPopup'),
+    onPopupLink: each('onPopupLink'),
+    onDriverLog: each('onDriverLog'),
+    onWarning: each('onWarning'),
+    ready: each('ready'),
+    stopped: each('stopped'),
   }
+}
+
+/** What `callctl listen` prints: coloured lines for people, or one JSON object per line with `--json`. */
+export function listenerConsole(json: boolean, print: (line: string) => void): ListenerConsole {
+  return recordingConsole((kind, record) => print(json ? JSON.stringify({kind, ...record}) : formatRecord({kind, ...record})))
 }

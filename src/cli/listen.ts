@@ -1,7 +1,8 @@
 import {loadConfig} from '../config/resolve.js'
 import {ConfigError} from '../errors.js'
 import {startListener} from '../listener/start.js'
-import {listenerConsole} from './event-line.js'
+import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
+import {listenerConsole, recordingConsole, teeConsole} from './event-line.js'
 
 export interface ListenFlags {
   port?: number
@@ -26,7 +27,9 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
   }
 
   const lines = batchedLines(out)
-  const output = listenerConsole(Boolean(flags.json), lines.print)
+  const terminal = listenerConsole(Boolean(flags.json), lines.print)
+  const log = new LogFile(logDir(), MAX_LOG_BYTES, (problem) => terminal.onWarning(problem))
+  const output = teeConsole(terminal, recordingConsole((kind, record) => log.append({time: new Date().toISOString(), kind, ...record})))
   const running = await startListener({config, version, ...output})
   output.ready(running.url, config.driver.name)
 
@@ -37,6 +40,7 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
   await running.close()
   output.stopped()
   lines.flush()
+  log.flush()
 }
 
 /**

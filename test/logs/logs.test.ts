@@ -1,0 +1,104 @@
+import {execa} from 'execa'
+import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+import {createInterface} from 'node:readline'
+
+import {KEPT_LOG_FILES, LogFile} from '../../src/logs/log-file.js'
+import {lastRecords} from '../../src/logs/read-log.js'
+import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+
+async function until(condition: () => boolean, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+describe('the listener log and callctl logs', () => {
+  test('one JSON line per request, event and delivery, with its time; callctl logs shows them for people or as JSON', async () => {
+    const configDir = tempConfigDir()
+    await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)
+    await runCli(['config', 'set', 'notifications.end', 'http://127.0.0.1:1/end?n=$callerid'], configDir)
+    const listener = await startListenerProcess(configDir)
+    try {
+      await runCli(['make', '020 123 456', '--port', String(listener.port)], configDir)
+      await runCli(['end', '--port', String(listener.port)], configDir)
+      await listener.waitForLine((line) => line.kind === 'delivery')
+    } finally {
+      await listener.stop()
+    }
+
+    const json = await runCli(['logs', '--json', '-n', '100'], configDir)
+    const records = json.stdout.split('\n').map((line) => JSON.parse(line) as {kind: string; time: string; type?: string; path?: string})
+    expect(records[0]).toMatchObject({kind: 'ready'})
+    expect(records.at(-1)).toMatchObject({kind: 'stopped'})
+    expect(records.filter((record) => record.kind === 'event').map((record) => record.type)).toEqual(['outgoing', 'active', 'end'])
+    expect(records.filter((record) => record.kind === 'request').map((record) => record.path)).toEqual(['/make/020%20123%20456', '/end'])
+    expect(records.some((record) => record.kind === 'delivery')).toBe(true)
+    for (const record of records) expect(Date.parse(record.time)).not.toBeNaN()
+
+    const people = await runCli(['logs'], configDir)
+    expect(people.stdout).toMatch(/^callctl listening on http:\/\/127\.0\.0\.1:\d+/)
+    expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d outgoing +020123456 /)
+    expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d notify +end → http:\/\/127\.0\.0\.1:1\/end\?n=020123456 attempt 1 failed, will retry/)
+    expect((await runCli(['logs', '-n', '1'], configDir)).stdout).toBe('callctl listener stopped')
+    expect((await runCli(['logs', '--path'], configDir)).stdout).toBe(path.join(configDir, 'logs', 'listener.jsonl'))
+  })
+
+  test('logs -f prints new lines as the listener writes them; Ctrl-C ends it', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const follower = execa(process.execPath, [RUN_JS, 'logs', '-f', '-n', '0', '--json'], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
+    const lines: string[] = []
+    createInterface({input: follower.stdout!}).on('line', (line) => lines.push(line))
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
+      await until(() => lines.some((line) => line.includes('"type":"incoming"')))
+      follower.kill('SIGINT')
+      expect((await follower).exitCode).toBe(0)
+    } finally {
+      follower.kill()
+      await listener.stop()
+    }
+  })
+
+  test(`rotated by size: at most ${KEPT_LOG_FILES} old files, and callctl logs reads across them in order`, () => {
+    const dir = path.join(tempConfigDir(), 'logs')
+    const log = new LogFile(dir, 4000)
+    for (let i = 0; i < 400; i++) {
+      log.append({kind: 'request', n: i, padding: 'x'.repeat(40)})
+      if (i % 10 === 9) log.flush()
+    }
+
+    log.flush()
+    expect(readdirSync(dir).sort()).toEqual(['listener.1.jsonl', 'listener.2.jsonl', 'listener.3.jsonl', 'listener.jsonl'])
+    for (const name of readdirSync(dir)) expect(statSync(path.join(dir, name)).size).toBeLessThanOrEqual(4000)
+    const last = lastRecords(100, dir).map((record) => record.n)
+    expect(last).toEqual(Array.from({length: 100}, (_, index) => 300 + index))
+  })
+
+  test('a log that cannot be written is a warning; the listener runs on', async () => {
+    const configDir = tempConfigDir()
+    const notAFolder = path.join(configDir, 'file')
+    writeFileSync(notAFolder, '')
+    const listener = await startListenerProcess(configDir, [], {CALLCTL_LOG_DIR: path.join(notAFolder, 'logs')})
+    try {
+      expect(listener.lines).toContainEqual(expect.objectContaining({kind: 'warning', message: expect.stringContaining('cannot write the log')}))
+      expect((await runCli(['status', '--port', String(listener.port)], configDir)).exitCode).toBe(0)
+      expect(existsSync(path.join(notAFolder, 'logs'))).toBe(false)
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('no log yet: says where it will be', async () => {
+    const configDir = tempConfigDir()
+    const result = await runCli(['logs'], configDir)
+    expect(result).toMatchObject({exitCode: 0, stdout: ''})
+    expect(result.stderr).toContain(`No log yet in ${path.join(configDir, 'logs')}`)
+  })
+})
