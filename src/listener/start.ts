@@ -98,7 +98,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     onRequest: options.onRequest,
   })
   try {
-    await listen(server, config.port, config.host)
+    await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
     notifications.close()
     await driver.close?.()
@@ -143,7 +143,7 @@ function cachedStatus(engine: CallEngine, build: () => object, counts: () => {pe
   }
 }
 
-async function listen(server: Server, port: number, host: string): Promise<void> {
+async function listen(server: Server, port: number, host: string, token: string | undefined): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, () => {
@@ -151,16 +151,16 @@ async function listen(server: Server, port: number, host: string): Promise<void>
       resolve()
     })
   }).catch(async (error: NodeJS.ErrnoException) => {
-    throw await explainListenError(error, port, host)
+    throw await explainListenError(error, port, host, token)
   })
 }
 
-async function explainListenError(error: NodeJS.ErrnoException, port: number, host: string): Promise<CallctlError> {
+async function explainListenError(error: NodeJS.ErrnoException, port: number, host: string, token: string | undefined): Promise<CallctlError> {
   const fail = (message: string, suggestions: string[] = []) =>
     new CallctlError(message, {code: error.code ?? 'ERR_LISTEN', exit: ExitCode.cannotListen, suggestions, cause: error})
   switch (error.code) {
     case 'EADDRINUSE': {
-      const other = await probeCallctl(port, host)
+      const other = await probeCallctl(port, host, token)
       return other
         ? fail(`Port ${port} is already used by another callctl listener (pid ${other.pid}, driver ${other.driver})`, [
             'Use that listener, stop it first, or pick another port with --port',
@@ -184,11 +184,13 @@ async function explainListenError(error: NodeJS.ErrnoException, port: number, ho
 }
 
 /** Asks whatever holds the port whether it is a callctl listener, so the error can say so. */
-async function probeCallctl(port: number, host: string): Promise<{pid: number; driver: string} | undefined> {
+async function probeCallctl(port: number, host: string, token: string | undefined): Promise<{pid: number; driver: string} | undefined> {
   const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   try {
     const response = await fetch(`http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}/status`, {
       signal: AbortSignal.timeout(1000),
+      // With a token set, the other listener answers /status only to those who have it.
+      headers: token ? {authorization: `Bearer ${token}`} : {},
     })
     const body = (await response.json()) as {name?: string; pid?: number; driver?: string}
     return body.name === 'callctl' ? {pid: body.pid ?? 0, driver: body.driver ?? '?'} : undefined

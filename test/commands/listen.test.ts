@@ -33,4 +33,17 @@ describe('callctl listen (real process)', () => {
     expect(result.stderr).toContain(`The config file ${path.join(dir, 'config.json')} is invalid`)
     expect(result.stderr).toContain('port must be <= 65535')
   })
+
+  test('a port held by another callctl with a token is named as callctl, not as another program (exit 6)', async () => {
+    const dir = tempConfigDir()
+    await runCli(['config', 'set', 'security.token', 'listen-test-token-0123456789'], dir)
+    const first = await startListenerProcess(dir)
+    try {
+      const second = await runCli(['listen', '--port', String(first.port)], dir)
+      expect(second.exitCode).toBe(6)
+      expect(second.stderr).toContain(`Port ${first.port} is already used by another callctl listener (pid ${first.process.pid}`)
+    } finally {
+      await first.stop()
+    }
+  })
 })

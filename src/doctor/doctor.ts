@@ -1,0 +1,228 @@
+import {existsSync} from 'node:fs'
+import {createConnection, createServer} from 'node:net'
+import path from 'node:path'
+
+import {loadConfig} from '../config/resolve.js'
+import type {Config} from '../config/schema.js'
+import {configFile} from '../config/paths.js'
+import {ListenerClient} from '../client.js'
+import {BARESIP_DEFAULTS} from '../drivers/baresip/index.js'
+import {isLoopbackHost} from '../listener/security/origin.js'
+import {lastRecords} from '../logs/read-log.js'
+import {Outbox} from '../notify/outbox.js'
+import {compileTargets} from '../notify/targets.js'
+import {serviceStatus} from '../service/index.js'
+import {installPlan} from '../wrappers/install.js'
+
+export type Verdict = 'ok' | 'warn' | 'fail'
+
+export interface Check {
+  name: string
+  verdict: Verdict
+  message: string
+  /** What to do about a warn or fail. */
+  fix?: string
+}
+
+type Listener = {pid: number; driver: string; version: string} | undefined
+
+const ok = (name: string, message: string): Check => ({name, verdict: 'ok', message})
+const warn = (name: string, message: string, fix: string): Check => ({name, verdict: 'warn', message, fix})
+const fail = (name: string, message: string, fix: string): Check => ({name, verdict: 'fail', message, fix})
+
+/**
+ * `callctl doctor`: every check a user would otherwise do by hand when "the CRM gets no notifications" or "the
+ * link does nothing", each with its fix. Checks never throw: a check that cannot tell says so as a warning.
+ */
+export async function diagnose(): Promise<Check[]> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    return [fail('config', (error as Error).message, 'Fix it with `callctl config set` / `callctl config unset`, or edit the file by hand')]
+  }
+
+  const checks: Check[] = [ok('config', `valid (${configFile()})`)]
+  const listener = await probeListener(config)
+  checks.push(await checkPort(config, listener), checkListener(config, listener), await checkDriver(config, listener), checkExposure(config))
+  checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
+  checks.push(checkWrappers(), await checkService())
+  return checks
+}
+
+async function probeListener(config: Config): Promise<Listener> {
+  try {
+    return await new ListenerClient({timeoutMs: 2000}, config).status()
+  } catch {
+    return undefined
+  }
+}
+
+async function checkPort(config: Config, listener: Listener): Promise<Check> {
+  if (listener) return ok('port', `${config.port} is held by callctl (pid ${listener.pid})`)
+  const problem = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer()
+    server.once('error', resolve)
+    server.listen(config.port, isLoopbackHost(config.host) ? config.host : '0.0.0.0', () => server.close(() => resolve(undefined)))
+  })
+  if (!problem) return ok('port', `${config.port} is free`)
+  return problem.code === 'EADDRINUSE'
+    ? fail('port', `${config.port} is used by another program (or a callctl with another token)`, 'Pick another port: callctl config set port 5679 (and use it in your CRM\'s URLs)')
+    : fail('port', `cannot listen on ${config.host}:${config.port}: ${problem.message}`, 'Check the host and port settings: callctl config get host')
+}
+
+function checkListener(config: Config, listener: Listener): Check {
+  return listener
+    ? ok('listener', `callctl ${listener.version} answers on ${config.host}:${config.port} (driver ${listener.driver})`)
+    : warn('listener', `nothing answers on ${config.host}:${config.port}`, 'Start it: callctl listen (or in the background: callctl service install)')
+}
+
+async function checkDriver(config: Config, listener: Listener): Promise<Check> {
+  const name = config.driver.name
+  switch (name) {
+    case 'sim': {
+      return ok('driver', 'sim (the built-in simulated phone)')
+    }
+
+    case 'baresip': {
+      const options = {...BARESIP_DEFAULTS, ...config.driver.baresip}
+      if (options.spawn) {
+        return onPath(options.binary)
+          ? ok('driver', `baresip: ${options.binary} found; callctl starts it`)
+          : fail('driver', `baresip: ${options.binary} not found`, 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary')
+      }
+
+      if (await reachable(options.host, options.port)) return ok('driver', `baresip: ctrl_tcp answers on ${options.host}:${options.port}`)
+      return fail(
+        'driver',
+        `baresip: nothing answers on ${options.host}:${options.port} (ctrl_tcp)${listener ? '; the listener will report 503 until it does' : ''}`,
+        'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
+      )
+    }
+
+    case 'command': {
+      const programs = (['make', 'answer', 'end'] as const).map((action) => (config.driver.command as Record<string, string[] | undefined> | undefined)?.[action]?.[0]).filter((program): program is string => Boolean(program))
+      const missing = programs.filter((program) => !onPath(program))
+      if (programs.length === 0) return fail('driver', 'command: driver.command.make is not set', "Set it: callctl config set driver.command.make '[\"softphone\",\"--dial\",\"{NUMBER}\"]'")
+      return missing.length === 0
+        ? ok('driver', `command: ${[...new Set(programs)].join(', ')} found`)
+        : fail('driver', `command: ${missing.join(', ')} not found`, 'Give the full path of the program in driver.command.make/answer/end')
+    }
+
+    case 'applescript': {
+      return process.platform === 'darwin' ? ok('driver', 'applescript (macOS)') : fail('driver', 'applescript runs only on macOS', 'Choose another driver: callctl config set driver.name sim')
+    }
+
+    default: {
+      return ok('driver', name)
+    }
+  }
+}
+
+function checkExposure(config: Config): Check {
+  if (isLoopbackHost(config.host)) return ok('security', `listening on ${config.host} only (this computer)${config.security.token ? ', with a token' : ''}`)
+  return config.security.token
+    ? ok('security', `listening on ${config.host} with a token`)
+    : fail('security', `host ${config.host} is reachable from other machines and no token is set (the listener refuses to start)`, 'callctl config set security.token --generate, or callctl config set host 127.0.0.1')
+}
+
+/** Every notification and callback host must resolve, or nothing ever arrives. */
+async function checkTargets(config: Config): Promise<Check[]> {
+  try {
+    compileTargets(config)
+  } catch (error) {
+    return [fail('notifications', (error as Error).message, 'Fix the template with callctl config set')]
+  }
+
+  const targets = [
+    ...Object.entries(config.notifications).map(([event, url]) => ({key: `notifications.${event}`, url: String(url)})),
+    ...config.callbacks.map((callback, index) => ({key: `callbacks[${index}]`, url: callback.url})),
+  ]
+  if (targets.length === 0) return [warn('notifications', 'no notification URLs or callbacks are set', "Set one: callctl config set notifications.incoming 'https://crm.example.com/call?number=$callerid'")]
+  const {lookup} = await import('node:dns/promises')
+  const hosts = new Map<string, string[]>()
+  for (const target of targets) {
+    const host = hostOf(target.url)
+    if (host) hosts.set(host, [...(hosts.get(host) ?? []), target.key])
+  }
+
+  return Promise.all(
+    [...hosts].map(async ([host, keys]) => {
+      try {
+        await lookup(host)
+        return ok('notifications', `${host} resolves (${keys.join(', ')})`)
+      } catch (error) {
+        return fail('notifications', `${host} does not resolve (${keys.join(', ')}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Check the URL with callctl config get, and the network or VPN')
+      }
+    }),
+  )
+}
+
+/** What the outbox and the log say about deliveries: the usual answer to "why does my CRM get nothing?". */
+function checkDeliveries(config: Config): Check[] {
+  const outbox = new Outbox()
+  const pending = outbox.pending().length
+  const failed = outbox.failedCount()
+  const errors = new Map<string, string>()
+  for (const record of lastRecords(1000)) {
+    if (record.kind !== 'delivery') continue
+    if (record.outcome === 'delivered') errors.delete(String(record.target))
+    else errors.set(String(record.target), `${String(record.error)} (${String(record.url)}, ${String(record.time ?? '')})`)
+  }
+
+  const checks: Check[] = []
+  for (const [target, error] of errors) checks.push(fail('delivery', `${target}: the last attempt failed: ${error}`, 'Check that the receiver is up and accepts the request; callctl logs -f shows each attempt'))
+  if (failed > 0) checks.push(warn('outbox', `${failed} notification(s) gave up after ${config.delivery.maxAgeHours} h`, 'Once the receiver is fixed: callctl outbox --retry'))
+  else if (pending > 0) checks.push(warn('outbox', `${pending} notification(s) waiting to be delivered`, 'They are retried while the listener runs; callctl outbox shows them'))
+  else if (errors.size === 0) checks.push(ok('outbox', 'nothing waiting, nothing failed'))
+  return checks
+}
+
+function checkWrappers(): Check {
+  try {
+    const {copies} = installPlan()
+    const missing = copies.filter(({to}) => !existsSync(to))
+    return missing.length === 0
+      ? ok('scripts', `installed in ${path.dirname(copies[0].to)}`)
+      : warn('scripts', 'the AppleScript/PowerShell wrappers are not installed', 'callctl scripts install (optional: only for scripts and the Script menu)')
+  } catch (error) {
+    return warn('scripts', `cannot tell: ${(error as Error).message}`, 'callctl scripts shows where they are')
+  }
+}
+
+async function checkService(): Promise<Check> {
+  try {
+    const status = await serviceStatus()
+    if (!status.installed) return warn('service', 'not installed: the listener does not start at login', 'callctl service install')
+    return status.running === false
+      ? warn('service', `installed (${status.file}) but not running${status.detail ? `: ${status.detail}` : ''}`, 'callctl service start; then callctl logs')
+      : ok('service', `installed (${status.file})${status.running ? ', running' : ''}`)
+  } catch (error) {
+    return warn('service', `cannot tell: ${(error as Error).message}`, 'callctl service status')
+  }
+}
+
+function hostOf(template: string): string | undefined {
+  return /^https?:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(template)?.[1].replace(/^\[|\]$/g, '')
+}
+
+function onPath(program: string): boolean {
+  if (path.isAbsolute(program)) return existsSync(program)
+  const extensions = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : ['']
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && extensions.some((extension) => existsSync(path.join(dir, program + extension))))
+}
+
+async function reachable(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({host, port, timeout: 1000})
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+    socket.once('timeout', () => {
+      socket.destroy()
+      resolve(false)
+    })
+  })
+}

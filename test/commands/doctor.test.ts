@@ -1,0 +1,89 @@
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import type {Check} from '../../src/doctor/doctor.js'
+import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {tempConfigDir} from '../helpers/paths.js'
+import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+
+/** A home of its own, so that the user's installed wrappers and service do not change what doctor says here. */
+const isolated = (configDir: string) => ({HOME: configDir, XDG_CONFIG_HOME: path.join(configDir, 'xdg')})
+
+async function doctor(configDir: string) {
+  const result = await runCli(['doctor', '--json'], configDir, isolated(configDir))
+  const {checks} = JSON.parse(result.stdout) as {checks: Check[]}
+  const find = (name: string) => checks.filter((check) => check.name === name)
+  return {exitCode: result.exitCode, checks, find}
+}
+
+describe('callctl doctor', () => {
+  test('a working setup: listener up, notifications delivered; only optional things are warnings (exit 0)', async () => {
+    const receiver = await startWebhookReceiver()
+    const configDir = tempConfigDir()
+    await runCli(['config', 'set', 'notifications.incoming', `${receiver.url}/in?n=$callerid`], configDir)
+    const listener = await startListenerProcess(configDir)
+    try {
+      await runCli(['config', 'set', 'port', String(listener.port)], configDir)
+      await runCli(['notify', 'incoming', '0612345678'], configDir)
+      await receiver.waitFor(1)
+      await listener.waitForLine((line) => line.kind === 'delivery')
+      const {exitCode, find, checks} = await doctor(configDir)
+      expect(exitCode).toBe(0)
+      expect(find('port')[0]).toMatchObject({verdict: 'ok', message: `${listener.port} is held by callctl (pid ${listener.process.pid})`})
+      expect(find('listener')[0]).toMatchObject({verdict: 'ok'})
+      expect(find('notifications')[0]).toMatchObject({verdict: 'ok', message: '127.0.0.1 resolves (notifications.incoming)'})
+      expect(find('outbox')[0]).toMatchObject({verdict: 'ok'})
+      expect(find('service')[0]).toMatchObject({verdict: 'warn', fix: 'callctl service install'})
+      expect(checks.filter((check) => check.verdict === 'fail')).toEqual([])
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  })
+
+  test('why the CRM gets nothing: a receiver answering 500, a host that does not resolve, baresip not reachable (exit 1)', async () => {
+    const receiver = await startWebhookReceiver(() => 500)
+    const configDir = tempConfigDir()
+    await runCli(['config', 'set', 'notifications.incoming', `${receiver.url}/in?n=$callerid`], configDir)
+    await runCli(['config', 'set', 'notifications.end', 'https://crm.invalid/end?n=$callerid'], configDir)
+    const listener = await startListenerProcess(configDir)
+    try {
+      await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
+      await listener.waitForLine((line) => line.kind === 'delivery' && line.outcome === 'retrying')
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+
+    await runCli(['config', 'set', 'driver.name', 'baresip'], configDir)
+    await runCli(['config', 'set', 'driver.baresip.port', '1'], configDir)
+    const {exitCode, find} = await doctor(configDir)
+    expect(exitCode).toBe(1)
+    expect(find('delivery')[0]).toMatchObject({verdict: 'fail', message: expect.stringMatching(/^notifications\.incoming: the last attempt failed: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\/in\?n=0612345678/)})
+    expect(find('notifications')).toContainEqual(expect.objectContaining({verdict: 'fail', message: expect.stringMatching(/^crm\.invalid does not resolve \(notifications\.end\)/)}))
+    expect(find('outbox')[0]).toMatchObject({verdict: 'warn', message: '1 notification(s) waiting to be delivered'})
+    expect(find('driver')[0]).toMatchObject({verdict: 'fail', message: 'baresip: nothing answers on 127.0.0.1:1 (ctrl_tcp)'})
+    expect(find('listener')[0]).toMatchObject({verdict: 'warn'})
+
+    const people = await runCli(['doctor'], configDir, isolated(configDir))
+    expect(people.exitCode).toBe(1)
+    expect(people.stdout).toMatch(/^✗ driver +baresip: nothing answers on 127\.0\.0\.1:1 \(ctrl_tcp\)\n +→ Start baresip/m)
+  })
+
+  test('listening beyond this computer without a token is a failure', async () => {
+    const configDir = tempConfigDir()
+    await runCli(['config', 'set', 'host', '0.0.0.0'], configDir)
+    await runCli(['config', 'set', 'port', '1'], configDir)
+    const {find} = await doctor(configDir)
+    expect(find('security')[0]).toMatchObject({verdict: 'fail', fix: expect.stringContaining('security.token --generate')})
+  })
+
+  test('a broken config file is the one failure reported, with its fix', async () => {
+    const configDir = tempConfigDir()
+    writeFileSync(path.join(configDir, 'config.json'), '{"port": "x"}')
+    const {exitCode, checks} = await doctor(configDir)
+    expect(exitCode).toBe(1)
+    expect(checks).toEqual([expect.objectContaining({name: 'config', verdict: 'fail', message: expect.stringContaining('port must be integer')})])
+  })
+})
