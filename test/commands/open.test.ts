@@ -2,14 +2,8 @@ import {runCli} from '../helpers/cli.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
+import {until} from '../helpers/wait.js'
 
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('callctl open', () => {
   test('opens the status page of the running listener (xdg-open mocked: argv recorded)', async () => {

@@ -4,6 +4,7 @@ import {createInterface} from 'node:readline'
 import {runCli} from '../helpers/cli.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {until} from '../helpers/wait.js'
 
 const TOKEN = 'events-test-token-0123456789'
 
@@ -32,13 +33,6 @@ async function subscribe(url: string) {
   return {response, messages, close: () => stop.abort(), done}
 }
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('GET /events and callctl events against a real listener', () => {
   let listener: ListenerProcess

@@ -8,14 +8,8 @@ import {lastRecords} from '../../src/logs/read-log.js'
 import {runCli} from '../helpers/cli.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {until} from '../helpers/wait.js'
 
-async function until(condition: () => boolean, timeoutMs = 5000) {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe('the listener log and callctl logs', () => {
   test('one JSON line per request, event and delivery, with its time; callctl logs shows them for people or as JSON', async () => {
