@@ -161,7 +161,8 @@ function systemdPlan(where: ServiceWhere): ServicePlan {
     logs,
     install: action({
       files: [{path: unit, content: systemdUnit(where)}],
-      commands: [systemctl('daemon-reload'), systemctl('enable', '--now', SYSTEMD_UNIT)],
+      // restart, not `enable --now`: a reinstall (Node or callctl moved) must replace a listener already running.
+      commands: [systemctl('daemon-reload'), systemctl('enable', SYSTEMD_UNIT), systemctl('restart', SYSTEMD_UNIT)],
       notes: [`The listener starts now and at every login; systemd restarts it if it fails. Logs: ${logs}`],
     }),
     uninstall: action({

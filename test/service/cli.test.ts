@@ -29,7 +29,8 @@ describeOnLinux('callctl service (real process, Linux)', () => {
       '    [Install]',
       '    WantedBy=default.target',
       'Would run: systemctl --user daemon-reload',
-      'Would run: systemctl --user enable --now callctl.service',
+      'Would run: systemctl --user enable callctl.service',
+      'Would run: systemctl --user restart callctl.service',
       'The listener starts now and at every login; systemd restarts it if it fails. Logs: journalctl --user -u callctl',
     ])
     expect(readdirSync(home)).toEqual([])

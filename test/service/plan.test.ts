@@ -157,7 +157,8 @@ WantedBy=default.target
     await serviceAction('install', deps)
     expect(calls.splice(0)).toEqual([
       ['systemctl', ['--user', 'daemon-reload']],
-      ['systemctl', ['--user', 'enable', '--now', 'callctl.service']],
+      ['systemctl', ['--user', 'enable', 'callctl.service']],
+      ['systemctl', ['--user', 'restart', 'callctl.service']],
     ])
     expect(readFileSync(unit, 'utf8')).toBe(servicePlan(where).install.files[0].content)
 
