@@ -4,6 +4,7 @@ import {randomBytes} from 'node:crypto'
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
 import {type Config, DEFAULTS, describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {commandSegmentProblem} from '../listener/routes.js'
 import {checkValue} from './checks.js'
 import {assertValid, mergeDefaults} from './resolve.js'
 import {schemaProblems} from './validate.js'
@@ -90,6 +91,11 @@ export class ConfigStore {
     const problems = schemaProblems(node, value, key)
     if (problems.length > 0) throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
     checkValue(key, value)
+    if (key.startsWith('commands.')) {
+      const problem = commandSegmentProblem({...this.effective().commands, [key.slice('commands.'.length)]: value})
+      if (problem) throw new ConfigError(`Invalid value for ${key}: ${problem}`)
+    }
+
     try {
       this.conf.set(key, value)
     } catch (error) {

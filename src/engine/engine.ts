@@ -16,6 +16,9 @@ type Listener = (event: CallEvent) => void
 export class CallEngine {
   readonly #calls = new Map<string, Call>()
   readonly #ended: Call[] = []
+  /** When each live call was answered, in order: `end` without an id ends the one answered last. */
+  readonly #answerOrder = new Map<string, number>()
+  #answers = 0
   readonly #bus = new EventEmitter()
 
   constructor() {
@@ -60,6 +63,7 @@ export class CallEngine {
 
     call.state = 'active'
     call.answeredAt = now()
+    this.#answerOrder.set(id, ++this.#answers)
     return this.#emit('active', call)
   }
 
@@ -76,6 +80,7 @@ export class CallEngine {
     call.endedAt = now()
     call.endReason = reason
     this.#calls.delete(id)
+    this.#answerOrder.delete(id)
     this.#ended.unshift(call)
     this.#ended.length = Math.min(this.#ended.length, ENDED_CALLS_KEPT)
     return this.#emit('end', call)
@@ -103,7 +108,9 @@ export class CallEngine {
   endable(id?: string): Call {
     if (id !== undefined) return {...this.#live(id, 'end')}
     const calls = [...this.#calls.values()]
-    const call = calls.find((c) => c.state === 'active') ?? calls.at(-1)
+    // The call the user is talking on: the one answered last (an earlier one may still be up, e.g. not on hold).
+    const active = calls.filter((c) => c.state === 'active').sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+    const call = active.at(-1) ?? calls.at(-1)
     if (!call) throw new CallStateError('No call to end', 'ERR_NO_CALL')
     return {...call}
   }

@@ -1,4 +1,5 @@
 import type {Config} from '../config/schema.js'
+import {ConfigError} from '../errors.js'
 
 export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'events' | 'notify' | 'popup'
 
@@ -17,8 +18,25 @@ export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
   popup: ['POST'],
 }
 
+/** Segments of the listener's own routes: a command segment may not take one of them. */
+const FIXED_SEGMENTS = ['status', 'events', 'notify', 'popup']
+
+/** Why these command segments cannot work together (two commands on one segment, or a built-in route), if so. */
+export function commandSegmentProblem(commands: Config['commands']): string | undefined {
+  const entries = COMMAND_ROUTES.map((route) => [route, commands[route]] as const)
+  for (const [route, segment] of entries) {
+    if (FIXED_SEGMENTS.includes(segment)) return `commands.${route} cannot be "${segment}": /${segment} is a built-in route`
+    const other = entries.find(([otherRoute, otherSegment]) => otherRoute !== route && otherSegment === segment)
+    if (other) return `commands.${route} and commands.${other[0]} are both "${segment}": each command needs its own segment`
+  }
+
+  return undefined
+}
+
 /** First path segment → route, with the configured command segments. */
 export function routeTable(commands: Config['commands']): Map<string, RouteName> {
+  const problem = commandSegmentProblem(commands)
+  if (problem) throw new ConfigError(problem, ['Change it with callctl config set commands.<make|answer|end> <segment>'])
   return new Map<string, RouteName>([
     ['', 'index'],
     [commands.make, 'make'],

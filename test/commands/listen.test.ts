@@ -47,3 +47,11 @@ describe('callctl listen (real process)', () => {
     }
   })
 })
+
+test('listen refuses command segments that clash, naming them (exit 2)', async () => {
+  const dir = tempConfigDir()
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({commands: {end: 'answer'}}))
+  const result = await runCli(['listen', '--port', '0'], dir)
+  expect(result.exitCode).toBe(2)
+  expect(result.stderr).toContain('commands.answer and commands.end are both "answer"')
+})

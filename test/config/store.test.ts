@@ -87,3 +87,16 @@ describe('the per-user folders of each OS', () => {
     expect(osFolders(platform, env, home)).toEqual(expected)
   })
 })
+
+describe('command segments', () => {
+  const configDir = useTempConfigDir()
+
+  test('config set refuses a segment another command or a built-in route has; the file is left as it was', async () => {
+    const store = await ConfigStore.open()
+    store.setText('commands.make', 'dial')
+    expect(() => store.setText('commands.end', 'answer')).toThrow('Invalid value for commands.end: commands.answer and commands.end are both "answer": each command needs its own segment')
+    expect(() => store.setText('commands.make', 'status')).toThrow('commands.make cannot be "status": /status is a built-in route')
+    expect(readFileSync(path.join(configDir(), 'config.json'), 'utf8')).toContain('"make": "dial"')
+    expect(store.effective().commands).toEqual({make: 'dial', answer: 'answer', end: 'end'})
+  })
+})

@@ -57,6 +57,17 @@ describe('CallEngine', () => {
     expect(engine.answerable().id).toBe(first.id)
   })
 
+  test('end without an id takes the call answered last when two are up (no hold): the one the user talks on', () => {
+    const engine = new CallEngine()
+    const first = engine.outgoing({number: '020123456'})
+    engine.activate(first.id)
+    const second = engine.incoming({number: '0612345678'})
+    engine.activate(second.id)
+    expect(engine.endable().id).toBe(second.id)
+    engine.finish(second.id)
+    expect(engine.endable().id).toBe(first.id)
+  })
+
   test('end without an id takes the active call, else the newest ringing or dialing one', () => {
     const {engine} = recording()
     const a = engine.incoming({number: '1'})
