@@ -75,21 +75,35 @@ export class ListenerClient {
     // node:http here: a stream is long-lived, so its start-up cost does not matter.
     const {request} = await import('node:http')
     const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request({host: this.host, port: this.port, path: '/events', headers: this.#token ? {authorization: `Bearer ${this.#token}`} : {}, signal}, resolve)
+      const req = request({host: this.host, port: this.port, path: '/events', headers: this.#token ? {authorization: `Bearer ${this.#token}`} : {}, signal}, (res) => {
+        req.setTimeout(0)
+        resolve(res)
+      })
+      // Only until the stream starts: once it runs, quiet hours are normal.
+      req.setTimeout(this.#timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
       req.on('error', reject)
       req.end()
     }).catch((error: NodeJS.ErrnoException) => {
       throw unreachable(error, where)
     })
-    if (response.statusCode !== 200) {
+    const isStream = response.headers['content-type']?.startsWith('text/event-stream')
+    if (response.statusCode !== 200 || !isStream) {
       let text = ''
       for await (const chunk of response) text += String(chunk)
-      const error = (JSON.parse(text || '{}') as Partial<ErrorBody>).error
-      throw new CallctlError(error?.message ?? `The listener answered HTTP ${response.statusCode}`, {
-        code: error?.code ?? 'ERR_REFUSED',
-        exit: ExitCode.refused,
-        suggestions: error?.hints,
-      })
+      let error: ErrorBody['error'] | undefined
+      try {
+        error = (JSON.parse(text) as Partial<ErrorBody>).error
+      } catch {}
+
+      if (!error) {
+        throw new CallctlError(`Something on ${where} answered, but it is not a callctl listener (HTTP ${response.statusCode})`, {
+          code: 'ERR_NOT_CALLCTL',
+          exit: ExitCode.noListener,
+          suggestions: ['Check the port: callctl listens on the port given to `callctl listen --port`'],
+        })
+      }
+
+      throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: error.hints})
     }
 
     response.setEncoding('utf8')
@@ -109,9 +123,8 @@ export class ListenerClient {
           if (data) yield JSON.parse(data) as StreamedEvent
         }
       }
-    } catch (error) {
-      // Stopped by the caller (Ctrl-C): the end of the stream, not a failure.
-      if (!signal?.aborted) throw error
+    } catch {
+      // Stopped by the caller (Ctrl-C), or the listener went away mid-stream: either way the stream has ended.
     }
   }
 

@@ -14,6 +14,7 @@ function parse(line: string): ListenerRecord {
 
 /** The last `count` records, oldest first, across the current and the rotated files. */
 export function lastRecords(count: number, dir = logDir()): ListenerRecord[] {
+  if (count <= 0) return []
   const lines: string[] = []
   for (const file of logFiles(dir)) {
     const fileLines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
@@ -47,11 +48,13 @@ export async function followRecords(onRecord: (record: ListenerRecord) => void, 
     }
 
     await new Promise((resolve) => {
-      const timer = setTimeout(resolve, intervalMs)
-      signal.addEventListener('abort', () => {
+      const timer = setTimeout(done, intervalMs)
+      signal.addEventListener('abort', done, {once: true})
+      function done() {
         clearTimeout(timer)
+        signal.removeEventListener('abort', done)
         resolve(undefined)
-      }, {once: true})
+      }
     })
   }
 }

@@ -107,3 +107,30 @@ describe('GET /events and callctl events against a real listener', () => {
     expect(result.stderr).toContain('No callctl listener is running on 127.0.0.1:1')
   })
 })
+
+describe('callctl events when the other side is not a running callctl', () => {
+  test('the listener stops mid-stream: says so, exit 3', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const follower = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
+    await until(async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 1)
+    await listener.stop()
+    const result = await follower
+    expect(result.exitCode).toBe(3)
+    expect(result.stderr).toBe(`The listener on 127.0.0.1:${listener.port} stopped`)
+  })
+
+  test('another program on the port: not a callctl listener, exit 3', async () => {
+    const {createServer} = await import('node:http')
+    const server = createServer((_req, res) => res.writeHead(404, {'content-type': 'text/html'}).end('<!DOCTYPE html>'))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const result = await runCli(['events', '--port', String((server.address() as {port: number}).port)], tempConfigDir())
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toContain('is not a callctl listener (HTTP 404)')
+    } finally {
+      server.close()
+    }
+  })
+})
+

@@ -39,6 +39,7 @@ describe('the listener log and callctl logs', () => {
     expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d outgoing +020123456 /)
     expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d notify +end → http:\/\/127\.0\.0\.1:1\/end\?n=020123456 attempt 1 failed, will retry/)
     expect((await runCli(['logs', '-n', '1'], configDir)).stdout).toBe('callctl listener stopped')
+    expect((await runCli(['logs', '-n', '0'], configDir)).stdout).toBe('')
     expect((await runCli(['logs', '--path'], configDir)).stdout).toBe(path.join(configDir, 'logs', 'listener.jsonl'))
   })
 
@@ -52,8 +53,13 @@ describe('the listener log and callctl logs', () => {
       await new Promise((resolve) => setTimeout(resolve, 500))
       await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
       await until(() => lines.some((line) => line.includes('"type":"incoming"')))
+      // Old lines are not repeated (-n 0), and following for a while warns about nothing.
+      expect(lines.some((line) => line.includes('"kind":"ready"'))).toBe(false)
+      await new Promise((resolve) => setTimeout(resolve, 2500))
       follower.kill('SIGINT')
-      expect((await follower).exitCode).toBe(0)
+      const result = await follower
+      expect(result.exitCode).toBe(0)
+      expect(result.stderr).toBe('')
     } finally {
       follower.kill()
       await listener.stop()
