@@ -1,21 +1,21 @@
 import chalk from 'chalk'
 
-import {BaseCommand} from '../src/cli/base-command.js'
+import {ListenerCommand} from '../src/cli/base-command.js'
 import {type Check, diagnose} from '../src/doctor/doctor.js'
 
 const MARK = {ok: chalk.green('✓'), warn: chalk.yellow('!'), fail: chalk.red('✗')}
 
-export default class Doctor extends BaseCommand {
+export default class Doctor extends ListenerCommand {
   static override summary = 'Check the setup and say what to fix: config, port, listener, driver, notifications, service'
   static override description = `Each check is ok (✓), a warning (!) or a failure (✗) with its fix. Exits 1 when a check fails, 0 otherwise.
 
 Checks: the config file is valid; the port is free or held by callctl; the listener answers; the driver is reachable (baresip's ctrl_tcp, the command driver's programs); notification hosts resolve; recent deliveries succeeded and nothing waits in the outbox; a token is set when listening beyond this computer; the wrappers and the background service are installed.`
 
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --json']
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --port 5679', '<%= config.bin %> doctor --json']
 
   async run(): Promise<{checks: Check[]}> {
-    await this.parse(Doctor)
-    const checks = await diagnose()
+    const {flags} = await this.parse(Doctor)
+    const checks = await diagnose({port: flags.port})
     const width = Math.max(...checks.map((check) => check.name.length))
     for (const check of checks) {
       this.log(`${MARK[check.verdict]} ${check.name.padEnd(width)}  ${check.message}`)

@@ -14,7 +14,7 @@ export default class Open extends ListenerCommand {
     const {flags} = await this.parse(Open)
     const client = new ListenerClient({port: flags.port})
     // Opening a page of a listener that is not running would only show the browser's error.
-    await client.status()
+    if (!flags.print) await client.status()
     const url = `http://${client.host.includes(':') ? `[${client.host}]` : client.host}:${client.port}/`
     if (!flags.print) await openInBrowser(url)
     this.log(flags.print ? url : `Opened ${url}`)

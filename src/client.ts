@@ -103,7 +103,7 @@ export class ListenerClient {
         })
       }
 
-      throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: error.hints})
+      throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints})
     }
 
     response.setEncoding('utf8')
@@ -168,7 +168,7 @@ export class ListenerClient {
       status,
       // 5xx means the phone backend failed; anything else is the listener refusing the request.
       exit: status >= 500 ? ExitCode.driver : ExitCode.refused,
-      suggestions: error?.hints,
+      suggestions: status === 401 ? [TOKEN_HINT] : error?.hints,
     })
   }
 }
@@ -194,6 +194,18 @@ async function exchange(host: string, port: number, request: string, timeoutMs: 
     })
   })
 }
+
+/** The listener on the configured port, if one answers at once; for hints such as "restart it to apply". */
+export async function runningListener(): Promise<{pid: number} | undefined> {
+  try {
+    return await new ListenerClient({timeoutMs: 500}).status<{pid: number}>()
+  } catch {
+    return undefined
+  }
+}
+
+/** The listener's own hint is for HTTP clients; the CLI takes the token from its config file. */
+const TOKEN_HINT = "callctl sends the token in its config: run `callctl config set security.token <the listener's token>` with the listener's config folder"
 
 function query(fields: Record<string, string | undefined>): string {
   const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
+import {runningListener} from '../../src/client.js'
 import {ConfigStore} from '../../src/config/store.js'
 
 export default class ConfigSet extends BaseCommand {
@@ -28,6 +29,8 @@ export default class ConfigSet extends BaseCommand {
     const store = await ConfigStore.open()
     const value = flags.generate ? store.setGenerated(args.key, args.value) : store.setText(args.key, args.value)
     this.log(`${args.key} = ${JSON.stringify(value)}`)
+    const running = await runningListener()
+    if (running) this.logToStderr(`The listener running now (pid ${running.pid}) uses the old value until it restarts: stop it and run callctl listen again (or callctl service stop; callctl service start)`)
     return {key: args.key, value}
   }
 }

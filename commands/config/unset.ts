@@ -12,8 +12,17 @@ export default class ConfigUnset extends BaseCommand {
     const {args} = await this.parse(ConfigUnset)
     const store = await ConfigStore.open()
     store.unset(args.key)
-    const value = store.get(args.key)
+    const value = defaultOf(store, args.key)
     this.log(`${args.key} unset${value === undefined ? '' : ` (default: ${JSON.stringify(value)})`}`)
     return {key: args.key, value}
+  }
+}
+
+/** What applies now that the key is unset; nothing to show for a stray key, or while the file has other problems. */
+function defaultOf(store: ConfigStore, key: string): unknown {
+  try {
+    return store.get(key)
+  } catch {
+    return undefined
   }
 }

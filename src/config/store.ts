@@ -104,6 +104,12 @@ export class ConfigStore {
   }
 
   unset(key: string): void {
+    // A key that is not a setting but is in the file (a typo made by hand) may always be removed.
+    if (!schemaAt(key) && this.conf.has(key)) {
+      this.conf.delete(key)
+      return
+    }
+
     leafSchema(key)
     try {
       this.conf.delete(key)

@@ -6,6 +6,7 @@ import {loadConfig} from '../config/resolve.js'
 import type {Config} from '../config/schema.js'
 import {configFile} from '../config/paths.js'
 import {ListenerClient} from '../client.js'
+import type {CallctlError} from '../errors.js'
 import {BARESIP_DEFAULTS} from '../drivers/baresip/index.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
@@ -34,12 +35,13 @@ const fail = (name: string, message: string, fix: string): Check => ({name, verd
  * `callctl doctor`: every check a user would otherwise do by hand when "the CRM gets no notifications" or "the
  * link does nothing", each with its fix. Checks never throw: a check that cannot tell says so as a warning.
  */
-export async function diagnose(): Promise<Check[]> {
+export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
   let config: Config
   try {
     config = loadConfig()
+    config.port = port ?? config.port
   } catch (error) {
-    return [fail('config', (error as Error).message, 'Fix it with `callctl config set` / `callctl config unset`, or edit the file by hand')]
+    return [fail('config', (error as Error).message, (error as CallctlError).suggestions?.[0] ?? 'Edit the file by hand')]
   }
 
   const checks: Check[] = [ok('config', `valid (${configFile()})`)]

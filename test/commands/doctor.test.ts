@@ -87,3 +87,21 @@ describe('callctl doctor', () => {
     expect(checks).toEqual([expect.objectContaining({name: 'config', verdict: 'fail', message: expect.stringContaining('port must be integer')})])
   })
 })
+
+test('doctor --port checks a listener on another port; a stray key in the file can be removed with config unset', async () => {
+  const configDir = tempConfigDir()
+  const listener = await startListenerProcess(configDir)
+  try {
+    const result = await runCli(['doctor', '--json', '--port', String(listener.port)], configDir, isolated(configDir))
+    const {checks} = JSON.parse(result.stdout) as {checks: Check[]}
+    expect(checks.find((check) => check.name === 'listener')).toMatchObject({verdict: 'ok'})
+  } finally {
+    await listener.stop()
+  }
+
+  writeFileSync(path.join(configDir, 'config.json'), '{"prot": 5790}')
+  const broken = await doctor(configDir)
+  expect(broken.checks[0]).toMatchObject({verdict: 'fail', message: expect.stringContaining('prot is not a setting'), fix: expect.stringContaining('callctl config unset')})
+  expect((await runCli(['config', 'unset', 'prot'], configDir)).stdout).toBe('prot unset')
+  expect((await doctor(configDir)).find('config')[0]).toMatchObject({verdict: 'ok'})
+})

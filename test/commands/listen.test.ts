@@ -55,3 +55,23 @@ test('listen refuses command segments that clash, naming them (exit 2)', async (
   expect(result.exitCode).toBe(2)
   expect(result.stderr).toContain('commands.answer and commands.end are both "answer"')
 })
+
+test('config set while a listener runs on the configured port says that it applies on restart', async () => {
+  const dir = tempConfigDir()
+  const {createServer} = await import('node:net')
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  const port = (probe.address() as {port: number}).port
+  await new Promise((resolve) => probe.close(resolve))
+  await runCli(['config', 'set', 'port', String(port)], dir)
+  const listener = await startListenerProcess(dir, ['--port', String(port)])
+  try {
+    const set = await runCli(['config', 'set', 'sim.answerAfterMs', '0'], dir)
+    expect(set.exitCode).toBe(0)
+    expect(set.stderr).toContain(`The listener running now (pid ${listener.process.pid}) uses the old value until it restarts`)
+  } finally {
+    await listener.stop()
+  }
+
+  expect((await runCli(['config', 'set', 'sim.answerAfterMs', '5'], dir)).stderr).toBe('')
+})

@@ -28,3 +28,8 @@ describe('callctl open', () => {
     expect(recorder.calls()).toEqual([])
   })
 })
+
+test('callctl open --print needs no listener: it only prints the address', async () => {
+  const result = await runCli(['open', '--print', '--port', '5799'], tempConfigDir())
+  expect(result).toMatchObject({exitCode: 0, stdout: 'http://127.0.0.1:5799/'})
+})

@@ -26,6 +26,7 @@ describe('token set with --generate (real processes)', () => {
       const otherConfig = await runCli(['answer', '--port', port], tempConfigDir())
       expect(otherConfig.exitCode).toBe(4)
       expect(otherConfig.stderr).toContain('Refused answer: no token')
+      expect(otherConfig.stderr).toContain('callctl sends the token in its config: run `callctl config set security.token')
       const refusal = listener.lines.find((line) => line.kind === 'request' && line.status === 401)
       expect(refusal?.error).toContain('security.token is set')
     } finally {
