@@ -16,6 +16,7 @@ ${EXIT_CODES_HELP}`
 
   async run(): Promise<Call> {
     const {args, flags} = await this.parse(Make)
+    if (args.number.trim() === '') this.error('No number given: callctl make <number>', {exit: 2})
     const {data, lines} = await makeCall(new ListenerClient({port: flags.port}), args.number)
     for (const line of lines) this.log(line)
     return data

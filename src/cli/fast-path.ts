@@ -35,6 +35,8 @@ export function parseFast(argv: string[]): Parsed | undefined {
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]
     if (!token.startsWith('-')) {
+      // An empty number is a usage error, oclif's to report.
+      if (token.trim() === '') return undefined
       parsed.positional.push(token)
       continue
     }

@@ -44,7 +44,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     return [fail('config', (error as Error).message, (error as CallctlError).suggestions?.[0] ?? 'Edit the file by hand')]
   }
 
-  const checks: Check[] = [ok('config', `valid (${configFile()})`)]
+  const checks: Check[] = [ok('config', existsSync(configFile()) ? `valid (${configFile()})` : `no file yet: the defaults apply (${configFile()})`)]
   const listener = await probeListener(config)
   checks.push(await checkPort(config, listener), checkListener(config, listener), await checkDriver(config, listener), checkExposure(config))
   checks.push(...(await checkTargets(config)), ...checkDeliveries(config))

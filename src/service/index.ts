@@ -74,7 +74,9 @@ export async function serviceAction(action: ServiceAction, {dryRun = false, ...d
   const lines = dryRun ? describeAction(actionPlan, plan.platform) : await applyAction(actionPlan, plan.platform, {runner, endListener}).catch((error: unknown) => {
     throw withNextSteps(error, action, actionPlan)
   })
-  return {action, platform: plan.platform, dryRun, plan: actionPlan, lines: [...lines, ...actionPlan.notes]}
+  // The notes say what the action did; after a dry run they say what it would do.
+  const notes = dryRun ? actionPlan.notes.map((note) => `Then: ${note}`) : actionPlan.notes
+  return {action, platform: plan.platform, dryRun, plan: actionPlan, lines: [...lines, ...notes]}
 }
 
 /** Says what a failed action already did and how to see or undo it. */

@@ -19,6 +19,7 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
   test.each([
     [['make']], // missing number: oclif's usage error
     [['make', '1', '2']],
+    [['make', '']],
     [['make', '--help']],
     [['answer', '-h']],
     [['end', '--port', '0']],

@@ -108,6 +108,7 @@ describe('forwarding commands without a listener', () => {
 
   test('usage errors exit 2', async () => {
     expect((await runCli(['make'], tempConfigDir())).exitCode).toBe(2)
+    expect(await runCli(['make', ' '], tempConfigDir())).toMatchObject({exitCode: 2, stderr: expect.stringContaining('No number given: callctl make <number>')})
     expect((await runCli(['notify', 'ringing'], tempConfigDir())).exitCode).toBe(2)
     expect((await runCli(['config', 'set', 'port', 'x'], tempConfigDir())).exitCode).toBe(2)
   })

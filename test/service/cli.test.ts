@@ -31,7 +31,7 @@ describeOnLinux('callctl service (real process, Linux)', () => {
       'Would run: systemctl --user daemon-reload',
       'Would run: systemctl --user enable callctl.service',
       'Would run: systemctl --user restart callctl.service',
-      'The listener starts now and at every login; systemd restarts it if it fails. Logs: journalctl --user -u callctl',
+      'Then: The listener starts now and at every login; systemd restarts it if it fails. Logs: journalctl --user -u callctl',
     ])
     expect(readdirSync(home)).toEqual([])
     expect(existsSync(unit)).toBe(false)
