@@ -1,4 +1,5 @@
 import {DRIVER_NAMES} from '../drivers/index.js'
+import {BARESIP_DEFAULTS, COMMAND_DEFAULTS} from '../drivers/options.js'
 import {SIM_DEFAULTS} from '../drivers/sim.js'
 
 /** A JSON schema node, as far as callctl's config uses it. */
@@ -257,7 +258,7 @@ export interface Config {
 export const DEFAULTS: Config = {
   port: 5678,
   host: '127.0.0.1',
-  driver: {name: 'sim'},
+  driver: {name: 'sim', baresip: {...BARESIP_DEFAULTS}, command: {...COMMAND_DEFAULTS}},
   sim: {...SIM_DEFAULTS},
   commands: {make: 'make', answer: 'answer', end: 'end'},
   notifications: {},

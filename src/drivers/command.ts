@@ -1,22 +1,9 @@
 import type {Call} from '../engine/call.js'
 import {CallStateError, DriverError} from '../errors.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import {COMMAND_DEFAULTS as DEFAULTS, type CommandOptions} from './options.js'
 import type {Capability, Driver, DriverContext} from './types.js'
 
-export interface CommandOptions {
-  /** argv templates, e.g. ["C:\\Program Files\\MicroSIP\\microsip.exe", "{NUMBER}"]. */
-  make?: string[]
-  answer?: string[]
-  end?: string[]
-  /**
-   * True when the softphone reports answer and end itself (hooks running `callctl notify active|end`); false to
-   * have callctl mark the call when the command succeeds.
-   */
-  hooks: boolean
-  timeoutMs: number
-}
-
-const DEFAULTS: CommandOptions = {hooks: true, timeoutMs: 10_000}
 
 /**
  * Any softphone with a command line (MicroSIP, linphonecsh, ...): each command runs its argv template without a

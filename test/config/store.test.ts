@@ -5,7 +5,8 @@ import {osFolders} from '../../src/config/paths.js'
 import {loadConfig, readConfig} from '../../src/config/resolve.js'
 import {ConfigStore} from '../../src/config/store.js'
 import {ConfigError} from '../../src/errors.js'
-import {useTempConfigDir} from '../helpers/paths.js'
+import {runCli} from '../helpers/cli.js'
+import {tempConfigDir, useTempConfigDir} from '../helpers/paths.js'
 
 describe('ConfigStore', () => {
   const configDir = useTempConfigDir()
@@ -99,4 +100,11 @@ describe('command segments', () => {
     expect(readFileSync(path.join(configDir(), 'config.json'), 'utf8')).toContain('"make": "dial"')
     expect(store.effective().commands).toEqual({make: 'dial', answer: 'answer', end: 'end'})
   })
+})
+
+test('config get shows the drivers\' defaults when they are not set', async () => {
+  const configDir = tempConfigDir()
+  const result = await runCli(['config', 'get', 'driver.baresip.port'], configDir)
+  expect(result.stdout).toBe('4444')
+  expect((await runCli(['config', 'get', 'driver.command.timeoutMs'], configDir)).stdout).toBe('10000')
 })

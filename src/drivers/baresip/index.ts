@@ -1,38 +1,11 @@
 import type {Call} from '../../engine/call.js'
 import {CallStateError, DriverError} from '../../errors.js'
+import {BARESIP_DEFAULTS, type BaresipOptions} from '../options.js'
 import type {Capability, Driver, DriverContext} from '../types.js'
 import {type BaresipEvent, CtrlConnection} from './ctrl.js'
 import {type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
 
-export interface BaresipOptions {
-  /** ctrl_tcp address of the baresip to drive. */
-  host: string
-  port: number
-  /** What `make` dials: `{NUMBER}` and `{DOMAIN}` (the account's domain) are filled in. */
-  dialUri: string
-  /** The SIP account, as a line of baresip's `accounts` file. */
-  account: string
-  /** Start baresip with a generated headless config (`callctl listen --spawn`) instead of attaching. */
-  spawn: boolean
-  binary: string
-  sipListen: string
-  rtpPorts: string
-  modulePath: string
-  commandTimeoutMs: number
-}
-
-export const BARESIP_DEFAULTS: BaresipOptions = {
-  host: '127.0.0.1',
-  port: 4444,
-  dialUri: 'sip:{NUMBER}@{DOMAIN}',
-  account: '<sip:callctl@127.0.0.1>;regint=0',
-  spawn: false,
-  binary: 'baresip',
-  sipListen: '127.0.0.1:5060',
-  rtpPorts: '10000-10099',
-  modulePath: process.platform === 'darwin' ? '/opt/homebrew/lib/baresip/modules' : '/usr/lib/baresip/modules',
-  commandTimeoutMs: 3000,
-}
+export {BARESIP_DEFAULTS, type BaresipOptions} from '../options.js'
 
 /** How long `make` waits for baresip to report the new call. */
 const DIAL_TIMEOUT_MS = 10_000
