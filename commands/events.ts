@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {formatEvent} from '../src/cli/event-line.js'
+import {formatRecord} from '../src/cli/event-line.js'
 import {ListenerClient} from '../src/client.js'
 import {ExitCode} from '../src/errors.js'
 
@@ -22,7 +22,7 @@ ${EXIT_CODES_HELP}`
     process.once('SIGTERM', () => stop.abort())
     const client = new ListenerClient({port: flags.port})
     for await (const event of client.events(stop.signal)) {
-      this.log(flags.json ? JSON.stringify(event) : formatEvent(event))
+      this.log(flags.json ? JSON.stringify(event) : formatRecord({kind: 'event', ...event}))
     }
 
     if (!stop.signal.aborted) {

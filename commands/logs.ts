@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {formatRecord, type ListenerRecord} from '../src/cli/event-line.js'
+import {formatRecord, type ListenerRecord, printable} from '../src/cli/event-line.js'
 import {logDir, logFile} from '../src/logs/log-file.js'
 import {followRecords, lastRecords} from '../src/logs/read-log.js'
 
@@ -25,7 +25,7 @@ export default class Logs extends BaseCommand {
       return
     }
 
-    const print = (record: ListenerRecord) => this.log(flags.json ? JSON.stringify(record) : `${record.kind === 'unreadable' ? record.line : formatRecord(record)}`)
+    const print = (record: ListenerRecord) => this.log(flags.json ? JSON.stringify(record) : record.kind === 'unreadable' ? printable(String(record.line)) : formatRecord(record))
     const past = lastRecords(flags.lines)
     if (past.length === 0 && !flags.follow) this.logToStderr(`No log yet in ${logDir()}: it starts with \`callctl listen\``)
     for (const record of past) print(record)

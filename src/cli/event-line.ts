@@ -78,8 +78,26 @@ export function recordingConsole(emit: (kind: string, record: object) => void): 
   }
 }
 
-/** One record as a coloured line for people: the listener's console, and `callctl logs`. */
-export function formatRecord(record: ListenerRecord): string {
+/**
+ * Control characters shown as escapes: numbers, names, paths and errors come from the network, and an ESC sequence
+ * printed raw could rewrite the user's terminal (title, screen, clipboard).
+ */
+export function printable<T>(value: T): T {
+  if (typeof value === 'string') {
+    return value.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`) as T
+  }
+
+  if (Array.isArray(value)) return value.map((item) => printable(item)) as T
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, printable(item)])) as T
+  }
+
+  return value
+}
+
+/** One record as a coloured line for people: the listener's console, `callctl logs` and `callctl events`. */
+export function formatRecord(untrusted: ListenerRecord): string {
+  const record = printable(untrusted)
   const at = record.time ?? new Date().toISOString()
   const {kind} = record
   const text = (key: string) => String(record[key] ?? '')

@@ -131,7 +131,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     const [command = '', ...rest] = pathSegments(url.pathname)
     const route = table.get(command)
     if (!route) {
-      throw new RequestError(`Unknown command "${command}"`, 'ERR_UNKNOWN_COMMAND', 404, [
+      throw new RequestError(`Unknown command ${JSON.stringify(command)}`, 'ERR_UNKNOWN_COMMAND', 404, [
         `Valid commands: ${describeRoutes(config.commands).join(', ')}`,
       ])
     }

@@ -101,4 +101,28 @@ describe('the listener log and callctl logs', () => {
     expect(result).toMatchObject({exitCode: 0, stdout: ''})
     expect(result.stderr).toContain(`No log yet in ${path.join(configDir, 'logs')}`)
   })
+
+  test('escape sequences sent over the network are shown as text, never printed raw (console, logs, events)', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const events = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      await fetch(`${listener.url}/%1B%5D0;owned%07`)
+      await fetch(`${listener.url}/notify/incoming?number=0612345678&name=%1B%5B2J&call=x%1B%5B2J`)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+    } finally {
+      events.kill('SIGINT')
+      await listener.stop()
+    }
+
+    const people = await runCli(['logs'], configDir)
+    expect(people.stdout).not.toContain('\u001B')
+    expect(people.stdout).toContain('Unknown command "\\u001b]0;owned\\u0007"')
+    expect(people.stdout).toContain('x\\u001b[2J')
+    const followed = await events
+    expect(followed.stdout).toContain('0612345678')
+    expect(followed.stdout).not.toContain('\u001B')
+  })
 })
+
