@@ -70,7 +70,7 @@ function builtinRoutes(control: CallControl, config: ListenerOptions['config'], 
   return {
     async index({req, res}) {
       if (!wantsPage(req.headers.accept)) return {name: 'callctl', version, routes: describeRoutes(config.commands)}
-      sendStatusPage(res)
+      sendStatusPage(res, config.commands)
       return undefined
     },
 

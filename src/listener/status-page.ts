@@ -1,6 +1,8 @@
 import {createHash} from 'node:crypto'
 import type {ServerResponse} from 'node:http'
 
+import type {Config} from '../config/schema.js'
+
 const STYLE = `
 :root{color-scheme:light dark;--muted:#777;--line:#8884;--ok:#1a7f37;--bad:#c4302b;--ring:#b7791f}
 body{font:15px system-ui,sans-serif;max-width:56em;margin:2em auto;padding:0 1em}
@@ -18,6 +20,8 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4em .5e
 /** Runs in the page: everything goes through the listener's own URLs, under the same policy as any client. */
 const SCRIPT = `
 const $ = (id) => document.getElementById(id)
+// The command segments (commands.make, ...) as configured: the page uses the listener's real routes.
+const routes = document.body.dataset
 const calls = new Map()
 let token = sessionStorage.getItem('callctl-token') || ''
 let source
@@ -69,9 +73,9 @@ function renderCalls() {
     cell(row, duration(call), 'duration')
     const actions = cell(row, '')
     if (call.direction === 'incoming' && call.state === 'ringing') {
-      button(actions, 'Answer', 'go', () => request('POST', '/answer?call=' + encodeURIComponent(call.id)))
+      button(actions, 'Answer', 'go', () => request('POST', '/' + routes.answer + '?call=' + encodeURIComponent(call.id)))
     }
-    button(actions, 'End', 'stop', () => request('POST', '/end?call=' + encodeURIComponent(call.id)))
+    button(actions, 'End', 'stop', () => request('POST', '/' + routes.end + '?call=' + encodeURIComponent(call.id)))
   }
   $('no-calls').hidden = calls.size > 0
 }
@@ -120,7 +124,7 @@ $('dial').addEventListener('submit', (submit) => {
   submit.preventDefault()
   const number = $('number').value.trim()
   if (!number) return
-  request('POST', '/make/' + encodeURIComponent(number)).then(() => { $('number').value = ''; showError('') }, (error) => showError(error.message))
+  request('POST', '/' + routes.make + '/' + encodeURIComponent(number)).then(() => { $('number').value = ''; showError('') }, (error) => showError(error.message))
 })
 
 $('token-form').addEventListener('submit', (submit) => {
@@ -154,9 +158,11 @@ const hash = (text: string) => `'sha256-${createHash('sha256').update(text).dige
  * are allowed by hash, so nothing injected could run; it cannot be framed; and it holds no secret: with a token
  * set, the user types it in and it stays in this tab (sessionStorage).
  */
-export function sendStatusPage(res: ServerResponse): void {
+export function sendStatusPage(res: ServerResponse, commands: Config['commands']): void {
+  // Segments match ^[A-Za-z0-9_~-]+$ (the config schema): safe in an attribute as they are.
+  const data = `data-make="${commands.make}" data-answer="${commands.answer}" data-end="${commands.end}"`
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>callctl</title>
-<meta name="viewport" content="width=device-width"><style>${STYLE}</style></head><body>${BODY}<script>${SCRIPT}</script></body></html>`
+<meta name="viewport" content="width=device-width"><style>${STYLE}</style></head><body ${data}>${BODY}<script>${SCRIPT}</script></body></html>`
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',

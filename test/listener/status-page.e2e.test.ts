@@ -32,9 +32,13 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
   const status = async (listener: ListenerProcess, token = '') =>
     (await (await fetch(`${listener.url}/status`, {headers: token ? {authorization: `Bearer ${token}`} : {}})).json()) as {calls: Array<{number: string; state: string; direction: string}>}
 
-  test('an incoming call appears live, is answered with its button and ended; the dial field calls', async () => {
+  test('an incoming call appears live, is answered with its button and ended; the dial field calls (renamed command segments)', async () => {
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'sim.answerAfterMs', '-1'], configDir)
+    // Renamed command segments, as Enreach allows: the page must use them.
+    for (const [key, value] of [['sim.answerAfterMs', '-1'], ['commands.make', 'dial'], ['commands.answer', 'pickup'], ['commands.end', 'hangup']]) {
+      await runCli(['config', 'set', key, value], configDir)
+    }
+
     const listener = await startListenerProcess(configDir)
     const {page, problems} = await openPage(listener)
     try {
