@@ -74,6 +74,35 @@ describe('GET /events and callctl events against a real listener', () => {
     await until(async () => (await subscribers()) === 0)
   })
 
+  test('a subscriber that stops reading is dropped instead of piling up events; at most 100 streams', async () => {
+    const {connect} = await import('node:net')
+    const stalled = connect(listener.port, '127.0.0.1')
+    await new Promise((resolve) => stalled.once('connect', resolve))
+    stalled.write(`GET /events?token=${TOKEN} HTTP/1.1\r\nHost: 127.0.0.1:${listener.port}\r\n\r\n`)
+    // Read nothing, ever.
+    stalled.pause()
+    await until(async () => (await subscribers()) === 1)
+    const name = 'N'.repeat(120)
+    const post = (path: string) => fetch(`${listener.url}${path}`, {method: 'POST', headers: {authorization: `Bearer ${TOKEN}`}}).then((response) => response.arrayBuffer())
+    for (let round = 0; round < 400 && (await subscribers()) > 0; round++) {
+      await Promise.all(Array.from({length: 10}, async (_, i) => {
+        const id = `stall-${round}-${i}`
+        await post(`/notify/incoming?number=0612345678&name=${name}&call=${id}`)
+        await post(`/notify/end?call=${id}`)
+      }))
+    }
+
+    expect(await subscribers()).toBe(0)
+    stalled.destroy()
+
+    const streams = await Promise.all(Array.from({length: 100}, async () => subscribe(`${listener.url}/events?token=${TOKEN}`)))
+    const refused = await fetch(`${listener.url}/events?token=${TOKEN}`)
+    expect(refused.status).toBe(503)
+    expect(((await refused.json()) as any).error.code).toBe('ERR_TOO_MANY_SUBSCRIBERS')
+    for (const stream of streams) stream.close()
+    await until(async () => (await subscribers()) === 0)
+  }, 60_000)
+
   test('callctl events --json follows the stream; Ctrl-C ends it with exit 0', async () => {
     const follower = execa(process.execPath, [RUN_JS, 'events', '--json', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
     const lines: string[] = []
