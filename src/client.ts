@@ -3,7 +3,7 @@ import {connect} from 'node:net'
 import {readConfig} from './config/resolve.js'
 import type {Config} from './config/schema.js'
 import type {Call, CallEvent} from './engine/call.js'
-import {CallctlError, ExitCode} from './errors.js'
+import {CallctlError, ConfigError, ExitCode} from './errors.js'
 
 export interface ClientOptions {
   /** Overrides the configured port. */
@@ -136,6 +136,11 @@ export class ListenerClient {
 
   async request<T>(method: string, path: string, body?: string): Promise<T> {
     const where = `${this.host}:${this.port}`
+    // The request is written by hand: a line break in a hand-edited token or host must not add a header.
+    if (/[\r\n]/.test(`${this.host}${this.#token ?? ''}${path}`)) {
+      throw new ConfigError('The config holds a line break in security.token or host', ['Set it again: callctl config set security.token --generate'])
+    }
+
     const headers = [
       `${method} ${path} HTTP/1.1`,
       `Host: ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`,

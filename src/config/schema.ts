@@ -205,7 +205,7 @@ export const SCHEMA: Record<string, SchemaNode> = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      token: {type: 'string', minLength: 16, description: 'shared secret every request must carry; --generate makes one'},
+      token: {type: 'string', minLength: 16, pattern: '^[\\x21-\\x7E]+$', description: 'shared secret every request must carry (printable ASCII, no spaces); --generate makes one'},
       allowedOrigins: {
         type: 'array',
         items: {type: 'string', pattern: '^https?://[^/?#]+$', description: 'an origin such as https://crm.example.com'},

@@ -158,7 +158,11 @@ export class Deliverer {
       if (!head) continue
       this.#inFlight.set(server, (this.#inFlight.get(server) ?? 0) + 1)
       this.#send(head)
-        .catch((error: unknown) => this.#troubled(head, error))
+        .catch((error: unknown) => {
+          // The outbox could not be written: wait as after a failed attempt, never resend in a tight loop.
+          head.nextAttemptAt = Math.max(head.nextAttemptAt, Date.now() + backoffMs(head.attempts))
+          this.#troubled(head, error)
+        })
         .finally(() => {
           this.#inFlight.set(server, (this.#inFlight.get(server) ?? 1) - 1)
           this.#schedule(key)
@@ -222,7 +226,7 @@ export class Deliverer {
       return
     }
 
-    delivery.nextAttemptAt = Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (delivery.attempts - 1))
+    delivery.nextAttemptAt = Date.now() + backoffMs(delivery.attempts)
     outbox.save(delivery)
     report('retrying')
   }
@@ -240,6 +244,11 @@ export class Deliverer {
     chain?.shift()
     if (chain?.length === 0) this.#chains.delete(key)
   }
+}
+
+/** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS. */
+function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1))
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
@@ -51,4 +51,12 @@ describe('token set with --generate (real processes)', () => {
     expect(badNumber.exitCode).toBe(2)
     expect(badNumber.stderr).toContain('Invalid pattern /(/ in numbers.block')
   })
+})
+
+test('a hand-edited token with a line break is refused by the CLI before anything is sent (exit 2)', async () => {
+  const configDir = tempConfigDir()
+  writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({security: {token: 'abcdefghijklmnop\r\nX-Injected: 1'}}))
+  const result = await runCli(['status', '--port', '1'], configDir)
+  expect(result.exitCode).toBe(2)
+  expect(result.stderr).toContain('The config holds a line break in security.token or host')
 })

@@ -1,5 +1,5 @@
 import {createHmac} from 'node:crypto'
-import {existsSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {mergeDefaults} from '../../src/config/resolve.js'
@@ -153,6 +153,18 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     for (const paths of order.values()) expect(paths).toEqual(['/in', '/end'])
     expect(outbox.pending()).toEqual([])
   }, 40_000)
+
+  test('an outbox that cannot be written never makes a delivery loop: it waits as after a failed attempt', async () => {
+    await start({notifications: {incoming: 'RECEIVER/in'}, delivery: {maxAgeHours: 0.000_001}}, () => 500)
+    // outbox/failed is a file: moving a delivery there fails.
+    rmSync(outbox.failedDir, {recursive: true, force: true})
+    writeFileSync(outbox.failedDir, '')
+    engine.incoming({number: '1'})
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    // got's quick retry makes two requests per attempt; a loop would make hundreds.
+    expect(receiver.received.length).toBeLessThanOrEqual(4)
+    expect(records.some((record) => record.error?.startsWith('cannot write the outbox'))).toBe(true)
+  })
 
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
     await start({internalNumbers: '^[0-9]{2,4}$', callbacks: [{url: 'RECEIVER/all', events: ['new']}, {url: 'RECEIVER/internal', events: ['new'], includeInternal: true}]})
