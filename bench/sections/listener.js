@@ -28,7 +28,8 @@ export async function throughput({rounds, seconds}) {
     await bare.stop()
   }
 
-  const rate = (results) => median(results.map((result) => result.requests.average))
+  // Answered requests only (2xx): a cheap refusal must not count as throughput.
+  const rate = (results) => median(results.map((result) => (result.requests.total - (result.non2xx ?? 0)) / result.duration))
   const p99 = (results) => median(results.map((result) => result.latency.p99))
   const failures = (results) => results.reduce((sum, result) => sum + result.errors + result.timeouts + (result.non2xx ?? 0), 0)
   const bareRate = rate(runs.bare)
@@ -94,13 +95,13 @@ export async function memory({requests, calls}) {
   }
 
   try {
-    const idle = await restingRss(listener.pid)
+    const idle = await restingRss(listener)
     // A first round sets the high-water mark (V8 keeps the heap it grew for the burst and its 20,000 queued
     // notifications); a leak in the call table, the outbox or the subscribers shows as growth over a second round.
     await load(1)
-    const warm = await restingRss(listener.pid)
+    const warm = await restingRss(listener)
     await load(1)
-    const after = await restingRss(listener.pid)
+    const after = await restingRss(listener)
     return [
       {id: 'memory.idle', measure: 'listener idle RSS', value: idle, unit: 'MB', target: '≤ 60 MB', met: idle <= 60},
       {
@@ -120,10 +121,16 @@ export async function memory({requests, calls}) {
 }
 
 /**
- * RSS at rest: the least of samples over three seconds. One sample right after a load lands anywhere in V8's
- * garbage-collection cycle (±25 MB seen here), which would hide a leak or invent one.
+ * RSS at rest: once every notification is delivered and no call is up, the least of samples over three seconds.
+ * One sample right after a load lands anywhere in V8's garbage-collection cycle (±25 MB seen here), which would
+ * hide a leak or invent one.
  */
-async function restingRss(pid) {
+async function restingRss({url, pid}) {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(200)) {
+    const status = await (await fetch(`${url}/status`)).json()
+    if (status.deliveries.pending === 0 && status.calls.length === 0) break
+  }
+
   const samples = []
   for (let i = 0; i < 12; i++) {
     await sleep(250)
