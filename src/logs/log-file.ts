@@ -66,7 +66,7 @@ export class LogFile {
     const text = `${this.#pending.join('\n')}\n`
     this.#pending = []
     try {
-      if (this.#size > 0 && this.#size + text.length > this.maxBytes) this.#rotate()
+      if (this.#size > 0 && this.#size + Buffer.byteLength(text) > this.maxBytes) this.#rotate()
       appendFileSync(this.file, text, {mode: 0o600})
       this.#size += Buffer.byteLength(text)
     } catch (error) {

@@ -1,7 +1,20 @@
 import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
+import path from 'node:path'
 
 import type {ListenerRecord} from '../cli/event-line.js'
-import {logDir, logFile, logFiles} from './log-file.js'
+import {KEPT_LOG_FILES, logDir, logFile, logFiles} from './log-file.js'
+
+function readFrom(file: string, offset: number, end = statSync(file).size): string {
+  if (end <= offset) return ''
+  const descriptor = openSync(file, 'r')
+  try {
+    const buffer = Buffer.alloc(end - offset)
+    readSync(descriptor, buffer, 0, buffer.length, offset)
+    return buffer.toString('utf8')
+  } finally {
+    closeSync(descriptor)
+  }
+}
 
 /** A line that is not JSON (cut off by a crash, edited by hand) is shown as it is, never a reason to stop. */
 function parse(line: string): ListenerRecord {
@@ -27,24 +40,40 @@ export function lastRecords(count: number, dir = logDir()): ListenerRecord[] {
 
 /**
  * Calls `onRecord` for every record appended from now on, until `signal` aborts; follows the file across
- * rotation (it shrinks) and across a listener that starts later (it appears).
+ * rotations (the file it was reading is found again among the rotated ones, by inode, and finished first) and
+ * across a listener that starts later (the file appears).
  */
 export async function followRecords(onRecord: (record: ListenerRecord) => void, signal: AbortSignal, dir = logDir(), intervalMs = 200): Promise<void> {
   const file = logFile(dir)
-  let offset = existsSync(file) ? statSync(file).size : 0
+  const statOf = (name: string) => (existsSync(name) ? statSync(name) : undefined)
+  let reading = statOf(file)
+  let offset = reading?.size ?? 0
   let rest = ''
+  const emit = (text: string) => {
+    const lines = (rest + text).split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) if (line) onRecord(parse(line))
+  }
+
   while (!signal.aborted) {
-    const size = existsSync(file) ? statSync(file).size : 0
-    if (size < offset) offset = 0
-    if (size > offset) {
-      const descriptor = openSync(file, 'r')
-      const buffer = Buffer.alloc(size - offset)
-      readSync(descriptor, buffer, 0, buffer.length, offset)
-      closeSync(descriptor)
-      offset = size
-      const lines = (rest + buffer.toString('utf8')).split('\n')
-      rest = lines.pop() ?? ''
-      for (const line of lines) if (line) onRecord(parse(line))
+    const current = statOf(file)
+    if (reading && current && (current.ino !== reading.ino || current.size < offset)) {
+      // Rotated since the last look: finish the old file, then any rotated after it, oldest first.
+      const rotated = Array.from({length: KEPT_LOG_FILES}, (_, index) => path.join(dir, `listener.${index + 1}.jsonl`))
+      const index = rotated.findIndex((name) => statOf(name)?.ino === reading!.ino)
+      if (index !== -1) {
+        emit(readFrom(rotated[index], offset))
+        for (let newer = index - 1; newer >= 0; newer--) emit(readFrom(rotated[newer], 0))
+      }
+
+      rest = ''
+      offset = 0
+    }
+
+    reading = current
+    if (current && current.size > offset) {
+      emit(readFrom(file, offset, current.size))
+      offset = current.size
     }
 
     await new Promise((resolve) => {

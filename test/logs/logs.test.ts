@@ -4,7 +4,7 @@ import path from 'node:path'
 import {createInterface} from 'node:readline'
 
 import {KEPT_LOG_FILES, LogFile} from '../../src/logs/log-file.js'
-import {lastRecords} from '../../src/logs/read-log.js'
+import {followRecords, lastRecords} from '../../src/logs/read-log.js'
 import {runCli} from '../helpers/cli.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
@@ -79,6 +79,32 @@ describe('the listener log and callctl logs', () => {
     for (const name of readdirSync(dir)) expect(statSync(path.join(dir, name)).size).toBeLessThanOrEqual(4000)
     const last = lastRecords(100, dir).map((record) => record.n)
     expect(last).toEqual(Array.from({length: 100}, (_, index) => 300 + index))
+  })
+
+  test('logs -f loses nothing when the file is rotated between two looks', async () => {
+    const dir = path.join(tempConfigDir(), 'logs')
+    const log = new LogFile(dir, 3000)
+    log.append({kind: 'ready'})
+    log.flush()
+    const seen: number[] = []
+    const stop = new AbortController()
+    const following = followRecords((record) => seen.push(record.n as number), stop.signal, dir, 100)
+    for (let i = 0; i < 200; i++) {
+      log.append({kind: 'request', n: i, padding: 'x'.repeat(40)})
+      // Several flushes, and so a rotation, between two looks of the follower.
+      if (i % 10 === 9) log.flush()
+      if (i % 40 === 39) await new Promise((resolve) => setTimeout(resolve, 150))
+    }
+
+    log.flush()
+    try {
+      await until(() => seen.length >= 200)
+    } finally {
+      stop.abort()
+      await following
+    }
+
+    expect(seen).toEqual(Array.from({length: 200}, (_, index) => index))
   })
 
   test('a log that cannot be written is a warning; the listener runs on', async () => {
