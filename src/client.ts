@@ -187,10 +187,15 @@ export class ListenerClient {
 async function exchange(host: string, port: number, request: string, timeoutMs: number): Promise<{status: number; text: string}> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
-    const socket = connect({host, port}, () => socket.write(request))
+    let sent = false
+    const socket = connect({host, port}, () => {
+      sent = true
+      socket.write(request)
+    })
     socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
+    // After the request went out, a failure is not "no listener": the command may have been carried out.
+    socket.on('error', (error: NodeJS.ErrnoException) => reject(sent && error.code !== 'ETIMEDOUT' ? Object.assign(error, {code: 'ERR_CUT_OFF'}) : error))
     socket.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8')
       const split = raw.indexOf('\r\n\r\n')
@@ -218,6 +223,15 @@ function query(fields: Record<string, string | undefined>): string {
 }
 
 function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError {
+  if (error.code === 'ERR_CUT_OFF') {
+    return new CallctlError(`The callctl listener on ${where} closed the connection before answering (${error.message})`, {
+      code: 'ERR_LISTENER_CUT_OFF',
+      exit: ExitCode.noListener,
+      cause: error,
+      suggestions: ['The command may have been carried out: check with `callctl status` before trying again'],
+    })
+  }
+
   const timedOut = error.code === 'ETIMEDOUT'
   return new CallctlError(
     timedOut ? `The callctl listener on ${where} did not answer in time` : `No callctl listener is running on ${where}`,

@@ -91,6 +91,20 @@ describe('forwarding commands against a real listener process', () => {
 })
 
 describe('forwarding commands without a listener', () => {
+  test('a connection cut after the request went out is not "no listener": the command may have been done', async () => {
+    const {createServer: createTcpServer} = await import('node:net')
+    const server = createTcpServer((socket) => socket.once('data', () => socket.resetAndDestroy()))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const result = await runCli(['make', '1', '--port', String((server.address() as {port: number}).port)], tempConfigDir())
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toContain('closed the connection before answering')
+      expect(result.stderr).toContain('The command may have been carried out: check with `callctl status`')
+    } finally {
+      server.close()
+    }
+  })
+
   test('make exits 3 and says how to start one', async () => {
     const port = await closedPort()
     const result = await runCli(['make', '1', '--port', String(port)], tempConfigDir())
