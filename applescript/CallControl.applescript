@@ -64,7 +64,8 @@ on errorMessage(body)
 	return message
 end errorMessage
 
--- Percent-encodes everything but letters and digits: "+31 20" becomes "%2B31%2020".
+-- Percent-encodes everything but letters and digits, as UTF-8: "+31 20" becomes "%2B31%2020", a pasted en dash
+-- "%E2%80%93" (the listener ignores spaces and dashes, whichever kind).
 on encodeNumber(phoneNumber)
 	set safe to "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	set encoded to ""
@@ -73,11 +74,20 @@ on encodeNumber(phoneNumber)
 		if safe contains c then
 			set encoded to encoded & c
 		else
-			set encoded to encoded & "%" & hexByte(id of c)
+			repeat with byteValue in utf8Bytes(id of c)
+				set encoded to encoded & "%" & hexByte(contents of byteValue)
+			end repeat
 		end if
 	end repeat
 	return encoded
 end encodeNumber
+
+on utf8Bytes(codePoint)
+	if codePoint < 128 then return {codePoint}
+	if codePoint < 2048 then return {192 + codePoint div 64, 128 + codePoint mod 64}
+	if codePoint < 65536 then return {224 + codePoint div 4096, 128 + (codePoint div 64) mod 64, 128 + codePoint mod 64}
+	return {240 + codePoint div 262144, 128 + (codePoint div 4096) mod 64, 128 + (codePoint div 64) mod 64, 128 + codePoint mod 64}
+end utf8Bytes
 
 on hexByte(value)
 	set digits to "0123456789ABCDEF"

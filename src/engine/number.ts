@@ -2,8 +2,8 @@ import {RequestError} from '../errors.js'
 
 export const MAX_NUMBER_LENGTH = 32
 
-/** Characters people type for readability, dropped before a number is used. */
-const DECORATION = /[\s\-.()]/g
+/** Characters people type for readability, dropped before a number is used (pasted numbers bring Unicode dashes). */
+const DECORATION = /[\s\-.()\u2010-\u2015\u2212]/g
 const DIALABLE = /^\+?[0-9*#]+$/
 
 export const NUMBER_RULE =

@@ -7,6 +7,9 @@ describe('normalizeNumber', () => {
     ['020.123.456', '020123456'],
     ['*31#', '*31#'],
     ['#', '#'],
+    // Pasted from web pages and documents: no-break and thin spaces, en dash, minus sign.
+    ['+31\u00A020\u2009123\u20134567', '+31201234567'],
+    ['020\u2212123', '020123'],
   ])('%s → %s', (raw, expected) => {
     expect(normalizeNumber(raw)).toBe(expected)
   })

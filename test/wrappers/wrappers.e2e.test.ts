@@ -36,13 +36,13 @@ describe('wrappers against a real listener', () => {
 
   const withOsascript = osascript ? test : test.skip
   if (!osascript) process.stderr.write('Skipping the AppleScript wrappers run: osascript exists only on macOS (the GitHub Actions macos job runs it)\n')
-  withOsascript('osascript make-call.applescript / end-call.applescript (macOS)', async () => {
+  withOsascript('osascript make-call.applescript (a pasted en dash, UTF-8 encoded) / end-call.applescript (macOS)', async () => {
     const library = path.join(ROOT, 'applescript/CallControl.applescript')
     const original = readFileSync(library, 'utf8')
     const {writeFileSync} = await import('node:fs')
     writeFileSync(library, original.replace('property listenerPort : 5678', `property listenerPort : ${listener.port}`).replace('property listenerToken : ""', `property listenerToken : "${token}"`))
     try {
-      const made = await execa('osascript', [path.join(ROOT, 'applescript/make-call.applescript'), '+31 20 123'])
+      const made = await execa('osascript', [path.join(ROOT, 'applescript/make-call.applescript'), '+31 20\u2013123'])
       expect(JSON.parse(made.stdout).call.number).toBe('+3120123')
       const ended = await execa('osascript', [path.join(ROOT, 'applescript/end-call.applescript')])
       expect(JSON.parse(ended.stdout).call.state).toBe('ended')
@@ -55,7 +55,7 @@ describe('wrappers against a real listener', () => {
   if (!pwsh) process.stderr.write('Skipping the PowerShell wrappers run: no pwsh/powershell here (the GitHub Actions windows job runs it)\n')
   withPwsh('make-call.ps1 / Stop-Call (PowerShell)', async () => {
     const shell = has('pwsh') || has('pwsh.exe') ? 'pwsh' : 'powershell.exe'
-    const made = await execa(shell, ['-NoProfile', '-File', path.join(ROOT, 'scripts/make-call.ps1'), '+31 20 123', '-Port', String(listener.port), '-Token', token])
+    const made = await execa(shell, ['-NoProfile', '-File', path.join(ROOT, 'scripts/make-call.ps1'), '+31 20\u2013123', '-Port', String(listener.port), '-Token', token])
     expect(made.stdout).toContain('+3120123')
     const module = path.join(ROOT, 'scripts/CallControl.psd1')
     const ended = await execa(shell, ['-NoProfile', '-Command', `Import-Module '${module}'; (Stop-Call -Port ${listener.port} -Token '${token}').state`])
