@@ -252,7 +252,8 @@ function windowsPlan(where: ServiceWhere): ServicePlan {
  */
 export function windowsLauncher(where: ServiceWhere): string {
   const log = path.win32.join(where.logDir, 'listener.log')
-  const inner = `${windowsCommandLine([where.nodePath, where.runJs, 'listen'])} >> ${windowsQuote(log)} 2>&1`
+  // Every path quoted: inside cmd's line, an unquoted `&`, `^` or `(` in a user folder would split the command.
+  const inner = `${[where.nodePath, where.runJs].map((arg) => windowsQuote(arg, true)).join(' ')} listen >> ${windowsQuote(log, true)} 2>&1`
   const cmd = path.win32.join(where.env?.SystemRoot || String.raw`C:\Windows`, 'System32', 'cmd.exe')
   const commandLine = `${windowsQuote(cmd)} /d /s /c "${inner}"`
   const env = Object.entries(serviceEnv(where)).map(([key, value]) => `shell.Environment("Process")(${vbsString(key)}) = ${vbsString(value)}`)
@@ -270,8 +271,8 @@ export function windowsCommandLine(argv: string[]): string {
   return argv.map((arg) => windowsQuote(arg)).join(' ')
 }
 
-export function windowsQuote(arg: string): string {
-  if (arg !== '' && !/[\s"]/.test(arg)) return arg
+export function windowsQuote(arg: string, always = false): string {
+  if (!always && arg !== '' && !/[\s"]/.test(arg)) return arg
   // Backslashes are literal except before a quote, where they (and the quote) must be escaped.
   return `"${arg.replaceAll(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`
 }

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {CallctlError} from '../../src/errors.js'
 import {type ActionPlan, describeAction, type RunResult, serviceAction, serviceStatus} from '../../src/service/index.js'
-import {servicePlan, type ServiceWhere, systemdQuote, windowsCommandLine} from '../../src/service/plan.js'
+import {servicePlan, type ServiceWhere, systemdQuote, windowsCommandLine, windowsLauncher} from '../../src/service/plan.js'
 
 /** A runner that records every argv and answers from a script, so no launchctl, reg or systemctl ever runs. */
 function recordingRunner(answer: (file: string, args: string[]) => Partial<RunResult> = () => ({})) {
@@ -254,4 +254,9 @@ describe('service on Windows', () => {
     expect(calls.splice(0)).toEqual([['reg', ['query', run, '/v', 'callctl']]])
     expect(status).toEqual({platform: 'win32', installed: false, file: launcher, running: true, detail: 'starts at login (Run value set); listener pid 4242'})
   })
+})
+
+test('Windows launcher: every path is quoted inside cmd\'s line, so & ^ ( in a user folder cannot split it', () => {
+  const launcher = windowsLauncher({platform: 'win32', home: String.raw`C:\Users\R&D`, uid: 0, nodePath: String.raw`C:\node\node.exe`, runJs: String.raw`C:\Users\R&D\callctl\bin\run.js`, logDir: String.raw`C:\Users\R&D\Log`, env: {SystemRoot: String.raw`C:\WINDOWS`}})
+  expect(launcher).toContain(String.raw`/c """"C:\node\node.exe"" ""C:\Users\R&D\callctl\bin\run.js"" listen >> ""C:\Users\R&D\Log\listener.log"" 2>&1"""`)
 })
