@@ -56,7 +56,8 @@ export class CallEngine {
 
   /** The remote answered (outgoing) or we answered (incoming). */
   activate(id: string): Call {
-    const call = this.#live(id, 'answer')
+    // Not "answer": a remote answering, or a phone reporting `notify active`, lands here too.
+    const call = this.#live(id, 'make active')
     if (call.state === 'active') {
       throw new CallStateError(`Call ${id} is already active`)
     }

@@ -145,7 +145,9 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     const allowed = ROUTE_METHODS[route]
-    if (!allowed.includes(req.method ?? '')) {
+    // HEAD is GET without the body (Node leaves it out) for what only reads; monitors use it.
+    const method = req.method === 'HEAD' && (route === 'status' || route === 'index') ? 'GET' : (req.method ?? '')
+    if (!allowed.includes(method)) {
       throw Object.assign(
         new RequestError(`${req.method} is not allowed on /${command}; use ${allowed.join(' or ')}`, 'ERR_METHOD', 405),
         {headers: {allow: allowed.join(', ')}},

@@ -77,6 +77,21 @@ describe('forwarding commands against a real listener process', () => {
     expect(none.stderr).toContain('No ringing incoming call to answer')
   })
 
+  test('HEAD works where GET only reads (/status, /); a command still needs GET or POST', async () => {
+    const head = await fetch(`${listener.url}/status`, {method: 'HEAD'})
+    expect(head.status).toBe(200)
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8')
+    expect(await head.text()).toBe('')
+    expect((await fetch(`${listener.url}/`, {method: 'HEAD'})).status).toBe(200)
+    expect((await fetch(`${listener.url}/make/1`, {method: 'HEAD'})).status).toBe(405)
+  })
+
+  test('notify active for an unknown call says what was asked', async () => {
+    const result = await cli('notify', 'active', '--call', 'nope')
+    expect(result.exitCode).toBe(4)
+    expect(result.stderr).toContain('Cannot make active call nope: no such call')
+  })
+
   test('status shows the listener and its driver', async () => {
     const status = await cli('status')
     expect(status.exitCode).toBe(0)
