@@ -96,11 +96,7 @@ export class ListenerClient {
       } catch {}
 
       if (!error) {
-        throw new CallctlError(`Something on ${where} answered, but it is not a callctl listener (HTTP ${response.statusCode})`, {
-          code: 'ERR_NOT_CALLCTL',
-          exit: ExitCode.noListener,
-          suggestions: ['Check the port: callctl listens on the port given to `callctl listen --port`'],
-        })
+        throw notCallctl(where, response.statusCode)
       }
 
       throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints})
@@ -159,11 +155,7 @@ export class ListenerClient {
     try {
       parsed = JSON.parse(text)
     } catch {
-      throw new CallctlError(`Something on ${where} answered, but it is not a callctl listener (HTTP ${status})`, {
-        code: 'ERR_NOT_CALLCTL',
-        exit: ExitCode.noListener,
-        suggestions: ['Check the port: callctl listens on the port given to `callctl listen --port`'],
-      })
+      throw notCallctl(where, status)
     }
 
     if (status >= 200 && status < 300) return parsed as T
@@ -220,6 +212,15 @@ const TOKEN_HINT = "callctl sends the token in its config: run `callctl config s
 function query(fields: Record<string, string | undefined>): string {
   const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
   return entries.length === 0 ? '' : `?${new URLSearchParams(entries)}`
+}
+
+/** Something answered on the port, but not with callctl's JSON. */
+function notCallctl(where: string, status: number | undefined): CallctlError {
+  return new CallctlError(`Something on ${where} answered, but it is not a callctl listener (HTTP ${status})`, {
+    code: 'ERR_NOT_CALLCTL',
+    exit: ExitCode.noListener,
+    suggestions: ['Check the port: callctl listens on the port given to `callctl listen --port`'],
+  })
 }
 
 function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError {

@@ -1,5 +1,5 @@
 import {DRIVER_NAMES} from '../drivers/index.js'
-import {BARESIP_DEFAULTS, COMMAND_DEFAULTS} from '../drivers/options.js'
+import {BARESIP_DEFAULTS, type BaresipOptions, COMMAND_DEFAULTS, type CommandOptions} from '../drivers/options.js'
 import {SIM_DEFAULTS} from '../drivers/sim.js'
 
 /** A JSON schema node, as far as callctl's config uses it. */
@@ -234,7 +234,7 @@ export const SCHEMA: Record<string, SchemaNode> = {
 export interface Config {
   port: number
   host: string
-  driver: {name: string; baresip?: Record<string, unknown>} & Record<string, unknown>
+  driver: {name: string; baresip: BaresipOptions; command: CommandOptions} & Record<string, unknown>
   sim: {answerAfterMs: number; hangupAfterMs: number}
   commands: {make: string; answer: string; end: string}
   notifications: {incoming?: string; outgoing?: string; active?: string; end?: string}

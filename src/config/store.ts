@@ -92,14 +92,15 @@ export class ConfigStore {
     if (problems.length > 0) throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
     checkValue(key, value)
     if (key.startsWith('commands.')) {
-      const problem = commandSegmentProblem({...this.effective().commands, [key.slice('commands.'.length)]: value})
+      // The stored segments over the defaults, unchecked: a file broken elsewhere must not block this check.
+      const problem = commandSegmentProblem({...mergeDefaults(DEFAULTS, this.stored()).commands, [key.slice('commands.'.length)]: value})
       if (problem) throw new ConfigError(`Invalid value for ${key}: ${problem}`)
     }
 
     try {
       this.conf.set(key, value)
     } catch (error) {
-      throw translate(error, this.conf.path, key)
+      throw translate(error, this.conf.path)
     }
   }
 
@@ -114,7 +115,7 @@ export class ConfigStore {
     try {
       this.conf.delete(key)
     } catch (error) {
-      throw translate(error, this.conf.path, key)
+      throw translate(error, this.conf.path)
     }
   }
 }
@@ -173,26 +174,10 @@ function parseValue(key: string, node: SchemaNode, text: string): unknown {
   }
 }
 
-/** conf reports schema violations as "Config schema violation: `port` must be <= 65535": say it in our terms. */
-function translate(error: unknown, file?: string, key?: string): Error {
+/** conf's own failures (a file that is not JSON, one that cannot be written) in our terms. */
+function translate(error: unknown, file?: string): Error {
   if (error instanceof ConfigError) return error
   const message = (error as Error).message ?? String(error)
-  if (message.startsWith('Config schema violation:')) {
-    // ajv names keys as JSON pointers (`security/token`): say them the way `config set` takes them.
-    const details = message
-      .slice('Config schema violation:'.length)
-      .trim()
-      .replaceAll(/`([^`]*)`/g, (_, path: string) => path.replaceAll('/', '.'))
-    const node = key ? schemaAt(key) : undefined
-    if (key && node) {
-      return new ConfigError(`Invalid value for ${key}: ${details}; ${key} takes ${describeNode(node)}`)
-    }
-
-    return new ConfigError(`The config file ${file ?? ''} is invalid: ${details}`, [
-      'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
-    ])
-  }
-
   if ((error as Error).name === 'SyntaxError') {
     return new ConfigError(`The config file ${file ?? ''} is not valid JSON: ${message}`, [
       'Fix the file by hand, or move it away to start from the defaults',

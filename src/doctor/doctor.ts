@@ -7,7 +7,6 @@ import type {Config} from '../config/schema.js'
 import {configFile} from '../config/paths.js'
 import {ListenerClient} from '../client.js'
 import type {CallctlError} from '../errors.js'
-import {BARESIP_DEFAULTS} from '../drivers/options.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {Outbox} from '../notify/outbox.js'
@@ -87,7 +86,8 @@ async function checkDriver(config: Config, listener: Listener): Promise<Check> {
     }
 
     case 'baresip': {
-      const options = {...BARESIP_DEFAULTS, ...config.driver.baresip}
+      // Merged over the driver's defaults when the config was read.
+      const options = config.driver.baresip
       if (options.spawn) {
         return onPath(options.binary)
           ? ok('driver', `baresip: ${options.binary} found; callctl starts it`)
@@ -103,7 +103,8 @@ async function checkDriver(config: Config, listener: Listener): Promise<Check> {
     }
 
     case 'command': {
-      const programs = (['make', 'answer', 'end'] as const).map((action) => (config.driver.command as Record<string, string[] | undefined> | undefined)?.[action]?.[0]).filter((program): program is string => Boolean(program))
+      const {command} = config.driver
+      const programs = [command.make, command.answer, command.end].map((argv) => argv?.[0]).filter((program): program is string => Boolean(program))
       const missing = programs.filter((program) => !onPath(program))
       if (programs.length === 0) return fail('driver', 'command: driver.command.make is not set', "Set it: callctl config set driver.command.make '[\"softphone\",\"--dial\",\"{NUMBER}\"]'")
       return missing.length === 0

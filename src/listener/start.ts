@@ -79,7 +79,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   const control = new CallControl(engine, driver, checkNumber)
   const events = eventStreamRoute(engine, config.user)
-  const status = cachedStatus(engine, () => ({name: 'callctl', version, pid: process.pid, ...control.status(), subscribers: events.subscribers()}), () => ({
+  const status = cachedStatus(engine, () => ({name: 'callctl', version, pid: process.pid, ...control.status()}), () => ({
     ...notifications.deliveries(),
     subscribers: events.subscribers(),
   }))
@@ -136,7 +136,7 @@ function cachedStatus(engine: CallEngine, build: () => object, counts: () => {pe
     const current = `${events}|${pending}|${failed}|${subscribers}`
     if (current !== key) {
       key = current
-      cached = new JsonText(JSON.stringify({...build(), deliveries: {pending, failed}}))
+      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed}}))
     }
 
     return cached

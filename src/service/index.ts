@@ -2,11 +2,9 @@ import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
-import {execa} from 'execa'
-
 import {ListenerClient} from '../client.js'
-import {osFolders} from '../config/paths.js'
 import {CallctlError, ExitCode} from '../errors.js'
+import {logDir} from '../logs/log-file.js'
 import {packageRoot} from '../wrappers/install.js'
 import {type ActionPlan, type ServiceAction, type ServiceCommand, servicePlan, type ServicePlan, type ServiceWhere} from './plan.js'
 
@@ -31,6 +29,8 @@ export interface ServiceDeps {
 }
 
 export const execaRunner: Runner = async (file, args) => {
+  // execa loads with the first OS command: `service status` from `callctl doctor` often needs none.
+  const {execa} = await import('execa')
   // Argument arrays only: paths with spaces or quotes reach the program as they are.
   const result = await execa(file, args, {reject: false, timeout: 30_000, stdin: 'ignore'})
   return {
@@ -49,7 +49,8 @@ export function hostWhere(env: NodeJS.ProcessEnv = process.env): ServiceWhere {
     uid: process.getuid?.() ?? 0,
     nodePath: process.execPath,
     runJs: path.join(packageRoot(), 'bin', 'run.js'),
-    logDir: osFolders(process.platform, env).log,
+    // The listener's own log folder, so that the service's output lands beside listener.jsonl.
+    logDir: logDir(env),
     configDir: env.CALLCTL_CONFIG_DIR || undefined,
     env,
   }

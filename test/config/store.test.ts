@@ -100,6 +100,13 @@ describe('command segments', () => {
     expect(readFileSync(path.join(configDir(), 'config.json'), 'utf8')).toContain('"make": "dial"')
     expect(store.effective().commands).toEqual({make: 'dial', answer: 'answer', end: 'end'})
   })
+
+  test('a file broken elsewhere does not block setting a segment (the check reads only the segments)', async () => {
+    writeFileSync(path.join(configDir(), 'config.json'), JSON.stringify({port: 'x'}))
+    const store = await ConfigStore.open()
+    store.setText('commands.make', 'dial')
+    expect(() => store.setText('commands.end', 'dial')).toThrow('commands.make and commands.end are both "dial"')
+  })
 })
 
 test('config get shows the drivers\' defaults when they are not set', async () => {

@@ -1,7 +1,8 @@
 import {execa, type ResultPromise} from 'execa'
 import {createInterface} from 'node:readline'
 
-import {RUN_JS} from './paths.js'
+import {runCli} from './cli.js'
+import {RUN_JS, tempConfigDir} from './paths.js'
 
 export interface ListenerProcess {
   url: string
@@ -88,4 +89,25 @@ export async function startListenerProcess(
       }
     },
   }
+}
+
+/**
+ * A listener for a whole describe block, on a fresh config folder holding `settings` (each set through
+ * `callctl config set`, as a user would). The fields are filled in before the block's first test.
+ */
+export function useListener(settings: Record<string, string>): {listener: ListenerProcess; configDir: string} {
+  const running = {} as {listener: ListenerProcess; configDir: string}
+  beforeAll(async () => {
+    running.configDir = tempConfigDir()
+    for (const [key, value] of Object.entries(settings)) {
+      const set = await runCli(['config', 'set', key, value], running.configDir)
+      if (set.exitCode !== 0) throw new Error(`config set ${key} failed: ${set.stderr}`)
+    }
+
+    running.listener = await startListenerProcess(running.configDir)
+  })
+  afterAll(async () => {
+    await running.listener?.stop()
+  })
+  return running
 }
