@@ -11,7 +11,7 @@ export default class Answer extends ListenerCommand {
   static override examples = ['<%= config.bin %> answer', '<%= config.bin %> answer --call sim-1234']
   static override flags = {call: Flags.string({description: 'id of the call to answer'})}
 
-  async run(): Promise<Call> {
+  async run(): Promise<{call: Call}> {
     const {flags} = await this.parse(Answer)
     const {data, lines} = await answerCall(new ListenerClient({port: flags.port}), flags.call)
     for (const line of lines) this.log(line)

@@ -2,6 +2,7 @@ import chalk from 'chalk'
 
 import {ListenerCommand} from '../src/cli/base-command.js'
 import {type Check, diagnose} from '../src/doctor/doctor.js'
+import {CallctlError, ExitCode} from '../src/errors.js'
 
 const MARK = {ok: chalk.green('✓'), warn: chalk.yellow('!'), fail: chalk.red('✗')}
 
@@ -22,7 +23,16 @@ Checks: the config file is valid; the port is free or held by callctl; the liste
       if (check.fix) this.log(`  ${' '.repeat(width)}  ${chalk.dim(`→ ${check.fix}`)}`)
     }
 
-    if (checks.some((check) => check.verdict === 'fail')) process.exitCode = 1
+    const failed = checks.filter((check) => check.verdict === 'fail')
+    if (failed.length > 0) {
+      throw new CallctlError(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join(', ')}`, {
+        code: 'ERR_CHECKS_FAILED',
+        exit: ExitCode.failure,
+        suggestions: failed.flatMap((check) => (check.fix ? [check.fix] : [])),
+        data: {checks},
+      })
+    }
+
     return {checks}
   }
 }

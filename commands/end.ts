@@ -11,7 +11,7 @@ export default class End extends ListenerCommand {
   static override examples = ['<%= config.bin %> end', '<%= config.bin %> end --call sim-1234']
   static override flags = {call: Flags.string({description: 'id of the call to end'})}
 
-  async run(): Promise<Call> {
+  async run(): Promise<{call: Call}> {
     const {flags} = await this.parse(End)
     const {data, lines} = await endCall(new ListenerClient({port: flags.port}), flags.call)
     for (const line of lines) this.log(line)

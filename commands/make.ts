@@ -14,7 +14,7 @@ ${EXIT_CODES_HELP}`
   static override examples = ['<%= config.bin %> make 020123456', '<%= config.bin %> make "+31 (20) 123-4567" --json']
   static override args = {number: Args.string({required: true, description: 'number to dial'})}
 
-  async run(): Promise<Call> {
+  async run(): Promise<{call: Call}> {
     const {args, flags} = await this.parse(Make)
     if (args.number.trim() === '') this.error('No number given: callctl make <number>', {exit: 2})
     const {data, lines} = await makeCall(new ListenerClient({port: flags.port}), args.number)

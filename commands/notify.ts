@@ -31,7 +31,7 @@ ${EXIT_CODES_HELP}`
     channel: Flags.string({description: 'call channel ({CHANNEL} in templates)'}),
   }
 
-  async run(): Promise<Call> {
+  async run(): Promise<{call: Call}> {
     const {args, flags} = await this.parse(Notify)
     const call = await new ListenerClient({port: flags.port}).notify(args.event, {
       number: args.number,
@@ -42,6 +42,6 @@ ${EXIT_CODES_HELP}`
       channel: flags.channel,
     })
     this.log(describeCall(`Reported ${args.event}:`, call))
-    return call
+    return {call}
   }
 }

@@ -9,7 +9,7 @@ export default class Popup extends ListenerCommand {
   static override examples = ['<%= config.bin %> popup', '<%= config.bin %> popup --call sim-1234']
   static override flags = {call: Flags.string({description: 'id of the call (default: the newest live call, else the last one)'})}
 
-  async run(): Promise<unknown> {
+  async run(): Promise<{popups: Awaited<ReturnType<ListenerClient['popup']>>}> {
     const {flags} = await this.parse(Popup)
     const popups = await new ListenerClient({port: flags.port}).popup(flags.call)
     if (popups.length === 0) this.log('No click popups configured for this call')
@@ -17,6 +17,6 @@ export default class Popup extends ListenerCommand {
       this.log(`${error ? 'Failed to open' : 'Opened'} ${popup}: ${[argv[0], ...argv[1]].join(' ')}${error ? ` (${error})` : ''}`)
     }
 
-    return popups
+    return {popups}
   }
 }

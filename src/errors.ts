@@ -21,16 +21,19 @@ export class CallctlError extends Error {
   readonly status: number
   readonly exit: ExitCodeValue
   readonly suggestions: string[]
+  /** What a failed command still has to report: `--json` prints it beside the error (e.g. doctor's checks). */
+  readonly data: object | undefined
 
   constructor(
     message: string,
-    options: {code: string; status?: number; exit?: ExitCodeValue; suggestions?: string[]; cause?: unknown},
+    options: {code: string; status?: number; exit?: ExitCodeValue; suggestions?: string[]; cause?: unknown; data?: object},
   ) {
     super(message, {cause: options.cause})
     this.code = options.code
     this.status = options.status ?? 500
     this.exit = options.exit ?? ExitCode.failure
     this.suggestions = options.suggestions ?? []
+    this.data = options.data
   }
 }
 

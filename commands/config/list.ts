@@ -7,7 +7,7 @@ export default class ConfigList extends BaseCommand {
   static override summary = 'Show every setting with its value (defaults marked)'
   static override examples = ['<%= config.bin %> config list', '<%= config.bin %> config list --json']
 
-  async run(): Promise<Config> {
+  async run(): Promise<{config: Config}> {
     await this.parse(ConfigList)
     const store = await ConfigStore.open()
     const stored = store.stored()
@@ -17,6 +17,6 @@ export default class ConfigList extends BaseCommand {
       this.log(`${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}${isSet || value === undefined ? '' : '  (default)'}`)
     }
 
-    return store.effective()
+    return {config: store.effective()}
   }
 }

@@ -1,6 +1,7 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {CallctlError, ExitCode} from '../errors.js'
+import {errorJson, formatJson, successJson} from './json.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0  success
@@ -23,9 +24,12 @@ export abstract class BaseCommand extends Command {
     return super.catch(cli)
   }
 
+  protected override toSuccessJson(result: unknown): unknown {
+    return successJson(result as object)
+  }
+
   protected override toErrorJson(error: unknown): unknown {
-    const {code, message} = error as {code?: string; message: string}
-    return {ok: false, error: {code, message}}
+    return errorJson(error as Errors.CLIError)
   }
 }
 
@@ -47,7 +51,7 @@ export async function reportError(error: unknown, json: boolean): Promise<void> 
   const cli = toCliError(error as Interfaces.CommandError)
   if (json) {
     process.exitCode = cli.oclif.exit
-    process.stdout.write(`${JSON.stringify({ok: false, error: {code: cli.code, message: cli.message}}, null, 2)}\n`)
+    process.stdout.write(formatJson(errorJson(cli)))
     return
   }
 
@@ -58,11 +62,12 @@ function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {
   if (error instanceof CallctlError) {
     return Object.assign(
       new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
-      {code: error.code},
+      {code: error.code, data: error.data},
     ) as never
   }
 
   // oclif's own parse errors already carry exit 2; anything unexpected is reported without a stack trace.
-  if ((error as Errors.CLIError).oclif?.exit !== undefined) return error as never
-  return new Errors.CLIError(error.message, {exit: ExitCode.failure}) as never
+  const exit = (error as Errors.CLIError).oclif?.exit
+  if (exit !== undefined) return Object.assign(error, {code: (error as Errors.CLIError).code ?? (exit === ExitCode.usage ? 'ERR_USAGE' : 'ERR_FAILED')}) as never
+  return Object.assign(new Errors.CLIError(error.message, {exit: ExitCode.failure}), {code: 'ERR_UNEXPECTED'}) as never
 }

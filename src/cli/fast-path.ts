@@ -3,6 +3,7 @@ import {readFileSync} from 'node:fs'
 import {ListenerClient} from '../client.js'
 import {DRIVER_NAMES} from '../drivers/index.js'
 import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
+import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
 
@@ -81,7 +82,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
       await listen(parsed)
     } else {
       const result = await forward(parsed)
-      process.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : `${result.lines.join('\n')}\n`)
+      process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
     }
   } catch (error) {
     // Failures are rare and not on the budget: report them through oclif, exactly as the command classes do.
@@ -92,7 +93,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   return true
 }
 
-async function forward({command, flags, positional}: Parsed): Promise<Forwarded<unknown>> {
+async function forward({command, flags, positional}: Parsed): Promise<Forwarded<object>> {
   const client = new ListenerClient({port: flags.port as number | undefined})
   const callId = flags.call as string | undefined
   switch (command) {

@@ -19,19 +19,19 @@ export interface ListenerStatus {
  * The forwarding commands, once: the oclif command classes and the fast path of `bin/run.js` both call these, so
  * the two can never print different things.
  */
-export async function makeCall(client: ListenerClient, number: string): Promise<Forwarded<Call>> {
+export async function makeCall(client: ListenerClient, number: string): Promise<Forwarded<{call: Call}>> {
   const call = await client.make(number)
-  return {data: call, lines: [describeCall('Dialing', call)]}
+  return {data: {call}, lines: [describeCall('Dialing', call)]}
 }
 
-export async function answerCall(client: ListenerClient, callId?: string): Promise<Forwarded<Call>> {
+export async function answerCall(client: ListenerClient, callId?: string): Promise<Forwarded<{call: Call}>> {
   const call = await client.answer(callId)
-  return {data: call, lines: [describeCall('Answered', call)]}
+  return {data: {call}, lines: [describeCall('Answered', call)]}
 }
 
-export async function endCall(client: ListenerClient, callId?: string): Promise<Forwarded<Call>> {
+export async function endCall(client: ListenerClient, callId?: string): Promise<Forwarded<{call: Call}>> {
   const call = await client.end(callId)
-  return {data: call, lines: [describeCall('Ended', call)]}
+  return {data: {call}, lines: [describeCall('Ended', call)]}
 }
 
 export async function showStatus(client: ListenerClient): Promise<Forwarded<ListenerStatus>> {

@@ -59,7 +59,7 @@ export function parseCommandLine(line: string): string[] {
 /** Starts a program detached from the listener, so that closing the listener leaves the user's apps open. */
 export async function launch([file, args]: Argv): Promise<void> {
   const {execa} = await import('execa')
-  const child = execa(file, args, {detached: true, stdio: 'ignore', reject: false, shell: false})
+  const child = execa(file, args, {detached: true, stdio: 'ignore', reject: false, shell: false}).nodeChildProcess
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve())
     child.once('error', reject)

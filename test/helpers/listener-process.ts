@@ -65,12 +65,12 @@ export async function startListenerProcess(
       const cleanup = () => {
         clearTimeout(timer)
         waiters.delete(check)
-        child.off('exit', exited)
+        child.nodeChildProcess.off('exit', exited)
       }
 
       if (check()) return
       waiters.add(check)
-      child.once('exit', exited)
+      child.nodeChildProcess.once('exit', exited)
     })
   }
 
@@ -83,7 +83,7 @@ export async function startListenerProcess(
     waitForLine,
     process: child,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.nodeChildProcess.exitCode === null) {
         child.kill('SIGTERM')
         await child
       }

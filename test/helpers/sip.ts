@@ -52,7 +52,7 @@ export function startSipp(scenario: string, args: string[]): Sipp {
   return {
     process: child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (child.nodeChildProcess.exitCode === null && child.nodeChildProcess.signalCode === null) {
         child.kill('SIGKILL')
       }
 

@@ -117,7 +117,7 @@ describe(`fuzzing the listener (seed ${SEED}; rerun with FUZZ_SEED=${SEED})`, ()
     const serverErrors = [...statuses].filter(([status]) => status >= 500)
     expect(serverErrors).toEqual([])
     expect([...statuses.values()].reduce((a, b) => a + b)).toBe(total)
-    expect(listener.process.exitCode).toBeNull()
+    expect(listener.process.nodeChildProcess.exitCode).toBeNull()
     const status = (await (await fetch(`${listener.url}/status`)).json()) as {calls: unknown[]; recent: unknown[]}
     expect(status.calls).toEqual([])
     expect(status.recent).toEqual([])

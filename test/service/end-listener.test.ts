@@ -10,7 +10,7 @@ describe('endListenerByPid (Windows stop)', () => {
   test('asks the listener on the configured port for its pid and ends exactly that process', async () => {
     const listener = await startListenerProcess(configDir())
     expect((await runCli(['config', 'set', 'port', String(listener.port)], configDir())).exitCode).toBe(0)
-    const exited = new Promise((resolve) => listener.process.once('exit', resolve))
+    const exited = new Promise((resolve) => listener.process.nodeChildProcess.once('exit', resolve))
     expect(await endListenerByPid()).toBe(`Ended the listener on port ${listener.port} (pid ${listener.process.pid})`)
     await exited
     expect(await endListenerByPid()).toBe(`No listener answered on port ${listener.port}: nothing to stop`)

@@ -59,9 +59,10 @@ export interface SpawnedBaresip {
 /** Starts `baresip -4 -f DIR` without a shell. Stopping sends SIGTERM twice (once is slow with a pending INVITE). */
 export async function spawnBaresip(binary: string, configDir: string): Promise<SpawnedBaresip> {
   const {execa} = await import('execa')
-  const child = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', all: true, buffer: false})
+  const subprocess = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', all: true, buffer: false})
+  const child = subprocess.nodeChildProcess
   let output = ''
-  child.all?.on('data', (chunk: Buffer) => {
+  subprocess.all?.on('data', (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000)
   })
   await new Promise<void>((resolve, reject) => {
