@@ -1,6 +1,6 @@
 import {connect} from 'node:net'
 
-import {readConfig} from './config/resolve.js'
+import {loadConfig} from './config/resolve.js'
 import type {Config} from './config/schema.js'
 import type {Call, CallEvent} from './engine/call.js'
 import {CallctlError, ConfigError, ExitCode} from './errors.js'
@@ -32,7 +32,7 @@ export class ListenerClient {
   readonly #timeoutMs: number
   readonly #token: string | undefined
 
-  constructor(options: ClientOptions = {}, config: Config = readConfig()) {
+  constructor(options: ClientOptions = {}, config: Config = loadConfig()) {
     // A listener bound to every interface is still reached over loopback.
     this.host = ['0.0.0.0', '::', ''].includes(config.host) ? '127.0.0.1' : config.host
     this.port = options.port ?? config.port

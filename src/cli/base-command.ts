@@ -21,6 +21,12 @@ export abstract class BaseCommand extends Command {
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
     const cli = toCliError(error)
     process.exitCode = cli.oclif.exit
+    // listen, events and logs stream records with a --json flag of their own; their failures keep the one shape.
+    if (!this.jsonEnabled() && this.argv.includes('--json')) {
+      this.log(formatJson(errorJson(cli)).trimEnd())
+      return
+    }
+
     return super.catch(cli)
   }
 

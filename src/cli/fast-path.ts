@@ -76,7 +76,7 @@ export function parseFast(argv: string[]): Parsed | undefined {
 export async function runFast(argv: string[]): Promise<boolean> {
   const parsed = parseFast(argv)
   if (!parsed) return false
-  const json = parsed.command !== 'listen' && parsed.flags.json === true
+  const json = parsed.flags.json === true
   try {
     if (parsed.command === 'listen') {
       await listen(parsed)

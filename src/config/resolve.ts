@@ -20,16 +20,10 @@ export function mergeDefaults<T>(defaults: T, stored: unknown): T {
 }
 
 /**
- * The effective config, read without conf and without checking: the forwarding commands only need the port and the
- * token, and start-up time is their budget.
+ * The effective config, checked against the schema: what `callctl listen` and every forwarding command run with, so
+ * that a bad value is reported as such rather than as a failure it causes (`"port": "abc"` is not "no listener").
+ * Checked by hand and without conf: a forwarding command's start-up time is its budget.
  */
-export function readConfig(file = configFile()): Config {
-  const stored = readStored(file)
-  if (!isPlain(stored)) assertValid(stored, file)
-  return mergeDefaults(DEFAULTS, stored)
-}
-
-/** The effective config, checked against the schema: what `callctl listen` runs with. */
 export function loadConfig(file = configFile()): Config {
   const stored = readStored(file)
   assertValid(stored, file)

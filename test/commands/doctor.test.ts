@@ -12,9 +12,9 @@ const isolated = (configDir: string) => ({HOME: configDir, XDG_CONFIG_HOME: path
 
 async function doctor(configDir: string) {
   const result = await runCli(['doctor', '--json'], configDir, isolated(configDir))
-  const {checks} = JSON.parse(result.stdout) as {checks: Check[]}
-  const find = (name: string) => checks.filter((check) => check.name === name)
-  return {exitCode: result.exitCode, checks, find}
+  const json = JSON.parse(result.stdout) as {ok: boolean; checks: Check[]}
+  const find = (name: string) => json.checks.filter((check) => check.name === name)
+  return {exitCode: result.exitCode, checks: json.checks, find, json}
 }
 
 describe('callctl doctor', () => {
@@ -28,8 +28,9 @@ describe('callctl doctor', () => {
       await runCli(['notify', 'incoming', '0612345678'], configDir)
       await receiver.waitFor(1)
       await listener.waitForLine((line) => line.kind === 'delivery')
-      const {exitCode, find, checks} = await doctor(configDir)
+      const {exitCode, find, checks, json} = await doctor(configDir)
       expect(exitCode).toBe(0)
+      expect(json.ok).toBe(true)
       expect(find('port')[0]).toMatchObject({verdict: 'ok', message: `${listener.port} is held by callctl (pid ${listener.process.pid})`})
       expect(find('listener')[0]).toMatchObject({verdict: 'ok'})
       expect(find('notifications')[0]).toMatchObject({verdict: 'ok', message: '127.0.0.1 resolves (notifications.incoming)'})
@@ -82,9 +83,11 @@ describe('callctl doctor', () => {
   test('a broken config file is the one failure reported, with its fix', async () => {
     const configDir = tempConfigDir()
     writeFileSync(path.join(configDir, 'config.json'), '{"port": "x"}')
-    const {exitCode, checks} = await doctor(configDir)
+    const {exitCode, checks, json} = await doctor(configDir)
     expect(exitCode).toBe(1)
     expect(checks).toEqual([expect.objectContaining({name: 'config', verdict: 'fail', message: expect.stringContaining('port must be integer')})])
+    // The one --json shape: a failure is `ok: false` with an error, and the checks beside it.
+    expect(json).toMatchObject({ok: false, error: {code: 'ERR_CHECKS_FAILED', message: '1 of 1 checks failed: config', hints: [checks[0].fix]}})
   })
 })
 

@@ -1,18 +1,8 @@
-import {createServer} from 'node:net'
-
 import {runCli} from '../helpers/cli.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
-
-/** A port nothing listens on: bound once by us, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const {port} = server.address() as {port: number}
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 describe('forwarding commands against a real listener process', () => {
   let configDir: string
@@ -63,7 +53,7 @@ describe('forwarding commands against a real listener process', () => {
   test('make prints the call, --json prints it as JSON', async () => {
     const made = await cli('make', '020 123 456', '--json')
     expect(made.exitCode).toBe(0)
-    expect(JSON.parse(made.stdout)).toMatchObject({direction: 'outgoing', number: '020123456'})
+    expect(JSON.parse(made.stdout)).toMatchObject({ok: true, call: {direction: 'outgoing', number: '020123456'}})
     expect((await cli('end')).exitCode).toBe(0)
   })
 
@@ -132,7 +122,10 @@ describe('forwarding commands without a listener', () => {
     const port = await closedPort()
     const result = await runCli(['answer', '--json', '--port', String(port)], tempConfigDir())
     expect(result.exitCode).toBe(3)
-    expect(JSON.parse(result.stdout)).toEqual({ok: false, error: {code: 'ERR_NO_LISTENER', message: expect.stringContaining('No callctl listener')}})
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: {code: 'ERR_NO_LISTENER', message: expect.stringContaining('No callctl listener'), hints: expect.arrayContaining(['If it runs on another port, pass --port'])},
+    })
   })
 
   test('usage errors exit 2', async () => {

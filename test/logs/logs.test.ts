@@ -133,7 +133,11 @@ describe('the listener log and callctl logs', () => {
     const listener = await startListenerProcess(configDir)
     const events = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
     try {
-      await new Promise((resolve) => setTimeout(resolve, 400))
+      // Subscribed once the listener counts it: a fixed wait loses events on a busy machine.
+      while (((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+
       await fetch(`${listener.url}/%1B%5D0;owned%07`)
       await fetch(`${listener.url}/notify/incoming?number=0612345678&name=%1B%5B2J&call=x%1B%5B2J`)
       await new Promise((resolve) => setTimeout(resolve, 300))

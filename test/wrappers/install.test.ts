@@ -47,6 +47,6 @@ describe('callctl scripts install', () => {
 
   test('callctl scripts prints where the wrappers are', async () => {
     const result = await runCli(['scripts', '--json'], tempConfigDir())
-    expect(JSON.parse(result.stdout)).toEqual({applescript: path.join(ROOT, 'applescript'), powershell: path.join(ROOT, 'scripts')})
+    expect(JSON.parse(result.stdout)).toEqual({ok: true, applescript: path.join(ROOT, 'applescript'), powershell: path.join(ROOT, 'scripts')})
   })
 })
