@@ -102,22 +102,16 @@ export class ListenerClient {
       throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints})
     }
 
+    // The stream format (partial chunks, comments, multi-line data) is eventsource-parser's: events are not on the
+    // forwarding fast path, so its import costs nothing there.
+    const {createParser} = await import('eventsource-parser')
+    const parsed: StreamedEvent[] = []
+    const parser = createParser({onEvent: ({data}) => parsed.push(JSON.parse(data) as StreamedEvent)})
     response.setEncoding('utf8')
-    let buffer = ''
     try {
       for await (const chunk of response as AsyncIterable<string>) {
-        buffer += chunk
-        let end: number
-        while ((end = buffer.indexOf('\n\n')) !== -1) {
-          const message = buffer.slice(0, end)
-          buffer = buffer.slice(end + 2)
-          const data = message
-            .split('\n')
-            .filter((line) => line.startsWith('data: '))
-            .map((line) => line.slice(6))
-            .join('\n')
-          if (data) yield JSON.parse(data) as StreamedEvent
-        }
+        parser.feed(chunk)
+        yield* parsed.splice(0)
       }
     } catch {
       // Stopped by the caller (Ctrl-C), or the listener went away mid-stream: either way the stream has ended.

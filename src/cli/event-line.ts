@@ -84,6 +84,7 @@ export function recordingConsole(emit: (kind: string, record: object) => void): 
  */
 export function printable<T>(value: T): T {
   if (typeof value === 'string') {
+    // eslint-disable-next-line no-control-regex -- control characters are what this escapes before they reach a terminal
     return value.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`) as T
   }
 

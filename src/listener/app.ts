@@ -126,7 +126,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       if (await step(ctx)) return
     }
 
-    const {req, res, url, record} = ctx
+    const {req, url, record} = ctx
     record.path = url.pathname
     const [command = '', ...rest] = pathSegments(url.pathname)
     const route = table.get(command)
@@ -200,6 +200,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
 function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: string} {
   const text = (value: string | undefined, max: number) =>
     // Names come from the network: keep them printable and short before they reach logs and templates.
+    // eslint-disable-next-line no-control-regex -- control characters are what this strips
     value === undefined ? undefined : value.replaceAll(/[\u0000-\u001F\u007F]/g, '').slice(0, max)
   return {
     id: fields.call || undefined,

@@ -6,7 +6,7 @@ import {ListenerClient} from '../client.js'
 import {CallctlError, ExitCode} from '../errors.js'
 import {logDir} from '../logs/log-file.js'
 import {packageRoot} from '../wrappers/install.js'
-import {type ActionPlan, type ServiceAction, type ServiceCommand, servicePlan, type ServicePlan, type ServiceWhere} from './plan.js'
+import {type ActionPlan, type ServiceAction, type ServiceCommand, servicePlan, type ServiceWhere} from './plan.js'
 
 export type {ActionPlan, ServiceAction, ServiceCommand, ServicePlan} from './plan.js'
 

@@ -43,7 +43,7 @@ async function waitForStatus(port: number, timeoutMs: number): Promise<Record<st
       const response = await fetch(`http://127.0.0.1:${port}/status`)
       if (response.ok) return (await response.json()) as Record<string, unknown>
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`no /status on port ${port} within ${timeoutMs} ms: ${(error as Error).message}`)
+      if (Date.now() > deadline) throw new Error(`no /status on port ${port} within ${timeoutMs} ms: ${(error as Error).message}`, {cause: error})
     }
 
     await new Promise((resolve) => setTimeout(resolve, 250))
