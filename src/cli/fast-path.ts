@@ -1,5 +1,3 @@
-import {readFileSync} from 'node:fs'
-
 import {ListenerClient} from '../client.js'
 import {DRIVER_NAMES} from '../drivers/index.js'
 import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
@@ -117,6 +115,7 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
 
 async function listen({flags}: Parsed): Promise<void> {
   const {runListen} = await import('./listen.js')
+  const {readFileSync} = await import('node:fs')
   const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string}
   await runListen(flags, {version})
 }
