@@ -1,0 +1,44 @@
+import {execa} from 'execa'
+
+import {runCli} from '../helpers/cli.js'
+import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+
+describe('help and typos, as users of oclif CLIs expect (@oclif/plugin-help, @oclif/plugin-not-found)', () => {
+  test('`callctl help` lists the commands; `callctl help make` is the help of make', async () => {
+    const configDir = tempConfigDir()
+    const all = await runCli(['help'], configDir)
+    expect(all.exitCode).toBe(0)
+    expect(all.stdout).toMatch(/COMMANDS\n[\s\S]*\n {2}make +Dial a number through the running listener/)
+    const make = await runCli(['help', 'make'], configDir)
+    expect(make.exitCode).toBe(0)
+    expect(make.stdout).toContain('$ callctl make NUMBER')
+    expect(make.stdout).toContain('EXIT CODES')
+  })
+
+  test('a typo in a terminal asks "Did you mean status?" and runs it on yes (a real pty through script(1))', async () => {
+    const configDir = tempConfigDir()
+    const command = [process.execPath, RUN_JS, 'stauts', '--port', '1'].map((arg) => `'${arg}'`).join(' ')
+    const session = execa('script', ['-qec', command, '/dev/null'], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false, timeout: 20_000})
+    let seen = ''
+    session.stdout!.on('data', (chunk: Buffer) => {
+      seen += chunk.toString()
+      if (seen.includes('Did you mean') && !seen.includes('(answered)')) {
+        seen += '(answered)'
+        session.stdin!.write('y\r')
+      }
+    })
+    const result = await session
+    expect(result.stdout).toContain('stauts is not a callctl command')
+    expect(result.stdout).toContain('Did you mean status?')
+    // "status" ran, with the rest of the arguments: no listener on port 1.
+    expect(result.stdout).toContain('No callctl listener is running on 127.0.0.1:1')
+    expect(result.exitCode).toBe(3)
+  })
+
+  test('a typo in a script (no terminal) fails at once: exit 127 and the way to the list', async () => {
+    const result = await runCli(['stauts'], tempConfigDir())
+    expect(result.exitCode).toBe(127)
+    expect(result.stderr).toContain('stauts is not a callctl command')
+    expect(result.stderr).toContain('Run callctl help for a list of available commands')
+  })
+})
