@@ -1,9 +1,8 @@
 import {connect} from 'node:net'
 
-import {loadConfig} from './config/resolve.js'
-import type {Config} from './config/schema.js'
 import type {Call, CallEvent} from './engine/call.js'
 import {CallctlError, ConfigError, ExitCode} from './errors.js'
+import {type Config, loadConfig} from './settings.js'
 
 export interface ClientOptions {
   /** Overrides the configured port. */

@@ -1,7 +1,7 @@
 // 1. CLI forwarding and 5. start-up: whole-process wall times, side by side with `node -e 0` in the same rounds.
 import {configFolder, median, post, RUN_JS, startListener, timeProcess} from '../lib.js'
 
-const BENCH_SETTINGS = {sim: {answerAfterMs: 0}, security: {makeRateLimit: 0}}
+const BENCH_SETTINGS = {driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}}
 
 export async function cliForwarding({runs}) {
   const configDir = configFolder(BENCH_SETTINGS)

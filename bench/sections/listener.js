@@ -10,7 +10,7 @@ const MAKE_END = [
 ]
 
 export async function throughput({rounds, seconds}) {
-  const configDir = configFolder({sim: {answerAfterMs: 0}, security: {makeRateLimit: 0}})
+  const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}})
   const listener = await startListener(configDir, {quiet: true})
   // The state the measured /status answers from: ten recent calls, as after the cycles below.
   await cannon({url: listener.url, connections: 1, amount: 40, requests: MAKE_END})
@@ -55,7 +55,7 @@ export async function throughput({rounds, seconds}) {
 export async function webhookLatency({calls}) {
   const arrivals = new Map()
   const receiver = await startReceiver((url, at) => arrivals.get(new URL(url, 'http://x').searchParams.get('n'))?.(at))
-  const configDir = configFolder({sim: {answerAfterMs: -1}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/outgoing?n=$callerid`}})
+  const configDir = configFolder({driver: {sim: {answerAfterMs: -1}}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/outgoing?n=$callerid`}})
   const listener = await startListener(configDir, {quiet: true})
   const latencies = []
   const warmUp = 20
@@ -86,7 +86,7 @@ export async function webhookLatency({calls}) {
 
 export async function memory({requests, calls}) {
   const receiver = await startReceiver(() => {})
-  const configDir = configFolder({sim: {answerAfterMs: 0}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/o?n=$callerid`, end: `${receiver.url}/e?n=$callerid`}})
+  const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/o?n=$callerid`, end: `${receiver.url}/e?n=$callerid`}})
   const listener = await startListener(configDir, {quiet: true})
   const load = async (share) => {
     await cannon({url: `${listener.url}/status`, amount: Math.round(requests * share)})

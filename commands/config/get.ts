@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {ConfigStore} from '../../src/config/store.js'
+import {openConfigStore} from '../../src/cli/config-store.js'
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print one setting (its default when not set)'
@@ -10,7 +10,7 @@ export default class ConfigGet extends BaseCommand {
 
   async run(): Promise<{key: string; value: unknown}> {
     const {args} = await this.parse(ConfigGet)
-    const value = (await ConfigStore.open()).get(args.key)
+    const value = (await openConfigStore()).get(args.key)
     this.log(value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value))
     return {key: args.key, value}
   }

@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
 import {runningListener} from '../../src/client.js'
-import {ConfigStore} from '../../src/config/store.js'
+import {openConfigStore} from '../../src/cli/config-store.js'
 
 export default class ConfigSet extends BaseCommand {
   static override summary = 'Change one setting; a wrong value is refused and the file is left as it was'
@@ -10,7 +10,7 @@ export default class ConfigSet extends BaseCommand {
   static override examples = [
     '<%= config.bin %> config set port 5679',
     "<%= config.bin %> config set notifications.incoming 'https://crm.example.com/incoming?callerid=$callerid'",
-    '<%= config.bin %> config set sim.answerAfterMs 0',
+    '<%= config.bin %> config set driver.sim.answerAfterMs 0',
     '<%= config.bin %> config set security.allowedOrigins https://crm.example.com,https://desk.example.com',
     '<%= config.bin %> config set security.token --generate',
   ]
@@ -26,7 +26,7 @@ export default class ConfigSet extends BaseCommand {
 
   async run(): Promise<{key: string; value: unknown}> {
     const {args, flags} = await this.parse(ConfigSet)
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     const value = flags.generate ? store.setGenerated(args.key, args.value) : store.setText(args.key, args.value)
     this.log(`${args.key} = ${JSON.stringify(value)}`)
     const running = await runningListener()

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {ConfigStore} from '../../src/config/store.js'
+import {type ConfigStore, openConfigStore} from '../../src/cli/config-store.js'
 
 export default class ConfigUnset extends BaseCommand {
   static override summary = 'Remove one setting, so that its default applies again'
@@ -10,7 +10,7 @@ export default class ConfigUnset extends BaseCommand {
 
   async run(): Promise<{key: string; value: unknown}> {
     const {args} = await this.parse(ConfigUnset)
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     store.unset(args.key)
     const value = defaultOf(store, args.key)
     this.log(`${args.key} unset${value === undefined ? '' : ` (default: ${JSON.stringify(value)})`}`)
@@ -19,7 +19,7 @@ export default class ConfigUnset extends BaseCommand {
 }
 
 /** What applies now that the key is unset; nothing to show for a stray key, or while the file has other problems. */
-function defaultOf(store: ConfigStore, key: string): unknown {
+function defaultOf(store: ConfigStore<unknown>, key: string): unknown {
   try {
     return store.get(key)
   } catch {

@@ -123,7 +123,8 @@ export function formatRecord(untrusted: ListenerRecord): string {
       return `${chalk.dim(clock(at))} ${chalk.magenta('popup')}    ${terminalLink(text('url'))} (or: callctl popup)`
     }
 
-    case 'driver': {
+    case 'driver':
+    case 'config': {
       return `${chalk.dim(clock(at))} ${chalk.dim(text('message'))}`
     }
 

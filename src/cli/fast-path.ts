@@ -1,5 +1,5 @@
 import {ListenerClient} from '../client.js'
-import {DRIVER_NAMES} from '../drivers/index.js'
+import {DRIVER_NAMES} from '../drivers/registry.js'
 import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
@@ -64,7 +64,7 @@ export function parseFast(argv: string[]): Parsed | undefined {
   }
 
   if (parsed.positional.length !== spec.positional) return undefined
-  if (parsed.flags.driver !== undefined && !DRIVER_NAMES.includes(String(parsed.flags.driver))) return undefined
+  if (parsed.flags.driver !== undefined && !(DRIVER_NAMES as readonly string[]).includes(String(parsed.flags.driver))) return undefined
   // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
   if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
   return parsed

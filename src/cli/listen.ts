@@ -1,4 +1,5 @@
-import {loadConfig} from '../config/resolve.js'
+import {configFile} from '../config/paths.js'
+import {SETTINGS} from '../settings.js'
 import {ConfigError} from '../errors.js'
 import {startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
@@ -17,10 +18,12 @@ export interface ListenFlags {
  * Shared by the oclif command and the fast path of bin/run.js.
  */
 export async function runListen(flags: ListenFlags, {version, out = process.stdout}: {version: string; out?: NodeJS.WritableStream}): Promise<void> {
-  const config = loadConfig()
+  const file = configFile()
+  const {stored, migrated} = SETTINGS.read(file)
+  const config = SETTINGS.effective(stored, file)
   config.port = flags.port ?? config.port
   config.host = flags.host ?? config.host
-  config.driver.name = flags.driver ?? config.driver.name
+  config.driver.name = (flags.driver as typeof config.driver.name | undefined) ?? config.driver.name
   if (flags.spawn) {
     if (config.driver.name !== 'baresip') throw new ConfigError('--spawn starts baresip: use it with --driver baresip')
     config.driver.baresip = {...config.driver.baresip, spawn: true}
@@ -30,6 +33,18 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
   const terminal = listenerConsole(Boolean(flags.json), lines.print)
   const log = new LogFile(logDir(), MAX_LOG_BYTES, (problem) => terminal.onWarning(problem))
   const output = teeConsole(terminal, recordingConsole((kind, record) => log.append({time: new Date().toISOString(), kind, ...record})))
+  if (migrated.length > 0) {
+    // An older file keeps working as it is; written back in the current shape, so that this happens (and is logged) once.
+    let written = `written back to ${file}`
+    try {
+      SETTINGS.persist(file, stored)
+    } catch (error) {
+      written = `not written back (${(error as Error).message})`
+    }
+
+    log.append({time: new Date().toISOString(), kind: 'config', message: `config: ${migrated.join('; ')}; ${written}`})
+  }
+
   const running = await startListener({config, version, ...output})
   output.ready(running.url, config.driver.name)
 

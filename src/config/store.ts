@@ -3,10 +3,8 @@ import {randomBytes} from 'node:crypto'
 
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
-import {type Config, DEFAULTS, describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
-import {commandSegmentProblem} from '../listener/routes.js'
-import {checkValue} from './checks.js'
-import {assertValid, mergeDefaults} from './resolve.js'
+import {describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {mergeDefaults, type SettingChecks, type Settings} from './settings.js'
 import {schemaProblems} from './validate.js'
 
 /** Keys whose value is a secret `config set --generate` can make. */
@@ -16,12 +14,17 @@ const GENERATED = new Set(['security.token'])
  * The config file, read and written through conf: every write is validated against the schema first and written
  * atomically, so a refused value leaves the file as it was.
  */
-export class ConfigStore {
-  private constructor(private readonly conf: Conf<Record<string, unknown>>) {}
+export class ConfigStore<Config = unknown> {
+  private constructor(
+    private readonly conf: Conf<Record<string, unknown>>,
+    private readonly settings: Settings<Config>,
+    private readonly checks: SettingChecks,
+  ) {}
 
-  static async open(): Promise<ConfigStore> {
+  static async open<Config>(settings: Settings<Config>): Promise<ConfigStore<Config>> {
     // conf pulls in ajv: loaded only by the commands that read or write the whole config.
     const {default: Conf} = await import('conf')
+    const checks = await settings.checks()
     try {
       const conf = new Conf<Record<string, unknown>>({
         projectName: PROJECT_NAME,
@@ -32,7 +35,7 @@ export class ConfigStore {
         // The file may hold a token: readable by its owner only.
         configFileMode: 0o600,
       })
-      const store = new ConfigStore(conf)
+      const store = new ConfigStore(conf, settings, checks)
       store.stored() // conf reads lazily: surface a file that is not JSON here, not halfway through a command
       return store
     } catch (error) {
@@ -44,10 +47,10 @@ export class ConfigStore {
     return this.conf.path
   }
 
-  /** What the user set, without defaults. */
+  /** What the user set, without defaults (an older shape of the file read as the current one). */
   stored(): Record<string, unknown> {
     try {
-      return this.conf.store
+      return this.settings.migrate(this.conf.store).stored as Record<string, unknown>
     } catch (error) {
       throw translate(error, this.conf.path)
     }
@@ -55,20 +58,24 @@ export class ConfigStore {
 
   /** What callctl runs with: the user's values over the defaults. Refuses a file that breaks the schema. */
   effective(): Config {
-    const stored = this.stored()
-    assertValid(stored, this.conf.path)
-    return mergeDefaults(DEFAULTS, stored)
+    return this.settings.effective(this.stored(), this.conf.path)
+  }
+
+  /** Every settable key, dotted. */
+  keys(): string[] {
+    return settingKeys(this.settings.root)
   }
 
   get(key: string): unknown {
-    leafSchema(key)
+    key = this.settings.currentKey(key)
+    this.leafSchema(key)
     return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.effective())
   }
 
   /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */
   setText(key: string, text: string | undefined): unknown {
     if (text === undefined) throw new ConfigError(`No value given for ${key}`, [`callctl config set ${key} VALUE`])
-    const value = parseValue(key, leafSchema(key), text)
+    const value = parseValue(key, this.leafSchema(this.settings.currentKey(key)), text)
     this.set(key, value)
     return value
   }
@@ -85,20 +92,26 @@ export class ConfigStore {
     return value
   }
 
+  /** `key` as the user wrote it (maybe an older name, which is still understood) is what messages name. */
   set(key: string, value: unknown): void {
-    const node = leafSchema(key)
+    const current = this.settings.currentKey(key)
+    const node = this.leafSchema(current)
     // Only this key's problems: a file broken elsewhere must still be fixable with `config set`.
     const problems = schemaProblems(node, value, key)
     if (problems.length > 0) throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
-    checkValue(key, value)
-    if (key.startsWith('commands.')) {
-      // The stored segments over the defaults, unchecked: a file broken elsewhere must not block this check.
-      const problem = commandSegmentProblem({...mergeDefaults(DEFAULTS, this.stored()).commands, [key.slice('commands.'.length)]: value})
+    const check = this.checks[current]
+    try {
+      // The stored values over the defaults, unchecked: a file broken elsewhere must not block this check.
+      const problem = check?.(value, mergeDefaults(this.settings.defaults, this.stored()) as object)
       if (problem) throw new ConfigError(`Invalid value for ${key}: ${problem}`)
+    } catch (error) {
+      // A value of the wrong shape is the schema's to report (above), with the key and what it takes.
+      if (error instanceof ConfigError) throw error
     }
 
     try {
-      this.conf.set(key, value)
+      this.migrateFile()
+      this.conf.set(current, value)
     } catch (error) {
       throw translate(error, this.conf.path)
     }
@@ -106,27 +119,31 @@ export class ConfigStore {
 
   unset(key: string): void {
     // A key that is not a setting but is in the file (a typo made by hand) may always be removed.
-    if (!schemaAt(key) && this.conf.has(key)) {
+    if (!schemaAt(this.settings.root, key) && this.conf.has(key)) {
       this.conf.delete(key)
       return
     }
 
-    leafSchema(key)
+    const current = this.settings.currentKey(key)
+    this.leafSchema(current)
     try {
-      this.conf.delete(key)
+      this.migrateFile()
+      this.conf.delete(current)
     } catch (error) {
       throw translate(error, this.conf.path)
     }
   }
-}
 
-function leafSchema(key: string): SchemaNode {
-  const node = schemaAt(key)
-  if (!node) {
-    throw new ConfigError(`Unknown config key "${key}"`, [`Known keys: ${settingKeys().join(', ')}`])
+  /** A file of an older shape is written in the current one before a change, so the change lands where it is read. */
+  private migrateFile(): void {
+    if (this.settings.migrate(this.conf.store).migrated.length > 0) this.conf.store = this.stored()
   }
 
-  return node
+  private leafSchema(key: string): SchemaNode {
+    const node = schemaAt(this.settings.root, key)
+    if (!node) throw new ConfigError(`Unknown config key "${key}"`, [`Known keys: ${this.keys().join(', ')}`])
+    return node
+  }
 }
 
 function parseValue(key: string, node: SchemaNode, text: string): unknown {

@@ -1,16 +1,16 @@
 import {existsSync} from 'node:fs'
-import {createConnection, createServer} from 'node:net'
+import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {loadConfig} from '../config/resolve.js'
-import type {Config} from '../config/schema.js'
 import {configFile} from '../config/paths.js'
 import {ListenerClient} from '../client.js'
+import {driverModule} from '../drivers/registry.js'
 import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {Outbox} from '../notify/outbox.js'
 import {compileTargets} from '../notify/targets.js'
+import {type Config, loadConfig} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {installPlan} from '../wrappers/install.js'
 
@@ -79,47 +79,13 @@ function checkListener(config: Config, listener: Listener): Check {
 }
 
 async function checkDriver(config: Config, listener: Listener): Promise<Check> {
-  const name = config.driver.name
-  switch (name) {
-    case 'sim': {
-      return ok('driver', 'sim (the built-in simulated phone)')
-    }
-
-    case 'baresip': {
-      // Merged over the driver's defaults when the config was read.
-      const options = config.driver.baresip
-      if (options.spawn) {
-        return onPath(options.binary)
-          ? ok('driver', `baresip: ${options.binary} found; callctl starts it`)
-          : fail('driver', `baresip: ${options.binary} not found`, 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary')
-      }
-
-      if (await reachable(options.host, options.port)) return ok('driver', `baresip: ctrl_tcp answers on ${options.host}:${options.port}`)
-      return fail(
-        'driver',
-        `baresip: nothing answers on ${options.host}:${options.port} (ctrl_tcp)${listener ? '; the listener will report 503 until it does' : ''}`,
-        'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
-      )
-    }
-
-    case 'command': {
-      const {command} = config.driver
-      const programs = [command.make, command.answer, command.end].map((argv) => argv?.[0]).filter((program): program is string => Boolean(program))
-      const missing = programs.filter((program) => !onPath(program))
-      if (programs.length === 0) return fail('driver', 'command: driver.command.make is not set', "Set it: callctl config set driver.command.make '[\"softphone\",\"--dial\",\"{NUMBER}\"]'")
-      return missing.length === 0
-        ? ok('driver', `command: ${[...new Set(programs)].join(', ')} found`)
-        : fail('driver', `command: ${missing.join(', ')} not found`, 'Give the full path of the program in driver.command.make/answer/end')
-    }
-
-    case 'applescript': {
-      return process.platform === 'darwin' ? ok('driver', 'applescript (macOS)') : fail('driver', 'applescript runs only on macOS', 'Choose another driver: callctl config set driver.name sim')
-    }
-
-    default: {
-      return ok('driver', name)
-    }
-  }
+  // The driver the running listener uses (`listen --driver` may differ from the config), else the configured one.
+  const name = listener?.driver ?? config.driver.name
+  const module = driverModule(name)
+  if (!module?.check) return ok('driver', name)
+  // Merged over the driver's defaults when the config was read.
+  const {verdict, message, fix} = await module.check((config.driver as unknown as Record<string, object>)[module.name], Boolean(listener))
+  return {name: 'driver', verdict, message, ...(fix && {fix})}
 }
 
 function checkExposure(config: Config): Check {
@@ -209,23 +175,3 @@ function hostOf(template: string): string | undefined {
   return /^https?:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(template)?.[1].replace(/^\[|\]$/g, '')
 }
 
-function onPath(program: string): boolean {
-  if (path.isAbsolute(program)) return existsSync(program)
-  const extensions = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : ['']
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && extensions.some((extension) => existsSync(path.join(dir, program + extension))))
-}
-
-async function reachable(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({host, port, timeout: 1000})
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-    socket.once('timeout', () => {
-      socket.destroy()
-      resolve(false)
-    })
-  })
-}

@@ -1,14 +1,26 @@
+import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
+import type {Capability, Driver, DriverContext} from '../engine/driver.js'
 import {DriverError} from '../errors.js'
+import {defineDriver} from './driver-module.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
-import type {Capability, Driver, DriverContext} from './types.js'
 
-export interface AppleScriptOptions {
-  /** AppleScript templates; {NUMBER}, {NAME}, {CALLID} become AppleScript string literals. */
-  make?: string
-  answer?: string
-  end?: string
-}
+const script = (description?: string) => s.string({minLength: 1, ...(description && {description})})
+
+/** AppleScript templates; {NUMBER}, {NAME}, {CALLID} become AppleScript string literals. */
+const settings = s.object({make: script('AppleScript; {NUMBER} becomes a string literal'), answer: script(), end: script()})
+
+export type AppleScriptSettings = Infer<typeof settings>
+
+export const applescriptDriver = defineDriver({
+  name: 'applescript',
+  settings,
+  check: () =>
+    process.platform === 'darwin'
+      ? {verdict: 'ok', message: 'applescript (macOS)'}
+      : {verdict: 'fail', message: 'applescript runs only on macOS', fix: 'Choose another driver: callctl config set driver.name sim'},
+  create: (context: DriverContext<AppleScriptSettings>) => createAppleScriptDriver(context),
+})
 
 /** A value as an AppleScript string literal: quotes and backslashes escaped, so it can never end the string. */
 export function appleScriptString(value: string): string {
@@ -24,11 +36,10 @@ export function renderAppleScript(template: string, call: {number: string; name:
  * written as quoted string literals: write `dial {NUMBER}`, not `dial "{NUMBER}"`.
  */
 export function createAppleScriptDriver(
-  {reporter, options}: DriverContext,
+  {reporter, settings: templates}: DriverContext<AppleScriptSettings>,
   platform: NodeJS.Platform = process.platform,
   run: (script: string) => Promise<unknown> = async (script) => (await import('run-applescript')).runAppleScript(script),
 ): Driver {
-  const templates = options as AppleScriptOptions
   for (const name of ['make', 'answer', 'end'] as const) {
     if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`)
   }

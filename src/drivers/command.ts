@@ -1,16 +1,47 @@
+import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
+import type {Capability, Driver, DriverContext} from '../engine/driver.js'
 import {CallStateError, DriverError} from '../errors.js'
+import {defineDriver} from './driver-module.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
-import {COMMAND_DEFAULTS as DEFAULTS, type CommandOptions} from './options.js'
-import type {Capability, Driver, DriverContext} from './types.js'
 
+const argvTemplate = s.array(s.string(), {minItems: 1, description: 'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in'})
+
+const settings = s.object({
+  /** argv templates, e.g. ["C:\\Program Files\\MicroSIP\\microsip.exe", "{NUMBER}"]. */
+  make: argvTemplate,
+  answer: argvTemplate,
+  end: argvTemplate,
+  /**
+   * True when the softphone reports answer and end itself (hooks running `callctl notify active|end`); false to
+   * have callctl mark the call when the command succeeds.
+   */
+  hooks: s.boolean({default: true, description: 'the softphone reports answer/end through callctl notify'}),
+  timeoutMs: s.integer({minimum: 100, default: 10_000, description: 'time limit of one command'}),
+})
+
+export type CommandSettings = Infer<typeof settings>
+
+export const commandDriver = defineDriver({
+  name: 'command',
+  settings,
+  async check(command) {
+    const {onPath} = await import('../os/probe.js')
+    const programs = [command.make, command.answer, command.end].map((argv) => argv?.[0]).filter((program): program is string => Boolean(program))
+    const missing = programs.filter((program) => !onPath(program))
+    if (programs.length === 0) return {verdict: 'fail', message: 'command: driver.command.make is not set', fix: "Set it: callctl config set driver.command.make '[\"softphone\",\"--dial\",\"{NUMBER}\"]'"}
+    return missing.length === 0
+      ? {verdict: 'ok', message: `command: ${[...new Set(programs)].join(', ')} found`}
+      : {verdict: 'fail', message: `command: ${missing.join(', ')} not found`, fix: 'Give the full path of the program in driver.command.make/answer/end'}
+  },
+  create: createCommandDriver,
+})
 
 /**
  * Any softphone with a command line (MicroSIP, linphonecsh, ...): each command runs its argv template without a
  * shell, each placeholder filling exactly one argument. The softphone reports events back through `callctl notify`.
  */
-export function createCommandDriver({reporter, options}: DriverContext): Driver {
-  const settings = {...DEFAULTS, ...options} as CommandOptions
+export function createCommandDriver({reporter, settings}: DriverContext<CommandSettings>): Driver {
   const templates = {make: settings.make, answer: settings.answer, end: settings.end}
   for (const [name, argv] of Object.entries(templates)) {
     argv?.forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))

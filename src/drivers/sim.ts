@@ -1,22 +1,34 @@
+import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
+import type {Capability, Driver, DriverContext} from '../engine/driver.js'
 import {CallStateError} from '../errors.js'
-import type {Capability, Driver, DriverContext} from './types.js'
+import {defineDriver} from './driver-module.js'
 
-// Ids come from the global Web Crypto, not node:crypto: the config schema imports this file, and the forwarding
-// commands should not pay for loading node:crypto at start-up.
+// Ids come from the global Web Crypto, not node:crypto: every command that reads the config imports this file, and
+// the forwarding commands should not pay for loading node:crypto at start-up.
 
-export interface SimOptions {
-  /** Milliseconds until the simulated remote answers an outgoing call: 0 at once, -1 never. */
-  answerAfterMs: number
-  /** Milliseconds after answering until the simulated remote hangs up: -1 never. */
-  hangupAfterMs: number
-}
+/** Milliseconds: 0 at once, -1 never. */
+const delay = (fallback: number) => s.integer({minimum: -1, default: fallback, description: 'milliseconds; 0 at once, -1 never'})
 
-export const SIM_DEFAULTS: SimOptions = {answerAfterMs: 1000, hangupAfterMs: -1}
+const settings = s.object({
+  /** Until the simulated remote answers an outgoing call. */
+  answerAfterMs: delay(1000),
+  /** After answering, until the simulated remote hangs up. */
+  hangupAfterMs: delay(-1),
+})
+
+export type SimSettings = Infer<typeof settings>
+
+export const simDriver = defineDriver({
+  name: 'sim',
+  settings,
+  check: () => ({verdict: 'ok', message: 'sim (the built-in simulated phone)'}),
+  create: createSimDriver,
+})
 
 /** The built-in phone: no audio, no network, but the same call life cycle as a real one. */
-export function createSimDriver({reporter, options}: DriverContext): Driver {
-  const {answerAfterMs, hangupAfterMs} = {...SIM_DEFAULTS, ...options} as SimOptions
+function createSimDriver({reporter, settings}: DriverContext<SimSettings>): Driver {
+  const {answerAfterMs, hangupAfterMs} = settings
   const timers = new Map<string, NodeJS.Timeout>()
 
   function schedule(id: string, delay: number, action: () => void): void {

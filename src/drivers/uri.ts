@@ -1,19 +1,25 @@
+import {type Infer, s} from '../config/schema.js'
+import type {Capability, Driver, DriverContext} from '../engine/driver.js'
 import {DriverError} from '../errors.js'
-import {type Argv, launch, urlOpener} from '../notify/launch.js'
+import {type Argv, launch, urlOpener} from '../os/launch.js'
+import {defineDriver} from './driver-module.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
-import type {Capability, Driver, DriverContext} from './types.js'
 
-export interface UriOptions {
+const settings = s.object({
   /** What is opened: `tel:{NUMBER}`, `sip:{NUMBER}@example.com`, `callto:{NUMBER}`, ... */
-  template: string
-}
+  template: s.string({pattern: '^[A-Za-z][A-Za-z0-9+.-]*:', default: 'tel:{NUMBER}', description: 'e.g. tel:{NUMBER}'}),
+})
+
+export type UriSettings = Infer<typeof settings>
+
+export const uriDriver = defineDriver({name: 'uri', settings, create: (context: DriverContext<UriSettings>) => createUriDriver(context)})
 
 /**
  * Hands the number to the OS's default phone app (FaceTime/Skype/Teams/a softphone registered for tel:). callctl
  * cannot see that call afterwards: it reports `outgoing`, then `end` with the reason that it was handed off.
  */
-export function createUriDriver({reporter, options}: DriverContext, open: (argv: Argv) => Promise<void> = launch): Driver {
-  const {template} = {template: 'tel:{NUMBER}', ...options} as UriOptions
+export function createUriDriver({reporter, settings}: DriverContext<UriSettings>, open: (argv: Argv) => Promise<void> = launch): Driver {
+  const {template} = settings
   checkPlaceholders(template, 'driver.uri.template')
   if (!/^[a-z][a-z0-9+.-]*:/i.test(template)) {
     throw new DriverError('uri', `driver.uri.template must start with a URI scheme such as tel: (got ${JSON.stringify(template)})`)

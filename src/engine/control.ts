@@ -1,5 +1,5 @@
 import {CallctlError, DriverError, RequestError} from '../errors.js'
-import type {Capability, Driver, DriverReporter} from '../drivers/types.js'
+import type {Capability, Driver, DriverReporter} from './driver.js'
 import type {Call, CallDetails, CallEventType} from './call.js'
 import type {CallEngine} from './engine.js'
 import {normalizeNumber} from './number.js'

@@ -1,6 +1,6 @@
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 
-import type {Config} from '../config/schema.js'
+import type {ListenerSettings} from './settings.js'
 import {CALL_EVENT_TYPES, type CallDetails, type CallEventType} from '../engine/call.js'
 import type {CallControl} from '../engine/control.js'
 import {CallctlError, RequestError} from '../errors.js'
@@ -52,7 +52,7 @@ export type RouteGuard = (ctx: RouteContext) => boolean | void | Promise<boolean
 
 export interface ListenerOptions {
   control: CallControl
-  config: Pick<Config, 'commands'>
+  config: Pick<ListenerSettings, 'commands'>
   version: string
   /** Run before routing, in order (security policy, URL aliases, ...). */
   steps?: RequestStep[]

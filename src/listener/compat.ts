@@ -1,4 +1,4 @@
-import type {Config} from '../config/schema.js'
+import type {ListenerSettings} from './settings.js'
 import {RequestError} from '../errors.js'
 import type {RequestStep} from './app.js'
 
@@ -30,7 +30,7 @@ function snom(query: URLSearchParams): Action | undefined {
  * `compat.snom` on, those URLs are rewritten to the canonical routes before routing, so every policy (security,
  * number lists, rate limit) applies to them unchanged.
  */
-export function compatStep(config: Pick<Config, 'compat' | 'commands'>): RequestStep {
+export function compatStep(config: Pick<ListenerSettings, 'compat' | 'commands'>): RequestStep {
   const dialects: Array<[string, (query: URLSearchParams) => Action | undefined, string[]]> = []
   if (config.compat.yealink) dialects.push(['/servlet', yealink, YEALINK_FORMS])
   if (config.compat.snom) dialects.push(['/command.htm', snom, SNOM_FORMS])

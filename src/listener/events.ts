@@ -1,6 +1,6 @@
 import type {ServerResponse} from 'node:http'
 
-import type {Config} from '../config/schema.js'
+import type {DeliverySettings} from '../notify/settings.js'
 import type {CallEvent} from '../engine/call.js'
 import type {CallEngine} from '../engine/engine.js'
 import {valuesFor} from '../notify/template.js'
@@ -15,7 +15,7 @@ const MAX_UNREAD_BYTES = 1024 * 1024
 export const MAX_SUBSCRIBERS = 100
 
 /** One Server-Sent Event: the call event, its call, and the template variables a notification of it would get. */
-export function eventMessage(event: CallEvent, user: Config['user']): string {
+export function eventMessage(event: CallEvent, user: DeliverySettings['user']): string {
   const data = JSON.stringify({id: event.id, type: event.type, at: event.at, call: event.call, variables: valuesFor(event, user)})
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${data}\n\n`
 }
@@ -25,7 +25,7 @@ export function eventMessage(event: CallEvent, user: Config['user']): string {
  * A subscriber is dropped when its connection closes, or when it stops reading (its unread events would otherwise
  * pile up in the listener's memory).
  */
-export function eventStreamRoute(engine: CallEngine, user: Config['user']): {route: RouteHandler; subscribers: () => number} {
+export function eventStreamRoute(engine: CallEngine, user: DeliverySettings['user']): {route: RouteHandler; subscribers: () => number} {
   const open = new Set<ServerResponse>()
   const send = (res: ServerResponse, text: string) => {
     if (res.writableLength > MAX_UNREAD_BYTES) res.destroy()

@@ -1,4 +1,4 @@
-import type {Config} from '../config/schema.js'
+import type {ListenerSettings} from './settings.js'
 import {ConfigError} from '../errors.js'
 
 export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'events' | 'notify' | 'popup'
@@ -22,7 +22,7 @@ export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
 const FIXED_SEGMENTS = ['status', 'events', 'notify', 'popup']
 
 /** Why these command segments cannot work together (two commands on one segment, or a built-in route), if so. */
-export function commandSegmentProblem(commands: Config['commands']): string | undefined {
+export function commandSegmentProblem(commands: ListenerSettings['commands']): string | undefined {
   const entries = COMMAND_ROUTES.map((route) => [route, commands[route]] as const)
   for (const [route, segment] of entries) {
     if (FIXED_SEGMENTS.includes(segment)) return `commands.${route} cannot be "${segment}": /${segment} is a built-in route`
@@ -34,7 +34,7 @@ export function commandSegmentProblem(commands: Config['commands']): string | un
 }
 
 /** First path segment → route, with the configured command segments. */
-export function routeTable(commands: Config['commands']): Map<string, RouteName> {
+export function routeTable(commands: ListenerSettings['commands']): Map<string, RouteName> {
   const problem = commandSegmentProblem(commands)
   if (problem) throw new ConfigError(problem, ['Change it with callctl config set commands.<make|answer|end> <segment>'])
   return new Map<string, RouteName>([
@@ -50,7 +50,7 @@ export function routeTable(commands: Config['commands']): Map<string, RouteName>
 }
 
 /** What a user can call, for 404 answers: `/make/<number>, /answer, ...`. */
-export function describeRoutes(commands: Config['commands']): string[] {
+export function describeRoutes(commands: ListenerSettings['commands']): string[] {
   return [
     `/${commands.make}/<number>`,
     `/${commands.answer}`,

@@ -1,13 +1,12 @@
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import type {Config} from '../config/schema.js'
-import {loadDriver} from '../drivers/index.js'
-import type {Driver} from '../drivers/types.js'
+import {DRIVER_NAMES, driverModule} from '../drivers/registry.js'
+import type {Driver} from '../engine/driver.js'
 import type {CallEvent} from '../engine/call.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
-import {CallctlError, ExitCode} from '../errors.js'
+import {CallctlError, ExitCode, RequestError} from '../errors.js'
 import type {DeliveryRecord} from '../notify/delivery.js'
 import {type PopupRecord, startNotifications} from '../notify/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
@@ -17,9 +16,14 @@ import {JsonText} from './http.js'
 import {compatStep} from './compat.js'
 import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
+import type {ListenerSettings} from './settings.js'
+import type {DeliverySettings} from '../notify/settings.js'
+
+/** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
+export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}}
 
 export interface StartOptions {
-  config: Config
+  config: ListenerConfig
   version: string
   onEvent?: (event: CallEvent) => void
   onRequest?: (record: RequestRecord) => void
@@ -62,20 +66,25 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     onPopupLink: options.onPopupLink,
   })
 
-  const driverName = config.driver.name
-  const factory = await loadDriver(driverName)
-  const driverOptions = (driverName === 'sim' ? config.sim : config.driver[driverName]) ?? {}
-  const driver: Driver = factory({
-    reporter: reporterFor(engine),
-    options: driverOptions as Record<string, unknown>,
-    log: options.onDriverLog ?? (() => {}),
-  })
-  try {
-    await driver.init?.()
-  } catch (error) {
+  const module = driverModule(config.driver.name)
+  if (!module) {
+    notifications.close()
+    throw new RequestError(`Unknown driver "${config.driver.name}"; available: ${DRIVER_NAMES.join(', ')}`, 'ERR_UNKNOWN_DRIVER')
+  }
+
+  const driver: Driver = await (async () => {
+    const created = await module.create({
+      reporter: reporterFor(engine),
+      // Merged over the driver's defaults when the config was read.
+      settings: (config.driver as unknown as Record<string, object>)[module.name],
+      log: options.onDriverLog ?? (() => {}),
+    })
+    await created.init?.()
+    return created
+  })().catch((error: unknown) => {
     notifications.close()
     throw error
-  }
+  })
 
   const control = new CallControl(engine, driver, checkNumber)
   const events = eventStreamRoute(engine, config.user)

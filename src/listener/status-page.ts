@@ -1,7 +1,7 @@
 import {createHash} from 'node:crypto'
 import type {ServerResponse} from 'node:http'
 
-import type {Config} from '../config/schema.js'
+import type {ListenerSettings} from './settings.js'
 
 const STYLE = `
 :root{color-scheme:light dark;--muted:#777;--line:#8884;--ok:#1a7f37;--bad:#c4302b;--ring:#b7791f}
@@ -158,7 +158,7 @@ const hash = (text: string) => `'sha256-${createHash('sha256').update(text).dige
  * are allowed by hash, so nothing injected could run; it cannot be framed; and it holds no secret: with a token
  * set, the user types it in and it stays in this tab (sessionStorage).
  */
-export function sendStatusPage(res: ServerResponse, commands: Config['commands']): void {
+export function sendStatusPage(res: ServerResponse, commands: ListenerSettings['commands']): void {
   // Segments match ^[A-Za-z0-9_~-]+$ (the config schema): safe in an attribute as they are.
   const data = `data-make="${commands.make}" data-answer="${commands.answer}" data-end="${commands.end}"`
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>callctl</title>

@@ -1,9 +1,9 @@
-import type {Config} from '../config/schema.js'
+import type {DeliverySettings} from './settings.js'
 import type {Call} from '../engine/call.js'
 import type {CallEngine} from '../engine/engine.js'
 import {CallStateError} from '../errors.js'
 import {Deliverer, type DeliveryRecord} from './delivery.js'
-import {type Argv, launch} from './launch.js'
+import {type Argv, launch} from '../os/launch.js'
 import {Outbox} from './outbox.js'
 import {clickPopups, compilePopups, popupsFor} from './popups.js'
 import {compileInternalNumbers, compileTargets} from './targets.js'
@@ -18,7 +18,7 @@ export interface PopupRecord {
 }
 
 export interface NotificationOptions {
-  config: Config
+  config: DeliverySettings
   userAgent: string
   outbox?: Outbox
   onDelivery?: (record: DeliveryRecord) => void

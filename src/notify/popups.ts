@@ -1,7 +1,7 @@
-import type {Config, PopupConfig} from '../config/schema.js'
+import type {DeliverySettings, PopupConfig} from './settings.js'
 import type {Call, CallEvent} from '../engine/call.js'
 import {ConfigError} from '../errors.js'
-import {type Argv, parseCommandLine, urlOpener} from './launch.js'
+import {type Argv, parseCommandLine, urlOpener} from '../os/launch.js'
 import {compileTemplate, type TemplateValues} from './template.js'
 
 /** Which event opens a popup: Wildix "Ringing" (incoming), "Call generation" (outgoing), "Answer" (both). */
@@ -20,7 +20,7 @@ export interface Popup {
   appliesTo(call: Call): boolean
 }
 
-export function compilePopups(config: Pick<Config, 'popups'>): Popup[] {
+export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[] {
   return config.popups.map((popup, index) => {
     const key = `popups[${index}]`
     if ((popup.url === undefined) === (popup.app === undefined)) {

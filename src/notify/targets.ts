@@ -1,4 +1,4 @@
-import type {CallbackConfig, Config} from '../config/schema.js'
+import type {CallbackConfig, DeliverySettings} from './settings.js'
 import type {Call, CallEvent, CallEventType} from '../engine/call.js'
 import {ConfigError} from '../errors.js'
 import {compileTemplate, type Template, type TemplateValues} from './template.js'
@@ -69,7 +69,7 @@ function compileCallback(callback: CallbackConfig, key: string): Target {
 }
 
 /** Every target of the config, checked once: an unknown variable in any template fails here, naming it. */
-export function compileTargets(config: Pick<Config, 'notifications' | 'callbacks'>): Target[] {
+export function compileTargets(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Target[] {
   const short = Object.entries(config.notifications)
     .filter((entry): entry is [CallEventType, string] => typeof entry[1] === 'string')
     .map(([event, url]) => compileCallback({url, events: [event]}, `notifications.${event}`))

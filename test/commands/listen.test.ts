@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
@@ -74,4 +74,28 @@ test('config set while a listener runs on the configured port says that it appli
   }
 
   expect((await runCli(['config', 'set', 'sim.answerAfterMs', '5'], dir)).stderr).toBe('')
+})
+
+test('a config file from before driver.sim: the listener runs with it, writes it back in the new shape and logs that once', async () => {
+  const dir = tempConfigDir()
+  const file = path.join(dir, 'config.json')
+  writeFileSync(file, JSON.stringify({sim: {answerAfterMs: 0}, user: {name: 'Ann'}}))
+  const first = await startListenerProcess(dir)
+  try {
+    // answerAfterMs 0 from the old place: the remote answers at once.
+    const made = (await (await fetch(`${first.url}/make/0201`, {method: 'POST'})).json()) as {call: {state: string}}
+    expect(made.call.state).toBe('active')
+  } finally {
+    await first.stop()
+  }
+
+  expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({user: {name: 'Ann'}, driver: {sim: {answerAfterMs: 0}}})
+  const second = await startListenerProcess(dir)
+  await second.stop()
+  const notes = (await runCli(['logs', '--json'], dir)).stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as {kind: string; message?: string})
+    .filter((record) => record.kind === 'config')
+  expect(notes).toEqual([expect.objectContaining({message: `config: moved the settings under "sim" to "driver.sim"; written back to ${file}`})])
 })

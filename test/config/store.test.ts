@@ -2,8 +2,7 @@ import {readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {osFolders} from '../../src/config/paths.js'
-import {loadConfig} from '../../src/config/resolve.js'
-import {ConfigStore} from '../../src/config/store.js'
+import {loadConfig, openConfigStore} from '../../src/settings.js'
 import {ConfigError} from '../../src/errors.js'
 import {runCli} from '../helpers/cli.js'
 import {tempConfigDir, useTempConfigDir} from '../helpers/paths.js'
@@ -12,17 +11,17 @@ describe('ConfigStore', () => {
   const configDir = useTempConfigDir()
 
   test('CALLCTL_CONFIG_DIR holds config.json; values are typed by the schema', async () => {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     expect(store.path).toBe(path.join(configDir(), 'config.json'))
     expect(store.setText('port', '5679')).toBe(5679)
-    expect(store.setText('sim.answerAfterMs', '-1')).toBe(-1)
-    expect(JSON.parse(readFileSync(store.path, 'utf8'))).toEqual({port: 5679, sim: {answerAfterMs: -1}})
+    expect(store.setText('driver.sim.answerAfterMs', '-1')).toBe(-1)
+    expect(JSON.parse(readFileSync(store.path, 'utf8'))).toEqual({port: 5679, driver: {sim: {answerAfterMs: -1}}})
     expect(loadConfig().port).toBe(5679)
-    expect(loadConfig().sim).toEqual({answerAfterMs: -1, hangupAfterMs: -1})
+    expect(loadConfig().driver.sim).toEqual({answerAfterMs: -1, hangupAfterMs: -1})
   })
 
   test('defaults apply without being written', async () => {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     expect(store.get('port')).toBe(5678)
     expect(store.get('commands.make')).toBe('make')
     expect(store.stored()).toEqual({})
@@ -36,7 +35,7 @@ describe('ConfigStore', () => {
     ['driver.name', 'nope', /one of sim/],
     ['nope', '1', /Unknown config key "nope"/],
   ])('refuses %s=%s and leaves the file as it was', async (key, value, message) => {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     store.setText('port', '5000')
     const before = readFileSync(store.path, 'utf8')
     expect(() => store.setText(key, value)).toThrow(message)
@@ -45,7 +44,7 @@ describe('ConfigStore', () => {
   })
 
   test('the file is readable by its owner only', async () => {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     store.setText('port', '5000')
     if (process.platform !== 'win32') expect(statSync(store.path).mode & 0o777).toBe(0o600)
   })
@@ -53,21 +52,34 @@ describe('ConfigStore', () => {
   test('a broken file is reported with its path, not replaced', async () => {
     const file = path.join(configDir(), 'config.json')
     writeFileSync(file, '{"port": ')
-    await expect(ConfigStore.open()).rejects.toThrow(`The config file ${file} is not valid JSON`)
+    await expect(openConfigStore()).rejects.toThrow(`The config file ${file} is not valid JSON`)
     expect(() => loadConfig()).toThrow(`The config file ${file} is not valid JSON`)
     expect(readFileSync(file, 'utf8')).toBe('{"port": ')
   })
 
   test('a hand-edited invalid file is reported with every key, and config set can still fix it', async () => {
     const file = path.join(configDir(), 'config.json')
-    writeFileSync(file, JSON.stringify({port: 'x', sim: {answerAfterMs: -5}, colour: 'red', callbacks: [{url: 'ftp://x', events: []}, {events: ['new']}]}))
-    const expected = `The config file ${file} is invalid: port must be integer; sim.answerAfterMs must be >= -1; colour is not a setting; callbacks.0.url must match pattern "^https?://"; callbacks.0.events must NOT have fewer than 1 items; callbacks.1 must have required property 'url'`
+    writeFileSync(file, JSON.stringify({port: 'x', driver: {sim: {answerAfterMs: -5}}, colour: 'red', callbacks: [{url: 'ftp://x', events: []}, {events: ['new']}]}))
+    const expected = `The config file ${file} is invalid: port must be integer; driver.sim.answerAfterMs must be >= -1; colour is not a setting; callbacks.0.url must match pattern "^https?://"; callbacks.0.events must NOT have fewer than 1 items; callbacks.1 must have required property 'url'`
     expect(() => loadConfig()).toThrow(expected)
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     expect(() => store.effective()).toThrow(expected)
     store.setText('port', '5679')
-    store.unset('sim.answerAfterMs')
+    store.unset('driver.sim.answerAfterMs')
     expect(() => loadConfig()).toThrow(/is invalid: colour is not a setting; callbacks/)
+  })
+
+  test('a file from before driver.sim keeps working: sim.* is read as driver.sim.*, and config set writes the new shape', async () => {
+    const file = path.join(configDir(), 'config.json')
+    writeFileSync(file, JSON.stringify({port: 5679, sim: {answerAfterMs: 0}}))
+    expect(loadConfig().driver.sim).toEqual({answerAfterMs: 0, hangupAfterMs: -1})
+    const store = await openConfigStore()
+    expect(store.get('driver.sim.answerAfterMs')).toBe(0)
+    store.setText('driver.sim.hangupAfterMs', '5')
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({port: 5679, driver: {sim: {answerAfterMs: 0, hangupAfterMs: 5}}})
+    // An invalid old value is reported where it now lives.
+    writeFileSync(file, JSON.stringify({sim: {answerAfterMs: -5}}))
+    expect(() => loadConfig()).toThrow('driver.sim.answerAfterMs must be >= -1')
   })
 
   test('the file must hold an object', () => {
@@ -92,7 +104,7 @@ describe('command segments', () => {
   const configDir = useTempConfigDir()
 
   test('config set refuses a segment another command or a built-in route has; the file is left as it was', async () => {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     store.setText('commands.make', 'dial')
     expect(() => store.setText('commands.end', 'answer')).toThrow('Invalid value for commands.end: commands.answer and commands.end are both "answer": each command needs its own segment')
     expect(() => store.setText('commands.make', 'status')).toThrow('commands.make cannot be "status": /status is a built-in route')
@@ -102,7 +114,7 @@ describe('command segments', () => {
 
   test('a file broken elsewhere does not block setting a segment (the check reads only the segments)', async () => {
     writeFileSync(path.join(configDir(), 'config.json'), JSON.stringify({port: 'x'}))
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     store.setText('commands.make', 'dial')
     expect(() => store.setText('commands.end', 'dial')).toThrow('commands.make and commands.end are both "dial"')
   })

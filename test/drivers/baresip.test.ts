@@ -1,4 +1,4 @@
-import {accountDomain, peerNumber} from '../../src/drivers/baresip/index.js'
+import {accountDomain, peerNumber} from '../../src/drivers/baresip/driver.js'
 import {encodeNetstring, NetstringDecoder} from '../../src/drivers/baresip/netstring.js'
 import {headlessConfig} from '../../src/drivers/baresip/spawn.js'
 

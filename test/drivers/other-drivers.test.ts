@@ -2,30 +2,31 @@ import {symlinkSync} from 'node:fs'
 import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {appleScriptString, createAppleScriptDriver, renderAppleScript} from '../../src/drivers/applescript.js'
-import {createCommandDriver} from '../../src/drivers/command.js'
-import {createUriDriver} from '../../src/drivers/uri.js'
-import type {Argv} from '../../src/notify/launch.js'
+import {appleScriptString, applescriptDriver, createAppleScriptDriver, renderAppleScript} from '../../src/drivers/applescript.js'
+import {commandDriver, createCommandDriver} from '../../src/drivers/command.js'
+import {createUriDriver, uriDriver} from '../../src/drivers/uri.js'
+import type {Argv} from '../../src/os/launch.js'
 import {runCli} from '../helpers/cli.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
-import {testDriverContract} from './contract.js'
+import {settingsOf, testDriverContract} from './contract.js'
 
 const recorder = argvRecorder(['softphone'])
 // In-process drivers start the recorder with this process's environment.
 process.env.RECORD_FILE = recorder.env.RECORD_FILE
 
 testDriverContract('command', async () => ({
-  factory: createCommandDriver,
-  options: {make: [path.join(recorder.bin, 'softphone'), 'dial', '{NUMBER}'], end: [path.join(recorder.bin, 'softphone'), 'hangup', '{CALLID}'], hooks: false},
+  module: commandDriver,
+  settings: {make: [path.join(recorder.bin, 'softphone'), 'dial', '{NUMBER}'], end: [path.join(recorder.bin, 'softphone'), 'hangup', '{CALLID}'], hooks: false},
 }))
 
 const opened: Argv[] = []
-testDriverContract('uri', async () => ({factory: (context) => createUriDriver(context, async (argv) => void opened.push(argv))}))
+testDriverContract('uri', async () => ({module: uriDriver, factory: (context) => createUriDriver(context, async (argv) => void opened.push(argv))}))
 testDriverContract('applescript', async () => ({
+  module: applescriptDriver,
   factory: (context) => createAppleScriptDriver(context, 'darwin', async () => ''),
-  options: {make: 'tell application "Phone" to dial {NUMBER}', end: 'tell application "Phone" to hang up'},
+  settings: {make: 'tell application "Phone" to dial {NUMBER}', end: 'tell application "Phone" to hang up'},
 }))
 
 describe('command driver', () => {
@@ -41,7 +42,7 @@ describe('command driver', () => {
     const {CallEngine} = await import('../../src/engine/engine.js')
     const {reporterFor} = await import('../../src/engine/control.js')
     const engine = new CallEngine()
-    const driver = createCommandDriver({reporter: reporterFor(engine), options: {make: ['softphone', '--dial={NUMBER}', 'x {NUMBER} y'], hooks: false}, log: () => {}})
+    const driver = createCommandDriver({reporter: reporterFor(engine), settings: settingsOf(commandDriver, {make: ['softphone', '--dial={NUMBER}', 'x {NUMBER} y'], hooks: false}), log: () => {}})
     const before = recorder.calls().length
     await driver.make('+31#*1')
     expect(recorder.calls().slice(before)).toEqual([{name: 'softphone', args: ['--dial=+31#*1', 'x +31#*1 y']}])
@@ -51,12 +52,12 @@ describe('command driver', () => {
   test('a failing command is a driver error with its stderr', async () => {
     const {CallEngine} = await import('../../src/engine/engine.js')
     const {reporterFor} = await import('../../src/engine/control.js')
-    const driver = createCommandDriver({reporter: reporterFor(new CallEngine()), options: {make: [path.join(ROOT, 'test/fixtures/fake-softphone.cjs'), '/fail']}, log: () => {}})
+    const driver = createCommandDriver({reporter: reporterFor(new CallEngine()), settings: settingsOf(commandDriver, {make: [path.join(ROOT, 'test/fixtures/fake-softphone.cjs'), '/fail']}), log: () => {}})
     await expect(driver.make('1')).rejects.toThrow(/\[driver:command\] make command .*fake-softphone\.cjs exited with 3: no such account/)
   })
 
   test('an unknown placeholder is refused at start', () => {
-    expect(() => createCommandDriver({reporter: {} as never, options: {make: ['x', '{NUMMER}']}, log: () => {}})).toThrow('Unknown placeholder {NUMMER} in driver.command.make[1]')
+    expect(() => createCommandDriver({reporter: {} as never, settings: settingsOf(commandDriver, {make: ['x', '{NUMMER}']}), log: () => {}})).toThrow('Unknown placeholder {NUMMER} in driver.command.make[1]')
   })
 
   test('end to end: MicroSIP-style commands, the softphone reports back with callctl notify (real listener, real executable)', async () => {
@@ -99,7 +100,7 @@ describe('uri driver', () => {
     Object.assign(process.env, xdg.env)
     try {
       const engine = new CallEngine()
-      const driver = createUriDriver({reporter: reporterFor(engine), options: {template: 'tel:{NUMBER}'}, log: () => {}})
+      const driver = createUriDriver({reporter: reporterFor(engine), settings: settingsOf(uriDriver, {template: 'tel:{NUMBER}'}), log: () => {}})
       const call = await driver.make('+31201234567#')
       await new Promise((resolve) => setTimeout(resolve, 300))
       expect(xdg.calls()).toEqual([{name: 'xdg-open', args: ['tel:+31201234567%23']}])
@@ -122,14 +123,14 @@ describe('applescript driver', () => {
     const {CallEngine} = await import('../../src/engine/engine.js')
     const {reporterFor} = await import('../../src/engine/control.js')
     const scripts: string[] = []
-    const driver = createAppleScriptDriver({reporter: reporterFor(new CallEngine()), options: {make: 'tell application "Phone" to dial {NUMBER}'}, log: () => {}}, 'darwin', async (script) => scripts.push(script))
+    const driver = createAppleScriptDriver({reporter: reporterFor(new CallEngine()), settings: settingsOf(applescriptDriver, {make: 'tell application "Phone" to dial {NUMBER}'}), log: () => {}}, 'darwin', async (script) => scripts.push(script))
     await driver.init?.()
     await driver.make('020123456')
     expect(scripts).toEqual(['tell application "Phone" to dial "020123456"'])
   })
 
   test('refuses to start on other systems, saying why', async () => {
-    const driver = createAppleScriptDriver({reporter: {} as never, options: {}, log: () => {}}, 'linux')
+    const driver = createAppleScriptDriver({reporter: {} as never, settings: settingsOf(applescriptDriver, {}), log: () => {}}, 'linux')
     await expect(driver.init?.()).rejects.toThrow('[driver:applescript] AppleScript runs only on macOS, and this is linux')
   })
 

@@ -1,13 +1,13 @@
 import {connect} from 'node:net'
 
-import {mergeDefaults} from '../../src/config/resolve.js'
-import {type Config, DEFAULTS} from '../../src/config/schema.js'
+import {mergeDefaults} from '../../src/config/settings.js'
+import {type Config, DEFAULTS} from '../../src/settings.js'
 import type {CallEvent} from '../../src/engine/call.js'
 import {type RunningListener, startListener} from '../../src/listener/start.js'
 
 async function start(overrides: Partial<Config> = {}) {
   const events: CallEvent[] = []
-  const config = mergeDefaults(DEFAULTS, {port: 0, sim: {answerAfterMs: 0}, ...overrides})
+  const config = mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: 0}}, ...overrides})
   const listener = await startListener({config, version: '0.0.0-test', onEvent: (event) => events.push(event)})
   return {listener, events}
 }
@@ -132,7 +132,7 @@ describe('listener config', () => {
   })
 
   test('sim.answerAfterMs -1: the remote never answers', async () => {
-    const {listener, events} = await start({sim: {answerAfterMs: -1, hangupAfterMs: -1}})
+    const {listener, events} = await start({driver: {...DEFAULTS.driver, sim: {answerAfterMs: -1, hangupAfterMs: -1}}})
     try {
       expect((await get(listener, '/make/123')).body.call.state).toBe('dialing')
       await new Promise((resolve) => setTimeout(resolve, 50))
@@ -143,7 +143,7 @@ describe('listener config', () => {
   })
 
   test('sim.hangupAfterMs: the remote hangs up after answering', async () => {
-    const {listener, events} = await start({sim: {answerAfterMs: 10, hangupAfterMs: 20}})
+    const {listener, events} = await start({driver: {...DEFAULTS.driver, sim: {answerAfterMs: 10, hangupAfterMs: 20}}})
     try {
       await get(listener, '/make/123')
       await new Promise((resolve) => setTimeout(resolve, 200))

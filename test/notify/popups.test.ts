@@ -6,7 +6,7 @@ import {runCli} from '../helpers/cli.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
-import {urlOpener} from '../../src/notify/launch.js'
+import {urlOpener} from '../../src/os/launch.js'
 
 async function waitFor<T>(read: () => T[], count: number, timeoutMs = 5000): Promise<T[]> {
   const deadline = Date.now() + timeoutMs

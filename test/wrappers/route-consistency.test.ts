@@ -1,8 +1,8 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
-import {mergeDefaults} from '../../src/config/resolve.js'
-import {DEFAULTS} from '../../src/config/schema.js'
+import {mergeDefaults} from '../../src/config/settings.js'
+import {DEFAULTS} from '../../src/settings.js'
 import {type RunningListener, startListener} from '../../src/listener/start.js'
 import {routeTable} from '../../src/listener/routes.js'
 import {ROOT} from '../helpers/paths.js'
@@ -47,7 +47,7 @@ describe('wrappers agree with the listener', () => {
     const token = 'wrapper-token-0123456789'
     let listener: RunningListener
     beforeAll(async () => {
-      listener = await startListener({config: mergeDefaults(DEFAULTS, {port: 0, sim: {answerAfterMs: -1}, security: {token}}), version: 'test'})
+      listener = await startListener({config: mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: -1}}, security: {token}}), version: 'test'})
     })
     afterAll(async () => {
       await listener.close()

@@ -1,7 +1,7 @@
 import {createHash, timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage} from 'node:http'
 
-import type {Config} from '../../config/schema.js'
+import type {ListenerSettings} from '../settings.js'
 import {normalizeNumber} from '../../engine/number.js'
 import {RequestError} from '../../errors.js'
 import type {RouteContext, RouteGuard} from '../app.js'
@@ -16,7 +16,7 @@ const READ_ONLY = new Set<RouteName>(['index', 'status', 'events'])
 const CONFIRMABLE = new Set<RouteName>(['make', 'answer', 'end'])
 
 export interface SecurityOptions {
-  security: Config['security']
+  security: ListenerSettings['security']
   /** The port the listener really got (port 0 picks one). */
   port: () => number
 }

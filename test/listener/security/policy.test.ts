@@ -1,5 +1,5 @@
-import {mergeDefaults} from '../../../src/config/resolve.js'
-import {type Config, DEFAULTS} from '../../../src/config/schema.js'
+import {mergeDefaults} from '../../../src/config/settings.js'
+import {type Config, DEFAULTS} from '../../../src/settings.js'
 import type {CallEvent} from '../../../src/engine/call.js'
 import {type RunningListener, startListener} from '../../../src/listener/start.js'
 import {rawRequest} from '../../helpers/raw-request.js'
@@ -15,7 +15,7 @@ describe('security policy (in process)', () => {
   async function start(overrides: Record<string, unknown> = {}) {
     events = []
     refusals = []
-    const config: Config = mergeDefaults(DEFAULTS, {port: 0, sim: {answerAfterMs: -1}, ...overrides})
+    const config: Config = mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: -1}}, ...overrides})
     listener = await startListener({
       config,
       version: 'test',

@@ -1,4 +1,4 @@
-import type {Call, CallDetails} from '../engine/call.js'
+import type {Call, CallDetails} from './call.js'
 
 /** What a driver can do; the listener answers 501 for a command the driver lacks. */
 export type Capability = 'make' | 'answer' | 'end'
@@ -17,10 +17,10 @@ export interface DriverReporter {
   calls(): Call[]
 }
 
-export interface DriverContext {
+export interface DriverContext<Settings = unknown> {
   reporter: DriverReporter
-  /** The driver's own settings: `driver.<name>` from config, merged over its defaults. */
-  options: Record<string, unknown>
+  /** The driver's own settings: `driver.<name>` from config, merged over its defaults when the config was read. */
+  settings: Settings
   log: (message: string) => void
 }
 
@@ -39,5 +39,3 @@ export interface Driver {
   /** Free timers, sockets and child processes. Must be safe to call twice. */
   close?(): Promise<void>
 }
-
-export type DriverFactory = (context: DriverContext) => Driver

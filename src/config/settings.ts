@@ -1,0 +1,160 @@
+import {ConfigError} from '../errors.js'
+import {configFile} from './paths.js'
+import {defaultsOf, type SchemaNode} from './schema.js'
+import {schemaProblems} from './validate.js'
+
+// Not `import … from 'node:fs'`: building the ES module namespace of node:fs reads every export, which loads its
+// streams and promises (about 10 ms, most of a forwarding command's own time: see bench/).
+const {readFileSync, renameSync, writeFileSync} = process.getBuiltinModule('node:fs')
+
+/**
+ * Checks a JSON schema cannot express (an unknown template variable, two commands on one URL segment), by dotted
+ * key: return or throw the problem. `config` is the effective config with the new value not yet in it.
+ */
+export type SettingChecks = Record<string, (value: unknown, config: object) => string | undefined | void>
+
+/** A feature's part of the config: its top-level keys, and the checks `config set` runs (loaded only then). */
+export interface SettingsSlice {
+  properties: Record<string, SchemaNode>
+  checks?: () => Promise<SettingChecks>
+}
+
+/** Settings that moved: the old dotted prefix and the new one (`{sim: 'driver.sim'}`). */
+export type MovedKeys = Record<string, string>
+
+/** What the file holds now, after migrations, and what they did. */
+export interface StoredConfig {
+  stored: unknown
+  migrated: string[]
+}
+
+type Plain = Record<string, unknown>
+
+function isPlain(value: unknown): value is Plain {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Stored values over defaults, object by object (arrays and scalars replace). */
+export function mergeDefaults<T>(defaults: T, stored: unknown): T {
+  if (!isPlain(defaults) || !isPlain(stored)) return (stored === undefined ? defaults : stored) as T
+  const merged: Plain = {...defaults}
+  for (const [key, value] of Object.entries(stored)) merged[key] = mergeDefaults(merged[key], value)
+  return merged as T
+}
+
+/**
+ * The whole config, put together from the features' slices (src/settings.ts does that): load, migrate, validate,
+ * merge over the defaults. It knows no feature: what a key means is the slice's business.
+ */
+export class Settings<Config> {
+  readonly defaults: Config
+
+  constructor(
+    readonly root: SchemaNode,
+    private readonly slices: SettingsSlice[],
+    private readonly moved: MovedKeys = {},
+  ) {
+    this.defaults = defaultsOf(root) as Config
+  }
+
+  /**
+   * The effective config, checked against the schema: what `callctl listen` and every forwarding command run with,
+   * so that a bad value is reported as such rather than as a failure it causes (`"port": "abc"` is not "no
+   * listener"). Checked by hand and without conf: a forwarding command's start-up time is its budget.
+   */
+  load(file = configFile()): Config {
+    return this.effective(this.read(file).stored, file)
+  }
+
+  /** The file's JSON after migrations: `{}` when there is no file. */
+  read(file = configFile()): StoredConfig {
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
+      throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`, [], error)
+    }
+
+    let stored: unknown
+    try {
+      stored = JSON.parse(text)
+    } catch (error) {
+      throw new ConfigError(`The config file ${file} is not valid JSON: ${(error as Error).message}`, ['Fix the file by hand, or move it away to start from the defaults'], error)
+    }
+
+    return this.migrate(stored)
+  }
+
+  /** An older shape of the file read as the current one: moved settings are moved (a value at the new place wins). */
+  migrate(stored: unknown): StoredConfig {
+    if (!isPlain(stored)) return {stored, migrated: []}
+    const copy = structuredClone(stored)
+    const migrated: string[] = []
+    for (const [from, to] of Object.entries(this.moved)) {
+      const old = take(copy, from)
+      if (old === undefined) continue
+      put(copy, to, mergeDefaults(old, valueAt(copy, to)))
+      migrated.push(`moved the settings under "${from}" to "${to}"`)
+    }
+
+    return {stored: copy, migrated}
+  }
+
+  /** The current name of a dotted key that may use an old one (`sim.answerAfterMs` → `driver.sim.answerAfterMs`). */
+  currentKey(key: string): string {
+    for (const [from, to] of Object.entries(this.moved)) {
+      if (key === from || key.startsWith(`${from}.`)) return to + key.slice(from.length)
+    }
+
+    return key
+  }
+
+  /** Writes a migrated file back, so that the migration (and its log line) happens once. Atomic: no partial file. */
+  persist(file: string, stored: unknown): void {
+    const temporary = `${file}.${process.pid}.tmp`
+    writeFileSync(temporary, `${JSON.stringify(stored, null, '\t')}\n`, {mode: 0o600})
+    renameSync(temporary, file)
+  }
+
+  /** Stored values over the defaults; refuses a file that breaks the schema, naming every problem. */
+  effective(stored: unknown, file = configFile()): Config {
+    const problems = schemaProblems(this.root, stored, '')
+    if (problems.length > 0) {
+      throw new ConfigError(`The config file ${file} is invalid: ${problems.join('; ')}`, ['Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand'])
+    }
+
+    return mergeDefaults(this.defaults, stored)
+  }
+
+  /** Every slice's checks, keyed by dotted setting. */
+  async checks(): Promise<SettingChecks> {
+    const loaded = await Promise.all(this.slices.map(async (slice) => (await slice.checks?.()) ?? {}))
+    return Object.assign({}, ...loaded) as SettingChecks
+  }
+}
+
+function valueAt(stored: Plain, key: string): unknown {
+  return key.split('.').reduce<unknown>((node, part) => (isPlain(node) ? node[part] : undefined), stored)
+}
+
+function take(stored: Plain, key: string): unknown {
+  const parts = key.split('.')
+  const last = parts.pop()!
+  const parent = parts.length === 0 ? stored : valueAt(stored, parts.join('.'))
+  if (!isPlain(parent) || !(last in parent)) return undefined
+  const value = parent[last]
+  delete parent[last]
+  return value
+}
+
+function put(stored: Plain, key: string, value: unknown): void {
+  const parts = key.split('.')
+  let node = stored
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlain(node[part])) node[part] = {}
+    node = node[part] as Plain
+  }
+
+  node[parts.at(-1)!] = value
+}

@@ -1,0 +1,27 @@
+import type {Node} from '../config/schema.js'
+import type {Driver, DriverContext} from '../engine/driver.js'
+
+/** What `callctl doctor` says about a driver's setup. */
+export interface DriverCheck {
+  verdict: 'ok' | 'warn' | 'fail'
+  message: string
+  fix?: string
+}
+
+/**
+ * A phone backend as the rest of callctl sees it: its name, its settings (`driver.<name>`, schema and defaults in
+ * one), what doctor checks, and how to make one. A new driver is one file exporting this, plus one line in
+ * src/drivers/registry.ts. Keep the module's top level cheap: every command that reads the config imports it, so
+ * heavy code (sockets, child processes) is imported inside `create` or `check`.
+ */
+export interface DriverModule<Name extends string = string, Settings extends object = object> {
+  name: Name
+  settings: Node<Settings, true>
+  /** How the setup looks from here, for `callctl doctor` (e.g. the program is on the PATH, the socket answers). */
+  check?(settings: Settings, listening: boolean): DriverCheck | Promise<DriverCheck>
+  create(context: DriverContext<Settings>): Driver | Promise<Driver>
+}
+
+export function defineDriver<const Name extends string, Settings extends object>(module: DriverModule<Name, Settings>): DriverModule<Name, Settings> {
+  return module
+}

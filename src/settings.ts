@@ -1,0 +1,31 @@
+import {type Infer, s} from './config/schema.js'
+import {Settings} from './config/settings.js'
+import {ConfigStore} from './config/store.js'
+import {driverSettings} from './drivers/registry.js'
+import {listenerSettings, listenerSlice} from './listener/settings.js'
+import {deliverySettings, deliverySlice} from './notify/settings.js'
+
+/**
+ * The config file, put together from each feature's slice: the listener's (port, host, URLs, security), the
+ * drivers' (`driver.<name>`, see src/drivers/registry.ts) and outbound delivery's (notifications, callbacks,
+ * popups). A new setting goes into its feature's slice; nothing here changes.
+ */
+const root = s.object({...listenerSettings, driver: driverSettings, ...deliverySettings})
+
+export type Config = Infer<typeof root>
+
+export const SETTINGS = new Settings<Config>(root, [listenerSlice, {properties: {driver: driverSettings}}, deliverySlice], {
+  // 2026-12: the sim's settings joined the other drivers' under `driver`.
+  sim: 'driver.sim',
+})
+
+export const DEFAULTS: Config = SETTINGS.defaults
+
+/** The effective config, checked: see Settings.load. */
+export function loadConfig(file?: string): Config {
+  return SETTINGS.load(file)
+}
+
+export async function openConfigStore(): Promise<ConfigStore<Config>> {
+  return ConfigStore.open(SETTINGS)
+}
