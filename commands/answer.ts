@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {answerCall} from '../src/cli/forwarding.js'
-import {ListenerClient} from '../src/client.js'
-import type {Call} from '../src/engine/call.js'
+import {type Call, ListenerClient} from '../src/cli/app.js'
 
 export default class Answer extends ListenerCommand {
   static override summary = 'Answer the ringing call (the oldest one, or --call ID)'

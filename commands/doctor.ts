@@ -1,8 +1,7 @@
 import chalk from 'chalk'
 
 import {ListenerCommand} from '../src/cli/base-command.js'
-import {type Check, diagnose} from '../src/doctor/doctor.js'
-import {CallctlError, ExitCode} from '../src/errors.js'
+import {CallctlError, type Check, diagnose, ExitCode} from '../src/cli/app.js'
 
 const MARK = {ok: chalk.green('✓'), warn: chalk.yellow('!'), fail: chalk.red('✗')}
 

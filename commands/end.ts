@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {endCall} from '../src/cli/forwarding.js'
-import {ListenerClient} from '../src/client.js'
-import type {Call} from '../src/engine/call.js'
+import {type Call, ListenerClient} from '../src/cli/app.js'
 
 export default class End extends ListenerCommand {
   static override summary = 'End the current call (the active one, else the newest ringing or dialing one, or --call ID)'

@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {formatRecord} from '../src/cli/event-line.js'
-import {ListenerClient} from '../src/client.js'
-import {ExitCode} from '../src/errors.js'
+import {ExitCode, ListenerClient} from '../src/cli/app.js'
 
 export default class Events extends ListenerCommand {
   static override enableJsonFlag = false

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, EXIT_CODES_HELP} from '../src/cli/base-command.js'
 import {runListen} from '../src/cli/listen.js'
-import {DRIVER_NAMES} from '../src/drivers/registry.js'
+import {DRIVER_NAMES} from '../src/cli/app.js'
 
 export default class Listen extends BaseCommand {
   static override enableJsonFlag = false

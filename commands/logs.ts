@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {formatRecord, type ListenerRecord, printable} from '../src/cli/event-line.js'
-import {logDir, logFile} from '../src/logs/log-file.js'
-import {followRecords, lastRecords} from '../src/logs/read-log.js'
+import {formatRecord, printable} from '../src/cli/event-line.js'
+import {followRecords, lastRecords, type ListenerRecord, logDir, logFile} from '../src/cli/app.js'
 
 export default class Logs extends BaseCommand {
   static override enableJsonFlag = false

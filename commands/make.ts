@@ -2,8 +2,7 @@ import {Args} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {makeCall} from '../src/cli/forwarding.js'
-import {ListenerClient} from '../src/client.js'
-import type {Call} from '../src/engine/call.js'
+import {type Call, ListenerClient} from '../src/cli/app.js'
 
 export default class Make extends ListenerCommand {
   static override summary = 'Dial a number through the running listener'

@@ -2,8 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {describeCall} from '../src/cli/describe-call.js'
-import {ListenerClient} from '../src/client.js'
-import {CALL_EVENT_TYPES, type Call} from '../src/engine/call.js'
+import {type Call, CALL_EVENT_TYPES, ListenerClient} from '../src/cli/app.js'
 
 export default class Notify extends ListenerCommand {
   static override summary = 'Report a call event to the listener (from a phone, a softphone hook or a script)'

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {ListenerClient} from '../src/client.js'
-import {openInBrowser} from '../src/os/launch.js'
+import {ListenerClient, openInBrowser} from '../src/cli/app.js'
 
 export default class Open extends ListenerCommand {
   static override summary = "Open the listener's status page in the browser: live calls, answer and end buttons, a dial field"

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {Outbox} from '../src/notify/outbox.js'
+import {Outbox} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
   static override summary = 'List notifications waiting to be delivered, and those that failed'

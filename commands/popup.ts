@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {ListenerClient} from '../src/client.js'
+import {ListenerClient} from '../src/cli/app.js'
 
 export default class Popup extends ListenerCommand {
   static override summary = 'Open the "click" popups (config popups with "on": "click") for the current or last call'

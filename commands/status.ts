@@ -1,6 +1,6 @@
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {type ListenerStatus, showStatus} from '../src/cli/forwarding.js'
-import {ListenerClient} from '../src/client.js'
+import {ListenerClient} from '../src/cli/app.js'
 
 export default class Status_ extends ListenerCommand {
   static override summary = 'Show whether the listener runs, its driver and the live calls'

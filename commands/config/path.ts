@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {configFile} from '../../src/config/paths.js'
+import {configFile} from '../../src/cli/app.js'
 
 export default class ConfigPath extends BaseCommand {
   static override summary = 'Print where the config file is (CALLCTL_CONFIG_DIR moves it)'

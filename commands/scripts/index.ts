@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {wrapperDirs} from '../../src/wrappers/install.js'
+import {wrapperDirs} from '../../src/cli/app.js'
 
 export default class Scripts extends BaseCommand {
   static override summary = 'Show where the bundled AppleScript and PowerShell wrappers are'

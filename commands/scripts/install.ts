@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {applyPlan, installPlan, type InstallPlan} from '../../src/wrappers/install.js'
+import {applyPlan, installPlan, type InstallPlan} from '../../src/cli/app.js'
 
 export default class ScriptsInstall extends BaseCommand {
   static override summary = "Copy the wrappers where this OS looks for them (macOS Script menu, PowerShell module path)"

@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {serviceStatus, type ServiceStatus} from '../../src/service/index.js'
+import {serviceStatus, type ServiceStatus} from '../../src/cli/app.js'
 
 export default class ServiceStatus_ extends BaseCommand {
   static override summary = 'Show whether the background listener is installed and running'

@@ -4,6 +4,7 @@ import type {CallEvent} from '../engine/call.js'
 import type {RequestRecord} from '../listener/app.js'
 import type {DeliveryRecord} from '../notify/delivery.js'
 import type {PopupRecord} from '../notify/notifications.js'
+import type {ListenerRecord} from '../logs/log-file.js'
 
 const colour: Record<CallEvent['type'], (text: string) => string> = {
   incoming: chalk.yellow,
@@ -61,8 +62,6 @@ export interface ListenerConsole {
   stopped(): void
 }
 
-/** What the listener reports, as records: `listen --json` prints them, the log file keeps them with their time. */
-export type ListenerRecord = {kind: string; time?: string} & Record<string, unknown>
 
 export function recordingConsole(emit: (kind: string, record: object) => void): ListenerConsole {
   return {

@@ -3,6 +3,9 @@ import path from 'node:path'
 
 import {osFolders} from '../config/paths.js'
 
+/** What the listener reports, as records: `listen --json` prints them, the log file keeps them with their time. */
+export type ListenerRecord = {kind: string; time?: string} & Record<string, unknown>
+
 /** Past this size the file is rotated: listener.jsonl → listener.1.jsonl → … → listener.<KEPT>.jsonl, then gone. */
 export const MAX_LOG_BYTES = 5 * 1024 * 1024
 export const KEPT_LOG_FILES = 3

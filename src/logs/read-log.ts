@@ -1,8 +1,7 @@
 import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import type {ListenerRecord} from '../cli/event-line.js'
-import {KEPT_LOG_FILES, logDir, logFile, logFiles} from './log-file.js'
+import {KEPT_LOG_FILES, type ListenerRecord, logDir, logFile, logFiles} from './log-file.js'
 
 function readFrom(file: string, offset: number, end = statSync(file).size): string {
   if (end <= offset) return ''
