@@ -5,7 +5,7 @@ import {echoDriver} from '../fixtures/drivers/echo.js'
 import {testDriverContract} from './contract.js'
 
 // What adding a driver takes: one file (test/fixtures/drivers/echo.ts) and one entry in the registry's list.
-testDriverContract('echo', async () => ({module: echoDriver, settings: {prefix: '0'}}))
+testDriverContract('echo', async () => ({module: echoDriver}))
 
 describe('a new driver, registered', () => {
   const settings = new Settings(s.object({driver: driverSettingsOf([...DRIVERS, echoDriver])}), [])
