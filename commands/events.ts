@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {formatRecord} from '../src/cli/event-line.js'
+import {formatRecord} from '../src/cli/console.js'
 import {ExitCode, ListenerClient} from '../src/cli/app.js'
 
 export default class Events extends ListenerCommand {

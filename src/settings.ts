@@ -3,7 +3,7 @@ import {Settings} from './config/settings.js'
 import {ConfigStore} from './config/store.js'
 import {driverSettings} from './drivers/registry.js'
 import {listenerSettings, listenerSlice} from './listener/settings.js'
-import {deliverySettings, deliverySlice} from './notify/settings.js'
+import {deliverySettings, deliverySlice} from './delivery/settings.js'
 
 /**
  * The config file, put together from each feature's slice: the listener's (port, host, URLs, security), the

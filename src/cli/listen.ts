@@ -3,7 +3,7 @@ import {SETTINGS} from '../settings.js'
 import {ConfigError} from '../errors.js'
 import {startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
-import {listenerConsole, recordingConsole, teeConsole} from './event-line.js'
+import {listenerConsole, recordingConsole, teeConsole} from './console.js'
 
 export interface ListenFlags {
   port?: number

@@ -1,9 +1,9 @@
 import type {ServerResponse} from 'node:http'
 
-import type {DeliverySettings} from '../notify/settings.js'
+import type {DeliverySettings} from '../delivery/settings.js'
 import type {CallEvent} from '../engine/call.js'
 import type {CallEngine} from '../engine/engine.js'
-import {valuesFor} from '../notify/template.js'
+import {valuesFor} from '../delivery/template.js'
 import {RequestError} from '../errors.js'
 import type {RouteHandler} from './app.js'
 

@@ -1,7 +1,7 @@
 import type {CallEvent} from '../../src/engine/call.js'
 import {ConfigError} from '../../src/errors.js'
 import {parseCommandLine} from '../../src/os/launch.js'
-import {compileTemplate, substring, valuesFor} from '../../src/notify/template.js'
+import {compileTemplate, substring, valuesFor} from '../../src/delivery/template.js'
 
 function event(overrides: Partial<CallEvent['call']> = {}, type: CallEvent['type'] = 'incoming'): CallEvent {
   return {

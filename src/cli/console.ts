@@ -2,8 +2,8 @@ import chalk from 'chalk'
 
 import type {CallEvent} from '../engine/call.js'
 import type {RequestRecord} from '../listener/app.js'
-import type {DeliveryRecord} from '../notify/delivery.js'
-import type {PopupRecord} from '../notify/notifications.js'
+import type {DeliveryRecord} from '../delivery/delivery.js'
+import type {PopupRecord} from '../delivery/notifications.js'
 import type {ListenerRecord} from '../logs/log-file.js'
 
 const colour: Record<CallEvent['type'], (text: string) => string> = {
