@@ -1,6 +1,6 @@
 import {type Infer, s} from './config/schema.js'
 import {Settings} from './config/settings.js'
-import {ConfigStore} from './config/store.js'
+import type {ConfigStore} from './config/store.js'
 import {driverSettings} from './drivers/registry.js'
 import {listenerSettings, listenerSlice} from './listener/settings.js'
 import {deliverySettings, deliverySlice} from './delivery/settings.js'
@@ -26,6 +26,8 @@ export function loadConfig(file?: string): Config {
   return SETTINGS.load(file)
 }
 
+/** For the config commands; loaded on demand, since the forwarding commands only read the file. */
 export async function openConfigStore(): Promise<ConfigStore<Config>> {
+  const {ConfigStore} = await import('./config/store.js')
   return ConfigStore.open(SETTINGS)
 }
