@@ -4,6 +4,7 @@ import type {CallEvent} from '../engine/call.js'
 import type {RequestRecord} from '../listener/app.js'
 import type {DeliveryRecord} from '../delivery/delivery.js'
 import type {PopupRecord} from '../delivery/notifications.js'
+import type {ReportSink} from '../listener/report.js'
 import type {ListenerRecord} from '../logs/log-file.js'
 
 const colour: Record<CallEvent['type'], (text: string) => string> = {
@@ -48,33 +49,6 @@ export function formatPopup(record: PopupRecord, at = new Date().toISOString()):
 /** A terminal hyperlink (OSC 8): clickable in most terminals, plain text elsewhere. */
 export function terminalLink(url: string, text = url): string {
   return `\u001B]8;;${url}\u0007${text}\u001B]8;;\u0007`
-}
-
-export interface ListenerConsole {
-  onEvent(event: CallEvent): void
-  onRequest(record: RequestRecord): void
-  onDelivery(record: DeliveryRecord): void
-  onDriverLog(message: string): void
-  onPopup(record: PopupRecord): void
-  onPopupLink(callId: string, url: string): void
-  onWarning(message: string): void
-  ready(url: string, driver: string): void
-  stopped(): void
-}
-
-
-export function recordingConsole(emit: (kind: string, record: object) => void): ListenerConsole {
-  return {
-    onEvent: (event) => emit('event', event),
-    onRequest: (record) => emit('request', record),
-    onDelivery: (record) => emit('delivery', record),
-    onPopup: (record) => emit('popup', record),
-    onPopupLink: (callId, url) => emit('popup-link', {callId, url}),
-    onDriverLog: (message) => emit('driver', {message}),
-    onWarning: (message) => emit('warning', {message}),
-    ready: (url, driver) => emit('ready', {url, driver, pid: process.pid}),
-    stopped: () => emit('stopped', {}),
-  }
 }
 
 /**
@@ -145,28 +119,7 @@ export function formatRecord(untrusted: ListenerRecord): string {
   }
 }
 
-/** Every report goes to each of these consoles (the terminal and the log file). */
-export function teeConsole(...consoles: ListenerConsole[]): ListenerConsole {
-  const each =
-    <K extends keyof ListenerConsole>(key: K) =>
-    (...args: Parameters<ListenerConsole[K]>) => {
-      for (const output of consoles) (output[key] as (...a: Parameters<ListenerConsole[K]>) => void)(...args)
-    }
-
-  return {
-    onEvent: each('onEvent'),
-    onRequest: each('onRequest'),
-    onDelivery: each('onDelivery'),
-    onPopup: each('onPopup'),
-    onPopupLink: each('onPopupLink'),
-    onDriverLog: each('onDriverLog'),
-    onWarning: each('onWarning'),
-    ready: each('ready'),
-    stopped: each('stopped'),
-  }
-}
-
-/** What `callctl listen` prints: coloured lines for people, or one JSON object per line with `--json`. */
-export function listenerConsole(json: boolean, print: (line: string) => void): ListenerConsole {
-  return recordingConsole((kind, record) => print(json ? JSON.stringify({kind, ...record}) : formatRecord({kind, ...record})))
+/** What `callctl listen` prints of each report: a coloured line for people, or one JSON object per line with `--json`. */
+export function consoleSink(json: boolean, print: (line: string) => void): ReportSink {
+  return (report) => print(json ? JSON.stringify(report) : formatRecord(report as ListenerRecord))
 }

@@ -3,7 +3,8 @@ import {SETTINGS} from '../settings.js'
 import {ConfigError} from '../errors.js'
 import {startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
-import {listenerConsole, recordingConsole, teeConsole} from './console.js'
+import type {ListenerReport} from '../listener/report.js'
+import {consoleSink} from './console.js'
 
 export interface ListenFlags {
   port?: number
@@ -29,10 +30,21 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
     config.driver.baresip = {...config.driver.baresip, spawn: true}
   }
 
+  // One sink, two subscribers: the console (a line or a JSON object each) and the log file (with the time). Both
+  // write once per turn of the event loop, so a burst of requests costs no write per request.
   const lines = batchedLines(out)
-  const terminal = listenerConsole(Boolean(flags.json), lines.print)
-  const log = new LogFile(logDir(), MAX_LOG_BYTES, (problem) => terminal.onWarning(problem))
-  const output = teeConsole(terminal, recordingConsole((kind, record) => log.append({time: new Date().toISOString(), kind, ...record})))
+  const terminal = consoleSink(Boolean(flags.json), lines.print)
+  const log = new LogFile(logDir(), MAX_LOG_BYTES, (message) => terminal({kind: 'warning', message}))
+  const report = (record: ListenerReport) => {
+    terminal(record)
+    log.append({time: new Date().toISOString(), ...record})
+  }
+
+  // Whatever ends the process, what was reported is written.
+  process.once('exit', () => {
+    lines.flush()
+    log.flush()
+  })
   if (migrated.length > 0) {
     // An older file keeps working as it is; written back in the current shape, so that this happens (and is logged) once.
     let written = `written back to ${file}`
@@ -42,18 +54,19 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
       written = `not written back (${(error as Error).message})`
     }
 
+    // Only in the log: an old file works as it is, nobody has to act.
     log.append({time: new Date().toISOString(), kind: 'config', message: `config: ${migrated.join('; ')}; ${written}`})
   }
 
-  const running = await startListener({config, version, ...output})
-  output.ready(running.url, config.driver.name)
+  const running = await startListener({config, version, report})
+  report({kind: 'ready', url: running.url, driver: config.driver.name, pid: process.pid})
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
   await running.close()
-  output.stopped()
+  report({kind: 'stopped'})
   lines.flush()
   log.flush()
 }

@@ -3,16 +3,15 @@ import type {AddressInfo} from 'node:net'
 
 import {DRIVER_NAMES, driverModule} from '../drivers/registry.js'
 import type {Driver} from '../engine/driver.js'
-import type {CallEvent} from '../engine/call.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode, RequestError} from '../errors.js'
-import type {DeliveryRecord} from '../delivery/delivery.js'
-import {type PopupRecord, startNotifications} from '../delivery/notifications.js'
+import {startNotifications} from '../delivery/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
-import {createListener, type RequestRecord} from './app.js'
+import {createListener} from './app.js'
 import {eventStreamRoute} from './events.js'
 import {JsonText} from './http.js'
+import type {ReportSink} from './report.js'
 import {compatStep} from './compat.js'
 import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
@@ -25,14 +24,8 @@ export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {nam
 export interface StartOptions {
   config: ListenerConfig
   version: string
-  onEvent?: (event: CallEvent) => void
-  onRequest?: (record: RequestRecord) => void
-  onDelivery?: (record: DeliveryRecord) => void
-  onPopup?: (record: PopupRecord) => void
-  onPopupLink?: (callId: string, url: string) => void
-  onDriverLog?: (message: string) => void
-  /** Things the user should know at start-up (e.g. binding beyond loopback). */
-  onWarning?: (message: string) => void
+  /** Where the listener's reports go: call events, requests, deliveries, popups, the driver's and start-up notes. */
+  report?: ReportSink
 }
 
 export interface RunningListener {
@@ -43,7 +36,7 @@ export interface RunningListener {
 
 /** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
 export async function startListener(options: StartOptions): Promise<RunningListener> {
-  const {config, version} = options
+  const {config, version, report = () => {}} = options
   if (!isLoopbackHost(config.host)) {
     if (!config.security.token) {
       throw new CallctlError(
@@ -52,18 +45,18 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       )
     }
 
-    options.onWarning?.(`listening on ${config.host}: reachable from other machines; every request needs security.token`)
+    report({kind: 'warning', message: `listening on ${config.host}: reachable from other machines; every request needs security.token`})
   }
 
   const checkNumber = compileNumberPolicy(config.numbers)
   const engine = new CallEngine()
-  if (options.onEvent) engine.subscribe(options.onEvent)
+  engine.subscribe((event) => report({kind: 'event', ...event}))
   const notifications = startNotifications(engine, {
     config,
     userAgent: `callctl/${version}`,
-    onDelivery: options.onDelivery,
-    onPopup: options.onPopup,
-    onPopupLink: options.onPopupLink,
+    onDelivery: (record) => report({kind: 'delivery', ...record}),
+    onPopup: (record) => report({kind: 'popup', ...record}),
+    onPopupLink: (callId, url) => report({kind: 'popup-link', callId, url}),
   })
 
   const module = driverModule(config.driver.name)
@@ -77,7 +70,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       reporter: reporterFor(engine),
       // Merged over the driver's defaults when the config was read.
       settings: (config.driver as unknown as Record<string, object>)[module.name],
-      log: options.onDriverLog ?? (() => {}),
+      log: (message) => report({kind: 'driver', message}),
     })
     await created.init?.()
     return created
@@ -104,7 +97,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     },
     steps: [compatStep(config)],
     guards: securityGuards({security: config.security, port: () => port}),
-    onRequest: options.onRequest,
+    onRequest: (record) => report({kind: 'request', ...record}),
   })
   try {
     await listen(server, config.port, config.host, config.security.token)

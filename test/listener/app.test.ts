@@ -8,7 +8,7 @@ import {type RunningListener, startListener} from '../../src/listener/start.js'
 async function start(overrides: Partial<Config> = {}) {
   const events: CallEvent[] = []
   const config = mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: 0}}, ...overrides})
-  const listener = await startListener({config, version: '0.0.0-test', onEvent: (event) => events.push(event)})
+  const listener = await startListener({config, version: '0.0.0-test', report: (record) => record.kind === 'event' && events.push(record)})
   return {listener, events}
 }
 

@@ -12,6 +12,20 @@ import {until} from '../helpers/wait.js'
 
 
 describe('the listener log and callctl logs', () => {
+  test('a burst of requests answered just before SIGTERM: every one is in the console and the log (flushed on exit)', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const burst = 200
+    const answers = await Promise.all(Array.from({length: burst}, () => fetch(`${listener.url}/status`)))
+    expect(answers.every((answer) => answer.status === 200)).toBe(true)
+    listener.process.kill('SIGTERM')
+    await listener.process
+    expect(listener.lines.filter((line) => line.kind === 'request')).toHaveLength(burst)
+    const logged = lastRecords(10_000, path.join(configDir, 'logs'))
+    expect(logged.filter((record) => record.kind === 'request')).toHaveLength(burst)
+    expect(logged.at(-1)).toMatchObject({kind: 'stopped'})
+  })
+
   test('one JSON line per request, event and delivery, with its time; callctl logs shows them for people or as JSON', async () => {
     const configDir = tempConfigDir()
     await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)

@@ -19,8 +19,10 @@ describe('security policy (in process)', () => {
     listener = await startListener({
       config,
       version: 'test',
-      onEvent: (event) => events.push(event),
-      onRequest: (record) => record.error && refusals.push(`${record.status} ${record.error}`),
+      report(record) {
+        if (record.kind === 'event') events.push(record)
+        if (record.kind === 'request' && record.error) refusals.push(`${record.status} ${record.error}`)
+      },
     })
   }
 
@@ -167,7 +169,7 @@ describe('security policy (in process)', () => {
     listener = await startListener({
       config: mergeDefaults(config, {security: {token: 't'.repeat(20)}}),
       version: 'test',
-      onWarning: (message) => warnings.push(message),
+      report: (record) => record.kind === 'warning' && warnings.push(record.message),
     })
     expect(warnings[0]).toContain('listening on 0.0.0.0: reachable from other machines')
   })
