@@ -1,9 +1,11 @@
+import {readFileSync, unwatchFile, watchFile} from 'node:fs'
+
 import {configFile} from '../config/paths.js'
-import {SETTINGS} from '../settings.js'
 import {ConfigError} from '../errors.js'
-import {startListener} from '../listener/start.js'
-import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
 import type {ListenerReport} from '../listener/report.js'
+import {type RunningListener, startListener} from '../listener/start.js'
+import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
+import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
 
 export interface ListenFlags {
@@ -21,14 +23,7 @@ export interface ListenFlags {
 export async function runListen(flags: ListenFlags, {version, out = process.stdout}: {version: string; out?: NodeJS.WritableStream}): Promise<void> {
   const file = configFile()
   const {stored, migrated} = SETTINGS.read(file)
-  const config = SETTINGS.effective(stored, file)
-  config.port = flags.port ?? config.port
-  config.host = flags.host ?? config.host
-  config.driver.name = (flags.driver as typeof config.driver.name | undefined) ?? config.driver.name
-  if (flags.spawn) {
-    if (config.driver.name !== 'baresip') throw new ConfigError('--spawn starts baresip: use it with --driver baresip')
-    config.driver.baresip = {...config.driver.baresip, spawn: true}
-  }
+  const config = withFlags(SETTINGS.effective(stored, file), flags)
 
   // One sink, two subscribers: the console (a line or a JSON object each) and the log file (with the time). Both
   // write once per turn of the event loop, so a burst of requests costs no write per request.
@@ -60,15 +55,73 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
 
   const running = await startListener({config, version, report})
   report({kind: 'ready', url: running.url, driver: config.driver.name, pid: process.pid})
+  const stopWatching = followConfig(file, running, flags, report)
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve)
     process.once('SIGTERM', resolve)
   })
+  stopWatching()
   await running.close()
   report({kind: 'stopped'})
   lines.flush()
   log.flush()
+}
+
+/** The config with the command line over it: what `listen` was started with wins over the file, at start and on changes. */
+function withFlags(config: Config, flags: ListenFlags): Config {
+  config.port = flags.port ?? config.port
+  config.host = flags.host ?? config.host
+  config.driver.name = (flags.driver as Config['driver']['name'] | undefined) ?? config.driver.name
+  if (flags.spawn) {
+    if (config.driver.name !== 'baresip') throw new ConfigError('--spawn starts baresip: use it with --driver baresip')
+    config.driver.baresip = {...config.driver.baresip, spawn: true}
+  }
+
+  return config
+}
+
+/** How often the config file is looked at. Polled, not watched: it works for a file that does not exist yet, and
+ * across the rename by which `config set` and editors replace it, the same way on every OS. */
+const CONFIG_POLL_MS = 250
+
+/**
+ * Settings reach the running listener: when the config file changes, what can change live is applied (and said in
+ * the log), what needs a restart is reported, and a file that is now broken is reported and ignored.
+ */
+function followConfig(file: string, running: RunningListener, flags: ListenFlags, report: (record: ListenerReport) => void): () => void {
+  const read = () => {
+    try {
+      return readFileSync(file, 'utf8')
+    } catch {
+      return ''
+    }
+  }
+
+  let last = read()
+  let applying = Promise.resolve()
+  const apply = async () => {
+    try {
+      const next = withFlags(SETTINGS.effective(SETTINGS.read(file).stored, file), flags)
+      const {applied, restart, waiting} = await running.reconfigure(next)
+      if (applied.length > 0) report({kind: 'config', message: `config: applied ${applied.join(', ')} from ${file}`})
+      if (restart.length > 0) report({kind: 'warning', message: `config: ${restart.join(' and ')} changed; restart the listener to use the new value`})
+      if (waiting.length > 0) report({kind: 'config', message: 'config: the new driver settings apply once the live calls have ended'})
+    } catch (error) {
+      report({kind: 'warning', message: `config: ${(error as Error).message}; the listener runs on with the settings it had`})
+    }
+  }
+
+  const check = () => {
+    const text = read()
+    if (text === last) return
+    last = text
+    // One change at a time, in the order they were seen.
+    applying = applying.then(apply)
+  }
+
+  watchFile(file, {interval: CONFIG_POLL_MS, persistent: false}, check)
+  return () => unwatchFile(file, check)
 }
 
 /**

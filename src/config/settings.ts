@@ -13,10 +13,14 @@ const {readFileSync, renameSync, writeFileSync} = process.getBuiltinModule('node
  */
 export type SettingChecks = Record<string, (value: unknown, config: object) => string | undefined | void>
 
-/** A feature's part of the config: its top-level keys, and the checks `config set` runs (loaded only then). */
+/**
+ * A feature's part of the config: its top-level keys, the checks `config set` runs (loaded only then), and the keys
+ * a running listener cannot take without a restart (every other change applies while it runs).
+ */
 export interface SettingsSlice {
   properties: Record<string, SchemaNode>
   checks?: () => Promise<SettingChecks>
+  restart?: readonly string[]
 }
 
 /** Settings that moved: the old dotted prefix and the new one (`{sim: 'driver.sim'}`). */
@@ -125,6 +129,12 @@ export class Settings<Config> {
     }
 
     return mergeDefaults(this.defaults, stored)
+  }
+
+  /** Whether a running listener needs a restart to take this (dotted) key. */
+  needsRestart(key: string): boolean {
+    const top = this.currentKey(key).split('.')[0]
+    return this.slices.some((slice) => slice.restart?.includes(top))
   }
 
   /** Every slice's checks, keyed by dotted setting. */

@@ -61,6 +61,11 @@ export class ConfigStore<Config = unknown> {
     return this.settings.effective(this.stored(), this.conf.path)
   }
 
+  /** Whether a running listener takes a change of this key only when it restarts (else it applies it at once). */
+  needsRestart(key: string): boolean {
+    return this.settings.needsRestart(key)
+  }
+
   /** Every settable key, dotted. */
   keys(): string[] {
     return settingKeys(this.settings.root)

@@ -92,6 +92,12 @@ export class Deliverer {
     this.#add(delivery)
   }
 
+  /** New limits from a changed config: they hold from the next request on. */
+  setLimits(limits: Pick<DelivererOptions, 'timeoutMs' | 'concurrency' | 'maxAgeHours'>): void {
+    Object.assign(this.#options, limits)
+    for (const server of this.#due.keys()) this.#pump(server)
+  }
+
   counts(): {pending: number; failed: number} {
     return {pending: this.#known.size, failed: this.#failed}
   }

@@ -33,6 +33,11 @@ export interface Notifications {
   /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
   openClickPopups(callId?: string): Promise<PopupRecord[]>
   deliveries(): {pending: number; failed: number}
+  /**
+   * Takes a changed config (templates, callbacks, popups, user, delivery limits) for the events from now on. Every
+   * template is compiled first: a mistake throws and changes nothing. The outbox and what waits in it stay.
+   */
+  reconfigure(config: DeliverySettings): void
   close(): void
 }
 
@@ -41,10 +46,11 @@ export interface Notifications {
  * first, so a config mistake stops the listener at start with the template and variable named.
  */
 export function startNotifications(engine: CallEngine, options: NotificationOptions): Notifications {
-  const {config, onDelivery, onPopup, onPopupLink, launcher = launch} = options
-  const targets = compileTargets(config)
-  const popups = compilePopups(config)
-  const isInternal = compileInternalNumbers(config.internalNumbers)
+  const {onDelivery, onPopup, onPopupLink, launcher = launch} = options
+  let config = options.config
+  let targets = compileTargets(config)
+  let popups = compilePopups(config)
+  let isInternal = compileInternalNumbers(config.internalNumbers)
   const deliverer = new Deliverer({
     outbox: options.outbox ?? new Outbox(),
     userAgent: options.userAgent,
@@ -91,6 +97,12 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
       return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
     },
     deliveries: () => deliverer.counts(),
+    reconfigure(next) {
+      const compiled = {targets: compileTargets(next), popups: compilePopups(next), isInternal: compileInternalNumbers(next.internalNumbers)}
+      ;({targets, popups, isInternal} = compiled)
+      config = next
+      deliverer.setLimits(next.delivery)
+    },
     close() {
       unsubscribe()
       deliverer.close()

@@ -23,9 +23,9 @@ export function reporterFor(engine: CallEngine): DriverReporter {
 export class CallControl {
   constructor(
     readonly engine: CallEngine,
-    readonly driver: Driver,
+    public driver: Driver,
     /** Throws for numbers that may not be dialled (`numbers.allow` / `numbers.block`). */
-    private readonly checkNumber: (number: string) => void = () => {},
+    public checkNumber: (number: string) => void = () => {},
   ) {}
 
   async make(rawNumber: string): Promise<Call> {

@@ -213,11 +213,9 @@ function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: 
 }
 
 /** A server with the handler and the hardening every listener needs: malformed requests get a 400, not a crash. */
-export function createListener(options: ListenerOptions): Server {
-  const server = createServer(
-    {requestTimeout: 10_000, headersTimeout: 5000, maxHeaderSize: 16 * 1024},
-    buildHandler(options),
-  )
+/** The HTTP server around a request handler (see buildHandler), with callctl's limits on slow and bad clients. */
+export function createListener(handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const server = createServer({requestTimeout: 10_000, headersTimeout: 5000, maxHeaderSize: 16 * 1024}, handler)
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     if (socket.writable && error.code !== 'ECONNRESET') {
       socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')

@@ -25,7 +25,7 @@ export function eventMessage(event: CallEvent, user: DeliverySettings['user']): 
  * A subscriber is dropped when its connection closes, or when it stops reading (its unread events would otherwise
  * pile up in the listener's memory).
  */
-export function eventStreamRoute(engine: CallEngine, user: DeliverySettings['user']): {route: RouteHandler; subscribers: () => number} {
+export function eventStreamRoute(engine: CallEngine, user: () => DeliverySettings['user']): {route: RouteHandler; subscribers: () => number} {
   const open = new Set<ServerResponse>()
   const send = (res: ServerResponse, text: string) => {
     if (res.writableLength > MAX_UNREAD_BYTES) res.destroy()
@@ -35,7 +35,7 @@ export function eventStreamRoute(engine: CallEngine, user: DeliverySettings['use
   // One subscription for all streams: each event is serialized once, however many are open.
   engine.subscribe((event) => {
     if (open.size === 0) return
-    const message = eventMessage(event, user)
+    const message = eventMessage(event, user())
     for (const res of open) send(res, message)
   })
 

@@ -43,8 +43,12 @@ export const listenerSettings = {
 
 export type ListenerSettings = Infer<ReturnType<typeof s.object<typeof listenerSettings>>>
 
+/** What the listener's socket is bound to: a change needs a restart. Every other setting applies while it runs. */
+export const RESTART_KEYS: readonly string[] = ['port', 'host']
+
 export const listenerSlice: SettingsSlice = {
   properties: listenerSettings,
+  restart: RESTART_KEYS,
   // Loaded by `config set` and `listen` only: the forwarding commands read the config without these.
   checks: async () => (await import('./settings-checks.js')).listenerChecks,
 }

@@ -8,14 +8,14 @@ import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode, RequestError} from '../errors.js'
 import {startNotifications} from '../delivery/notifications.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
-import {createListener} from './app.js'
+import {buildHandler, createListener} from './app.js'
 import {eventStreamRoute} from './events.js'
 import {JsonText} from './http.js'
 import type {ReportSink} from './report.js'
 import {compatStep} from './compat.js'
 import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
-import type {ListenerSettings} from './settings.js'
+import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
@@ -31,12 +31,19 @@ export interface StartOptions {
 export interface RunningListener {
   url: string
   control: CallControl
+  /**
+   * Takes a changed config without a restart: templates, callbacks, popups, URLs, security, number rules at once,
+   * the driver once no call is live. Says what it applied, what needs a restart (port, host) and what waits.
+   * Throws, changing nothing, when the new config does not compile.
+   */
+  reconfigure(next: ListenerConfig): Promise<{applied: string[]; restart: string[]; waiting: string[]}>
   close(): Promise<void>
 }
 
 /** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
 export async function startListener(options: StartOptions): Promise<RunningListener> {
-  const {config, version, report = () => {}} = options
+  const {version, report = () => {}} = options
+  let config = options.config
   if (!isLoopbackHost(config.host)) {
     if (!config.security.token) {
       throw new CallctlError(
@@ -59,46 +66,49 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     onPopupLink: (callId, url) => report({kind: 'popup-link', callId, url}),
   })
 
-  const module = driverModule(config.driver.name)
-  if (!module) {
-    notifications.close()
-    throw new RequestError(`Unknown driver "${config.driver.name}"; available: ${DRIVER_NAMES.join(', ')}`, 'ERR_UNKNOWN_DRIVER')
-  }
-
-  const driver: Driver = await (async () => {
+  async function createDriver(settings: ListenerConfig['driver']): Promise<Driver> {
+    const module = driverModule(settings.name)
+    if (!module) throw new RequestError(`Unknown driver "${settings.name}"; available: ${DRIVER_NAMES.join(', ')}`, 'ERR_UNKNOWN_DRIVER')
     const created = await module.create({
       reporter: reporterFor(engine),
       // Merged over the driver's defaults when the config was read.
-      settings: (config.driver as unknown as Record<string, object>)[module.name],
+      settings: (settings as unknown as Record<string, object>)[module.name],
       log: (message) => report({kind: 'driver', message}),
     })
     await created.init?.()
     return created
-  })().catch((error: unknown) => {
+  }
+
+  const driver = await createDriver(config.driver).catch((error: unknown) => {
     notifications.close()
     throw error
   })
 
   const control = new CallControl(engine, driver, checkNumber)
-  const events = eventStreamRoute(engine, config.user)
+  const events = eventStreamRoute(engine, () => config.user)
   const status = cachedStatus(engine, () => ({name: 'callctl', version, pid: process.pid, ...control.status()}), () => ({
     ...notifications.deliveries(),
     subscribers: events.subscribers(),
   }))
   let port = config.port
-  const server = createListener({
-    control,
-    config,
-    version,
-    routes: {
-      status: async () => status(),
-      events: events.route,
-      popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
-    },
-    steps: [compatStep(config)],
-    guards: securityGuards({security: config.security, port: () => port}),
-    onRequest: (record) => report({kind: 'request', ...record}),
-  })
+  // Guards keep state (pending confirmations, the rate limit): new ones only when the security settings change.
+  let guards = securityGuards({security: config.security, port: () => port})
+  const handlerFor = (next: ListenerConfig) =>
+    buildHandler({
+      control,
+      config: next,
+      version,
+      routes: {
+        status: async () => status(),
+        events: events.route,
+        popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
+      },
+      steps: [compatStep(next)],
+      guards,
+      onRequest: (record) => report({kind: 'request', ...record}),
+    })
+  let handler = handlerFor(config)
+  const server = createListener((req, res) => handler(req, res))
   try {
     await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
@@ -107,18 +117,74 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     throw error
   }
 
+  // A driver whose settings changed while calls were live: swapped once the last one has ended.
+  let pendingDriver: ListenerConfig['driver'] | undefined
+  async function swapDriver(settings: ListenerConfig['driver']): Promise<void> {
+    const next = await createDriver(settings)
+    const previous = control.driver
+    control.driver = next
+    await previous.close?.()
+  }
+
+  engine.subscribe((event) => {
+    if (event.type !== 'end' || !pendingDriver || engine.live().length > 0) return
+    const settings = pendingDriver
+    pendingDriver = undefined
+    swapDriver(settings).then(
+      () => report({kind: 'config', message: `config: driver ${settings.name} started with the new settings`}),
+      (error: unknown) => report({kind: 'warning', message: `config: the new driver settings failed (${(error as Error).message}); the previous driver runs on`}),
+    )
+  })
+
   // Port 0 asks the OS for a free port: report the one it gave.
   ;({port} = server.address() as AddressInfo)
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     control,
+    async reconfigure(next) {
+      const changed = (Object.keys(next) as Array<keyof ListenerConfig>).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
+      const live = changed.filter((key) => !RESTART_KEYS.includes(key))
+      const restart = changed.filter((key) => RESTART_KEYS.includes(key))
+      // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
+      const nextCheckNumber = compileNumberPolicy(next.numbers)
+      const nextGuards = live.includes('security') ? securityGuards({security: next.security, port: () => port}) : guards
+      const previousGuards = guards
+      guards = nextGuards
+      let nextHandler: typeof handler
+      try {
+        nextHandler = handlerFor({...next, port: config.port, host: config.host})
+        notifications.reconfigure(next)
+      } catch (error) {
+        guards = previousGuards
+        throw error
+      }
+
+      if (live.includes('driver')) {
+        if (engine.live().length > 0) {
+          pendingDriver = next.driver
+        } else {
+          try {
+            await swapDriver(next.driver)
+          } catch (error) {
+            guards = previousGuards
+            notifications.reconfigure(config)
+            throw error
+          }
+        }
+      }
+
+      control.checkNumber = nextCheckNumber
+      handler = nextHandler
+      config = {...next, port: config.port, host: config.host}
+      return {applied: live, restart, waiting: pendingDriver ? ['driver'] : []}
+    },
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()
       })
       notifications.close()
-      await driver.close?.()
+      await control.driver.close?.()
     },
   }
 }

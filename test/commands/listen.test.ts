@@ -56,7 +56,7 @@ test('listen refuses command segments that clash, naming them (exit 2)', async (
   expect(result.stderr).toContain('commands.answer and commands.end are both "answer"')
 })
 
-test('config set while a listener runs on the configured port says that it applies on restart', async () => {
+test('config set while a listener runs on the configured port says whether it applies now or on restart', async () => {
   const dir = tempConfigDir()
   const {createServer} = await import('node:net')
   const probe = createServer()
@@ -68,7 +68,9 @@ test('config set while a listener runs on the configured port says that it appli
   try {
     const set = await runCli(['config', 'set', 'sim.answerAfterMs', '0'], dir)
     expect(set.exitCode).toBe(0)
-    expect(set.stderr).toContain(`The listener running now (pid ${listener.process.pid}) uses the old value until it restarts`)
+    expect(set.stderr).toBe(`The listener running now (pid ${listener.process.pid}) applies it within a second`)
+    const port = await runCli(['config', 'set', 'port', String(listener.port)], dir)
+    expect(port.stderr).toContain(`The listener running now (pid ${listener.process.pid}) uses the old value until it restarts`)
   } finally {
     await listener.stop()
   }

@@ -1,0 +1,95 @@
+import {writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {runCli} from '../helpers/cli.js'
+import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
+import {tempConfigDir} from '../helpers/paths.js'
+import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+
+/** Settings reach a running listener (a real process): `config set` and hand edits apply without a restart. */
+describe('a running listener follows its config file', () => {
+  let dir: string
+  let listener: ListenerProcess
+  const set = async (key: string, value: string) => {
+    const result = await runCli(['config', 'set', key, value], dir)
+    expect(result.exitCode).toBe(0)
+    return result
+  }
+
+  const applied = (what: string) => listener.waitForLine((line) => line.kind === 'config' && String(line.message).startsWith(`config: applied ${what}`), 5000)
+  const post = async (route: string, headers: Record<string, string> = {}) => fetch(`${listener.url}${route}`, {method: 'POST', headers})
+
+  beforeEach(async () => {
+    dir = tempConfigDir()
+    listener = await startListenerProcess(dir)
+    await set('port', String(listener.port))
+  })
+  afterEach(async () => {
+    await listener.stop()
+  })
+
+  test('driver settings, templates, URL segments and security apply at once; config set says so', async () => {
+    const made = (await (await post('/make/0201')).json()) as {call: {state: string}}
+    expect(made.call.state).toBe('dialing')
+    await post('/end')
+
+    expect((await set('driver.sim.answerAfterMs', '0')).stderr).toBe(`The listener running now (pid ${listener.process.pid}) applies it within a second`)
+    await applied('driver')
+    expect(((await (await post('/make/0202')).json()) as {call: {state: string}}).call.state).toBe('active')
+    await post('/end')
+
+    const receiver = await startWebhookReceiver()
+    try {
+      await set('notifications.incoming', `${receiver.url}/in?n=$callerid`)
+      await applied('notifications')
+      await post('/notify/incoming?number=0612345678')
+      expect((await receiver.waitFor(1)).map((request) => request.url)).toEqual(['/in?n=0612345678'])
+    } finally {
+      await receiver.close()
+    }
+
+    await set('commands.make', 'dial')
+    await applied('commands')
+    expect((await post('/dial/0203')).status).toBe(200)
+    expect((await post('/make/0203')).status).toBe(404)
+
+    const token = 'a-token-of-twenty-chars'
+    await set('security.token', token)
+    await applied('security')
+    expect((await post('/end')).status).toBe(401)
+    expect((await post('/end', {authorization: `Bearer ${token}`})).status).toBe(200)
+  })
+
+  test('port and host need a restart: said, and the listener stays where it is', async () => {
+    const result = await set('host', 'localhost')
+    expect(result.stderr).toContain('uses the old value until it restarts')
+    await listener.waitForLine((line) => line.kind === 'warning' && line.message === 'config: host changed; restart the listener to use the new value', 5000)
+    expect((await fetch(`${listener.url}/status`)).status).toBe(200)
+  })
+
+  test('a file broken by hand is reported and ignored; fixing it applies the fix', async () => {
+    const file = path.join(dir, 'config.json')
+    writeFileSync(file, '{"driver": ')
+    await listener.waitForLine((line) => line.kind === 'warning' && String(line.message).includes('is not valid JSON') && String(line.message).endsWith('the listener runs on with the settings it had'), 5000)
+    expect((await post('/make/0201')).status).toBe(200)
+    await post('/end')
+    writeFileSync(file, JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}, commands: {make: 'call', end: 'call'}}))
+    await listener.waitForLine((line) => line.kind === 'warning' && String(line.message).includes('commands.make and commands.end are both "call"'), 5000)
+    expect((await post('/make/0201')).status).toBe(200)
+    await post('/end')
+    writeFileSync(file, JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}}))
+    await applied('driver')
+    expect(((await (await post('/make/0204')).json()) as {call: {state: string}}).call.state).toBe('active')
+  })
+
+  test('a new driver setting waits while a call is live, and applies once it has ended', async () => {
+    await set('driver.sim.answerAfterMs', '-1')
+    await applied('driver')
+    await post('/make/0201')
+    await set('driver.sim.answerAfterMs', '0')
+    await listener.waitForLine((line) => line.kind === 'config' && line.message === 'config: the new driver settings apply once the live calls have ended', 5000)
+    await post('/end')
+    await listener.waitForLine((line) => line.kind === 'config' && line.message === 'config: driver sim started with the new settings', 5000)
+    expect(((await (await post('/make/0205')).json()) as {call: {state: string}}).call.state).toBe('active')
+  })
+})
