@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-import {enableCompileCache} from 'node:module'
+import module from 'node:module'
 
-// Node 22.1+: later starts reuse the compiled bytecode of callctl and its dependencies (see bench/ for the figure).
-enableCompileCache?.()
+import {ensureRuntime} from './runtime.js'
+
+await ensureRuntime(import.meta.url)
+
+// Later starts reuse the compiled bytecode of callctl and its dependencies.
+module.enableCompileCache?.()
 
 // make/answer/end/status are what a CRM click or a hotkey runs: they skip loading oclif when their argv is plain
 // (see src/cli/fast-path.ts). Everything else, help and every usage error included, is oclif's.
