@@ -6,6 +6,7 @@ import {createInterface} from 'node:readline'
 import {KEPT_LOG_FILES, LogFile} from '../../src/logs/log-file.js'
 import {followRecords, lastRecords} from '../../src/logs/read-log.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {until} from '../helpers/wait.js'
@@ -14,8 +15,7 @@ import {until} from '../helpers/wait.js'
 describe('the listener log and callctl logs', () => {
   test('one JSON line per request, event and delivery, with its time; callctl logs shows them for people or as JSON', async () => {
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)
-    await runCli(['config', 'set', 'notifications.end', 'http://127.0.0.1:1/end?n=$callerid'], configDir)
+    await setConfig(configDir, {'sim.answerAfterMs': '0', 'notifications.end': 'http://127.0.0.1:1/end?n=$callerid'})
     const listener = await startListenerProcess(configDir)
     try {
       await runCli(['make', '020 123 456', '--port', String(listener.port)], configDir)

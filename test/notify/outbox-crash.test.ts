@@ -1,6 +1,7 @@
 import {createServer} from 'node:net'
 
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
@@ -19,7 +20,7 @@ describe('durable outbox across kill -9 (real listener processes)', () => {
     const receiverPort = await freePort()
     const base = `http://127.0.0.1:${receiverPort}`
     for (const event of ['incoming', 'active', 'end']) {
-      await runCli(['config', 'set', `notifications.${event}`, `${base}/${event}?callerid=$callerid`], configDir)
+      await setConfig(configDir, {[`notifications.${event}`]: `${base}/${event}?callerid=$callerid`})
     }
 
     // Receiver down: nothing listens on its port.
