@@ -25,11 +25,12 @@ describe('durable outbox across kill -9 (real listener processes)', () => {
 
     // Receiver down: nothing listens on its port.
     const first = await startListenerProcess(configDir)
-    const cli = (...args: string[]) => runCli([...args, '--port', String(first.port)], configDir)
+    // The calls reported over HTTP, as a softphone's hooks would: this is about the listener's outbox, not the CLI.
+    const post = async (path: string) => (await fetch(`${first.url}${path}`, {method: 'POST'})).status
     for (const number of ['0201', '0202']) {
-      expect((await cli('notify', 'incoming', number)).exitCode).toBe(0)
-      expect((await cli('answer')).exitCode).toBe(0)
-      expect((await cli('end')).exitCode).toBe(0)
+      expect(await post(`/notify/incoming?number=${number}`)).toBe(200)
+      expect(await post('/answer')).toBe(200)
+      expect(await post('/end')).toBe(200)
     }
 
     const outbox = await runCli(['outbox', '--json'], configDir)
