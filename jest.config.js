@@ -15,4 +15,7 @@ export default {
   // @oclif/test's runCommand needs verbose output to capture stdout.
   verbose: true,
   testTimeout: 30_000,
+  // Two cores: one worker each. Most of the time goes to child processes (listeners, CLI runs, baresip, Chromium),
+  // whose start-ups are CPU work, so more workers than cores only make every timing in the tests worse.
+  maxWorkers: 2,
 }

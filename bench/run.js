@@ -12,16 +12,17 @@ import {cliForwarding, startUp} from './sections/cli.js'
 import {memory, throughput, webhookLatency} from './sections/listener.js'
 
 const {values: flags} = parseArgs({options: {quick: {type: 'boolean', default: false}, out: {type: 'string', default: path.join(ROOT, 'bench', 'results')}}})
+// Quick: each figure measured once, on a small load (test/bench/bench-smoke.test.ts runs it with the rest of the tests).
 const size = flags.quick
-  ? {runs: 3, rounds: 1, seconds: 1, calls: 50, requests: 5000, memoryCalls: 500}
-  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000}
+  ? {runs: 1, rounds: 1, seconds: 0.5, calls: 20, requests: 1000, memoryCalls: 100, restSamples: 2}
+  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000, restSamples: 12}
 
 const sections = [
   ['CLI forwarding', () => cliForwarding({runs: size.runs})],
   ['Listener throughput and latency', () => throughput({rounds: size.rounds, seconds: size.seconds})],
   ['Event → webhook latency', () => webhookLatency({calls: size.calls})],
-  ['Memory', () => memory({requests: size.requests, calls: size.memoryCalls})],
-  ['Start-up', () => startUp({runs: Math.max(3, Math.round(size.runs / 2))})],
+  ['Memory', () => memory({requests: size.requests, calls: size.memoryCalls, samples: size.restSamples})],
+  ['Start-up', () => startUp({runs: flags.quick ? 1 : Math.round(size.runs / 2)})],
 ]
 
 const started = performance.now()

@@ -84,7 +84,7 @@ export async function webhookLatency({calls}) {
   ]
 }
 
-export async function memory({requests, calls}) {
+export async function memory({requests, calls, samples = 12}) {
   const receiver = await startReceiver(() => {})
   const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/o?n=$callerid`, end: `${receiver.url}/e?n=$callerid`}})
   const listener = await startListener(configDir, {quiet: true})
@@ -95,13 +95,13 @@ export async function memory({requests, calls}) {
   }
 
   try {
-    const idle = await restingRss(listener)
+    const idle = await restingRss(listener, samples)
     // A first round sets the high-water mark (V8 keeps the heap it grew for the burst and its 20,000 queued
     // notifications); a leak in the call table, the outbox or the subscribers shows as growth over a second round.
     await load(1)
-    const warm = await restingRss(listener)
+    const warm = await restingRss(listener, samples)
     await load(1)
-    const after = await restingRss(listener)
+    const after = await restingRss(listener, samples)
     return [
       {id: 'memory.idle', measure: 'listener idle RSS', value: idle, unit: 'MB', target: '≤ 60 MB', met: idle <= 60},
       {
@@ -121,18 +121,18 @@ export async function memory({requests, calls}) {
 }
 
 /**
- * RSS at rest: once every notification is delivered and no call is up, the least of samples over three seconds.
- * One sample right after a load lands anywhere in V8's garbage-collection cycle (±25 MB seen here), which would
- * hide a leak or invent one.
+ * RSS at rest: once every notification is delivered and no call is up, the least of `count` samples 250 ms apart
+ * (12 in a real run: three seconds). One sample right after a load lands anywhere in V8's garbage-collection cycle
+ * (±25 MB seen here), which would hide a leak or invent one.
  */
-async function restingRss({url, pid}) {
+async function restingRss({url, pid}, count) {
   for (const deadline = Date.now() + 120_000; Date.now() < deadline; await sleep(200)) {
     const status = await (await fetch(`${url}/status`)).json()
     if (status.deliveries.pending === 0 && status.calls.length === 0) break
   }
 
   const samples = []
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < count; i++) {
     await sleep(250)
     samples.push(await rssMb(pid))
   }

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import type {Check} from '../../src/doctor/doctor.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
@@ -21,10 +22,10 @@ describe('callctl doctor', () => {
   test('a working setup: listener up, notifications delivered; only optional things are warnings (exit 0)', async () => {
     const receiver = await startWebhookReceiver()
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'notifications.incoming', `${receiver.url}/in?n=$callerid`], configDir)
+    await setConfig(configDir, {'notifications.incoming': `${receiver.url}/in?n=$callerid`})
     const listener = await startListenerProcess(configDir)
     try {
-      await runCli(['config', 'set', 'port', String(listener.port)], configDir)
+      await setConfig(configDir, {port: String(listener.port)})
       await runCli(['notify', 'incoming', '0612345678'], configDir)
       await receiver.waitFor(1)
       await listener.waitForLine((line) => line.kind === 'delivery')
@@ -46,8 +47,7 @@ describe('callctl doctor', () => {
   test('why the CRM gets nothing: a receiver answering 500, a host that does not resolve, baresip not reachable (exit 1)', async () => {
     const receiver = await startWebhookReceiver(() => 500)
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'notifications.incoming', `${receiver.url}/in?n=$callerid`], configDir)
-    await runCli(['config', 'set', 'notifications.end', 'https://crm.invalid/end?n=$callerid'], configDir)
+    await setConfig(configDir, {'notifications.incoming': `${receiver.url}/in?n=$callerid`, 'notifications.end': 'https://crm.invalid/end?n=$callerid'})
     const listener = await startListenerProcess(configDir)
     try {
       await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
@@ -57,8 +57,7 @@ describe('callctl doctor', () => {
       await receiver.close()
     }
 
-    await runCli(['config', 'set', 'driver.name', 'baresip'], configDir)
-    await runCli(['config', 'set', 'driver.baresip.port', '1'], configDir)
+    await setConfig(configDir, {'driver.name': 'baresip', 'driver.baresip.port': '1'})
     const {exitCode, find} = await doctor(configDir)
     expect(exitCode).toBe(1)
     expect(find('delivery')[0]).toMatchObject({verdict: 'fail', message: expect.stringMatching(/^notifications\.incoming: the last attempt failed: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\/in\?n=0612345678/)})
@@ -74,8 +73,7 @@ describe('callctl doctor', () => {
 
   test('listening beyond this computer without a token is a failure', async () => {
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'host', '0.0.0.0'], configDir)
-    await runCli(['config', 'set', 'port', '1'], configDir)
+    await setConfig(configDir, {host: '0.0.0.0', port: '1'})
     const {find} = await doctor(configDir)
     expect(find('security')[0]).toMatchObject({verdict: 'fail', fix: expect.stringContaining('security.token --generate')})
   })

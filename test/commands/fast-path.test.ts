@@ -1,5 +1,6 @@
 import {parseFast} from '../../src/cli/fast-path.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 
@@ -49,7 +50,7 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
     let configDir: string
     beforeAll(async () => {
       configDir = tempConfigDir()
-      await runCli(['config', 'set', 'sim.answerAfterMs', '-1'], configDir)
+      await setConfig(configDir, {'sim.answerAfterMs': '-1'})
       listener = await startListenerProcess(configDir)
     })
     afterAll(async () => {

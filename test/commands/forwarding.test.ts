@@ -1,4 +1,5 @@
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
@@ -14,11 +15,10 @@ describe('forwarding commands against a real listener process', () => {
     configDir = tempConfigDir()
     receiver = await startWebhookReceiver()
     for (const event of ['incoming', 'active', 'end']) {
-      const set = await runCli(['config', 'set', `notifications.${event}`, `${receiver.url}/${event}?callerid=$callerid`], configDir)
-      expect(set.exitCode).toBe(0)
+      await setConfig(configDir, {[`notifications.${event}`]: `${receiver.url}/${event}?callerid=$callerid`})
     }
 
-    expect((await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)).exitCode).toBe(0)
+    await setConfig(configDir, {'sim.answerAfterMs': '0'})
     listener = await startListenerProcess(configDir)
   })
   afterAll(async () => {

@@ -2,6 +2,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 
@@ -36,7 +37,7 @@ describe('callctl listen (real process)', () => {
 
   test('a port held by another callctl with a token is named as callctl, not as another program (exit 6)', async () => {
     const dir = tempConfigDir()
-    await runCli(['config', 'set', 'security.token', 'listen-test-token-0123456789'], dir)
+    await setConfig(dir, {'security.token': 'listen-test-token-0123456789'})
     const first = await startListenerProcess(dir)
     try {
       const second = await runCli(['listen', '--port', String(first.port)], dir)
@@ -63,7 +64,7 @@ test('config set while a listener runs on the configured port says whether it ap
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
   const port = (probe.address() as {port: number}).port
   await new Promise((resolve) => probe.close(resolve))
-  await runCli(['config', 'set', 'port', String(port)], dir)
+  await setConfig(dir, {port: String(port)})
   const listener = await startListenerProcess(dir, ['--port', String(port)])
   try {
     const set = await runCli(['config', 'set', 'sim.answerAfterMs', '0'], dir)

@@ -1,4 +1,5 @@
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
@@ -6,10 +7,9 @@ import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 test('notify --tags/--channel and user.number/user.name reach callback templates (real processes)', async () => {
   const receiver = await startWebhookReceiver()
   const configDir = tempConfigDir()
-  await runCli(['config', 'set', 'user.number', '201'], configDir)
-  await runCli(['config', 'set', 'user.name', 'Jane Agent'], configDir)
+  await setConfig(configDir, {'user.number': '201', 'user.name': 'Jane Agent'})
   const callbacks = [{url: `${receiver.url}/cb?tags={TAGS}&ch={CHANNEL}&u={USERNUM}&un={USERNAME}&t={CALLTYPE}&e={EVENT}`, events: ['new']}]
-  expect((await runCli(['config', 'set', 'callbacks', JSON.stringify(callbacks)], configDir)).exitCode).toBe(0)
+  await setConfig(configDir, {callbacks: JSON.stringify(callbacks)})
   const listener = await startListenerProcess(configDir)
   try {
     const reported = await runCli(['notify', 'incoming', '0612345678', '--tags', 'vip,sales', '--channel', 'SIP/trunk-1', '--port', String(listener.port)], configDir)

@@ -3,6 +3,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
@@ -23,7 +24,7 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     const recorder = argvRecorder(['crm-app', 'xdg-open'])
     const canary = path.join(tmpdir(), `callctl-pwned-${process.pid}`)
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app: 'crm-app --caller {CALLERNAME} "{CALLERNUM}"'}])], configDir)
+    await setConfig(configDir, {popups: JSON.stringify([{on: 'ringing', app: 'crm-app --caller {CALLERNAME} "{CALLERNUM}"'}])})
     const listener = await startListenerProcess(configDir, [], recorder.env)
     const hostile = ['"; rm -rf ~; "', `$(touch ${canary})`, '& calc.exe', '--help', '`touch ' + canary + '`', "'; touch " + canary + "; '"]
     try {
@@ -47,14 +48,13 @@ describe('popups (real listener, real recording executables on PATH)', () => {
   test('triggers: ringing (incoming), dialing (outgoing), answer (both), direction filter, internal numbers skipped; url via xdg-open', async () => {
     const recorder = argvRecorder(['xdg-open'])
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'internalNumbers', '^[0-9]{2,4}$'], configDir)
-    await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)
-    await runCli(['config', 'set', 'popups', JSON.stringify([
+    await setConfig(configDir, {internalNumbers: '^[0-9]{2,4}$', 'sim.answerAfterMs': '0'})
+    await setConfig(configDir, {popups: JSON.stringify([
       {on: 'ringing', url: 'https://crm.test/ring?n={CALLERNUM}&name={CALLERNAME}'},
       {on: 'dialing', url: 'https://crm.test/dial?n={CALLERNUM}'},
       {on: 'answer', direction: 'outgoing', url: 'https://crm.test/answered-out?n={CALLERNUM}'},
       {on: 'click', url: 'https://crm.test/click?n={CALLERNUM}'},
-    ])], configDir)
+    ])})
     const listener = await startListenerProcess(configDir, [], recorder.env)
     const port = String(listener.port)
     try {

@@ -5,6 +5,7 @@ import path from 'node:path'
 
 import {spawnBaresip, writeHeadlessConfig} from '../../src/drivers/baresip/spawn.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {freePortBlock, startSipp} from '../helpers/sip.js'
@@ -29,7 +30,7 @@ async function configure(configDir: string, p: Awaited<ReturnType<typeof ports>>
     ['driver.baresip.dialUri', `sip:{NUMBER}@127.0.0.1:${p.peer}`],
     ['callbacks', JSON.stringify([{url: `${receiver.url}/{EVENT}?n={CALLERNUM}&name={CALLERNAME}&reason={REASON}`, events: ['incoming', 'outgoing', 'active', 'end']}])],
   ]
-  for (const [key, value] of settings) expect((await runCli(['config', 'set', key, value], configDir)).exitCode).toBe(0)
+  await setConfig(configDir, settings)
 }
 
 /** The event paths the receiver got, e.g. ['/outgoing', '/active']. */

@@ -7,6 +7,7 @@ import {commandDriver, createCommandDriver} from '../../src/drivers/command.js'
 import {createUriDriver, uriDriver} from '../../src/drivers/uri.js'
 import type {Argv} from '../../src/os/launch.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
@@ -70,9 +71,11 @@ describe('command driver', () => {
       })
     })
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'driver.command.make', '["microsip", "{NUMBER}"]'], configDir)
-    await runCli(['config', 'set', 'driver.command.answer', '["microsip", "/answer"]'], configDir)
-    await runCli(['config', 'set', 'driver.command.end', '["microsip", "/hangupall"]'], configDir)
+    await setConfig(configDir, {
+      'driver.command.make': '["microsip", "{NUMBER}"]',
+      'driver.command.answer': '["microsip", "/answer"]',
+      'driver.command.end': '["microsip", "/hangupall"]',
+    })
     const listener = await startListenerProcess(configDir, ['--driver', 'command', '--port', String(port)], {...recorder.env, FAKE_PHONE_LISTENER_PORT: String(port)})
     const cli = (...args: string[]) => runCli([...args, '--port', String(port)], configDir)
     try {

@@ -1,7 +1,7 @@
 import {execa, type ResultPromise} from 'execa'
 import {createInterface} from 'node:readline'
 
-import {runCli} from './cli.js'
+import {setConfig} from './config.js'
 import {RUN_JS, tempConfigDir} from './paths.js'
 
 export interface ListenerProcess {
@@ -92,17 +92,14 @@ export async function startListenerProcess(
 }
 
 /**
- * A listener for a whole describe block, on a fresh config folder holding `settings` (each set through
- * `callctl config set`, as a user would). The fields are filled in before the block's first test.
+ * A listener for a whole describe block, on a fresh config folder holding `settings` (each set as `callctl config
+ * set` does, in process: see setConfig). The fields are filled in before the block's first test.
  */
 export function useListener(settings: Record<string, string>): {listener: ListenerProcess; configDir: string} {
   const running = {} as {listener: ListenerProcess; configDir: string}
   beforeAll(async () => {
     running.configDir = tempConfigDir()
-    for (const [key, value] of Object.entries(settings)) {
-      const set = await runCli(['config', 'set', key, value], running.configDir)
-      if (set.exitCode !== 0) throw new Error(`config set ${key} failed: ${set.stderr}`)
-    }
+    await setConfig(running.configDir, settings)
 
     running.listener = await startListenerProcess(running.configDir)
   })

@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {SNOM_FORMS, YEALINK_FORMS} from '../../src/listener/compat.js'
-import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {rawRequest} from '../helpers/raw-request.js'
@@ -10,9 +10,7 @@ import {rawRequest} from '../helpers/raw-request.js'
 describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener', () => {
   test('Yealink and Snom forms act as make, answer and end, under the same policy', async () => {
     const configDir = tempConfigDir()
-    for (const [key, value] of [['compat.yealink', 'true'], ['compat.snom', 'true'], ['sim.answerAfterMs', '-1'], ['numbers.block', '0900']]) {
-      await runCli(['config', 'set', key, value], configDir)
-    }
+    await setConfig(configDir, {'compat.yealink': 'true', 'compat.snom': 'true', 'sim.answerAfterMs': '-1', 'numbers.block': '0900'})
 
     const listener = await startListenerProcess(configDir)
     const get = async (path: string) => {

@@ -2,6 +2,7 @@ import {execa} from 'execa'
 import {createInterface} from 'node:readline'
 
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {until} from '../helpers/wait.js'
@@ -41,7 +42,7 @@ describe('GET /events and callctl events against a real listener', () => {
 
   beforeAll(async () => {
     configDir = tempConfigDir()
-    for (const [key, value] of [['sim.answerAfterMs', '0'], ['security.token', TOKEN], ['user.number', '201']]) await runCli(['config', 'set', key, value], configDir)
+    await setConfig(configDir, {'sim.answerAfterMs': '0', 'security.token': TOKEN, 'user.number': '201'})
     listener = await startListenerProcess(configDir)
   })
   afterAll(async () => {

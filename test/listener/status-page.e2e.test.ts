@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {launchChromium} from '../helpers/browser.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {CHROMIUM, describeWithTool} from '../helpers/tools.js'
@@ -35,9 +36,7 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
   test('an incoming call appears live, is answered with its button and ended; the dial field calls (renamed command segments)', async () => {
     const configDir = tempConfigDir()
     // Renamed command segments, as Enreach allows: the page must use them.
-    for (const [key, value] of [['sim.answerAfterMs', '-1'], ['commands.make', 'dial'], ['commands.answer', 'pickup'], ['commands.end', 'hangup']]) {
-      await runCli(['config', 'set', key, value], configDir)
-    }
+    await setConfig(configDir, {'sim.answerAfterMs': '-1', 'commands.make': 'dial', 'commands.answer': 'pickup', 'commands.end': 'hangup'})
 
     const listener = await startListenerProcess(configDir)
     const {page, problems} = await openPage(listener)
@@ -75,7 +74,7 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
   test('with a token set, the page asks for it and then works; it is never in the page itself', async () => {
     const token = 'status-page-token-0123456789'
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'security.token', token], configDir)
+    await setConfig(configDir, {'security.token': token})
     const listener = await startListenerProcess(configDir)
     const {page, problems} = await openPage(listener)
     try {

@@ -6,6 +6,7 @@ import {createInterface} from 'node:readline'
 import {KEPT_LOG_FILES, LogFile} from '../../src/logs/log-file.js'
 import {followRecords, lastRecords} from '../../src/logs/read-log.js'
 import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {until} from '../helpers/wait.js'
@@ -28,8 +29,7 @@ describe('the listener log and callctl logs', () => {
 
   test('one JSON line per request, event and delivery, with its time; callctl logs shows them for people or as JSON', async () => {
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'sim.answerAfterMs', '0'], configDir)
-    await runCli(['config', 'set', 'notifications.end', 'http://127.0.0.1:1/end?n=$callerid'], configDir)
+    await setConfig(configDir, {'sim.answerAfterMs': '0', 'notifications.end': 'http://127.0.0.1:1/end?n=$callerid'})
     const listener = await startListenerProcess(configDir)
     try {
       await runCli(['make', '020 123 456', '--port', String(listener.port)], configDir)
@@ -64,9 +64,15 @@ describe('the listener log and callctl logs', () => {
     const lines: string[] = []
     createInterface({input: follower.stdout!}).on('line', (line) => lines.push(line))
     try {
-      await new Promise((resolve) => setTimeout(resolve, 500))
-      await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
-      await until(() => lines.some((line) => line.includes('"type":"incoming"')))
+      // -n 0 follows from where the file ends once the follower has started, which takes what its start-up takes
+      // (a fixed 500 ms was a race on a busy machine): a call is reported until one shows.
+      const incoming = () => lines.some((line) => line.includes('"type":"incoming"'))
+      for (let tries = 0; !incoming(); tries++) {
+        if (tries === 30) throw new Error(`logs -f printed no new line: ${JSON.stringify(lines)}`)
+        await fetch(`${listener.url}/notify/incoming?number=0612345678`, {method: 'POST'})
+        await until(incoming, 500).catch(() => {})
+      }
+
       // Old lines are not repeated (-n 0), and following for a while warns about nothing.
       expect(lines.some((line) => line.includes('"kind":"ready"'))).toBe(false)
       await new Promise((resolve) => setTimeout(resolve, 2500))
@@ -146,6 +152,8 @@ describe('the listener log and callctl logs', () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
     const events = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    let printed = ''
+    events.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()))
     try {
       // Subscribed once the listener counts it: a fixed wait loses events on a busy machine.
       while (((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 0) {
@@ -154,7 +162,8 @@ describe('the listener log and callctl logs', () => {
 
       await fetch(`${listener.url}/%1B%5D0;owned%07`)
       await fetch(`${listener.url}/notify/incoming?number=0612345678&name=%1B%5B2J&call=x%1B%5B2J`)
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      // Until callctl events has printed the call (was a fixed 300 ms).
+      await until(() => printed.includes('0612345678'))
     } finally {
       events.kill('SIGINT')
       await listener.stop()

@@ -1,5 +1,5 @@
 import {endListenerByPid} from '../../src/service/index.js'
-import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {useTempConfigDir} from '../helpers/paths.js'
 
@@ -9,7 +9,7 @@ describe('endListenerByPid (Windows stop)', () => {
 
   test('asks the listener on the configured port for its pid and ends exactly that process', async () => {
     const listener = await startListenerProcess(configDir())
-    expect((await runCli(['config', 'set', 'port', String(listener.port)], configDir())).exitCode).toBe(0)
+    await setConfig(configDir(), {port: String(listener.port)})
     const exited = new Promise((resolve) => listener.process.nodeChildProcess.once('exit', resolve))
     expect(await endListenerByPid()).toBe(`Ended the listener on port ${listener.port} (pid ${listener.process.pid})`)
     await exited

@@ -1,8 +1,8 @@
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {runCli} from '../../helpers/cli.js'
 import {launchChromium} from '../../helpers/browser.js'
+import {setConfig} from '../../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../../helpers/listener-process.js'
 import {tempConfigDir} from '../../helpers/paths.js'
 import {CHROMIUM, describeWithTool} from '../../helpers/tools.js'
@@ -44,8 +44,7 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
     await new Promise<void>((resolve) => pages.listen(0, '127.0.0.1', resolve))
     pagesPort = (pages.address() as AddressInfo).port
     const configDir = tempConfigDir()
-    await runCli(['config', 'set', 'security.allowedOrigins', `http://crm.test:${pagesPort}`], configDir)
-    await runCli(['config', 'set', 'sim.answerAfterMs', '-1'], configDir)
+    await setConfig(configDir, {'security.allowedOrigins': `http://crm.test:${pagesPort}`, 'sim.answerAfterMs': '-1'})
     listener = await startListenerProcess(configDir)
     browser = await launchChromium(['attacker.test', 'crm.test'])
   }, 60_000)
