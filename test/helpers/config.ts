@@ -1,4 +1,4 @@
-import {ConfigStore} from '../../src/config/store.js'
+import {openConfigStore} from '../../src/settings.js'
 
 /**
  * Writes settings into a config folder the way `callctl config set KEY VALUE` does (ConfigStore.setText: the value
@@ -10,7 +10,7 @@ export async function setConfig(configDir: string, settings: Record<string, stri
   const previous = process.env.CALLCTL_CONFIG_DIR
   process.env.CALLCTL_CONFIG_DIR = configDir
   try {
-    const store = await ConfigStore.open()
+    const store = await openConfigStore()
     for (const [key, value] of Array.isArray(settings) ? settings : Object.entries(settings)) store.setText(key, value)
   } finally {
     if (previous === undefined) delete process.env.CALLCTL_CONFIG_DIR
