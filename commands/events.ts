@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {formatRecord} from '../src/cli/console.js'
-import {ExitCode, ListenerClient} from '../src/cli/app.js'
+import {CallctlError, ExitCode, ListenerClient} from '../src/cli/app.js'
 
 export default class Events extends ListenerCommand {
   static override enableJsonFlag = false
@@ -19,14 +19,19 @@ ${EXIT_CODES_HELP}`
     const stop = new AbortController()
     process.once('SIGINT', () => stop.abort())
     process.once('SIGTERM', () => stop.abort())
+    // A reader that went away (`callctl events | head -1`) ends the stream as Ctrl-C does.
+    process.stdout.on('error', () => stop.abort())
     const client = new ListenerClient({port: flags.port})
     for await (const event of client.events(stop.signal)) {
       this.log(flags.json ? JSON.stringify(event) : formatRecord({kind: 'event', ...event}))
     }
 
     if (!stop.signal.aborted) {
-      this.logToStderr(`The listener on ${client.host}:${client.port} stopped`)
-      process.exitCode = ExitCode.noListener
+      throw new CallctlError(`The listener on ${client.host}:${client.port} stopped`, {
+        code: 'ERR_LISTENER_STOPPED',
+        exit: ExitCode.noListener,
+        suggestions: ['Start it again with `callctl listen`, then follow it again'],
+      })
     }
   }
 }

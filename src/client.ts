@@ -65,7 +65,10 @@ export class ListenerClient {
   }
 
   async status<T = Record<string, unknown>>(): Promise<T> {
-    return this.request<T>('GET', '/status')
+    const status = await this.request<T & {name?: unknown}>('GET', '/status')
+    // Another program's JSON on the port is not a listener's status.
+    if (typeof status !== 'object' || status === null || status.name !== 'callctl') throw notCallctl(`${this.host}:${this.port}`, 200)
+    return status
   }
 
   /** Follows `/events` until the listener closes the stream (or `signal` aborts): one call event at a time. */
@@ -105,7 +108,13 @@ export class ListenerClient {
     // forwarding fast path, so its import costs nothing there.
     const {createParser} = await import('eventsource-parser')
     const parsed: StreamedEvent[] = []
-    const parser = createParser({onEvent: ({data}) => parsed.push(JSON.parse(data) as StreamedEvent)})
+    const parser = createParser({
+      onEvent: ({data}) => {
+        const event = parseEvent(data)
+        // A message that is not a call event (another server's stream, a damaged line) is skipped, not fatal.
+        if (event) parsed.push(event)
+      },
+    })
     response.setEncoding('utf8')
     try {
       for await (const chunk of response as AsyncIterable<string>) {
@@ -119,8 +128,13 @@ export class ListenerClient {
 
   async #call(path: string, fields?: Record<string, string | undefined>): Promise<Call> {
     const body = fields && JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)))
-    const answer = await this.request<{call: Call}>('POST', path, body)
-    return answer.call
+    const answer = await this.request<{call?: Call} | null>('POST', path, body)
+    const call = answer?.call
+    if (typeof call !== 'object' || call === null || typeof call.id !== 'string' || typeof call.state !== 'string') {
+      throw notCallctl(`${this.host}:${this.port}`, 200)
+    }
+
+    return call
   }
 
   async request<T>(method: string, path: string, body?: string): Promise<T> {
@@ -152,13 +166,14 @@ export class ListenerClient {
     }
 
     if (status >= 200 && status < 300) return parsed as T
-    const {error} = parsed as ErrorBody
-    throw new CallctlError(error?.message ?? `The listener answered HTTP ${status}`, {
-      code: error?.code ?? 'ERR_REFUSED',
+    const error = (parsed as Partial<ErrorBody> | null)?.error
+    if (typeof error?.message !== 'string') throw notCallctl(where, status)
+    throw new CallctlError(error.message, {
+      code: typeof error.code === 'string' ? error.code : 'ERR_REFUSED',
       status,
       // 5xx means the phone backend failed; anything else is the listener refusing the request.
       exit: status >= 500 ? ExitCode.driver : ExitCode.refused,
-      suggestions: status === 401 ? [TOKEN_HINT] : error?.hints,
+      suggestions: status === 401 ? [TOKEN_HINT] : Array.isArray(error.hints) ? error.hints.map(String) : [],
     })
   }
 }
@@ -184,6 +199,12 @@ async function exchange(host: string, port: number, request: string, timeoutMs: 
     socket.on('end', () => {
       // The answer is complete; closing now rather than after the half-close lets the process exit sooner.
       socket.destroy()
+      // Closed with no answer at all after the request went out (e.g. the listener stopped meanwhile): not "another program".
+      if (chunks.length === 0 && sent) {
+        reject(Object.assign(new Error('no answer'), {code: 'ERR_CUT_OFF'}))
+        return
+      }
+
       const raw = Buffer.concat(chunks).toString('utf8')
       const split = raw.indexOf('\r\n\r\n')
       const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1] ?? 0)
@@ -196,6 +217,18 @@ async function exchange(host: string, port: number, request: string, timeoutMs: 
 export async function runningListener(): Promise<{pid: number} | undefined> {
   try {
     return await new ListenerClient({timeoutMs: 500}).status<{pid: number}>()
+  } catch {
+    return undefined
+  }
+}
+
+/** A call event from /events, or undefined for anything else. */
+function parseEvent(data: string): StreamedEvent | undefined {
+  try {
+    const event = JSON.parse(data) as Partial<StreamedEvent> | null
+    const {call} = event ?? {}
+    if (typeof event?.type !== 'string' || typeof call !== 'object' || call === null || typeof call.id !== 'string') return undefined
+    return event as StreamedEvent
   } catch {
     return undefined
   }
@@ -236,7 +269,7 @@ function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError 
       exit: ExitCode.noListener,
       cause: error,
       suggestions: timedOut
-        ? ['Check the listener\'s console for what it is doing']
+        ? ['Check the listener\'s console for what it is doing', 'A command may have been carried out: check with `callctl status` before trying again']
         : ['Start one with `callctl listen` (from a clone: `npm start`)', 'If it runs on another port, pass --port'],
     },
   )

@@ -2,6 +2,7 @@ import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
 import {CallctlError, ExitCode} from '../errors.js'
 import {errorJson, formatJson, successJson} from './json.js'
+import {printable} from './printable.js'
 
 export const EXIT_CODES_HELP = `EXIT CODES
   0  success
@@ -21,9 +22,10 @@ export abstract class BaseCommand extends Command {
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
     const cli = toCliError(error)
     process.exitCode = cli.oclif.exit
-    // listen, events and logs stream records with a --json flag of their own; their failures keep the one shape.
+    // listen, events and logs stream records, one per line, with a --json flag of their own: their failure is one
+    // more line, in the one shape.
     if (!this.jsonEnabled() && this.argv.includes('--json')) {
-      this.log(formatJson(errorJson(cli)).trimEnd())
+      this.log(JSON.stringify(errorJson(cli)))
       return
     }
 
@@ -53,11 +55,12 @@ export abstract class ListenerCommand extends BaseCommand {
 }
 
 /** Reports an error as a command would (text or `--json`, exit code): for the fast path of bin/run.js. */
-export async function reportError(error: unknown, json: boolean): Promise<void> {
+export async function reportError(error: unknown, json: boolean, {stream = false} = {}): Promise<void> {
   const cli = toCliError(error as Interfaces.CommandError)
   if (json) {
     process.exitCode = cli.oclif.exit
-    process.stdout.write(formatJson(errorJson(cli)))
+    // A stream (listen --json) prints one record per line: its failure is one more line.
+    process.stdout.write(stream ? `${JSON.stringify(errorJson(cli))}\n` : formatJson(errorJson(cli)))
     return
   }
 
@@ -66,8 +69,9 @@ export async function reportError(error: unknown, json: boolean): Promise<void> 
 
 function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {exit: number}} {
   if (error instanceof CallctlError) {
+    // Messages and hints may quote the network (a listener's answer, a caller's name): never raw to the terminal.
     return Object.assign(
-      new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
+      new Errors.CLIError(printable(error.message), {code: error.code, exit: error.exit, suggestions: printable(error.suggestions)}),
       {code: error.code, data: error.data},
     ) as never
   }

@@ -6,6 +6,9 @@ import type {DeliveryRecord} from '../delivery/delivery.js'
 import type {PopupRecord} from '../delivery/notifications.js'
 import type {ReportSink} from '../listener/report.js'
 import type {ListenerRecord} from '../logs/log-file.js'
+import {printable} from './printable.js'
+
+export {printable} from './printable.js'
 
 const colour: Record<CallEvent['type'], (text: string) => string> = {
   incoming: chalk.yellow,
@@ -49,24 +52,6 @@ export function formatPopup(record: PopupRecord, at = new Date().toISOString()):
 /** A terminal hyperlink (OSC 8): clickable in most terminals, plain text elsewhere. */
 export function terminalLink(url: string, text = url): string {
   return `\u001B]8;;${url}\u0007${text}\u001B]8;;\u0007`
-}
-
-/**
- * Control characters shown as escapes: numbers, names, paths and errors come from the network, and an ESC sequence
- * printed raw could rewrite the user's terminal (title, screen, clipboard).
- */
-export function printable<T>(value: T): T {
-  if (typeof value === 'string') {
-    // eslint-disable-next-line no-control-regex -- control characters are what this escapes before they reach a terminal
-    return value.replaceAll(/[\u0000-\u001F\u007F-\u009F]/g, (char) => `\\u${char.codePointAt(0)!.toString(16).padStart(4, '0')}`) as T
-  }
-
-  if (Array.isArray(value)) return value.map((item) => printable(item)) as T
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, printable(item)])) as T
-  }
-
-  return value
 }
 
 /** One record as a coloured line for people: the listener's console, `callctl logs` and `callctl events`. */

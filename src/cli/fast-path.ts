@@ -85,7 +85,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   } catch (error) {
     // Failures are rare and not on the budget: report them through oclif, exactly as the command classes do.
     const {reportError} = await import('./base-command.js')
-    await reportError(error, json)
+    await reportError(error, json, {stream: parsed.command === 'listen'})
   }
 
   return true

@@ -57,9 +57,24 @@ export async function runListen(flags: ListenFlags, {version, out = process.stdo
   report({kind: 'ready', url: running.url, driver: config.driver.name, pid: process.pid})
   const stopWatching = followConfig(file, running, flags, report)
 
+  // Handlers stay on for the whole run: with `once`, a second handler that a child-process library keeps (execa's
+  // signal-exit, while a command driver's program runs) would find ours gone and re-raise the signal, killing the
+  // listener before it answered and flushed. A second signal while stopping ends it at once.
+  let stopping = false
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        lines.flush()
+        log.flush()
+        process.exit(signal === 'SIGINT' ? 130 : 143)
+      }
+
+      stopping = true
+      resolve()
+    }
+
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
   })
   stopWatching()
   await running.close()

@@ -25,7 +25,10 @@ export function eventMessage(event: CallEvent, user: DeliverySettings['user']): 
  * A subscriber is dropped when its connection closes, or when it stops reading (its unread events would otherwise
  * pile up in the listener's memory).
  */
-export function eventStreamRoute(engine: CallEngine, user: () => DeliverySettings['user']): {route: RouteHandler; subscribers: () => number} {
+export function eventStreamRoute(
+  engine: CallEngine,
+  user: () => DeliverySettings['user'],
+): {route: RouteHandler; subscribers: () => number; end: () => void} {
   const open = new Set<ServerResponse>()
   const send = (res: ServerResponse, text: string) => {
     if (res.writableLength > MAX_UNREAD_BYTES) res.destroy()
@@ -63,5 +66,12 @@ export function eventStreamRoute(engine: CallEngine, user: () => DeliverySetting
     return undefined
   }
 
-  return {route, subscribers: () => open.size}
+  return {
+    route,
+    subscribers: () => open.size,
+    // Streams never end by themselves: a stopping listener ends them, so it need not wait for them.
+    end: () => {
+      for (const res of open) res.end()
+    },
+  }
 }

@@ -40,6 +40,9 @@ export interface RunningListener {
   close(): Promise<void>
 }
 
+/** How long a stopping listener waits for requests in flight before it closes their connections. */
+const STOP_GRACE_MS = 2000
+
 /** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
 export async function startListener(options: StartOptions): Promise<RunningListener> {
   const {version, report = () => {}} = options
@@ -179,9 +182,12 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       return {applied: live, restart, waiting: pendingDriver ? ['driver'] : []}
     },
     async close() {
+      // No new requests; those in flight (a `make` waiting for the phone) get a moment to be answered.
+      events.end()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
-        server.closeAllConnections()
+        server.closeIdleConnections()
+        setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
       })
       notifications.close()
       await control.driver.close?.()

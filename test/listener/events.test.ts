@@ -142,12 +142,16 @@ describe('callctl events when the other side is not a running callctl', () => {
   test('the listener stops mid-stream: says so, exit 3', async () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
-    const follower = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
-    await until(async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 1)
+    const follow = (json: string[]) => execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port), ...json], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    const [follower, jsonFollower] = [follow([]), follow(['--json'])]
+    await until(async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 2)
     await listener.stop()
-    const result = await follower
+    const [result, json] = await Promise.all([follower, jsonFollower])
     expect(result.exitCode).toBe(3)
-    expect(result.stderr).toBe(`The listener on 127.0.0.1:${listener.port} stopped`)
+    expect(result.stderr).toContain(`Error: The listener on 127.0.0.1:${listener.port} stopped`)
+    // --json: the records so far, then the failure in the one error shape.
+    expect(json.exitCode).toBe(3)
+    expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_LISTENER_STOPPED', message: `The listener on 127.0.0.1:${listener.port} stopped`}})
   })
 
   test('another program on the port: not a callctl listener, exit 3', async () => {
