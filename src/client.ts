@@ -1,7 +1,7 @@
 import {connect} from 'node:net'
 
 import type {Call, CallEvent} from './engine/call.js'
-import {CallctlError, ConfigError, ExitCode} from './errors.js'
+import {CallctlError, ConfigError, ExitCode, RequestError} from './errors.js'
 import {type Config, loadConfig} from './settings.js'
 
 export interface ClientOptions {
@@ -41,6 +41,11 @@ export class ListenerClient {
   }
 
   async make(number: string): Promise<Call> {
+    // Far past any number with its decoration: the listener would refuse the request line itself, unanswered.
+    if (number.length > MAX_RAW_NUMBER) {
+      throw new RequestError(`Number too long (${number.length} characters): a number has at most 32 digits`, 'ERR_INVALID_NUMBER')
+    }
+
     return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`)
   }
 
@@ -233,6 +238,9 @@ function parseEvent(data: string): StreamedEvent | undefined {
     return undefined
   }
 }
+
+/** The longest number, spaces, dashes and brackets included, worth sending (the listener allows 32 digits). */
+const MAX_RAW_NUMBER = 256
 
 /** The listener's own hint is for HTTP clients; the CLI takes the token from its config file. */
 const TOKEN_HINT = "callctl sends the token in its config: run `callctl config set security.token <the listener's token>` with the listener's config folder"

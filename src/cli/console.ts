@@ -57,6 +57,15 @@ export function terminalLink(url: string, text = url): string {
 /** One record as a coloured line for people: the listener's console, `callctl logs` and `callctl events`. */
 export function formatRecord(untrusted: ListenerRecord): string {
   const record = printable(untrusted)
+  try {
+    return formatKnown(record)
+  } catch {
+    // A record of a known kind without its fields (a damaged log line): shown as it is.
+    return `${chalk.dim(clock(typeof record.time === 'string' ? record.time : new Date().toISOString()))} ${record.kind} ${JSON.stringify(record)}`
+  }
+}
+
+function formatKnown(record: ListenerRecord): string {
   const at = record.time ?? new Date().toISOString()
   const {kind} = record
   const text = (key: string) => String(record[key] ?? '')

@@ -45,6 +45,8 @@ export function parseFast(argv: string[]): Parsed | undefined {
     const kind = Object.hasOwn(spec.flags, flag) ? spec.flags[flag] : undefined
     if (!kind) return undefined
     const name = flag.length === 2 ? '--port' : flag
+    // A repeated flag is oclif's usage error ("can only be specified once"), whatever form it was given in.
+    if (Object.hasOwn(parsed.flags, name.slice(2))) return undefined
     if (kind === 'boolean') {
       if (equals !== -1) return undefined
       parsed.flags[name.slice(2)] = true

@@ -92,7 +92,8 @@ export function schemaAt(root: SchemaNode, key: string): SchemaNode | undefined 
   let node: SchemaNode | undefined = root
   for (const part of key.split('.')) {
     if (node?.type !== 'object') return undefined
-    const next: SchemaNode | boolean | undefined = node.properties?.[part] ?? node.additionalProperties
+    if (part === '__proto__') return undefined
+    const next: SchemaNode | boolean | undefined = node.properties && Object.hasOwn(node.properties, part) ? node.properties[part] : node.additionalProperties
     node = typeof next === 'object' ? next : undefined
   }
 

@@ -42,7 +42,11 @@ function isPlain(value: unknown): value is Plain {
 export function mergeDefaults<T>(defaults: T, stored: unknown): T {
   if (!isPlain(defaults) || !isPlain(stored)) return (stored === undefined ? defaults : stored) as T
   const merged: Plain = {...defaults}
-  for (const [key, value] of Object.entries(stored)) merged[key] = mergeDefaults(merged[key], value)
+  for (const [key, value] of Object.entries(stored)) {
+    // Defined, not assigned: a "__proto__" key from a file must never become the object's prototype.
+    Object.defineProperty(merged, key, {value: mergeDefaults(Object.hasOwn(merged, key) ? merged[key] : undefined, value), enumerable: true, writable: true, configurable: true})
+  }
+
   return merged as T
 }
 
@@ -77,7 +81,7 @@ export class Settings<Config> {
       text = readFileSync(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
-      throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`, [], error)
+      throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`, [`Check that it is a file you can read: ls -l ${file}`], error)
     }
 
     let stored: unknown

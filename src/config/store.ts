@@ -25,6 +25,9 @@ export class ConfigStore<Config = unknown> {
     // conf pulls in ajv: loaded only by the commands that read or write the whole config.
     const {default: Conf} = await import('conf')
     const checks = await settings.checks()
+    // conf would take a file holding `[]` or `null` as empty: it is as broken for config list as for listen.
+    const {stored} = settings.read(configFile())
+    if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) settings.effective(stored, configFile())
     try {
       const conf = new Conf<Record<string, unknown>>({
         projectName: PROJECT_NAME,

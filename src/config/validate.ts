@@ -43,7 +43,9 @@ export function schemaProblems(node: SchemaNode, value: unknown, at: string): st
       if (missing.length > 0) return problem(`must have required property '${missing[0]}'`)
       return Object.entries(record).flatMap(([name, child]) => {
         const where = at ? `${at}.${name}` : name
-        const childNode = node.properties?.[name] ?? node.additionalProperties
+        // Own keys only: "toString" or "__proto__" in a file are not settings because every object has them.
+        const childNode = node.properties && Object.hasOwn(node.properties, name) ? node.properties[name] : node.additionalProperties
+        if (name === '__proto__') return [`${where} is not a setting`]
         if (childNode === false) return [`${where} is not a setting`]
         return childNode === true || childNode === undefined ? [] : schemaProblems(childNode, child, where)
       })

@@ -155,6 +155,11 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     Object.assign(fields, await readFields(req))
+    // `?call=` with an empty id (a script's unset variable) must not mean "the current call".
+    if (Object.hasOwn(fields, 'call') && fields.call.trim() === '') {
+      throw new RequestError('Empty call id: give the id of a call, or leave out call= to act on the current one', 'ERR_INVALID_CALL_ID')
+    }
+
     const body = await handlers[route](routeCtx)
     if (body !== undefined) ctx.render(200, body)
   }

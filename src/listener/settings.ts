@@ -7,7 +7,7 @@ const command = (name: string) => s.string({...segment, default: name})
 /** The listener's own settings: where it listens, its URLs, and who may use them (README "Security"). */
 export const listenerSettings = {
   port: s.integer({minimum: 1, maximum: 65_535, default: 5678, description: 'TCP port of the listener'}),
-  host: s.string({minLength: 1, default: '127.0.0.1', description: 'address the listener binds to'}),
+  host: s.string({pattern: '^[A-Za-z0-9._:%\\[\\]-]+$', default: '127.0.0.1', description: 'address the listener binds to: a host name or an IP address'}),
   commands: s.object({make: command('make'), answer: command('answer'), end: command('end')}),
 
   // Desk-phone URLs (README "Clients written for desk phones").

@@ -18,10 +18,11 @@ function readFrom(file: string, offset: number, end = statSync(file).size): stri
 /** A line that is not JSON (cut off by a crash, edited by hand) is shown as it is, never a reason to stop. */
 function parse(line: string): ListenerRecord {
   try {
-    return JSON.parse(line) as ListenerRecord
-  } catch {
-    return {kind: 'unreadable', line}
-  }
+    const record = JSON.parse(line) as ListenerRecord | null
+    if (typeof record === 'object' && record !== null && !Array.isArray(record) && typeof record.kind === 'string') return record
+  } catch {}
+
+  return {kind: 'unreadable', line}
 }
 
 /** The last `count` records, oldest first, across the current and the rotated files. */

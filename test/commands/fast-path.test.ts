@@ -33,6 +33,8 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
     [['end', '-p5678']],
     [['end', '--port', '1.5']],
     [['status', '--json=true']],
+    [['status', '--port', '1', '-p', '2']], // repeated: oclif's "can only be specified once"
+    [['end', '--call', 'a', '--call', 'b']],
     [['listen', '--driver', 'skype']],
     [['listen', '--port', '70000']],
     [['listen', 'now']],

@@ -42,3 +42,17 @@ describe('help and typos, as users of oclif CLIs expect (@oclif/plugin-help, @oc
     expect(result.stderr).toContain('Run callctl help for a list of available commands')
   })
 })
+
+test('an argument a command does not take is a usage error of that command (exit 2, --json too), not an unknown command', async () => {
+  const configDir = tempConfigDir()
+  const human = await runCli(['end', 'sim-123'], configDir)
+  expect(human.exitCode).toBe(2)
+  expect(human.stderr).toContain('Unexpected argument: sim-123')
+  expect(human.stderr).not.toMatch(/\n\s+at /)
+  const json = await runCli(['status', 'extra', '--json'], configDir)
+  expect(json.exitCode).toBe(2)
+  expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_USAGE', message: expect.stringContaining('Unexpected argument: extra')}})
+  const typo = await runCli(['stauts', '--json'], configDir)
+  expect(typo.exitCode).toBe(127)
+  expect(JSON.parse(typo.stdout)).toMatchObject({ok: false, error: {code: 'ERR_UNKNOWN_COMMAND', message: 'stauts is not a callctl command'}})
+})

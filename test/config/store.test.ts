@@ -82,6 +82,14 @@ describe('ConfigStore', () => {
     expect(() => loadConfig()).toThrow('driver.sim.answerAfterMs must be >= -1')
   })
 
+  test.each([['{"toString":1}', 'toString'], ['{"__proto__":{"port":1}}', '__proto__'], ['{"security":{"__proto__":{"token":"x y"}}}', 'security.__proto__']])(
+    'keys every object has are not settings: %s',
+    (text, key) => {
+      writeFileSync(path.join(configDir(), 'config.json'), text)
+      expect(() => loadConfig()).toThrow(`is invalid: ${key} is not a setting`)
+    },
+  )
+
   test('the file must hold an object', () => {
     writeFileSync(path.join(configDir(), 'config.json'), '[1]')
     expect(() => loadConfig()).toThrow(/is invalid: the config must be object/)

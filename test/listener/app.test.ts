@@ -34,6 +34,17 @@ describe('listener routes (sim driver, in process)', () => {
     expect(events.map((event) => event.type)).toEqual(['outgoing', 'active'])
   })
 
+  test('an empty call id (?call=) is refused, never read as "the current call"', async () => {
+    const made = await get(listener, '/make/020123456')
+    for (const route of ['/end?call=', '/answer?call=%20', '/popup?call=']) {
+      const {status, body} = await get(listener, route, {method: 'POST'})
+      expect(status).toBe(400)
+      expect(body.error.code).toBe('ERR_INVALID_CALL_ID')
+    }
+
+    expect(listener.control.engine.get(made.body.call.id)?.state).toBe('active')
+  })
+
   test('POST works too, and the number may come decorated', async () => {
     const {status, body} = await get(listener, '/make/%2B31%20(20)%20123-4567', {method: 'POST'})
     expect(status).toBe(200)

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {existsSync, readdirSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {createInterface} from 'node:readline'
 
@@ -13,6 +13,20 @@ import {until} from '../helpers/wait.js'
 
 
 describe('the listener log and callctl logs', () => {
+  test('damaged lines (cut off, hand-edited, of a known kind without its fields) are shown as they are, by both forms', async () => {
+    const configDir = tempConfigDir()
+    const dir = path.join(configDir, 'logs')
+    mkdirSync(dir, {recursive: true})
+    writeFileSync(path.join(dir, 'listener.jsonl'), ['{"kind":"event","type":"incoming"}', 'null', '[1,2]', 'garbage', '{"kind":"stopped"}'].join('\n') + '\n')
+    const people = await runCli(['logs'], configDir)
+    expect(people.exitCode).toBe(0)
+    expect(people.stdout.split('\n')).toHaveLength(5)
+    expect(people.stdout).toContain('event {"kind":"event","type":"incoming"}')
+    const json = await runCli(['logs', '--json'], configDir)
+    expect(json.exitCode).toBe(0)
+    expect(json.stdout.split('\n').map((line) => (JSON.parse(line) as {kind: string}).kind)).toEqual(['event', 'unreadable', 'unreadable', 'unreadable', 'stopped'])
+  })
+
   test('a burst of requests answered just before SIGTERM: every one is in the console and the log (flushed on exit)', async () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
