@@ -3,7 +3,7 @@ import {execa} from 'execa'
 import {runCli} from '../helpers/cli.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 
-describe('help and typos, as users of oclif CLIs expect (@oclif/plugin-help, @oclif/plugin-not-found)', () => {
+describe('help and typos, as users of oclif CLIs expect (oclif'\''s Help, @oclif/plugin-not-found)', () => {
   test('`callctl help` lists the commands; `callctl help make` is the help of make', async () => {
     const configDir = tempConfigDir()
     const all = await runCli(['help'], configDir)
@@ -55,4 +55,15 @@ test('an argument a command does not take is a usage error of that command (exit
   const typo = await runCli(['stauts', '--json'], configDir)
   expect(typo.exitCode).toBe(127)
   expect(JSON.parse(typo.stdout)).toMatchObject({ok: false, error: {code: 'ERR_UNKNOWN_COMMAND', message: 'stauts is not a callctl command'}})
+})
+
+test('help for something that does not exist is a usage error in words (or the --json shape), never a stack trace', async () => {
+  const configDir = tempConfigDir()
+  const human = await runCli(['help', 'bogus'], configDir)
+  expect(human.exitCode).toBe(2)
+  expect(human.stderr).toContain('Command bogus not found.')
+  expect(human.stderr).not.toMatch(/\n\s+at /)
+  const json = await runCli(['help', 'bogus', '--json'], configDir)
+  expect(json.exitCode).toBe(2)
+  expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_USAGE', message: 'Command bogus not found.'}})
 })
