@@ -3,7 +3,7 @@ import {execa} from 'execa'
 import {runCli} from '../helpers/cli.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 
-describe('help and typos, as users of oclif CLIs expect (oclif'\''s Help, @oclif/plugin-not-found)', () => {
+describe('help and typos, as users of oclif CLIs expect (oclif Help class, @oclif/plugin-not-found)', () => {
   test('`callctl help` lists the commands; `callctl help make` is the help of make', async () => {
     const configDir = tempConfigDir()
     const all = await runCli(['help'], configDir)
