@@ -12,7 +12,8 @@ module.exports = {
     {
       name: 'no-cycles',
       severity: 'error',
-      comment: 'Cycles make layers meaningless. A type import back to the module that loads this one on demand is none.',
+      comment:
+        'Cycles make layers meaningless. A type import back to the module that loads this one on demand is none.',
       from: {},
       to: {circular: true, viaOnly: {dependencyTypesNot: ['dynamic-import', 'type-only']}},
     },

@@ -14,7 +14,15 @@ export default tseslint.config(
     linterOptions: {reportUnusedDisableDirectives: 'error'},
     rules: {
       // `_name` marks a value left out on purpose (e.g. a field stripped by destructuring).
-      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_', ignoreRestSiblings: true}],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
       // Empty catch blocks are how the code says "this failure is expected and changes nothing"; each has a comment.
       'no-empty': ['error', {allowEmptyCatch: true}],
       eqeqeq: ['error', 'always'],

@@ -3,10 +3,7 @@ export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
-    '^.+\\.ts$': [
-      '@swc/jest',
-      {jsc: {parser: {syntax: 'typescript'}, target: 'es2022'}, module: {type: 'es6'}},
-    ],
+    '^.+\\.ts$': ['@swc/jest', {jsc: {parser: {syntax: 'typescript'}, target: 'es2022'}, module: {type: 'es6'}}],
   },
   // Sources import './x.js' (NodeNext style); in tests that means the .ts file next to it.
   moduleNameMapper: {'^(\\.{1,2}/.*)\\.js$': '$1'},

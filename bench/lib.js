@@ -53,7 +53,9 @@ export async function startListener(configDir, {quiet = false} = {}) {
     env: {...process.env, CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
     stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'],
   })
-  const exited = new Promise((_, reject) => child.on('exit', (code) => reject(new Error(`callctl listen exited with ${code} before it was ready`))))
+  const exited = new Promise((_, reject) =>
+    child.on('exit', (code) => reject(new Error(`callctl listen exited with ${code} before it was ready`))),
+  )
   const url = await Promise.race([exited, quiet ? waitForStatus(port) : readyLine(child)])
   return {
     url,
@@ -106,7 +108,9 @@ export async function startBareServer(body) {
     env: {...process.env, BARE_BODY: body},
     stdio: ['ignore', 'pipe', 'inherit'],
   })
-  const port = await new Promise((resolve) => createInterface({input: child.stdout}).once('line', (line) => resolve(Number(line))))
+  const port = await new Promise((resolve) =>
+    createInterface({input: child.stdout}).once('line', (line) => resolve(Number(line))),
+  )
   return {
     url: `http://127.0.0.1:${port}`,
     async stop() {

@@ -11,7 +11,12 @@ import {ROOT} from './lib.js'
 import {cliForwarding, startUp} from './sections/cli.js'
 import {memory, throughput, webhookLatency} from './sections/listener.js'
 
-const {values: flags} = parseArgs({options: {quick: {type: 'boolean', default: false}, out: {type: 'string', default: path.join(ROOT, 'bench', 'results')}}})
+const {values: flags} = parseArgs({
+  options: {
+    quick: {type: 'boolean', default: false},
+    out: {type: 'string', default: path.join(ROOT, 'bench', 'results')},
+  },
+})
 // Quick: each figure measured once, on a small load (test/bench/bench-smoke.test.ts runs it with the rest of the tests).
 const size = flags.quick
   ? {runs: 1, rounds: 1, seconds: 0.5, calls: 20, requests: 1000, memoryCalls: 100, restSamples: 2}
@@ -49,7 +54,9 @@ writeFileSync(path.join(flags.out, 'latest.json'), `${JSON.stringify(report, nul
 writeFileSync(path.join(flags.out, 'latest.md'), markdown)
 process.stdout.write(markdown)
 const missed = results.filter((row) => row.met === false)
-process.stderr.write(missed.length === 0 ? 'Every target met.\n' : `Targets not met: ${missed.map((row) => row.id).join(', ')}\n`)
+process.stderr.write(
+  missed.length === 0 ? 'Every target met.\n' : `Targets not met: ${missed.map((row) => row.id).join(', ')}\n`,
+)
 
 function toMarkdown({machine, results}) {
   const number = (value) => (value >= 100 ? Math.round(value).toLocaleString('en') : value.toFixed(value >= 10 ? 1 : 2))
@@ -67,7 +74,10 @@ function toMarkdown({machine, results}) {
         row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
         row.target ?? '',
         row.met === undefined ? '' : row.met ? 'met' : '**not met**',
-      ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .replace(/$/, ' |'),
     ),
   ]
   return `${lines.join('\n')}\n`

@@ -11,7 +11,9 @@ await ensureRuntime(import.meta.url)
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // The package exports no bin path, so the compiler is found by its place in node_modules.
-execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript-native', 'bin', 'tsc'), '-p', root], {stdio: 'inherit'})
+execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript-native', 'bin', 'tsc'), '-p', root], {
+  stdio: 'inherit',
+})
 
 const {execute} = await import('@oclif/core')
 await execute({development: true, dir: import.meta.url})

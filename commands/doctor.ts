@@ -6,12 +6,17 @@ import {CallctlError, type Check, diagnose, ExitCode} from '../src/cli/app.js'
 const MARK = {ok: chalk.green('✓'), warn: chalk.yellow('!'), fail: chalk.red('✗')}
 
 export default class Doctor extends ListenerCommand {
-  static override summary = 'Check the setup and say what to fix: config, port, listener, driver, notifications, service'
+  static override summary =
+    'Check the setup and say what to fix: config, port, listener, driver, notifications, service'
   static override description = `Each check is ok (✓), a warning (!) or a failure (✗) with its fix. Exits 1 when a check fails, 0 otherwise.
 
 Checks: the config file is valid; the port is free or held by callctl; the listener answers; the driver is reachable (baresip's ctrl_tcp, the command driver's programs); notification hosts resolve; recent deliveries succeeded and nothing waits in the outbox; a token is set when listening beyond this computer; the wrappers and the background service are installed.`
 
-  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --port 5679', '<%= config.bin %> doctor --json']
+  static override examples = [
+    '<%= config.bin %> doctor',
+    '<%= config.bin %> doctor --port 5679',
+    '<%= config.bin %> doctor --json',
+  ]
 
   async run(): Promise<{checks: Check[]}> {
     const {flags} = await this.parse(Doctor)
@@ -24,12 +29,15 @@ Checks: the config file is valid; the port is free or held by callctl; the liste
 
     const failed = checks.filter((check) => check.verdict === 'fail')
     if (failed.length > 0) {
-      throw new CallctlError(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join(', ')}`, {
-        code: 'ERR_CHECKS_FAILED',
-        exit: ExitCode.failure,
-        suggestions: failed.flatMap((check) => (check.fix ? [check.fix] : [])),
-        data: {checks},
-      })
+      throw new CallctlError(
+        `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join(', ')}`,
+        {
+          code: 'ERR_CHECKS_FAILED',
+          exit: ExitCode.failure,
+          suggestions: failed.flatMap((check) => (check.fix ? [check.fix] : [])),
+          data: {checks},
+        },
+      )
     }
 
     return {checks}

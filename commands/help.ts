@@ -9,8 +9,14 @@ import {BaseCommand} from '../src/cli/base-command.js'
 export default class Help extends BaseCommand {
   static override summary = 'Display help for callctl, or for one command or topic'
   static override strict = false
-  static override args = {command: Args.string({description: 'command or topic to show help for, e.g. make or config set'})}
-  static override examples = ['<%= config.bin %> help', '<%= config.bin %> help make', '<%= config.bin %> help config set']
+  static override args = {
+    command: Args.string({description: 'command or topic to show help for, e.g. make or config set'}),
+  }
+  static override examples = [
+    '<%= config.bin %> help',
+    '<%= config.bin %> help make',
+    '<%= config.bin %> help config set',
+  ]
 
   async run(): Promise<void> {
     const {argv} = await this.parse(Help)

@@ -29,9 +29,14 @@ ${EXIT_CODES_HELP}`
       description: 'port to listen on; 0 picks a free one [default: config `port`, else 5678]',
     }),
     host: Flags.string({description: 'address to bind [default: config `host`, else 127.0.0.1]'}),
-    driver: Flags.option({options: DRIVER_NAMES, description: 'phone backend [default: config `driver.name`, else sim]'})(),
+    driver: Flags.option({
+      options: DRIVER_NAMES,
+      description: 'phone backend [default: config `driver.name`, else sim]',
+    })(),
     json: Flags.boolean({description: 'print events and requests as JSON lines'}),
-    spawn: Flags.boolean({description: 'with --driver baresip: start baresip with a generated headless config, stop it on exit'}),
+    spawn: Flags.boolean({
+      description: 'with --driver baresip: start baresip with a generated headless config, stop it on exit',
+    }),
   }
 
   async run(): Promise<void> {

@@ -9,7 +9,11 @@ export default class Logs extends BaseCommand {
   static override summary = "Show the listener's log: requests, call events, notifications"
   static override description = `The listener writes one JSON line per request, call event and delivery to listener.jsonl in the log folder (CALLCTL_LOG_DIR; else logs/ in CALLCTL_CONFIG_DIR when that is set; else the OS's per-user log folder), rotated at 5 MB, three old files kept.`
 
-  static override examples = ['<%= config.bin %> logs', '<%= config.bin %> logs -f', '<%= config.bin %> logs -n 200 --json | jq \'select(.kind == "delivery")\'']
+  static override examples = [
+    '<%= config.bin %> logs',
+    '<%= config.bin %> logs -f',
+    '<%= config.bin %> logs -n 200 --json | jq \'select(.kind == "delivery")\'',
+  ]
   static override flags = {
     follow: Flags.boolean({char: 'f', description: 'keep printing new lines as they are written'}),
     lines: Flags.integer({char: 'n', min: 0, default: 50, description: 'how many of the last lines to show first'}),
@@ -24,9 +28,17 @@ export default class Logs extends BaseCommand {
       return
     }
 
-    const print = (record: ListenerRecord) => this.log(flags.json ? JSON.stringify(record) : record.kind === 'unreadable' ? printable(String(record.line)) : formatRecord(record))
+    const print = (record: ListenerRecord) =>
+      this.log(
+        flags.json
+          ? JSON.stringify(record)
+          : record.kind === 'unreadable'
+            ? printable(String(record.line))
+            : formatRecord(record),
+      )
     const past = lastRecords(flags.lines)
-    if (past.length === 0 && !flags.follow) this.logToStderr(`No log yet in ${logDir()}: it starts with \`callctl listen\``)
+    if (past.length === 0 && !flags.follow)
+      this.logToStderr(`No log yet in ${logDir()}: it starts with \`callctl listen\``)
     for (const record of past) print(record)
     if (!flags.follow) return
     const stop = new AbortController()

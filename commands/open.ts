@@ -4,7 +4,8 @@ import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
 import {ListenerClient, openInBrowser} from '../src/cli/app.js'
 
 export default class Open extends ListenerCommand {
-  static override summary = "Open the listener's status page in the browser: live calls, answer and end buttons, a dial field"
+  static override summary =
+    "Open the listener's status page in the browser: live calls, answer and end buttons, a dial field"
   static override description = EXIT_CODES_HELP
   static override examples = ['<%= config.bin %> open', '<%= config.bin %> open --print']
   static override flags = {print: Flags.boolean({description: 'print the address only, open nothing'})}

@@ -8,7 +8,11 @@ export default class OutboxCommand extends BaseCommand {
   static override description =
     'Notifications are written to the outbox before they are sent and removed after a 2xx answer. Failed ones are retried with backoff for delivery.maxAgeHours, then kept as failed. A running listener picks up retried ones within 10 seconds.'
 
-  static override examples = ['<%= config.bin %> outbox', '<%= config.bin %> outbox --retry', '<%= config.bin %> outbox --purge']
+  static override examples = [
+    '<%= config.bin %> outbox',
+    '<%= config.bin %> outbox --retry',
+    '<%= config.bin %> outbox --purge',
+  ]
   static override flags = {
     retry: Flags.boolean({description: 'put failed deliveries back in the queue', exclusive: ['purge']}),
     purge: Flags.boolean({description: 'delete failed deliveries', exclusive: ['retry']}),

@@ -43,7 +43,10 @@ export class ListenerClient {
   async make(number: string): Promise<Call> {
     // Far past any number with its decoration: the listener would refuse the request line itself, unanswered.
     if (number.length > MAX_RAW_NUMBER) {
-      throw new RequestError(`Number too long (${number.length} characters): a number has at most 32 digits`, 'ERR_INVALID_NUMBER')
+      throw new RequestError(
+        `Number too long (${number.length} characters): a number has at most 32 digits`,
+        'ERR_INVALID_NUMBER',
+      )
     }
 
     return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`)
@@ -72,7 +75,8 @@ export class ListenerClient {
   async status<T = Record<string, unknown>>(): Promise<T> {
     const status = await this.request<T & {name?: unknown}>('GET', '/status')
     // Another program's JSON on the port is not a listener's status.
-    if (typeof status !== 'object' || status === null || status.name !== 'callctl') throw notCallctl(`${this.host}:${this.port}`, 200)
+    if (typeof status !== 'object' || status === null || status.name !== 'callctl')
+      throw notCallctl(`${this.host}:${this.port}`, 200)
     return status
   }
 
@@ -82,10 +86,19 @@ export class ListenerClient {
     // node:http here: a stream is long-lived, so its start-up cost does not matter.
     const {request} = await import('node:http')
     const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-      const req = request({host: this.host, port: this.port, path: '/events', headers: this.#token ? {authorization: `Bearer ${this.#token}`} : {}, signal}, (res) => {
-        req.setTimeout(0)
-        resolve(res)
-      })
+      const req = request(
+        {
+          host: this.host,
+          port: this.port,
+          path: '/events',
+          headers: this.#token ? {authorization: `Bearer ${this.#token}`} : {},
+          signal,
+        },
+        (res) => {
+          req.setTimeout(0)
+          resolve(res)
+        },
+      )
       // Only until the stream starts: once it runs, quiet hours are normal.
       req.setTimeout(this.#timeoutMs, () => req.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
       req.on('error', reject)
@@ -106,7 +119,11 @@ export class ListenerClient {
         throw notCallctl(where, response.statusCode)
       }
 
-      throw new CallctlError(error.message, {code: error.code, exit: ExitCode.refused, suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints})
+      throw new CallctlError(error.message, {
+        code: error.code,
+        exit: ExitCode.refused,
+        suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints,
+      })
     }
 
     // The stream format (partial chunks, comments, multi-line data) is eventsource-parser's: events are not on the
@@ -146,7 +163,9 @@ export class ListenerClient {
     const where = `${this.host}:${this.port}`
     // The request is written by hand: a line break in a hand-edited token or host must not add a header.
     if (/[\r\n]/.test(`${this.host}${this.#token ?? ''}${path}`)) {
-      throw new ConfigError('The config holds a line break in security.token or host', ['Set it again: callctl config set security.token --generate'])
+      throw new ConfigError('The config holds a line break in security.token or host', [
+        'Set it again: callctl config set security.token --generate',
+      ])
     }
 
     const headers = [
@@ -157,11 +176,14 @@ export class ListenerClient {
       ...(body === undefined ? [] : ['Content-Type: application/json']),
       `Content-Length: ${body === undefined ? 0 : Buffer.byteLength(body)}`,
     ]
-    const {status, text} = await exchange(this.host, this.port, `${headers.join('\r\n')}\r\n\r\n${body ?? ''}`, this.#timeoutMs).catch(
-      (error: NodeJS.ErrnoException) => {
-        throw unreachable(error, where)
-      },
-    )
+    const {status, text} = await exchange(
+      this.host,
+      this.port,
+      `${headers.join('\r\n')}\r\n\r\n${body ?? ''}`,
+      this.#timeoutMs,
+    ).catch((error: NodeJS.ErrnoException) => {
+      throw unreachable(error, where)
+    })
 
     let parsed: unknown
     try {
@@ -189,7 +211,12 @@ export class ListenerClient {
  * here `import('node:http')` alone takes 55–65 ms against 4–6 ms for node:net, more than this whole command. The listener answers with Content-Length and closes;
  * anything else on the port shows up as an answer that is not callctl's JSON.
  */
-async function exchange(host: string, port: number, request: string, timeoutMs: number): Promise<{status: number; text: string}> {
+async function exchange(
+  host: string,
+  port: number,
+  request: string,
+  timeoutMs: number,
+): Promise<{status: number; text: string}> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let sent = false
@@ -200,7 +227,9 @@ async function exchange(host: string, port: number, request: string, timeoutMs: 
     socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
     // After the request went out, a failure is not "no listener": the command may have been carried out.
-    socket.on('error', (error: NodeJS.ErrnoException) => reject(sent && error.code !== 'ETIMEDOUT' ? Object.assign(error, {code: 'ERR_CUT_OFF'}) : error))
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      reject(sent && error.code !== 'ETIMEDOUT' ? Object.assign(error, {code: 'ERR_CUT_OFF'}) : error),
+    )
     socket.on('end', () => {
       // The answer is complete; closing now rather than after the half-close lets the process exit sooner.
       socket.destroy()
@@ -232,7 +261,8 @@ function parseEvent(data: string): StreamedEvent | undefined {
   try {
     const event = JSON.parse(data) as Partial<StreamedEvent> | null
     const {call} = event ?? {}
-    if (typeof event?.type !== 'string' || typeof call !== 'object' || call === null || typeof call.id !== 'string') return undefined
+    if (typeof event?.type !== 'string' || typeof call !== 'object' || call === null || typeof call.id !== 'string')
+      return undefined
     return event as StreamedEvent
   } catch {
     return undefined
@@ -243,7 +273,8 @@ function parseEvent(data: string): StreamedEvent | undefined {
 const MAX_RAW_NUMBER = 256
 
 /** The listener's own hint is for HTTP clients; the CLI takes the token from its config file. */
-const TOKEN_HINT = "callctl sends the token in its config: run `callctl config set security.token <the listener's token>` with the listener's config folder"
+const TOKEN_HINT =
+  "callctl sends the token in its config: run `callctl config set security.token <the listener's token>` with the listener's config folder"
 
 function query(fields: Record<string, string | undefined>): string {
   const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -261,12 +292,15 @@ function notCallctl(where: string, status: number | undefined): CallctlError {
 
 function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError {
   if (error.code === 'ERR_CUT_OFF') {
-    return new CallctlError(`The callctl listener on ${where} closed the connection before answering (${error.message})`, {
-      code: 'ERR_LISTENER_CUT_OFF',
-      exit: ExitCode.noListener,
-      cause: error,
-      suggestions: ['The command may have been carried out: check with `callctl status` before trying again'],
-    })
+    return new CallctlError(
+      `The callctl listener on ${where} closed the connection before answering (${error.message})`,
+      {
+        code: 'ERR_LISTENER_CUT_OFF',
+        exit: ExitCode.noListener,
+        cause: error,
+        suggestions: ['The command may have been carried out: check with `callctl status` before trying again'],
+      },
+    )
   }
 
   const timedOut = error.code === 'ETIMEDOUT'
@@ -277,7 +311,10 @@ function unreachable(error: NodeJS.ErrnoException, where: string): CallctlError 
       exit: ExitCode.noListener,
       cause: error,
       suggestions: timedOut
-        ? ['Check the listener\'s console for what it is doing', 'A command may have been carried out: check with `callctl status` before trying again']
+        ? [
+            "Check the listener's console for what it is doing",
+            'A command may have been carried out: check with `callctl status` before trying again',
+          ]
         : ['Start one with `callctl listen` (from a clone: `npm start`)', 'If it runs on another port, pass --port'],
     },
   )

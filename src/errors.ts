@@ -26,7 +26,14 @@ export class CallctlError extends Error {
 
   constructor(
     message: string,
-    options: {code: string; status?: number; exit?: ExitCodeValue; suggestions?: string[]; cause?: unknown; data?: object},
+    options: {
+      code: string
+      status?: number
+      exit?: ExitCodeValue
+      suggestions?: string[]
+      cause?: unknown
+      data?: object
+    },
   ) {
     super(message, {cause: options.cause})
     this.code = options.code

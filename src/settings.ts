@@ -14,10 +14,14 @@ const root = s.object({...listenerSettings, driver: driverSettings, ...deliveryS
 
 export type Config = Infer<typeof root>
 
-export const SETTINGS = new Settings<Config>(root, [listenerSlice, {properties: {driver: driverSettings}}, deliverySlice], {
-  // 2026-12: the sim's settings joined the other drivers' under `driver`.
-  sim: 'driver.sim',
-})
+export const SETTINGS = new Settings<Config>(
+  root,
+  [listenerSlice, {properties: {driver: driverSettings}}, deliverySlice],
+  {
+    // 2026-12: the sim's settings joined the other drivers' under `driver`.
+    sim: 'driver.sim',
+  },
+)
 
 export const DEFAULTS: Config = SETTINGS.defaults
 

@@ -9,7 +9,10 @@ export async function cliForwarding({runs}) {
   const env = {CALLCTL_CONFIG_DIR: configDir}
   const port = String(listener.port)
   const cli = (...args) => timeProcess(process.execPath, [RUN_JS, ...args], env)
-  const hasCurl = await timeProcess('curl', ['--version']).then(() => true, () => false)
+  const hasCurl = await timeProcess('curl', ['--version']).then(
+    () => true,
+    () => false,
+  )
   const cases = {
     'node -e 0': () => timeProcess(process.execPath, ['-e', '0']),
     'callctl make': async () => {
@@ -29,7 +32,14 @@ export async function cliForwarding({runs}) {
     },
     ...(hasCurl && {
       'curl /make': async () => {
-        const ms = await timeProcess('curl', ['-sS', '-o', '/dev/null', '-X', 'POST', `${listener.url}/make/0201234567`])
+        const ms = await timeProcess('curl', [
+          '-sS',
+          '-o',
+          '/dev/null',
+          '-X',
+          'POST',
+          `${listener.url}/make/0201234567`,
+        ])
         await post(`${listener.url}/end`)
         return ms
       },
@@ -51,13 +61,34 @@ export async function cliForwarding({runs}) {
   const rows = [{id: 'cli.node', measure: '`node -e 0` (the floor of any Node CLI)', value: floor, unit: 'ms'}]
   for (const command of ['make', 'answer', 'end']) {
     const value = median(times[`callctl ${command}`])
-    rows.push({id: `cli.${command}`, measure: `\`callctl ${command}\` against a running listener`, value, unit: 'ms', ratio: value / floor, target: '≤ 1.15× node -e 0', met: value / floor <= 1.15})
+    rows.push({
+      id: `cli.${command}`,
+      measure: `\`callctl ${command}\` against a running listener`,
+      value,
+      unit: 'ms',
+      ratio: value / floor,
+      target: '≤ 1.15× node -e 0',
+      met: value / floor <= 1.15,
+    })
   }
 
-  if (hasCurl) rows.push({id: 'cli.curl', measure: '`curl` to the same URL', value: median(times['curl /make']), unit: 'ms', ratio: median(times['curl /make']) / floor})
+  if (hasCurl)
+    rows.push({
+      id: 'cli.curl',
+      measure: '`curl` to the same URL',
+      value: median(times['curl /make']),
+      unit: 'ms',
+      ratio: median(times['curl /make']) / floor,
+    })
   for (const flag of ['--version', '--help']) {
     const value = median(times[`callctl ${flag}`])
-    rows.push({id: `cli${flag.replace('--', '.')}`, measure: `\`callctl ${flag}\` (oclif)`, value, unit: 'ms', ratio: value / floor})
+    rows.push({
+      id: `cli${flag.replace('--', '.')}`,
+      measure: `\`callctl ${flag}\` (oclif)`,
+      value,
+      unit: 'ms',
+      ratio: value / floor,
+    })
   }
 
   return rows
@@ -76,5 +107,15 @@ export async function startUp({runs}) {
 
   const value = median(ready)
   const ratio = value / median(floor)
-  return [{id: 'startup.listen', measure: '`callctl listen` until it accepts commands', value, unit: 'ms', ratio, target: '≤ 2× node -e 0', met: ratio <= 2}]
+  return [
+    {
+      id: 'startup.listen',
+      measure: '`callctl listen` until it accepts commands',
+      value,
+      unit: 'ms',
+      ratio,
+      target: '≤ 2× node -e 0',
+      met: ratio <= 2,
+    },
+  ]
 }

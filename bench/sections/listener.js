@@ -1,7 +1,17 @@
 // 2. Listener throughput and latency, 3. event → webhook latency, 4. memory.
 import autocannon from 'autocannon'
 
-import {configFolder, median, percentile, post, rssMb, sleep, startBareServer, startListener, startReceiver} from '../lib.js'
+import {
+  configFolder,
+  median,
+  percentile,
+  post,
+  rssMb,
+  sleep,
+  startBareServer,
+  startListener,
+  startReceiver,
+} from '../lib.js'
 
 const cannon = (options) => autocannon({connections: 50, ...options})
 const MAKE_END = [
@@ -29,16 +39,40 @@ export async function throughput({rounds, seconds}) {
   }
 
   // Answered requests only (2xx): a cheap refusal must not count as throughput.
-  const rate = (results) => median(results.map((result) => (result.requests.total - (result.non2xx ?? 0)) / result.duration))
+  const rate = (results) =>
+    median(results.map((result) => (result.requests.total - (result.non2xx ?? 0)) / result.duration))
   const p99 = (results) => median(results.map((result) => result.latency.p99))
-  const failures = (results) => results.reduce((sum, result) => sum + result.errors + result.timeouts + (result.non2xx ?? 0), 0)
+  const failures = (results) =>
+    results.reduce((sum, result) => sum + result.errors + result.timeouts + (result.non2xx ?? 0), 0)
   const bareRate = rate(runs.bare)
   const statusRate = rate(runs.status)
   const cycleRate = rate(runs.cycles)
   return [
-    {id: 'http.bare', measure: `bare \`node:http\` server answering the same JSON (${statusBody.length} bytes), 50 connections`, value: bareRate, unit: 'req/s', note: `p99 ${p99(runs.bare)} ms`},
-    {id: 'http.status', measure: '`GET /status` throughput', value: statusRate, unit: 'req/s', ratio: statusRate / bareRate, target: '≥ 0.8× bare', met: statusRate / bareRate >= 0.8 && failures(runs.status) === 0, note: failures(runs.status) ? `${failures(runs.status)} failed` : undefined},
-    {id: 'http.status.p99', measure: '`GET /status` p99 latency', value: p99(runs.status), unit: 'ms', target: '≤ 5 ms', met: p99(runs.status) <= 5},
+    {
+      id: 'http.bare',
+      measure: `bare \`node:http\` server answering the same JSON (${statusBody.length} bytes), 50 connections`,
+      value: bareRate,
+      unit: 'req/s',
+      note: `p99 ${p99(runs.bare)} ms`,
+    },
+    {
+      id: 'http.status',
+      measure: '`GET /status` throughput',
+      value: statusRate,
+      unit: 'req/s',
+      ratio: statusRate / bareRate,
+      target: '≥ 0.8× bare',
+      met: statusRate / bareRate >= 0.8 && failures(runs.status) === 0,
+      note: failures(runs.status) ? `${failures(runs.status)} failed` : undefined,
+    },
+    {
+      id: 'http.status.p99',
+      measure: '`GET /status` p99 latency',
+      value: p99(runs.status),
+      unit: 'ms',
+      target: '≤ 5 ms',
+      met: p99(runs.status) <= 5,
+    },
     {
       id: 'http.cycles',
       measure: 'call cycles (`/make` then `/end`, sim answers at once)',
@@ -55,7 +89,11 @@ export async function throughput({rounds, seconds}) {
 export async function webhookLatency({calls}) {
   const arrivals = new Map()
   const receiver = await startReceiver((url, at) => arrivals.get(new URL(url, 'http://x').searchParams.get('n'))?.(at))
-  const configDir = configFolder({driver: {sim: {answerAfterMs: -1}}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/outgoing?n=$callerid`}})
+  const configDir = configFolder({
+    driver: {sim: {answerAfterMs: -1}},
+    security: {makeRateLimit: 0},
+    notifications: {outgoing: `${receiver.url}/outgoing?n=$callerid`},
+  })
   const listener = await startListener(configDir, {quiet: true})
   const latencies = []
   const warmUp = 20
@@ -79,14 +117,32 @@ export async function webhookLatency({calls}) {
   const p50 = percentile(latencies, 50)
   const p99 = percentile(latencies, 99)
   return [
-    {id: 'webhook.p50', measure: `command → webhook arrival, p50 (${calls} calls, durable outbox)`, value: p50, unit: 'ms', target: '≤ 2 ms', met: p50 <= 2},
-    {id: 'webhook.p99', measure: 'command → webhook arrival, p99', value: p99, unit: 'ms', target: '≤ 10 ms', met: p99 <= 10},
+    {
+      id: 'webhook.p50',
+      measure: `command → webhook arrival, p50 (${calls} calls, durable outbox)`,
+      value: p50,
+      unit: 'ms',
+      target: '≤ 2 ms',
+      met: p50 <= 2,
+    },
+    {
+      id: 'webhook.p99',
+      measure: 'command → webhook arrival, p99',
+      value: p99,
+      unit: 'ms',
+      target: '≤ 10 ms',
+      met: p99 <= 10,
+    },
   ]
 }
 
 export async function memory({requests, calls, samples = 12}) {
   const receiver = await startReceiver(() => {})
-  const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}, notifications: {outgoing: `${receiver.url}/o?n=$callerid`, end: `${receiver.url}/e?n=$callerid`}})
+  const configDir = configFolder({
+    driver: {sim: {answerAfterMs: 0}},
+    security: {makeRateLimit: 0},
+    notifications: {outgoing: `${receiver.url}/o?n=$callerid`, end: `${receiver.url}/e?n=$callerid`},
+  })
   const listener = await startListener(configDir, {quiet: true})
   const load = async (share) => {
     await cannon({url: `${listener.url}/status`, amount: Math.round(requests * share)})

@@ -5,7 +5,10 @@ import {openConfigStore} from '../../src/cli/config-store.js'
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print one setting (its default when not set)'
-  static override examples = ['<%= config.bin %> config get port', '<%= config.bin %> config get notifications.incoming']
+  static override examples = [
+    '<%= config.bin %> config get port',
+    '<%= config.bin %> config get notifications.incoming',
+  ]
   static override args = {key: Args.string({required: true, description: 'dotted key, e.g. commands.make'})}
 
   async run(): Promise<{key: string; value: unknown}> {

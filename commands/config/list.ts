@@ -11,8 +11,13 @@ export default class ConfigList extends BaseCommand {
     const stored = store.stored()
     for (const key of store.keys()) {
       const value = store.get(key)
-      const isSet = key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], stored) !== undefined
-      this.log(`${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}${isSet || value === undefined ? '' : '  (default)'}`)
+      const isSet =
+        key
+          .split('.')
+          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], stored) !== undefined
+      this.log(
+        `${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}${isSet || value === undefined ? '' : '  (default)'}`,
+      )
     }
 
     return {config: store.effective()}

@@ -6,7 +6,8 @@ import {runningListener} from '../../src/cli/app.js'
 
 export default class ConfigSet extends BaseCommand {
   static override summary = 'Change one setting; a wrong value is refused and the file is left as it was'
-  static override description = 'The value is read as what the key takes: a number for port, true/false, JSON for lists and objects, else text. A running listener applies the change within a second (its log says so), except port and host, which need a restart.'
+  static override description =
+    'The value is read as what the key takes: a number for port, true/false, JSON for lists and objects, else text. A running listener applies the change within a second (its log says so), except port and host, which need a restart.'
   static override examples = [
     '<%= config.bin %> config set port 5679',
     "<%= config.bin %> config set notifications.incoming 'https://crm.example.com/incoming?callerid=$callerid'",
@@ -33,7 +34,9 @@ export default class ConfigSet extends BaseCommand {
     this.log(`${args.key} = ${JSON.stringify(value)}`)
     const listener = await running
     if (listener && store.needsRestart(args.key)) {
-      this.logToStderr(`The listener running now (pid ${listener.pid}) uses the old value until it restarts: stop it and run callctl listen again (or callctl service stop; callctl service start)`)
+      this.logToStderr(
+        `The listener running now (pid ${listener.pid}) uses the old value until it restarts: stop it and run callctl listen again (or callctl service stop; callctl service start)`,
+      )
     } else if (listener) {
       this.logToStderr(`The listener running now (pid ${listener.pid}) applies it within a second`)
     }

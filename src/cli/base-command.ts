@@ -72,13 +72,20 @@ function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {
   if (error instanceof CallctlError) {
     // Messages and hints may quote the network (a listener's answer, a caller's name): never raw to the terminal.
     return Object.assign(
-      new Errors.CLIError(printable(error.message), {code: error.code, exit: error.exit, suggestions: printable(error.suggestions)}),
+      new Errors.CLIError(printable(error.message), {
+        code: error.code,
+        exit: error.exit,
+        suggestions: printable(error.suggestions),
+      }),
       {code: error.code, data: error.data},
     ) as never
   }
 
   // oclif's own parse errors already carry exit 2; anything unexpected is reported without a stack trace.
   const exit = (error as Errors.CLIError).oclif?.exit
-  if (exit !== undefined) return Object.assign(error, {code: (error as Errors.CLIError).code ?? (exit === ExitCode.usage ? 'ERR_USAGE' : 'ERR_FAILED')}) as never
+  if (exit !== undefined)
+    return Object.assign(error, {
+      code: (error as Errors.CLIError).code ?? (exit === ExitCode.usage ? 'ERR_USAGE' : 'ERR_FAILED'),
+    }) as never
   return Object.assign(new Errors.CLIError(error.message, {exit: ExitCode.failure}), {code: 'ERR_UNEXPECTED'}) as never
 }

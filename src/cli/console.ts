@@ -40,7 +40,9 @@ export function formatDelivery(record: DeliveryRecord, at = new Date().toISOStri
   const outcome =
     record.outcome === 'delivered'
       ? chalk.dim(`HTTP ${record.status} in ${record.ms} ms`)
-      : chalk.red(`${record.outcome === 'failed' ? 'gave up' : `attempt ${record.attempt} failed, will retry`}: ${record.error}`)
+      : chalk.red(
+          `${record.outcome === 'failed' ? 'gave up' : `attempt ${record.attempt} failed, will retry`}: ${record.error}`,
+        )
   return `${chalk.dim(clock(at))} ${chalk.magenta('notify')}   ${record.event} → ${record.url} ${outcome}`
 }
 

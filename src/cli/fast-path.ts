@@ -11,7 +11,17 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
   answer: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   end: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   status: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 0},
-  listen: {flags: {'--port': 'listenPort', '-p': 'listenPort', '--host': 'string', '--driver': 'string', '--json': 'boolean', '--spawn': 'boolean'}, positional: 0},
+  listen: {
+    flags: {
+      '--port': 'listenPort',
+      '-p': 'listenPort',
+      '--host': 'string',
+      '--driver': 'string',
+      '--json': 'boolean',
+      '--spawn': 'boolean',
+    },
+    positional: 0,
+  },
 }
 
 export interface Parsed {
@@ -66,7 +76,8 @@ export function parseFast(argv: string[]): Parsed | undefined {
   }
 
   if (parsed.positional.length !== spec.positional) return undefined
-  if (parsed.flags.driver !== undefined && !(DRIVER_NAMES as readonly string[]).includes(String(parsed.flags.driver))) return undefined
+  if (parsed.flags.driver !== undefined && !(DRIVER_NAMES as readonly string[]).includes(String(parsed.flags.driver)))
+    return undefined
   // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
   if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
   return parsed
@@ -118,6 +129,8 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
 async function listen({flags}: Parsed): Promise<void> {
   const {runListen} = await import('./listen.js')
   const {readFileSync} = await import('node:fs')
-  const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string}
+  const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string
+  }
   await runListen(flags, {version})
 }

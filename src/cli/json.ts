@@ -13,7 +13,11 @@ export function successJson<T extends object>(result: T): {ok: true} & T {
 }
 
 export function errorJson(error: {code?: string; message: string; suggestions?: string[]; data?: object}): JsonError {
-  return {...error.data, ok: false, error: {code: error.code ?? 'ERR_UNEXPECTED', message: error.message, hints: error.suggestions ?? []}}
+  return {
+    ...error.data,
+    ok: false,
+    error: {code: error.code ?? 'ERR_UNEXPECTED', message: error.message, hints: error.suggestions ?? []},
+  }
 }
 
 /** As printed: indented like oclif's `logJson`, so that both paths write identical bytes. */

@@ -20,7 +20,10 @@ export interface ListenFlags {
  * `callctl listen`: the config with the flags over it, the listener, one line per event, until SIGINT or SIGTERM.
  * Shared by the oclif command and the fast path of bin/run.js.
  */
-export async function runListen(flags: ListenFlags, {version, out = process.stdout}: {version: string; out?: NodeJS.WritableStream}): Promise<void> {
+export async function runListen(
+  flags: ListenFlags,
+  {version, out = process.stdout}: {version: string; out?: NodeJS.WritableStream},
+): Promise<void> {
   const file = configFile()
   const {stored, migrated} = SETTINGS.read(file)
   const config = withFlags(SETTINGS.effective(stored, file), flags)
@@ -104,7 +107,12 @@ const CONFIG_POLL_MS = 250
  * Settings reach the running listener: when the config file changes, what can change live is applied (and said in
  * the log), what needs a restart is reported, and a file that is now broken is reported and ignored.
  */
-function followConfig(file: string, running: RunningListener, flags: ListenFlags, report: (record: ListenerReport) => void): () => void {
+function followConfig(
+  file: string,
+  running: RunningListener,
+  flags: ListenFlags,
+  report: (record: ListenerReport) => void,
+): () => void {
   const read = () => {
     try {
       return readFileSync(file, 'utf8')
@@ -120,10 +128,18 @@ function followConfig(file: string, running: RunningListener, flags: ListenFlags
       const next = withFlags(SETTINGS.effective(SETTINGS.read(file).stored, file), flags)
       const {applied, restart, waiting} = await running.reconfigure(next)
       if (applied.length > 0) report({kind: 'config', message: `config: applied ${applied.join(', ')} from ${file}`})
-      if (restart.length > 0) report({kind: 'warning', message: `config: ${restart.join(' and ')} changed; restart the listener to use the new value`})
-      if (waiting.length > 0) report({kind: 'config', message: 'config: the new driver settings apply once the live calls have ended'})
+      if (restart.length > 0)
+        report({
+          kind: 'warning',
+          message: `config: ${restart.join(' and ')} changed; restart the listener to use the new value`,
+        })
+      if (waiting.length > 0)
+        report({kind: 'config', message: 'config: the new driver settings apply once the live calls have ended'})
     } catch (error) {
-      report({kind: 'warning', message: `config: ${(error as Error).message}; the listener runs on with the settings it had`})
+      report({
+        kind: 'warning',
+        message: `config: ${(error as Error).message}; the listener runs on with the settings it had`,
+      })
     }
   }
 

@@ -7,7 +7,9 @@ import {BaseCommand, EXIT_CODES_HELP} from './base-command.js'
 export abstract class ServiceActionCommand extends BaseCommand {
   static override description = EXIT_CODES_HELP
   static override flags = {
-    'dry-run': Flags.boolean({description: 'print every file (with its content) and command line it would write and run, and do nothing'}),
+    'dry-run': Flags.boolean({
+      description: 'print every file (with its content) and command line it would write and run, and do nothing',
+    }),
   }
 
   protected abstract readonly action: ServiceAction

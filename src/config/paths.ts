@@ -7,11 +7,18 @@ export const PROJECT_NAME = 'callctl'
  * The per-user folders of each OS (the ones env-paths names). Written out here because importing env-paths costs
  * the forwarding commands more start-up time than their whole request.
  */
-export function osFolders(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env, home = homedir()): {config: string; log: string} {
+export function osFolders(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+  home = homedir(),
+): {config: string; log: string} {
   const join = platform === 'win32' ? path.win32.join : path.posix.join
   switch (platform) {
     case 'darwin': {
-      return {config: join(home, 'Library', 'Preferences', PROJECT_NAME), log: join(home, 'Library', 'Logs', PROJECT_NAME)}
+      return {
+        config: join(home, 'Library', 'Preferences', PROJECT_NAME),
+        log: join(home, 'Library', 'Logs', PROJECT_NAME),
+      }
     }
 
     case 'win32': {

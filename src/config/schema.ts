@@ -33,7 +33,9 @@ export type Node<T, Given extends boolean = boolean> = SchemaNode & {readonly __
 export type Infer<N> = N extends Node<infer T> ? T : never
 
 type Shape = Record<string, Node<unknown>>
-type GivenKeys<P extends Shape, R extends string> = {[K in keyof P]: P[K] extends Node<unknown, true> ? K : K extends R ? K : never}[keyof P]
+type GivenKeys<P extends Shape, R extends string> = {
+  [K in keyof P]: P[K] extends Node<unknown, true> ? K : K extends R ? K : never
+}[keyof P]
 type Expand<T> = {[K in keyof T]: T[K]}
 type ObjectOf<P extends Shape, R extends string = never> = Expand<
   {[K in GivenKeys<P, R>]: Infer<P[K]>} & {[K in Exclude<keyof P, GivenKeys<P, R>>]?: Infer<P[K]>}
@@ -54,18 +56,29 @@ export const s = {
   boolean: leaf<boolean>('boolean'),
 
   /** One of a fixed list of strings. */
-  oneOf: ((values: readonly string[], options: Options & {default?: string} = {}) => ({type: 'string', enum: values, ...options})) as {
+  oneOf: ((values: readonly string[], options: Options & {default?: string} = {}) => ({
+    type: 'string',
+    enum: values,
+    ...options,
+  })) as {
     <const E extends readonly string[]>(values: E, options: Options & {default: E[number]}): Node<E[number], true>
     <const E extends readonly string[]>(values: E, options?: Options): Node<E[number], false>
   },
 
-  array: ((items: SchemaNode, options: Options & {default?: unknown[]} = {}) => ({type: 'array', items, ...options})) as {
+  array: ((items: SchemaNode, options: Options & {default?: unknown[]} = {}) => ({
+    type: 'array',
+    items,
+    ...options,
+  })) as {
     <I extends Node<unknown>>(items: I, options: Options & {default: Array<Infer<I>>}): Node<Array<Infer<I>>, true>
     <I extends Node<unknown>>(items: I, options?: Options): Node<Array<Infer<I>>, false>
   },
 
   /** A settings group: unknown keys are refused, so that a typo is reported instead of ignored. */
-  object<P extends Shape, const R extends string = never>(properties: P, options: Options & {required?: readonly R[]} = {}): Node<ObjectOf<P, R>, true> {
+  object<P extends Shape, const R extends string = never>(
+    properties: P,
+    options: Options & {required?: readonly R[]} = {},
+  ): Node<ObjectOf<P, R>, true> {
     return {type: 'object', additionalProperties: false, properties, ...options} as never
   },
 
@@ -93,7 +106,8 @@ export function schemaAt(root: SchemaNode, key: string): SchemaNode | undefined 
   for (const part of key.split('.')) {
     if (node?.type !== 'object') return undefined
     if (part === '__proto__') return undefined
-    const next: SchemaNode | boolean | undefined = node.properties && Object.hasOwn(node.properties, part) ? node.properties[part] : node.additionalProperties
+    const next: SchemaNode | boolean | undefined =
+      node.properties && Object.hasOwn(node.properties, part) ? node.properties[part] : node.additionalProperties
     node = typeof next === 'object' ? next : undefined
   }
 
@@ -103,7 +117,9 @@ export function schemaAt(root: SchemaNode, key: string): SchemaNode | undefined 
 /** Every settable leaf key, dotted, for error messages and `config list`. */
 export function settingKeys(node: SchemaNode, prefix = ''): string[] {
   return Object.entries(node.properties ?? {}).flatMap(([name, child]) =>
-    child.type === 'object' && child.properties && child.additionalProperties === false ? settingKeys(child, `${prefix}${name}.`) : [`${prefix}${name}`],
+    child.type === 'object' && child.properties && child.additionalProperties === false
+      ? settingKeys(child, `${prefix}${name}.`)
+      : [`${prefix}${name}`],
   )
 }
 

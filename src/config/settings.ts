@@ -44,7 +44,12 @@ export function mergeDefaults<T>(defaults: T, stored: unknown): T {
   const merged: Plain = {...defaults}
   for (const [key, value] of Object.entries(stored)) {
     // Defined, not assigned: a "__proto__" key from a file must never become the object's prototype.
-    Object.defineProperty(merged, key, {value: mergeDefaults(Object.hasOwn(merged, key) ? merged[key] : undefined, value), enumerable: true, writable: true, configurable: true})
+    Object.defineProperty(merged, key, {
+      value: mergeDefaults(Object.hasOwn(merged, key) ? merged[key] : undefined, value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
   }
 
   return merged as T
@@ -81,14 +86,22 @@ export class Settings<Config> {
       text = readFileSync(file, 'utf8')
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
-      throw new ConfigError(`Cannot read the config file ${file}: ${(error as Error).message}`, [`Check that it is a file you can read: ls -l ${file}`], error)
+      throw new ConfigError(
+        `Cannot read the config file ${file}: ${(error as Error).message}`,
+        [`Check that it is a file you can read: ls -l ${file}`],
+        error,
+      )
     }
 
     let stored: unknown
     try {
       stored = JSON.parse(text)
     } catch (error) {
-      throw new ConfigError(`The config file ${file} is not valid JSON: ${(error as Error).message}`, ['Fix the file by hand, or move it away to start from the defaults'], error)
+      throw new ConfigError(
+        `The config file ${file} is not valid JSON: ${(error as Error).message}`,
+        ['Fix the file by hand, or move it away to start from the defaults'],
+        error,
+      )
     }
 
     return this.migrate(stored)
@@ -129,7 +142,9 @@ export class Settings<Config> {
   effective(stored: unknown, file = configFile()): Config {
     const problems = schemaProblems(this.root, stored, '')
     if (problems.length > 0) {
-      throw new ConfigError(`The config file ${file} is invalid: ${problems.join('; ')}`, ['Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand'])
+      throw new ConfigError(`The config file ${file} is invalid: ${problems.join('; ')}`, [
+        'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
+      ])
     }
 
     return mergeDefaults(this.defaults, stored)

@@ -77,7 +77,9 @@ export class ConfigStore<Config = unknown> {
   get(key: string): unknown {
     key = this.settings.currentKey(key)
     this.leafSchema(key)
-    return key.split('.').reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.effective())
+    return key
+      .split('.')
+      .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.effective())
   }
 
   /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */
@@ -106,7 +108,8 @@ export class ConfigStore<Config = unknown> {
     const node = this.leafSchema(current)
     // Only this key's problems: a file broken elsewhere must still be fixable with `config set`.
     const problems = schemaProblems(node, value, key)
-    if (problems.length > 0) throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
+    if (problems.length > 0)
+      throw new ConfigError(`Invalid value for ${key}: ${problems.join('; ')}; ${key} takes ${describeNode(node)}`)
     const check = this.checks[current]
     try {
       // The stored values over the defaults, unchecked: a file broken elsewhere must not block this check.
@@ -175,7 +178,10 @@ function parseValue(key: string, node: SchemaNode, text: string): unknown {
     case 'array': {
       // Lists of strings may be typed plainly: `a, b` (a JSON array works too).
       if (node.items?.type === 'string' && !text.trim().startsWith('[')) {
-        return text.split(',').map((item) => item.trim()).filter(Boolean)
+        return text
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean)
       }
 
       try {

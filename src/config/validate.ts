@@ -11,8 +11,10 @@ export function schemaProblems(node: SchemaNode, value: unknown, at: string): st
     case 'string': {
       if (typeof value !== 'string') return problem('must be string')
       if (node.enum && !node.enum.includes(value)) return problem(`must be one of ${node.enum.join(', ')}`)
-      if (node.minLength !== undefined && value.length < node.minLength) return problem(`must NOT have fewer than ${node.minLength} characters`)
-      if (node.pattern !== undefined && !new RegExp(node.pattern, 'u').test(value)) return problem(`must match pattern "${node.pattern}"`)
+      if (node.minLength !== undefined && value.length < node.minLength)
+        return problem(`must NOT have fewer than ${node.minLength} characters`)
+      if (node.pattern !== undefined && !new RegExp(node.pattern, 'u').test(value))
+        return problem(`must match pattern "${node.pattern}"`)
       return []
     }
 
@@ -22,7 +24,8 @@ export function schemaProblems(node: SchemaNode, value: unknown, at: string): st
       if (node.type === 'integer' && !Number.isInteger(value)) return problem('must be integer')
       if (node.minimum !== undefined && value < node.minimum) return problem(`must be >= ${node.minimum}`)
       if (node.maximum !== undefined && value > node.maximum) return problem(`must be <= ${node.maximum}`)
-      if (node.exclusiveMinimum !== undefined && value <= node.exclusiveMinimum) return problem(`must be > ${node.exclusiveMinimum}`)
+      if (node.exclusiveMinimum !== undefined && value <= node.exclusiveMinimum)
+        return problem(`must be > ${node.exclusiveMinimum}`)
       return []
     }
 
@@ -32,7 +35,8 @@ export function schemaProblems(node: SchemaNode, value: unknown, at: string): st
 
     case 'array': {
       if (!Array.isArray(value)) return problem('must be array')
-      if (node.minItems !== undefined && value.length < node.minItems) return problem(`must NOT have fewer than ${node.minItems} items`)
+      if (node.minItems !== undefined && value.length < node.minItems)
+        return problem(`must NOT have fewer than ${node.minItems} items`)
       return node.items ? value.flatMap((item, index) => schemaProblems(node.items!, item, `${at}.${index}`)) : []
     }
 
@@ -44,7 +48,8 @@ export function schemaProblems(node: SchemaNode, value: unknown, at: string): st
       return Object.entries(record).flatMap(([name, child]) => {
         const where = at ? `${at}.${name}` : name
         // Own keys only: "toString" or "__proto__" in a file are not settings because every object has them.
-        const childNode = node.properties && Object.hasOwn(node.properties, name) ? node.properties[name] : node.additionalProperties
+        const childNode =
+          node.properties && Object.hasOwn(node.properties, name) ? node.properties[name] : node.additionalProperties
         if (name === '__proto__') return [`${where} is not a setting`]
         if (childNode === false) return [`${where} is not a setting`]
         return childNode === true || childNode === undefined ? [] : schemaProblems(childNode, child, where)

@@ -215,7 +215,18 @@ export class Deliverer {
 
     const ms = Math.round(performance.now() - started)
     const report = (outcome: DeliveryRecord['outcome']) =>
-      onDelivery?.({id: delivery.id, target: delivery.target, event: delivery.event, callId: delivery.callId, url: request.url, attempt: delivery.attempts, outcome, status, error, ms})
+      onDelivery?.({
+        id: delivery.id,
+        target: delivery.target,
+        event: delivery.event,
+        callId: delivery.callId,
+        url: request.url,
+        attempt: delivery.attempts,
+        outcome,
+        status,
+        error,
+        ms,
+      })
     if (error === undefined) {
       this.#done(delivery)
       outbox.remove(delivery)
@@ -240,7 +251,17 @@ export class Deliverer {
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
   #troubled(delivery: Delivery, error: unknown): void {
     const {target, event, callId, request, attempts, id} = delivery
-    this.#options.onDelivery?.({id, target, event, callId, url: request.url, attempt: attempts, outcome: 'retrying', error: `cannot write the outbox: ${(error as Error).message}`, ms: 0})
+    this.#options.onDelivery?.({
+      id,
+      target,
+      event,
+      callId,
+      url: request.url,
+      attempt: attempts,
+      outcome: 'retrying',
+      error: `cannot write the outbox: ${(error as Error).message}`,
+      ms: 0,
+    })
   }
 
   #done(delivery: Delivery): void {

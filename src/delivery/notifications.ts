@@ -91,14 +91,25 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
   return {
     async openClickPopups(callId) {
       const call = callId === undefined ? (engine.live().at(-1) ?? engine.recent()[0]) : engine.get(callId)
-      if (!call) throw new CallStateError(callId === undefined ? 'No call to open popups for' : `No call ${callId}`, 'ERR_NO_CALL')
-      const values = valuesFor({id: '', type: call.state === 'ended' ? 'end' : 'updated', at: new Date().toISOString(), call}, config.user)
+      if (!call)
+        throw new CallStateError(
+          callId === undefined ? 'No call to open popups for' : `No call ${callId}`,
+          'ERR_NO_CALL',
+        )
+      const values = valuesFor(
+        {id: '', type: call.state === 'ended' ? 'end' : 'updated', at: new Date().toISOString(), call},
+        config.user,
+      )
       const chosen = clickPopups(popups, call)
       return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
     },
     deliveries: () => deliverer.counts(),
     reconfigure(next) {
-      const compiled = {targets: compileTargets(next), popups: compilePopups(next), isInternal: compileInternalNumbers(next.internalNumbers)}
+      const compiled = {
+        targets: compileTargets(next),
+        popups: compilePopups(next),
+        isInternal: compileInternalNumbers(next.internalNumbers),
+      }
       ;({targets, popups, isInternal} = compiled)
       config = next
       deliverer.setLimits(next.delivery)

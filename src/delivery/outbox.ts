@@ -114,7 +114,9 @@ export class Outbox {
 function read(dir: string): Delivery[] {
   let names: string[]
   try {
-    names = readdirSync(dir).filter((name) => name.endsWith('.json')).sort()
+    names = readdirSync(dir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
   } catch {
     return []
   }

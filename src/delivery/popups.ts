@@ -32,7 +32,13 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
     const appliesTo = (call: Call) => popup.direction === undefined || popup.direction === call.direction
     if (popup.url !== undefined) {
       const url = compileTemplate(popup.url, `${key}.url`)
-      return {key, on: popup.on, appliesTo, url: (values) => url.render(values, 'url'), argv: (values) => urlOpener(url.render(values, 'url'))}
+      return {
+        key,
+        on: popup.on,
+        appliesTo,
+        url: (values) => url.render(values, 'url'),
+        argv: (values) => urlOpener(url.render(values, 'url')),
+      }
     }
 
     // Each word of the app line is its own template: a value always stays inside the argument it was written in.

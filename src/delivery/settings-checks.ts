@@ -10,6 +10,9 @@ export const deliveryChecks: SettingChecks = {
   popups: (value) => void compilePopups({popups: value as PopupConfig[]}),
   internalNumbers: (value) => void compileInternalNumbers(value as string),
   ...Object.fromEntries(
-    ['incoming', 'outgoing', 'active', 'end'].map((event) => [`notifications.${event}`, (value: unknown) => void compileTemplate(value as string, `notifications.${event}`)]),
+    ['incoming', 'outgoing', 'active', 'end'].map((event) => [
+      `notifications.${event}`,
+      (value: unknown) => void compileTemplate(value as string, `notifications.${event}`),
+    ]),
   ),
 }

@@ -1,7 +1,10 @@
 import {type Infer, s} from '../config/schema.js'
 import type {SettingsSlice} from '../config/settings.js'
 
-const urlTemplate = s.string({pattern: '^https?://', description: 'an http(s) URL template such as https://crm.example.com/incoming?callerid=$callerid'})
+const urlTemplate = s.string({
+  pattern: '^https?://',
+  description: 'an http(s) URL template such as https://crm.example.com/incoming?callerid=$callerid',
+})
 
 /** Wildix callback events, and the Enreach/callctl event names. */
 export const CALLBACK_EVENTS = ['new', 'updated', 'ended', 'incoming', 'outgoing', 'active', 'end'] as const
@@ -38,11 +41,24 @@ export const deliverySettings = {
     number: s.string({description: 'your own number, {USERNUM}'}),
     name: s.string({description: 'your own name, {USERNAME}'}),
   }),
-  callbacks: s.array(callback, {default: [], description: 'Wildix-style callback URLs: a JSON array of {url, events, ...}'}),
-  popups: s.array(popup, {default: [], description: 'Wildix-style popup URLs or apps: a JSON array of {on, url | app, direction}'}),
-  internalNumbers: s.string({minLength: 1, description: "a regular expression for colleagues' extensions, e.g. ^[0-9]{2,4}$"}),
+  callbacks: s.array(callback, {
+    default: [],
+    description: 'Wildix-style callback URLs: a JSON array of {url, events, ...}',
+  }),
+  popups: s.array(popup, {
+    default: [],
+    description: 'Wildix-style popup URLs or apps: a JSON array of {on, url | app, direction}',
+  }),
+  internalNumbers: s.string({
+    minLength: 1,
+    description: "a regular expression for colleagues' extensions, e.g. ^[0-9]{2,4}$",
+  }),
   delivery: s.object({
-    maxAgeHours: s.number({exclusiveMinimum: 0, default: 24, description: 'hours a notification is retried before it is kept as failed'}),
+    maxAgeHours: s.number({
+      exclusiveMinimum: 0,
+      default: 24,
+      description: 'hours a notification is retried before it is kept as failed',
+    }),
     timeoutMs: s.integer({minimum: 100, default: 5000, description: 'time limit of one request'}),
     concurrency: s.integer({minimum: 1, maximum: 64, default: 4, description: 'requests in flight per target'}),
   }),

@@ -60,7 +60,8 @@ function compileCallback(callback: CallbackConfig, key: string): Target {
       for (const [name, template] of headers) rendered.headers[name] = template.render(values, 'text')
       if (body) {
         rendered.body = body.render(values, bodyType)
-        rendered.headers['content-type'] ??= bodyType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
+        rendered.headers['content-type'] ??=
+          bodyType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
       }
 
       return rendered

@@ -17,7 +17,7 @@ export const VARIABLES = {
   EVENT: 'incoming, outgoing, active, updated or end',
   TIMESTAMP: 'when the event happened, ISO 8601',
   DURATION: 'seconds since the call was answered (0 if it was not)',
-  REASON: 'why the call ended, in the phone\'s words (end only)',
+  REASON: "why the call ended, in the phone's words (end only)",
 } as const
 
 export type Variable = keyof typeof VARIABLES
@@ -68,7 +68,10 @@ export function compileTemplate(source: string, where: string): Template {
 
     const variable = braced ?? DOLLAR_ALIASES[dollar.toLowerCase()]
     if (!variable || !(variable in VARIABLES)) {
-      const known = braced === undefined ? Object.keys(DOLLAR_ALIASES).map((a) => `$${a}`) : Object.keys(VARIABLES).map((v) => `{${v}}`)
+      const known =
+        braced === undefined
+          ? Object.keys(DOLLAR_ALIASES).map((a) => `$${a}`)
+          : Object.keys(VARIABLES).map((v) => `{${v}}`)
       throw new ConfigError(`Unknown variable ${text} in ${where}: ${JSON.stringify(source)}`, [
         `Known: ${known.join(', ')}`,
         ...(braced === undefined ? ['Write $$ for a literal $'] : []),
@@ -77,11 +80,17 @@ export function compileTemplate(source: string, where: string): Template {
 
     const manipulation = MANIPULATION.exec(suffix ?? '')
     if (!manipulation) {
-      throw new ConfigError(`Invalid manipulation ${text} in ${where}: use {${variable}:n} or {${variable}:skip:length} with whole numbers`)
+      throw new ConfigError(
+        `Invalid manipulation ${text} in ${where}: use {${variable}:n} or {${variable}:skip:length} with whole numbers`,
+      )
     }
 
     const [, skip, length] = manipulation
-    parts.push({variable: variable as Variable, skip: Number(skip ?? 0), length: length === undefined ? undefined : Number(length)})
+    parts.push({
+      variable: variable as Variable,
+      skip: Number(skip ?? 0),
+      length: length === undefined ? undefined : Number(length),
+    })
   }
 
   parts.push(source.slice(last))
@@ -89,7 +98,9 @@ export function compileTemplate(source: string, where: string): Template {
     source,
     render(values, encoding) {
       return parts
-        .map((part) => (typeof part === 'string' ? part : encode(substring(values[part.variable], part.skip, part.length), encoding)))
+        .map((part) =>
+          typeof part === 'string' ? part : encode(substring(values[part.variable], part.skip, part.length), encoding),
+        )
         .join('')
     },
   }

@@ -40,12 +40,24 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     config = loadConfig()
     config.port = port ?? config.port
   } catch (error) {
-    return [fail('config', (error as Error).message, (error as CallctlError).suggestions?.[0] ?? 'Edit the file by hand')]
+    return [
+      fail('config', (error as Error).message, (error as CallctlError).suggestions?.[0] ?? 'Edit the file by hand'),
+    ]
   }
 
-  const checks: Check[] = [ok('config', existsSync(configFile()) ? `valid (${configFile()})` : `no file yet: the defaults apply (${configFile()})`)]
+  const checks: Check[] = [
+    ok(
+      'config',
+      existsSync(configFile()) ? `valid (${configFile()})` : `no file yet: the defaults apply (${configFile()})`,
+    ),
+  ]
   const listener = await probeListener(config)
-  checks.push(await checkPort(config, listener), checkListener(config, listener), await checkDriver(config, listener), checkExposure(config))
+  checks.push(
+    await checkPort(config, listener),
+    checkListener(config, listener),
+    await checkDriver(config, listener),
+    checkExposure(config),
+  )
   checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
   checks.push(checkWrappers(), await checkService())
   return checks
@@ -64,18 +76,32 @@ async function checkPort(config: Config, listener: Listener): Promise<Check> {
   const problem = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
     const server = createServer()
     server.once('error', resolve)
-    server.listen(config.port, isLoopbackHost(config.host) ? config.host : '0.0.0.0', () => server.close(() => resolve(undefined)))
+    server.listen(config.port, isLoopbackHost(config.host) ? config.host : '0.0.0.0', () =>
+      server.close(() => resolve(undefined)),
+    )
   })
   if (!problem) return ok('port', `${config.port} is free`)
   return problem.code === 'EADDRINUSE'
-    ? fail('port', `${config.port} is used by another program (or a callctl with another token)`, 'Pick another port: callctl config set port 5679 (and use it in your CRM\'s URLs)')
-    : fail('port', `cannot listen on ${config.host}:${config.port}: ${problem.message}`, 'Check the host and port settings: callctl config get host')
+    ? fail(
+        'port',
+        `${config.port} is used by another program (or a callctl with another token)`,
+        "Pick another port: callctl config set port 5679 (and use it in your CRM's URLs)",
+      )
+    : fail(
+        'port',
+        `cannot listen on ${config.host}:${config.port}: ${problem.message}`,
+        'Check the host and port settings: callctl config get host',
+      )
 }
 
 function checkListener(config: Config, listener: Listener): Check {
   return listener
     ? ok('listener', `callctl ${listener.version} answers on ${config.host}:${config.port} (driver ${listener.driver})`)
-    : warn('listener', `nothing answers on ${config.host}:${config.port}`, 'Start it: callctl listen (or in the background: callctl service install)')
+    : warn(
+        'listener',
+        `nothing answers on ${config.host}:${config.port}`,
+        'Start it: callctl listen (or in the background: callctl service install)',
+      )
 }
 
 async function checkDriver(config: Config, listener: Listener): Promise<Check> {
@@ -84,15 +110,26 @@ async function checkDriver(config: Config, listener: Listener): Promise<Check> {
   const module = driverModule(name)
   if (!module?.check) return ok('driver', name)
   // Merged over the driver's defaults when the config was read.
-  const {verdict, message, fix} = await module.check((config.driver as unknown as Record<string, object>)[module.name], Boolean(listener))
+  const {verdict, message, fix} = await module.check(
+    (config.driver as unknown as Record<string, object>)[module.name],
+    Boolean(listener),
+  )
   return {name: 'driver', verdict, message, ...(fix && {fix})}
 }
 
 function checkExposure(config: Config): Check {
-  if (isLoopbackHost(config.host)) return ok('security', `listening on ${config.host} only (this computer)${config.security.token ? ', with a token' : ''}`)
+  if (isLoopbackHost(config.host))
+    return ok(
+      'security',
+      `listening on ${config.host} only (this computer)${config.security.token ? ', with a token' : ''}`,
+    )
   return config.security.token
     ? ok('security', `listening on ${config.host} with a token`)
-    : fail('security', `host ${config.host} is reachable from other machines and no token is set (the listener refuses to start)`, 'callctl config set security.token --generate, or callctl config set host 127.0.0.1')
+    : fail(
+        'security',
+        `host ${config.host} is reachable from other machines and no token is set (the listener refuses to start)`,
+        'callctl config set security.token --generate, or callctl config set host 127.0.0.1',
+      )
 }
 
 /** Every notification and callback host must resolve, or nothing ever arrives. */
@@ -107,7 +144,14 @@ async function checkTargets(config: Config): Promise<Check[]> {
     ...Object.entries(config.notifications).map(([event, url]) => ({key: `notifications.${event}`, url: String(url)})),
     ...config.callbacks.map((callback, index) => ({key: `callbacks[${index}]`, url: callback.url})),
   ]
-  if (targets.length === 0) return [warn('notifications', 'no notification URLs or callbacks are set', "Set one: callctl config set notifications.incoming 'https://crm.example.com/call?number=$callerid'")]
+  if (targets.length === 0)
+    return [
+      warn(
+        'notifications',
+        'no notification URLs or callbacks are set',
+        "Set one: callctl config set notifications.incoming 'https://crm.example.com/call?number=$callerid'",
+      ),
+    ]
   const {lookup} = await import('node:dns/promises')
   const hosts = new Map<string, string[]>()
   for (const target of targets) {
@@ -121,7 +165,11 @@ async function checkTargets(config: Config): Promise<Check[]> {
         await lookup(host)
         return ok('notifications', `${host} resolves (${keys.join(', ')})`)
       } catch (error) {
-        return fail('notifications', `${host} does not resolve (${keys.join(', ')}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Check the URL with callctl config get, and the network or VPN')
+        return fail(
+          'notifications',
+          `${host} does not resolve (${keys.join(', ')}): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          'Check the URL with callctl config get, and the network or VPN',
+        )
       }
     }),
   )
@@ -136,13 +184,35 @@ function checkDeliveries(config: Config): Check[] {
   for (const record of lastRecords(1000)) {
     if (record.kind !== 'delivery') continue
     if (record.outcome === 'delivered') errors.delete(String(record.target))
-    else errors.set(String(record.target), `${String(record.error)} (${String(record.url)}, ${String(record.time ?? '')})`)
+    else
+      errors.set(String(record.target), `${String(record.error)} (${String(record.url)}, ${String(record.time ?? '')})`)
   }
 
   const checks: Check[] = []
-  for (const [target, error] of errors) checks.push(fail('delivery', `${target}: the last attempt failed: ${error}`, 'Check that the receiver is up and accepts the request; callctl logs -f shows each attempt'))
-  if (failed > 0) checks.push(warn('outbox', `${failed} notification(s) gave up after ${config.delivery.maxAgeHours} h`, 'Once the receiver is fixed: callctl outbox --retry'))
-  else if (pending > 0) checks.push(warn('outbox', `${pending} notification(s) waiting to be delivered`, 'They are retried while the listener runs; callctl outbox shows them'))
+  for (const [target, error] of errors)
+    checks.push(
+      fail(
+        'delivery',
+        `${target}: the last attempt failed: ${error}`,
+        'Check that the receiver is up and accepts the request; callctl logs -f shows each attempt',
+      ),
+    )
+  if (failed > 0)
+    checks.push(
+      warn(
+        'outbox',
+        `${failed} notification(s) gave up after ${config.delivery.maxAgeHours} h`,
+        'Once the receiver is fixed: callctl outbox --retry',
+      ),
+    )
+  else if (pending > 0)
+    checks.push(
+      warn(
+        'outbox',
+        `${pending} notification(s) waiting to be delivered`,
+        'They are retried while the listener runs; callctl outbox shows them',
+      ),
+    )
   else if (errors.size === 0) checks.push(ok('outbox', 'nothing waiting, nothing failed'))
   return checks
 }
@@ -153,7 +223,11 @@ function checkWrappers(): Check {
     const missing = copies.filter(({to}) => !existsSync(to))
     return missing.length === 0
       ? ok('scripts', `installed in ${path.dirname(copies[0].to)}`)
-      : warn('scripts', 'the AppleScript/PowerShell wrappers are not installed', 'callctl scripts install (optional: only for scripts and the Script menu)')
+      : warn(
+          'scripts',
+          'the AppleScript/PowerShell wrappers are not installed',
+          'callctl scripts install (optional: only for scripts and the Script menu)',
+        )
   } catch (error) {
     return warn('scripts', `cannot tell: ${(error as Error).message}`, 'callctl scripts shows where they are')
   }
@@ -162,9 +236,14 @@ function checkWrappers(): Check {
 async function checkService(): Promise<Check> {
   try {
     const status = await serviceStatus()
-    if (!status.installed) return warn('service', 'not installed: the listener does not start at login', 'callctl service install')
+    if (!status.installed)
+      return warn('service', 'not installed: the listener does not start at login', 'callctl service install')
     return status.running === false
-      ? warn('service', `installed (${status.file}) but not running${status.detail ? `: ${status.detail}` : ''}`, 'callctl service start; then callctl logs')
+      ? warn(
+          'service',
+          `installed (${status.file}) but not running${status.detail ? `: ${status.detail}` : ''}`,
+          'callctl service start; then callctl logs',
+        )
       : ok('service', `installed (${status.file})${status.running ? ', running' : ''}`)
   } catch (error) {
     return warn('service', `cannot tell: ${(error as Error).message}`, 'callctl service status')
@@ -174,4 +253,3 @@ async function checkService(): Promise<Check> {
 function hostOf(template: string): string | undefined {
   return /^https?:\/\/(\[[^\]]+\]|[^/:?#]+)/i.exec(template)?.[1].replace(/^\[|\]$/g, '')
 }
-

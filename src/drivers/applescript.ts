@@ -8,7 +8,11 @@ import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
 const script = (description?: string) => s.string({minLength: 1, ...(description && {description})})
 
 /** AppleScript templates; {NUMBER}, {NAME}, {CALLID} become AppleScript string literals. */
-const settings = s.object({make: script('AppleScript; {NUMBER} becomes a string literal'), answer: script(), end: script()})
+const settings = s.object({
+  make: script('AppleScript; {NUMBER} becomes a string literal'),
+  answer: script(),
+  end: script(),
+})
 
 export type AppleScriptSettings = Infer<typeof settings>
 
@@ -18,13 +22,20 @@ export const applescriptDriver = defineDriver({
   check: () =>
     process.platform === 'darwin'
       ? {verdict: 'ok', message: 'applescript (macOS)'}
-      : {verdict: 'fail', message: 'applescript runs only on macOS', fix: 'Choose another driver: callctl config set driver.name sim'},
+      : {
+          verdict: 'fail',
+          message: 'applescript runs only on macOS',
+          fix: 'Choose another driver: callctl config set driver.name sim',
+        },
   create: (context: DriverContext<AppleScriptSettings>) => createAppleScriptDriver(context),
 })
 
 /** A value as an AppleScript string literal: quotes and backslashes escaped, so it can never end the string. */
 export function appleScriptString(value: string): string {
-  return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll(/[\r\n]/g, ' ')}"`
+  return `"${value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('"', '\\"')
+    .replaceAll(/[\r\n]/g, ' ')}"`
 }
 
 export function renderAppleScript(template: string, call: {number: string; name: string; id: string}): string {
@@ -38,7 +49,8 @@ export function renderAppleScript(template: string, call: {number: string; name:
 export function createAppleScriptDriver(
   {reporter, settings: templates}: DriverContext<AppleScriptSettings>,
   platform: NodeJS.Platform = process.platform,
-  run: (script: string) => Promise<unknown> = async (script) => (await import('run-applescript')).runAppleScript(script),
+  run: (script: string) => Promise<unknown> = async (script) =>
+    (await import('run-applescript')).runAppleScript(script),
 ): Driver {
   for (const name of ['make', 'answer', 'end'] as const) {
     if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`)
@@ -58,7 +70,11 @@ export function createAppleScriptDriver(
 
     async init() {
       if (platform !== 'darwin') {
-        throw new DriverError('applescript', `AppleScript runs only on macOS, and this is ${platform}; use the command or baresip driver here`, {status: 501})
+        throw new DriverError(
+          'applescript',
+          `AppleScript runs only on macOS, and this is ${platform}; use the command or baresip driver here`,
+          {status: 501},
+        )
       }
     },
 

@@ -5,7 +5,10 @@ import {CallStateError, DriverError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
 
-const argvTemplate = s.array(s.string(), {minItems: 1, description: 'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in'})
+const argvTemplate = s.array(s.string(), {
+  minItems: 1,
+  description: 'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in',
+})
 
 const settings = s.object({
   /** argv templates, e.g. ["C:\\Program Files\\MicroSIP\\microsip.exe", "{NUMBER}"]. */
@@ -27,12 +30,23 @@ export const commandDriver = defineDriver({
   settings,
   async check(command) {
     const {onPath} = await import('../os/probe.js')
-    const programs = [command.make, command.answer, command.end].map((argv) => argv?.[0]).filter((program): program is string => Boolean(program))
+    const programs = [command.make, command.answer, command.end]
+      .map((argv) => argv?.[0])
+      .filter((program): program is string => Boolean(program))
     const missing = programs.filter((program) => !onPath(program))
-    if (programs.length === 0) return {verdict: 'fail', message: 'command: driver.command.make is not set', fix: "Set it: callctl config set driver.command.make '[\"softphone\",\"--dial\",\"{NUMBER}\"]'"}
+    if (programs.length === 0)
+      return {
+        verdict: 'fail',
+        message: 'command: driver.command.make is not set',
+        fix: 'Set it: callctl config set driver.command.make \'["softphone","--dial","{NUMBER}"]\'',
+      }
     return missing.length === 0
       ? {verdict: 'ok', message: `command: ${[...new Set(programs)].join(', ')} found`}
-      : {verdict: 'fail', message: `command: ${missing.join(', ')} not found`, fix: 'Give the full path of the program in driver.command.make/answer/end'}
+      : {
+          verdict: 'fail',
+          message: `command: ${missing.join(', ')} not found`,
+          fix: 'Give the full path of the program in driver.command.make/answer/end',
+        }
   },
   create: createCommandDriver,
 })
@@ -48,12 +62,21 @@ export function createCommandDriver({reporter, settings}: DriverContext<CommandS
   }
 
   async function run(name: Capability, call: {number: string; name: string; id: string}): Promise<void> {
-    const [file, ...args] = templates[name]!.map((word) => fillPlaceholders(word, {NUMBER: call.number, NAME: call.name, CALLID: call.id}))
+    const [file, ...args] = templates[name]!.map((word) =>
+      fillPlaceholders(word, {NUMBER: call.number, NAME: call.name, CALLID: call.id}),
+    )
     const {execa} = await import('execa')
     const result = await execa(file, args, {shell: false, reject: false, timeout: settings.timeoutMs, stdin: 'ignore'})
     if (result.failed) {
-      const why = result.timedOut ? `timed out after ${settings.timeoutMs} ms` : result.exitCode === undefined ? result.shortMessage : `exited with ${result.exitCode}`
-      throw new DriverError('command', `${name} command ${file} ${why}${result.stderr ? `: ${String(result.stderr).trim().slice(0, 300)}` : ''}`)
+      const why = result.timedOut
+        ? `timed out after ${settings.timeoutMs} ms`
+        : result.exitCode === undefined
+          ? result.shortMessage
+          : `exited with ${result.exitCode}`
+      throw new DriverError(
+        'command',
+        `${name} command ${file} ${why}${result.stderr ? `: ${String(result.stderr).trim().slice(0, 300)}` : ''}`,
+      )
     }
   }
 

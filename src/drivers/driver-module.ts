@@ -22,6 +22,8 @@ export interface DriverModule<Name extends string = string, Settings extends obj
   create(context: DriverContext<Settings>): Driver | Promise<Driver>
 }
 
-export function defineDriver<const Name extends string, Settings extends object>(module: DriverModule<Name, Settings>): DriverModule<Name, Settings> {
+export function defineDriver<const Name extends string, Settings extends object>(
+  module: DriverModule<Name, Settings>,
+): DriverModule<Name, Settings> {
   return module
 }

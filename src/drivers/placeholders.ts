@@ -14,6 +14,10 @@ export function checkPlaceholders(template: string, where: string): void {
 }
 
 /** Fills placeholders; `encode` says how a value is written where it lands (as is, in an argument or a URL). */
-export function fillPlaceholders(template: string, values: Placeholders, encode: (value: string) => string = (v) => v): string {
+export function fillPlaceholders(
+  template: string,
+  values: Placeholders,
+  encode: (value: string) => string = (v) => v,
+): string {
   return template.replaceAll(/\{(NUMBER|NAME|CALLID)\}/g, (_, name: keyof Placeholders) => encode(values[name]))
 }

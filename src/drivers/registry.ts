@@ -18,7 +18,9 @@ export function driverSettingsOf<const D extends DriverModule<string, object>>(d
       drivers.map((driver) => driver.name),
       {default: 'sim', description: 'the phone backend'},
     ),
-    ...(Object.fromEntries(drivers.map((driver) => [driver.name, driver.settings])) as {[M in D as M['name']]: M['settings']}),
+    ...(Object.fromEntries(drivers.map((driver) => [driver.name, driver.settings])) as {
+      [M in D as M['name']]: M['settings']
+    }),
   })
 }
 

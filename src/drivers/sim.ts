@@ -8,7 +8,8 @@ import {defineDriver} from './driver-module.js'
 // the forwarding commands should not pay for loading node:crypto at start-up.
 
 /** Milliseconds: 0 at once, -1 never. */
-const delay = (fallback: number) => s.integer({minimum: -1, default: fallback, description: 'milliseconds; 0 at once, -1 never'})
+const delay = (fallback: number) =>
+  s.integer({minimum: -1, default: fallback, description: 'milliseconds; 0 at once, -1 never'})
 
 const settings = s.object({
   /** Until the simulated remote answers an outgoing call. */

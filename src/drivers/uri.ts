@@ -12,29 +12,44 @@ const settings = s.object({
 
 export type UriSettings = Infer<typeof settings>
 
-export const uriDriver = defineDriver({name: 'uri', settings, create: (context: DriverContext<UriSettings>) => createUriDriver(context)})
+export const uriDriver = defineDriver({
+  name: 'uri',
+  settings,
+  create: (context: DriverContext<UriSettings>) => createUriDriver(context),
+})
 
 /**
  * Hands the number to the OS's default phone app (FaceTime/Skype/Teams/a softphone registered for tel:). callctl
  * cannot see that call afterwards: it reports `outgoing`, then `end` with the reason that it was handed off.
  */
-export function createUriDriver({reporter, settings}: DriverContext<UriSettings>, open: (argv: Argv) => Promise<void> = launch): Driver {
+export function createUriDriver(
+  {reporter, settings}: DriverContext<UriSettings>,
+  open: (argv: Argv) => Promise<void> = launch,
+): Driver {
   const {template} = settings
   checkPlaceholders(template, 'driver.uri.template')
   if (!/^[a-z][a-z0-9+.-]*:/i.test(template)) {
-    throw new DriverError('uri', `driver.uri.template must start with a URI scheme such as tel: (got ${JSON.stringify(template)})`)
+    throw new DriverError(
+      'uri',
+      `driver.uri.template must start with a URI scheme such as tel: (got ${JSON.stringify(template)})`,
+    )
   }
 
   const scheme = template.slice(0, template.indexOf(':'))
   const unsupported = (what: string) =>
-    new DriverError('uri', `cannot ${what} calls: the ${scheme}: handler owns the call once it is handed over`, {code: 'ERR_NOT_SUPPORTED', status: 501})
+    new DriverError('uri', `cannot ${what} calls: the ${scheme}: handler owns the call once it is handed over`, {
+      code: 'ERR_NOT_SUPPORTED',
+      status: 501,
+    })
   return {
     name: 'uri',
     capabilities: new Set<Capability>(['make']),
 
     async make(number) {
       // Numbers are digits, +, * and #: only # would end the URI early.
-      const uri = fillPlaceholders(template, {NUMBER: number, NAME: '', CALLID: ''}, (value) => value.replaceAll('#', '%23'))
+      const uri = fillPlaceholders(template, {NUMBER: number, NAME: '', CALLID: ''}, (value) =>
+        value.replaceAll('#', '%23'),
+      )
       try {
         await open(urlOpener(uri))
       } catch (error) {

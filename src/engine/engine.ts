@@ -110,7 +110,9 @@ export class CallEngine {
     if (id !== undefined) return {...this.#live(id, 'end')}
     const calls = [...this.#calls.values()]
     // The call the user is talking on: the one answered last (an earlier one may still be up, e.g. not on hold).
-    const active = calls.filter((c) => c.state === 'active').sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+    const active = calls
+      .filter((c) => c.state === 'active')
+      .sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
     const call = active.at(-1) ?? calls.at(-1)
     if (!call) throw new CallStateError('No call to end', 'ERR_NO_CALL')
     return {...call}

@@ -47,7 +47,9 @@ function matcher(key: string, entry: string): Matcher {
 
   const prefix = entry.replaceAll(/[\s\-.()]/g, '')
   if (!/^\+?[0-9*#]+$/.test(prefix)) {
-    throw new ConfigError(`Invalid entry "${entry}" in ${key}: use a number prefix such as 0900 or a /regular expression/`)
+    throw new ConfigError(
+      `Invalid entry "${entry}" in ${key}: use a number prefix such as 0900 or a /regular expression/`,
+    )
   }
 
   return {entry, test: (number) => number.startsWith(prefix)}

@@ -6,8 +6,7 @@ export const MAX_NUMBER_LENGTH = 32
 const DECORATION = /[\s\-.()\u2010-\u2015\u2212]/g
 const DIALABLE = /^\+?[0-9*#]+$/
 
-export const NUMBER_RULE =
-  `a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most ${MAX_NUMBER_LENGTH} characters`
+export const NUMBER_RULE = `a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most ${MAX_NUMBER_LENGTH} characters`
 
 /** Turns what a user or CRM sent into a dialable number, or says exactly why it is not one. */
 export function normalizeNumber(raw: string): string {
@@ -17,10 +16,7 @@ export function normalizeNumber(raw: string): string {
   }
 
   if (number.length > MAX_NUMBER_LENGTH) {
-    throw new RequestError(
-      `Number too long (${number.length} characters): ${NUMBER_RULE}`,
-      'ERR_INVALID_NUMBER',
-    )
+    throw new RequestError(`Number too long (${number.length} characters): ${NUMBER_RULE}`, 'ERR_INVALID_NUMBER')
   }
 
   if (!DIALABLE.test(number)) {

@@ -66,7 +66,11 @@ export interface ListenerOptions {
 
 const MAX_NAME_LENGTH = 128
 
-function builtinRoutes(control: CallControl, config: ListenerOptions['config'], version: string): Record<RouteName, RouteHandler> {
+function builtinRoutes(
+  control: CallControl,
+  config: ListenerOptions['config'],
+  version: string,
+): Record<RouteName, RouteHandler> {
   return {
     async index({req, res}) {
       if (!wantsPage(req.headers.accept)) return {name: 'callctl', version, routes: describeRoutes(config.commands)}
@@ -157,7 +161,10 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     Object.assign(fields, await readFields(req))
     // `?call=` with an empty id (a script's unset variable) must not mean "the current call".
     if (Object.hasOwn(fields, 'call') && fields.call.trim() === '') {
-      throw new RequestError('Empty call id: give the id of a call, or leave out call= to act on the current one', 'ERR_INVALID_CALL_ID')
+      throw new RequestError(
+        'Empty call id: give the id of a call, or leave out call= to act on the current one',
+        'ERR_INVALID_CALL_ID',
+      )
     }
 
     const body = await handlers[route](routeCtx)
@@ -181,7 +188,13 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       return
     }
 
-    const ctx: RequestContext = {req, res, url, record, render: (status, body, headers) => sendJson(res, status, body, headers)}
+    const ctx: RequestContext = {
+      req,
+      res,
+      url,
+      record,
+      render: (status, body, headers) => sendJson(res, status, body, headers),
+    }
     dispatch(ctx).catch((error: unknown) => {
       record.error = (error as Error).message
       if (res.headersSent) {
@@ -211,7 +224,13 @@ function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: 
     id: fields.call || undefined,
     number: fields.number || undefined,
     name: text(fields.name, MAX_NAME_LENGTH),
-    tags: fields.tags === undefined ? undefined : fields.tags.split(',').map((tag) => tag.trim()).filter(Boolean),
+    tags:
+      fields.tags === undefined
+        ? undefined
+        : fields.tags
+            .split(',')
+            .map((tag) => tag.trim())
+            .filter(Boolean),
     channel: text(fields.channel, MAX_NAME_LENGTH),
     reason: text(fields.reason, MAX_NAME_LENGTH),
   }

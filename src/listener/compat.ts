@@ -3,8 +3,18 @@ import {RequestError} from '../errors.js'
 import type {RequestStep} from './app.js'
 
 /** The desk-phone URLs understood, for the README and for refusals. */
-export const YEALINK_FORMS = ['/servlet?key=number=<N>', '/servlet?key=OK', '/servlet?key=ANSWER', '/servlet?key=CALLEND']
-export const SNOM_FORMS = ['/command.htm?number=<N>', '/command.htm?key=OFFHOOK', '/command.htm?key=ONHOOK', '/command.htm?key=DISCONNECT']
+export const YEALINK_FORMS = [
+  '/servlet?key=number=<N>',
+  '/servlet?key=OK',
+  '/servlet?key=ANSWER',
+  '/servlet?key=CALLEND',
+]
+export const SNOM_FORMS = [
+  '/command.htm?number=<N>',
+  '/command.htm?key=OFFHOOK',
+  '/command.htm?key=ONHOOK',
+  '/command.htm?key=DISCONNECT',
+]
 
 type Action = {route: 'make'; number: string} | {route: 'answer' | 'end'}
 
@@ -39,7 +49,12 @@ export function compatStep(config: Pick<ListenerSettings, 'compat' | 'commands'>
     if (!dialect) return
     const [, parse, forms] = dialect
     const action = parse(url.searchParams)
-    if (!action) throw new RequestError(`Unsupported ${url.pathname} request: understood are ${forms.join(', ')}`, 'ERR_COMPAT', 400)
+    if (!action)
+      throw new RequestError(
+        `Unsupported ${url.pathname} request: understood are ${forms.join(', ')}`,
+        'ERR_COMPAT',
+        400,
+      )
     const segment = config.commands[action.route]
     url.pathname = action.route === 'make' ? `/${segment}/${encodeURIComponent(action.number)}` : `/${segment}`
     for (const name of ['key', 'number']) url.searchParams.delete(name)

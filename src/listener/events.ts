@@ -16,7 +16,13 @@ export const MAX_SUBSCRIBERS = 100
 
 /** One Server-Sent Event: the call event, its call, and the template variables a notification of it would get. */
 export function eventMessage(event: CallEvent, user: DeliverySettings['user']): string {
-  const data = JSON.stringify({id: event.id, type: event.type, at: event.at, call: event.call, variables: valuesFor(event, user)})
+  const data = JSON.stringify({
+    id: event.id,
+    type: event.type,
+    at: event.at,
+    call: event.call,
+    variables: valuesFor(event, user),
+  })
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${data}\n\n`
 }
 
@@ -44,7 +50,11 @@ export function eventStreamRoute(
 
   const route: RouteHandler = async ({req, res}) => {
     if (open.size >= MAX_SUBSCRIBERS) {
-      throw new RequestError(`Too many /events subscribers (${MAX_SUBSCRIBERS}); close some first`, 'ERR_TOO_MANY_SUBSCRIBERS', 503)
+      throw new RequestError(
+        `Too many /events subscribers (${MAX_SUBSCRIBERS}); close some first`,
+        'ERR_TOO_MANY_SUBSCRIBERS',
+        503,
+      )
     }
 
     res.writeHead(200, {

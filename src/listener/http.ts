@@ -10,7 +10,12 @@ export class JsonText {
   constructor(readonly text: string) {}
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = body instanceof JsonText ? body.text : JSON.stringify(body)
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
@@ -28,7 +33,8 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_BODY_BYTES) throw new RequestError(`Request body over ${MAX_BODY_BYTES} bytes`, 'ERR_BODY_TOO_LARGE', 413)
+    if (size > MAX_BODY_BYTES)
+      throw new RequestError(`Request body over ${MAX_BODY_BYTES} bytes`, 'ERR_BODY_TOO_LARGE', 413)
     chunks.push(chunk)
   }
 
@@ -54,7 +60,10 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
     else if (Array.isArray(value) && value.every((item) => typeof item === 'string')) fields[key] = value.join(',')
     else if (value !== null) {
       // Dropping it would turn `{"number": {...}}` into a call without a number: say what is wrong instead.
-      throw new RequestError(`Field "${key}" must be a string or a number, got ${Array.isArray(value) ? 'an array' : typeof value}`, 'ERR_BAD_BODY')
+      throw new RequestError(
+        `Field "${key}" must be a string or a number, got ${Array.isArray(value) ? 'an array' : typeof value}`,
+        'ERR_BAD_BODY',
+      )
     }
   }
 
@@ -64,7 +73,10 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
 /** Splits a request path into decoded segments; bad percent-encoding is the client's error, not a crash. */
 export function pathSegments(pathname: string): string[] {
   try {
-    return pathname.split('/').filter(Boolean).map((segment) => decodeURIComponent(segment))
+    return pathname
+      .split('/')
+      .filter(Boolean)
+      .map((segment) => decodeURIComponent(segment))
   } catch {
     throw new RequestError('Malformed percent-encoding in the URL path', 'ERR_BAD_URL')
   }

@@ -25,9 +25,11 @@ const FIXED_SEGMENTS = ['status', 'events', 'notify', 'popup']
 export function commandSegmentProblem(commands: ListenerSettings['commands']): string | undefined {
   const entries = COMMAND_ROUTES.map((route) => [route, commands[route]] as const)
   for (const [route, segment] of entries) {
-    if (FIXED_SEGMENTS.includes(segment)) return `commands.${route} cannot be "${segment}": /${segment} is a built-in route`
+    if (FIXED_SEGMENTS.includes(segment))
+      return `commands.${route} cannot be "${segment}": /${segment} is a built-in route`
     const other = entries.find(([otherRoute, otherSegment]) => otherRoute !== route && otherSegment === segment)
-    if (other) return `commands.${route} and commands.${other[0]} are both "${segment}": each command needs its own segment`
+    if (other)
+      return `commands.${route} and commands.${other[0]} are both "${segment}": each command needs its own segment`
   }
 
   return undefined
@@ -36,7 +38,8 @@ export function commandSegmentProblem(commands: ListenerSettings['commands']): s
 /** First path segment → route, with the configured command segments. */
 export function routeTable(commands: ListenerSettings['commands']): Map<string, RouteName> {
   const problem = commandSegmentProblem(commands)
-  if (problem) throw new ConfigError(problem, ['Change it with callctl config set commands.<make|answer|end> <segment>'])
+  if (problem)
+    throw new ConfigError(problem, ['Change it with callctl config set commands.<make|answer|end> <segment>'])
   return new Map<string, RouteName>([
     ['', 'index'],
     [commands.make, 'make'],

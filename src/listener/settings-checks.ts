@@ -3,7 +3,8 @@ import {compileNumberPolicy} from '../engine/number-policy.js'
 import {commandSegmentProblem} from './routes.js'
 import type {ListenerSettings} from './settings.js'
 
-const segment = (route: string) => (value: unknown, config: object) => commandSegmentProblem({...(config as ListenerSettings).commands, [route]: value as string})
+const segment = (route: string) => (value: unknown, config: object) =>
+  commandSegmentProblem({...(config as ListenerSettings).commands, [route]: value as string})
 
 /** What the schema cannot say about the listener's settings, for `config set` (the listener checks them as it starts). */
 export const listenerChecks: SettingChecks = {

@@ -7,7 +7,11 @@ const command = (name: string) => s.string({...segment, default: name})
 /** The listener's own settings: where it listens, its URLs, and who may use them (README "Security"). */
 export const listenerSettings = {
   port: s.integer({minimum: 1, maximum: 65_535, default: 5678, description: 'TCP port of the listener'}),
-  host: s.string({pattern: '^[A-Za-z0-9._:%\\[\\]-]+$', default: '127.0.0.1', description: 'address the listener binds to: a host name or an IP address'}),
+  host: s.string({
+    pattern: '^[A-Za-z0-9._:%\\[\\]-]+$',
+    default: '127.0.0.1',
+    description: 'address the listener binds to: a host name or an IP address',
+  }),
   commands: s.object({make: command('make'), answer: command('answer'), end: command('end')}),
 
   // Desk-phone URLs (README "Clients written for desk phones").
@@ -23,20 +27,32 @@ export const listenerSettings = {
       pattern: '^[\\x21-\\x7E]+$',
       description: 'shared secret every request must carry (printable ASCII, no spaces); --generate makes one',
     }),
-    allowedOrigins: s.array(s.string({pattern: '^https?://[^/?#]+$', description: 'an origin such as https://crm.example.com'}), {
-      default: [],
-      description: 'web origins (https://crm.example.com) that may call the listener with CORS',
-    }),
+    allowedOrigins: s.array(
+      s.string({pattern: '^https?://[^/?#]+$', description: 'an origin such as https://crm.example.com'}),
+      {
+        default: [],
+        description: 'web origins (https://crm.example.com) that may call the listener with CORS',
+      },
+    ),
     allowedHosts: s.array(s.string({pattern: '^[A-Za-z0-9.-]+$', description: 'a host name'}), {
       default: [],
       description: 'Host header names accepted besides localhost, 127.0.0.1 and [::1]',
     }),
-    checkHost: s.boolean({default: true, description: 'refuse requests whose Host header is not a name of this listener'}),
-    confirmLinks: s.boolean({default: true, description: 'links clicked on other sites get a confirmation page instead of a 403'}),
+    checkHost: s.boolean({
+      default: true,
+      description: 'refuse requests whose Host header is not a name of this listener',
+    }),
+    confirmLinks: s.boolean({
+      default: true,
+      description: 'links clicked on other sites get a confirmation page instead of a 403',
+    }),
     makeRateLimit: s.integer({minimum: 0, default: 20, description: 'most `make` requests a minute; 0 for no limit'}),
   }),
   numbers: s.object({
-    allow: s.array(s.string(), {default: [], description: 'prefixes or /patterns/; when set, only these may be dialled'}),
+    allow: s.array(s.string(), {
+      default: [],
+      description: 'prefixes or /patterns/; when set, only these may be dialled',
+    }),
     block: s.array(s.string(), {default: [], description: 'prefixes or /patterns/ that may never be dialled'}),
   }),
 }

@@ -51,11 +51,18 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     if (!config.security.token) {
       throw new CallctlError(
         `Refusing to listen on ${config.host} without a token: anyone who can reach this machine could dial`,
-        {code: 'ERR_TOKEN_REQUIRED', exit: ExitCode.usage, suggestions: ['Run `callctl config set security.token --generate` first, or listen on 127.0.0.1']},
+        {
+          code: 'ERR_TOKEN_REQUIRED',
+          exit: ExitCode.usage,
+          suggestions: ['Run `callctl config set security.token --generate` first, or listen on 127.0.0.1'],
+        },
       )
     }
 
-    report({kind: 'warning', message: `listening on ${config.host}: reachable from other machines; every request needs security.token`})
+    report({
+      kind: 'warning',
+      message: `listening on ${config.host}: reachable from other machines; every request needs security.token`,
+    })
   }
 
   const checkNumber = compileNumberPolicy(config.numbers)
@@ -71,7 +78,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   async function createDriver(settings: ListenerConfig['driver']): Promise<Driver> {
     const module = driverModule(settings.name)
-    if (!module) throw new RequestError(`Unknown driver "${settings.name}"; available: ${DRIVER_NAMES.join(', ')}`, 'ERR_UNKNOWN_DRIVER')
+    if (!module)
+      throw new RequestError(
+        `Unknown driver "${settings.name}"; available: ${DRIVER_NAMES.join(', ')}`,
+        'ERR_UNKNOWN_DRIVER',
+      )
     const created = await module.create({
       reporter: reporterFor(engine),
       // Merged over the driver's defaults when the config was read.
@@ -89,10 +100,14 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   const control = new CallControl(engine, driver, checkNumber)
   const events = eventStreamRoute(engine, () => config.user)
-  const status = cachedStatus(engine, () => ({name: 'callctl', version, pid: process.pid, ...control.status()}), () => ({
-    ...notifications.deliveries(),
-    subscribers: events.subscribers(),
-  }))
+  const status = cachedStatus(
+    engine,
+    () => ({name: 'callctl', version, pid: process.pid, ...control.status()}),
+    () => ({
+      ...notifications.deliveries(),
+      subscribers: events.subscribers(),
+    }),
+  )
   let port = config.port
   // Guards keep state (pending confirmations, the rate limit): new ones only when the security settings change.
   let guards = securityGuards({security: config.security, port: () => port})
@@ -135,7 +150,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     pendingDriver = undefined
     swapDriver(settings).then(
       () => report({kind: 'config', message: `config: driver ${settings.name} started with the new settings`}),
-      (error: unknown) => report({kind: 'warning', message: `config: the new driver settings failed (${(error as Error).message}); the previous driver runs on`}),
+      (error: unknown) =>
+        report({
+          kind: 'warning',
+          message: `config: the new driver settings failed (${(error as Error).message}); the previous driver runs on`,
+        }),
     )
   })
 
@@ -145,12 +164,16 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     control,
     async reconfigure(next) {
-      const changed = (Object.keys(next) as Array<keyof ListenerConfig>).filter((key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]))
+      const changed = (Object.keys(next) as Array<keyof ListenerConfig>).filter(
+        (key) => JSON.stringify(next[key]) !== JSON.stringify(config[key]),
+      )
       const live = changed.filter((key) => !RESTART_KEYS.includes(key))
       const restart = changed.filter((key) => RESTART_KEYS.includes(key))
       // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
       const nextCheckNumber = compileNumberPolicy(next.numbers)
-      const nextGuards = live.includes('security') ? securityGuards({security: next.security, port: () => port}) : guards
+      const nextGuards = live.includes('security')
+        ? securityGuards({security: next.security, port: () => port})
+        : guards
       const previousGuards = guards
       guards = nextGuards
       let nextHandler: typeof handler
@@ -200,7 +223,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
  * stringifying the calls was most of its cost (`npm run bench`). It changes with every call event and with the
  * outbox and subscriber counts, which are checked on each request.
  */
-function cachedStatus(engine: CallEngine, build: () => object, counts: () => {pending: number; failed: number; subscribers: number}): () => JsonText {
+function cachedStatus(
+  engine: CallEngine,
+  build: () => object,
+  counts: () => {pending: number; failed: number; subscribers: number},
+): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
   let key = ''
@@ -229,9 +256,19 @@ async function listen(server: Server, port: number, host: string, token: string 
   })
 }
 
-async function explainListenError(error: NodeJS.ErrnoException, port: number, host: string, token: string | undefined): Promise<CallctlError> {
+async function explainListenError(
+  error: NodeJS.ErrnoException,
+  port: number,
+  host: string,
+  token: string | undefined,
+): Promise<CallctlError> {
   const fail = (message: string, suggestions: string[] = []) =>
-    new CallctlError(message, {code: error.code ?? 'ERR_LISTEN', exit: ExitCode.cannotListen, suggestions, cause: error})
+    new CallctlError(message, {
+      code: error.code ?? 'ERR_LISTEN',
+      exit: ExitCode.cannotListen,
+      suggestions,
+      cause: error,
+    })
   switch (error.code) {
     case 'EADDRINUSE': {
       const other = await probeCallctl(port, host, token)
@@ -258,7 +295,11 @@ async function explainListenError(error: NodeJS.ErrnoException, port: number, ho
 }
 
 /** Asks whatever holds the port whether it is a callctl listener, so the error can say so. */
-async function probeCallctl(port: number, host: string, token: string | undefined): Promise<{pid: number; driver: string} | undefined> {
+async function probeCallctl(
+  port: number,
+  host: string,
+  token: string | undefined,
+): Promise<{pid: number; driver: string} | undefined> {
   const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host
   try {
     const response = await fetch(`http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}/status`, {

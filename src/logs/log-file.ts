@@ -26,7 +26,10 @@ export function logFile(dir = logDir()): string {
 
 /** The current file first, then the rotated ones, newest to oldest: what `callctl logs` reads. */
 export function logFiles(dir = logDir()): string[] {
-  return [logFile(dir), ...Array.from({length: KEPT_LOG_FILES}, (_, index) => path.join(dir, `listener.${index + 1}.jsonl`))].filter((file) => existsSync(file))
+  return [
+    logFile(dir),
+    ...Array.from({length: KEPT_LOG_FILES}, (_, index) => path.join(dir, `listener.${index + 1}.jsonl`)),
+  ].filter((file) => existsSync(file))
 }
 
 /**

@@ -19,7 +19,8 @@ function readFrom(file: string, offset: number, end = statSync(file).size): stri
 function parse(line: string): ListenerRecord {
   try {
     const record = JSON.parse(line) as ListenerRecord | null
-    if (typeof record === 'object' && record !== null && !Array.isArray(record) && typeof record.kind === 'string') return record
+    if (typeof record === 'object' && record !== null && !Array.isArray(record) && typeof record.kind === 'string')
+      return record
   } catch {}
 
   return {kind: 'unreadable', line}
@@ -43,7 +44,12 @@ export function lastRecords(count: number, dir = logDir()): ListenerRecord[] {
  * rotations (the file it was reading is found again among the rotated ones, by inode, and finished first) and
  * across a listener that starts later (the file appears).
  */
-export async function followRecords(onRecord: (record: ListenerRecord) => void, signal: AbortSignal, dir = logDir(), intervalMs = 200): Promise<void> {
+export async function followRecords(
+  onRecord: (record: ListenerRecord) => void,
+  signal: AbortSignal,
+  dir = logDir(),
+  intervalMs = 200,
+): Promise<void> {
   const file = logFile(dir)
   const statOf = (name: string) => (existsSync(name) ? statSync(name) : undefined)
   let reading = statOf(file)

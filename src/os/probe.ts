@@ -6,7 +6,9 @@ import path from 'node:path'
 export function onPath(program: string): boolean {
   if (path.isAbsolute(program)) return existsSync(program)
   const extensions = process.platform === 'win32' ? ['', ...(process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';')] : ['']
-  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && extensions.some((extension) => existsSync(path.join(dir, program + extension))))
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir && extensions.some((extension) => existsSync(path.join(dir, program + extension))))
 }
 
 /** Whether something accepts TCP connections on host:port within a second. */

@@ -68,13 +68,18 @@ export interface ServiceReport {
 }
 
 /** Plans `action` for this computer and, unless `dryRun`, carries it out. */
-export async function serviceAction(action: ServiceAction, {dryRun = false, ...deps}: Partial<ServiceDeps> & {dryRun?: boolean} = {}): Promise<ServiceReport> {
+export async function serviceAction(
+  action: ServiceAction,
+  {dryRun = false, ...deps}: Partial<ServiceDeps> & {dryRun?: boolean} = {},
+): Promise<ServiceReport> {
   const {runner, endListener, where} = {...defaultDeps(), ...deps}
   const plan = servicePlan(where)
   const actionPlan = plan[action]
-  const lines = dryRun ? describeAction(actionPlan, plan.platform) : await applyAction(actionPlan, plan.platform, {runner, endListener}).catch((error: unknown) => {
-    throw withNextSteps(error, action, actionPlan)
-  })
+  const lines = dryRun
+    ? describeAction(actionPlan, plan.platform)
+    : await applyAction(actionPlan, plan.platform, {runner, endListener}).catch((error: unknown) => {
+        throw withNextSteps(error, action, actionPlan)
+      })
   // The notes say what the action did; after a dry run they say what it would do.
   const notes = dryRun ? actionPlan.notes.map((note) => `Then: ${note}`) : actionPlan.notes
   return {action, platform: plan.platform, dryRun, plan: actionPlan, lines: [...lines, ...notes]}
@@ -85,7 +90,11 @@ function withNextSteps(error: unknown, action: ServiceAction, plan: ActionPlan):
   if (!(error instanceof CallctlError) || error.code !== 'ERR_SERVICE_COMMAND') return error
   const written = plan.files.map((file) => file.path)
   error.suggestions.push(
-    ...(written.length > 0 ? [`${written.join(', ')} ${written.length === 1 ? 'was' : 'were'} written: \`callctl service uninstall\` removes ${written.length === 1 ? 'it' : 'them'}`] : []),
+    ...(written.length > 0
+      ? [
+          `${written.join(', ')} ${written.length === 1 ? 'was' : 'were'} written: \`callctl service uninstall\` removes ${written.length === 1 ? 'it' : 'them'}`,
+        ]
+      : []),
     `\`callctl service ${action} --dry-run\` shows every step: run the failed one by hand to see more`,
   )
   return error
@@ -96,14 +105,24 @@ export function describeAction(plan: ActionPlan, platform: NodeJS.Platform): str
   return [
     ...(plan.endListener ? ['Would ask the listener for its pid (GET /status) and end that process'] : []),
     ...plan.dirs.map((dir) => `Would create the folder ${dir}`),
-    ...plan.files.flatMap((file) => [`Would write ${file.path}:`, ...file.content.trimEnd().split(/\r?\n/).map((line) => `    ${line}`)]),
+    ...plan.files.flatMap((file) => [
+      `Would write ${file.path}:`,
+      ...file.content
+        .trimEnd()
+        .split(/\r?\n/)
+        .map((line) => `    ${line}`),
+    ]),
     ...plan.commands.map((command) => `Would run: ${describeCommand(command, platform)}`),
     ...plan.remove.map((file) => `Would remove ${file}`),
     ...plan.afterRemove.map((command) => `Would run: ${describeCommand(command, platform)}`),
   ]
 }
 
-export async function applyAction(plan: ActionPlan, platform: NodeJS.Platform, {runner, endListener}: Pick<ServiceDeps, 'runner' | 'endListener'>): Promise<string[]> {
+export async function applyAction(
+  plan: ActionPlan,
+  platform: NodeJS.Platform,
+  {runner, endListener}: Pick<ServiceDeps, 'runner' | 'endListener'>,
+): Promise<string[]> {
   const lines: string[] = []
   if (plan.endListener) lines.push(await endListener())
   for (const dir of plan.dirs) makeFolder(dir)
@@ -176,7 +195,8 @@ function commandFailed(line: string, result: RunResult, platform: NodeJS.Platfor
 const SUGGESTIONS = {
   darwin: 'Run it from a terminal in your own login session (launchctl needs the GUI domain of a logged-in user)',
   win32: 'reg and wscript.exe are part of Windows: check that %SystemRoot%\\System32 is on PATH',
-  linux: 'A systemd user instance must be running: `systemctl --user status` should answer (over SSH: `loginctl enable-linger $USER`, then log in again)',
+  linux:
+    'A systemd user instance must be running: `systemctl --user status` should answer (over SSH: `loginctl enable-linger $USER`, then log in again)',
 } as const
 
 /** A command line for people to read or paste: POSIX shell quoting, or Windows quoting on Windows. */
@@ -186,7 +206,8 @@ export function describeCommand([file, args]: ServiceCommand, platform: NodeJS.P
 }
 
 const posixQuote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", String.raw`'\''`)}'`)
-const windowsDisplayQuote = (arg: string) => (arg !== '' && !/[\s"]/.test(arg) ? arg : `"${arg.replaceAll('"', String.raw`\"`)}"`)
+const windowsDisplayQuote = (arg: string) =>
+  arg !== '' && !/[\s"]/.test(arg) ? arg : `"${arg.replaceAll('"', String.raw`\"`)}"`
 
 /**
  * Ends the listener the Windows service started: its pid comes from its own `/status`, so that no other node
@@ -201,7 +222,8 @@ export async function endListenerByPid(): Promise<string> {
     return `No listener answered on port ${client.port}: nothing to stop`
   }
 
-  if (status.name !== 'callctl' || !status.pid) return `Port ${client.port} is not answered by a callctl listener: nothing stopped`
+  if (status.name !== 'callctl' || !status.pid)
+    return `Port ${client.port} is not answered by a callctl listener: nothing stopped`
   try {
     process.kill(status.pid)
   } catch (error) {
@@ -226,7 +248,9 @@ export interface ServiceStatus {
 }
 
 /** Whether the background service is installed and running. Never throws for an OS command that fails. */
-export async function serviceStatus(deps: Partial<Pick<ServiceDeps, 'runner' | 'where'>> & {listenerPid?: () => Promise<number | undefined>} = {}): Promise<ServiceStatus> {
+export async function serviceStatus(
+  deps: Partial<Pick<ServiceDeps, 'runner' | 'where'>> & {listenerPid?: () => Promise<number | undefined>} = {},
+): Promise<ServiceStatus> {
   const where = deps.where ?? hostWhere()
   const runner = deps.runner ?? execaRunner
   const plan = servicePlan(where)
@@ -237,14 +261,28 @@ export async function serviceStatus(deps: Partial<Pick<ServiceDeps, 'runner' | '
   const base = {platform: plan.platform, installed, file: plan.file}
   switch (plan.platform) {
     case 'darwin': {
-      if (result.exitCode !== 0) return {...base, running: false, detail: installed ? 'not loaded (stopped until the next login, or `callctl service start`)' : 'not loaded'}
-      return {...base, running: /^\s*state = running\s*$/m.test(result.stdout), detail: result.stdout.match(/^\s*state = (.+)$/m)?.[0].trim()}
+      if (result.exitCode !== 0)
+        return {
+          ...base,
+          running: false,
+          detail: installed ? 'not loaded (stopped until the next login, or `callctl service start`)' : 'not loaded',
+        }
+      return {
+        ...base,
+        running: /^\s*state = running\s*$/m.test(result.stdout),
+        detail: result.stdout.match(/^\s*state = (.+)$/m)?.[0].trim(),
+      }
     }
 
     case 'win32': {
       const pid = await (deps.listenerPid ?? listenerPid)()
-      const runAtLogin = result.exitCode === 0 ? 'starts at login (Run value set)' : 'does not start at login (no Run value)'
-      return {...base, running: pid !== undefined, detail: pid === undefined ? runAtLogin : `${runAtLogin}; listener pid ${pid}`}
+      const runAtLogin =
+        result.exitCode === 0 ? 'starts at login (Run value set)' : 'does not start at login (no Run value)'
+      return {
+        ...base,
+        running: pid !== undefined,
+        detail: pid === undefined ? runAtLogin : `${runAtLogin}; listener pid ${pid}`,
+      }
     }
 
     default: {

@@ -76,7 +76,8 @@ export function servicePlan(where: ServiceWhere): ServicePlan {
 const emptyAction = (): ActionPlan => ({dirs: [], files: [], commands: [], remove: [], afterRemove: [], notes: []})
 const action = (parts: Partial<ActionPlan>): ActionPlan => ({...emptyAction(), ...parts})
 const mayFail = ([file, args]: ServiceCommand, reason: string): ServiceCommand => [file, args, {mayFail: reason}]
-const serviceEnv = ({configDir}: ServiceWhere): Record<string, string> => (configDir ? {CALLCTL_CONFIG_DIR: configDir} : {})
+const serviceEnv = ({configDir}: ServiceWhere): Record<string, string> =>
+  configDir ? {CALLCTL_CONFIG_DIR: configDir} : {}
 
 // ---------------------------------------------------------------------------------------------------------------
 // macOS: a LaunchAgent in the user's GUI domain.
@@ -106,7 +107,9 @@ function launchdPlan(where: ServiceWhere): ServicePlan {
     // KeepAlive would restart a killed listener at once: unloading is the only stop that holds.
     stop: action({
       commands: [['launchctl', ['bootout', target]]],
-      notes: ['Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.'],
+      notes: [
+        'Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.',
+      ],
     }),
   }
 }
@@ -127,7 +130,12 @@ export function launchAgentPlist(where: ServiceWhere): string {
     '  </array>',
     ...(env.length === 0
       ? []
-      : ['  <key>EnvironmentVariables</key>', '  <dict>', ...env.flatMap(([key, value]) => [`    <key>${escapeXml(key)}</key>`, `    ${string(value)}`]), '  </dict>']),
+      : [
+          '  <key>EnvironmentVariables</key>',
+          '  <dict>',
+          ...env.flatMap(([key, value]) => [`    <key>${escapeXml(key)}</key>`, `    ${string(value)}`]),
+          '  </dict>',
+        ]),
     '  <key>RunAtLoad</key>',
     '  <true/>',
     '  <key>KeepAlive</key>',
@@ -143,7 +151,12 @@ export function launchAgentPlist(where: ServiceWhere): string {
 }
 
 export function escapeXml(value: string): string {
-  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&apos;')
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;')
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -174,7 +187,9 @@ function systemdPlan(where: ServiceWhere): ServicePlan {
     start: action({commands: [systemctl('start', SYSTEMD_UNIT)]}),
     stop: action({
       commands: [systemctl('stop', SYSTEMD_UNIT)],
-      notes: ['Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.'],
+      notes: [
+        'Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.',
+      ],
     }),
   }
 }
@@ -228,7 +243,20 @@ function windowsPlan(where: ServiceWhere): ServicePlan {
       dirs: [where.logDir],
       files: [{path: launcher, content: windowsLauncher(where)}],
       commands: [
-        ['reg', ['add', WINDOWS_RUN_KEY, '/v', WINDOWS_RUN_VALUE, '/t', 'REG_SZ', '/d', windowsCommandLine([wscript, launcher]), '/f']],
+        [
+          'reg',
+          [
+            'add',
+            WINDOWS_RUN_KEY,
+            '/v',
+            WINDOWS_RUN_VALUE,
+            '/t',
+            'REG_SZ',
+            '/d',
+            windowsCommandLine([wscript, launcher]),
+            '/f',
+          ],
+        ],
         startLauncher,
       ],
       notes: [`The listener starts now (hidden) and at every login. Logs: ${logs}`],
@@ -241,7 +269,9 @@ function windowsPlan(where: ServiceWhere): ServicePlan {
     start: action({commands: [startLauncher]}),
     stop: action({
       endListener: true,
-      notes: ['Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.'],
+      notes: [
+        'Stopped until your next login (or `callctl service start`); `callctl service uninstall` removes it for good.',
+      ],
     }),
   }
 }
@@ -256,7 +286,9 @@ export function windowsLauncher(where: ServiceWhere): string {
   const inner = `${[where.nodePath, where.runJs].map((arg) => windowsQuote(arg, true)).join(' ')} listen >> ${windowsQuote(log, true)} 2>&1`
   const cmd = path.win32.join(where.env?.SystemRoot || String.raw`C:\Windows`, 'System32', 'cmd.exe')
   const commandLine = `${windowsQuote(cmd)} /d /s /c "${inner}"`
-  const env = Object.entries(serviceEnv(where)).map(([key, value]) => `shell.Environment("Process")(${vbsString(key)}) = ${vbsString(value)}`)
+  const env = Object.entries(serviceEnv(where)).map(
+    ([key, value]) => `shell.Environment("Process")(${vbsString(key)}) = ${vbsString(value)}`,
+  )
   return [
     "' Starts the callctl listener without a window (written by `callctl service install`).",
     'Set shell = CreateObject("WScript.Shell")',

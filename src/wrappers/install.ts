@@ -32,22 +32,30 @@ interface Where {
   root: string
 }
 
-const files = (dir: string, pattern: RegExp) => readdirSync(dir).filter((name) => pattern.test(name)).sort()
+const files = (dir: string, pattern: RegExp) =>
+  readdirSync(dir)
+    .filter((name) => pattern.test(name))
+    .sort()
 
 /**
  * Where the wrappers go on each OS: the AppleScript ones into the Script menu's folder (macOS), the PowerShell
  * module into the user's module path of Windows PowerShell 5.1 and PowerShell 7 (Windows), or of pwsh (Linux).
  */
-export function installPlan({platform, home, root}: Where = {platform: process.platform, home: homedir(), root: packageRoot()}): InstallPlan {
+export function installPlan(
+  {platform, home, root}: Where = {platform: process.platform, home: homedir(), root: packageRoot()},
+): InstallPlan {
   const {applescript, powershell} = wrapperDirs(root)
   const join = platform === 'win32' ? path.win32.join : path.posix.join
-  const copy = (fromDir: string, names: string[], toDir: string) => names.map((name) => ({from: path.join(fromDir, name), to: join(toDir, name)}))
+  const copy = (fromDir: string, names: string[], toDir: string) =>
+    names.map((name) => ({from: path.join(fromDir, name), to: join(toDir, name)}))
   const module = files(powershell, /\.(psm1|psd1|ps1)$/)
   switch (platform) {
     case 'darwin': {
       return {
         copies: copy(applescript, files(applescript, /\.applescript$/), join(home, 'Library', 'Scripts', 'callctl')),
-        notes: ['Turn on the Script menu in Script Editor > Settings > "Show Script menu in menu bar" to run them from there.'],
+        notes: [
+          'Turn on the Script menu in Script Editor > Settings > "Show Script menu in menu bar" to run them from there.',
+        ],
       }
     }
 
@@ -82,7 +90,9 @@ export function applyPlan(plan: InstallPlan): void {
       throw new CallctlError(`Cannot copy ${path.basename(from)} to ${path.dirname(to)}: ${(error as Error).message}`, {
         code: 'ERR_INSTALL',
         cause: error,
-        suggestions: ['Check that the folder can be written, or copy the files by hand from the folder `callctl scripts` prints'],
+        suggestions: [
+          'Check that the folder can be written, or copy the files by hand from the folder `callctl scripts` prints',
+        ],
       })
     }
   }

@@ -15,13 +15,35 @@ interface Row {
 
 test('npm run bench (smoke run, --quick): every figure measured, each target marked met or not', async () => {
   const out = mkdtempSync(path.join(tmpdir(), 'callctl-bench-test-'))
-  const run = await execa(process.execPath, [path.join(ROOT, 'bench', 'run.js'), '--quick', '--out', out], {reject: false, timeout: 120_000})
+  const run = await execa(process.execPath, [path.join(ROOT, 'bench', 'run.js'), '--quick', '--out', out], {
+    reject: false,
+    timeout: 120_000,
+  })
   expect(run.stderr).not.toMatch(/Error/)
   expect(run.exitCode).toBe(0)
-  const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as {machine: Record<string, unknown>; results: Row[]}
+  const report = JSON.parse(readFileSync(path.join(out, 'latest.json'), 'utf8')) as {
+    machine: Record<string, unknown>
+    results: Row[]
+  }
   expect(report.machine).toMatchObject({node: process.version, quick: true})
   expect(report.results.map((row) => row.id)).toEqual(
-    expect.arrayContaining(['cli.node', 'cli.make', 'cli.answer', 'cli.end', 'cli.version', 'cli.help', 'http.bare', 'http.status', 'http.status.p99', 'http.cycles', 'webhook.p50', 'webhook.p99', 'memory.idle', 'memory.growth', 'startup.listen']),
+    expect.arrayContaining([
+      'cli.node',
+      'cli.make',
+      'cli.answer',
+      'cli.end',
+      'cli.version',
+      'cli.help',
+      'http.bare',
+      'http.status',
+      'http.status.p99',
+      'http.cycles',
+      'webhook.p50',
+      'webhook.p99',
+      'memory.idle',
+      'memory.growth',
+      'startup.listen',
+    ]),
   )
   for (const row of report.results) {
     expect(Number.isFinite(row.value)).toBe(true)
@@ -30,5 +52,9 @@ test('npm run bench (smoke run, --quick): every figure measured, each target mar
 
   const table = readFileSync(path.join(out, 'latest.md'), 'utf8')
   expect(table.trim()).toBe(run.stdout.trim())
-  expect(table.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Section') && !line.startsWith('| ---'))).toHaveLength(report.results.length)
+  expect(
+    table
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| Section') && !line.startsWith('| ---')),
+  ).toHaveLength(report.results.length)
 }, 150_000)

@@ -8,5 +8,7 @@ test("the README's Performance section quotes the latest bench table (bench/resu
   const start = readme.indexOf('<!-- bench -->\n')
   const end = readme.indexOf('<!-- bench:end -->')
   expect(start).toBeGreaterThan(-1)
-  expect(readme.slice(start + '<!-- bench -->\n'.length, end).trim()).toBe(readFileSync(path.join(ROOT, 'bench/results/latest.md'), 'utf8').trim())
+  expect(readme.slice(start + '<!-- bench -->\n'.length, end).trim()).toBe(
+    readFileSync(path.join(ROOT, 'bench/results/latest.md'), 'utf8').trim(),
+  )
 })

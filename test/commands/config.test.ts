@@ -15,7 +15,9 @@ describe('callctl config (in process)', () => {
   })
 
   test('set, get, list, unset', async () => {
-    expect((await runCommand(['config', 'set', 'commands.make', 'dial'], {root: ROOT})).stdout).toBe('commands.make = "dial"\n')
+    expect((await runCommand(['config', 'set', 'commands.make', 'dial'], {root: ROOT})).stdout).toBe(
+      'commands.make = "dial"\n',
+    )
     expect((await runCommand(['config', 'get', 'commands.make'], {root: ROOT})).stdout).toBe('dial\n')
     const {stdout} = await runCommand(['config', 'list'], {root: ROOT})
     expect(stdout).toContain('commands.make = "dial"\n')
@@ -27,7 +29,9 @@ describe('callctl config (in process)', () => {
 
   test('a wrong value is refused with the key and what it takes', async () => {
     const {error} = await runCommand(['config', 'set', 'sim.answerAfterMs', 'soon'], {root: ROOT})
-    expect(error?.message).toBe('Invalid value for sim.answerAfterMs: "soon"; sim.answerAfterMs takes an integer of at least -1 (milliseconds; 0 at once, -1 never)')
+    expect(error?.message).toBe(
+      'Invalid value for sim.answerAfterMs: "soon"; sim.answerAfterMs takes an integer of at least -1 (milliseconds; 0 at once, -1 never)',
+    )
     expect(error?.oclif?.exit).toBe(2)
   })
 })

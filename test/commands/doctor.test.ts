@@ -32,9 +32,15 @@ describe('callctl doctor', () => {
       const {exitCode, find, checks, json} = await doctor(configDir)
       expect(exitCode).toBe(0)
       expect(json.ok).toBe(true)
-      expect(find('port')[0]).toMatchObject({verdict: 'ok', message: `${listener.port} is held by callctl (pid ${listener.process.pid})`})
+      expect(find('port')[0]).toMatchObject({
+        verdict: 'ok',
+        message: `${listener.port} is held by callctl (pid ${listener.process.pid})`,
+      })
       expect(find('listener')[0]).toMatchObject({verdict: 'ok'})
-      expect(find('notifications')[0]).toMatchObject({verdict: 'ok', message: '127.0.0.1 resolves (notifications.incoming)'})
+      expect(find('notifications')[0]).toMatchObject({
+        verdict: 'ok',
+        message: '127.0.0.1 resolves (notifications.incoming)',
+      })
       expect(find('outbox')[0]).toMatchObject({verdict: 'ok'})
       expect(find('service')[0]).toMatchObject({verdict: 'warn', fix: 'callctl service install'})
       expect(checks.filter((check) => check.verdict === 'fail')).toEqual([])
@@ -47,7 +53,10 @@ describe('callctl doctor', () => {
   test('why the CRM gets nothing: a receiver answering 500, a host that does not resolve, baresip not reachable (exit 1)', async () => {
     const receiver = await startWebhookReceiver(() => 500)
     const configDir = tempConfigDir()
-    await setConfig(configDir, {'notifications.incoming': `${receiver.url}/in?n=$callerid`, 'notifications.end': 'https://crm.invalid/end?n=$callerid'})
+    await setConfig(configDir, {
+      'notifications.incoming': `${receiver.url}/in?n=$callerid`,
+      'notifications.end': 'https://crm.invalid/end?n=$callerid',
+    })
     const listener = await startListenerProcess(configDir)
     try {
       await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
@@ -60,22 +69,40 @@ describe('callctl doctor', () => {
     await setConfig(configDir, {'driver.name': 'baresip', 'driver.baresip.port': '1'})
     const {exitCode, find} = await doctor(configDir)
     expect(exitCode).toBe(1)
-    expect(find('delivery')[0]).toMatchObject({verdict: 'fail', message: expect.stringMatching(/^notifications\.incoming: the last attempt failed: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\/in\?n=0612345678/)})
-    expect(find('notifications')).toContainEqual(expect.objectContaining({verdict: 'fail', message: expect.stringMatching(/^crm\.invalid does not resolve \(notifications\.end\)/)}))
+    expect(find('delivery')[0]).toMatchObject({
+      verdict: 'fail',
+      message: expect.stringMatching(
+        /^notifications\.incoming: the last attempt failed: HTTP 500 \(http:\/\/127\.0\.0\.1:\d+\/in\?n=0612345678/,
+      ),
+    })
+    expect(find('notifications')).toContainEqual(
+      expect.objectContaining({
+        verdict: 'fail',
+        message: expect.stringMatching(/^crm\.invalid does not resolve \(notifications\.end\)/),
+      }),
+    )
     expect(find('outbox')[0]).toMatchObject({verdict: 'warn', message: '1 notification(s) waiting to be delivered'})
-    expect(find('driver')[0]).toMatchObject({verdict: 'fail', message: 'baresip: nothing answers on 127.0.0.1:1 (ctrl_tcp)'})
+    expect(find('driver')[0]).toMatchObject({
+      verdict: 'fail',
+      message: 'baresip: nothing answers on 127.0.0.1:1 (ctrl_tcp)',
+    })
     expect(find('listener')[0]).toMatchObject({verdict: 'warn'})
 
     const people = await runCli(['doctor'], configDir, isolated(configDir))
     expect(people.exitCode).toBe(1)
-    expect(people.stdout).toMatch(/^✗ driver +baresip: nothing answers on 127\.0\.0\.1:1 \(ctrl_tcp\)\n +→ Start baresip/m)
+    expect(people.stdout).toMatch(
+      /^✗ driver +baresip: nothing answers on 127\.0\.0\.1:1 \(ctrl_tcp\)\n +→ Start baresip/m,
+    )
   })
 
   test('listening beyond this computer without a token is a failure', async () => {
     const configDir = tempConfigDir()
     await setConfig(configDir, {host: '0.0.0.0', port: '1'})
     const {find} = await doctor(configDir)
-    expect(find('security')[0]).toMatchObject({verdict: 'fail', fix: expect.stringContaining('security.token --generate')})
+    expect(find('security')[0]).toMatchObject({
+      verdict: 'fail',
+      fix: expect.stringContaining('security.token --generate'),
+    })
   })
 
   test('a broken config file is the one failure reported, with its fix', async () => {
@@ -83,9 +110,18 @@ describe('callctl doctor', () => {
     writeFileSync(path.join(configDir, 'config.json'), '{"port": "x"}')
     const {exitCode, checks, json} = await doctor(configDir)
     expect(exitCode).toBe(1)
-    expect(checks).toEqual([expect.objectContaining({name: 'config', verdict: 'fail', message: expect.stringContaining('port must be integer')})])
+    expect(checks).toEqual([
+      expect.objectContaining({
+        name: 'config',
+        verdict: 'fail',
+        message: expect.stringContaining('port must be integer'),
+      }),
+    ])
     // The one --json shape: a failure is `ok: false` with an error, and the checks beside it.
-    expect(json).toMatchObject({ok: false, error: {code: 'ERR_CHECKS_FAILED', message: '1 of 1 checks failed: config', hints: [checks[0].fix]}})
+    expect(json).toMatchObject({
+      ok: false,
+      error: {code: 'ERR_CHECKS_FAILED', message: '1 of 1 checks failed: config', hints: [checks[0].fix]},
+    })
   })
 })
 
@@ -102,7 +138,11 @@ test('doctor --port checks a listener on another port; a stray key in the file c
 
   writeFileSync(path.join(configDir, 'config.json'), '{"prot": 5790}')
   const broken = await doctor(configDir)
-  expect(broken.checks[0]).toMatchObject({verdict: 'fail', message: expect.stringContaining('prot is not a setting'), fix: expect.stringContaining('callctl config unset')})
+  expect(broken.checks[0]).toMatchObject({
+    verdict: 'fail',
+    message: expect.stringContaining('prot is not a setting'),
+    fix: expect.stringContaining('callctl config unset'),
+  })
   expect((await runCli(['config', 'unset', 'prot'], configDir)).stdout).toBe('prot unset')
   expect((await doctor(configDir)).find('config')[0]).toMatchObject({verdict: 'ok'})
 })

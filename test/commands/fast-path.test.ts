@@ -6,8 +6,16 @@ import {tempConfigDir} from '../helpers/paths.js'
 
 describe('the fast path of bin/run.js (make, answer, end, status without oclif)', () => {
   test('takes the plain argv shapes', () => {
-    expect(parseFast(['make', '+31 20 123', '--port', '5679'])).toEqual({command: 'make', flags: {port: 5679}, positional: ['+31 20 123']})
-    expect(parseFast(['answer', '--call=abc', '-p', '1'])).toEqual({command: 'answer', flags: {call: 'abc', port: 1}, positional: []})
+    expect(parseFast(['make', '+31 20 123', '--port', '5679'])).toEqual({
+      command: 'make',
+      flags: {port: 5679},
+      positional: ['+31 20 123'],
+    })
+    expect(parseFast(['answer', '--call=abc', '-p', '1'])).toEqual({
+      command: 'answer',
+      flags: {call: 'abc', port: 1},
+      positional: [],
+    })
     expect(parseFast(['end'])).toEqual({command: 'end', flags: {}, positional: []})
     expect(parseFast(['status', '--port=5678'])).toEqual({command: 'status', flags: {port: 5678}, positional: []})
     expect(parseFast(['listen', '--port', '0', '--json', '--driver', 'baresip', '--spawn', '--host=::1'])).toEqual({
@@ -62,7 +70,10 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
     // `-pN` is a shape only oclif takes: the same command through both paths.
     const fast = (...args: string[]) => runCli([...args, '--port', String(listener.port)], configDir)
     const viaOclif = (...args: string[]) => runCli([...args, `-p${listener.port}`], configDir)
-    const sameShape = (text: string) => text.replaceAll(/(sim-)?[\da-f]{8}-[\da-f-]{27}/g, 'ID').replaceAll(/"(createdAt|answeredAt|endedAt|startedAt|pid|uptimeMs)": ("[^"]+"|\d+)/g, '"$1": "X"')
+    const sameShape = (text: string) =>
+      text
+        .replaceAll(/(sim-)?[\da-f]{8}-[\da-f-]{27}/g, 'ID')
+        .replaceAll(/"(createdAt|answeredAt|endedAt|startedAt|pid|uptimeMs)": ("[^"]+"|\d+)/g, '"$1": "X"')
 
     const post = (path: string) => fetch(`${listener.url}${path}`, {method: 'POST'})
     const ringing = () => post('/notify/incoming?number=0612345678')

@@ -36,7 +36,11 @@ describe('forwarding commands against a real listener process', () => {
     expect((await cli('answer')).stdout).toMatch(/^Answered \+31612345678/)
     expect((await cli('end')).stdout).toMatch(/^Ended \+31612345678 .*incoming ended, local hangup/)
     const urls = (await receiver.waitFor(3)).map((request) => request.url)
-    expect(urls).toEqual(['/incoming?callerid=%2B31612345678', '/active?callerid=%2B31612345678', '/end?callerid=%2B31612345678'])
+    expect(urls).toEqual([
+      '/incoming?callerid=%2B31612345678',
+      '/active?callerid=%2B31612345678',
+      '/end?callerid=%2B31612345678',
+    ])
     expect(receiver.received[0].headers['user-agent']).toMatch(/^callctl\//)
   })
 
@@ -57,7 +61,7 @@ describe('forwarding commands against a real listener process', () => {
     expect((await cli('end')).exitCode).toBe(0)
   })
 
-  test('exit 4 with the listener\'s message for a bad number and for nothing to answer', async () => {
+  test("exit 4 with the listener's message for a bad number and for nothing to answer", async () => {
     const bad = await cli('make', '12ab')
     expect(bad.exitCode).toBe(4)
     expect(bad.stderr).toContain('Invalid number "12ab"')
@@ -101,7 +105,10 @@ describe('forwarding commands without a listener', () => {
     const server = createTcpServer((socket) => socket.once('data', () => socket.resetAndDestroy()))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
-      const result = await runCli(['make', '1', '--port', String((server.address() as {port: number}).port)], tempConfigDir())
+      const result = await runCli(
+        ['make', '1', '--port', String((server.address() as {port: number}).port)],
+        tempConfigDir(),
+      )
       expect(result.exitCode).toBe(3)
       expect(result.stderr).toContain('closed the connection before answering')
       expect(result.stderr).toContain('The command may have been carried out: check with `callctl status`')
@@ -124,13 +131,20 @@ describe('forwarding commands without a listener', () => {
     expect(result.exitCode).toBe(3)
     expect(JSON.parse(result.stdout)).toEqual({
       ok: false,
-      error: {code: 'ERR_NO_LISTENER', message: expect.stringContaining('No callctl listener'), hints: expect.arrayContaining(['If it runs on another port, pass --port'])},
+      error: {
+        code: 'ERR_NO_LISTENER',
+        message: expect.stringContaining('No callctl listener'),
+        hints: expect.arrayContaining(['If it runs on another port, pass --port']),
+      },
     })
   })
 
   test('usage errors exit 2', async () => {
     expect((await runCli(['make'], tempConfigDir())).exitCode).toBe(2)
-    expect(await runCli(['make', ' '], tempConfigDir())).toMatchObject({exitCode: 2, stderr: expect.stringContaining('No number given: callctl make <number>')})
+    expect(await runCli(['make', ' '], tempConfigDir())).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining('No number given: callctl make <number>'),
+    })
     expect((await runCli(['notify', 'ringing'], tempConfigDir())).exitCode).toBe(2)
     expect((await runCli(['config', 'set', 'port', 'x'], tempConfigDir())).exitCode).toBe(2)
   })

@@ -18,7 +18,11 @@ describe('help and typos, as users of oclif CLIs expect (oclif Help class, @ocli
   test('a typo in a terminal asks "Did you mean status?" and runs it on yes (a real pty through script(1))', async () => {
     const configDir = tempConfigDir()
     const command = [process.execPath, RUN_JS, 'stauts', '--port', '1'].map((arg) => `'${arg}'`).join(' ')
-    const session = execa('script', ['-qec', command, '/dev/null'], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false, timeout: 20_000})
+    const session = execa('script', ['-qec', command, '/dev/null'], {
+      env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
+      reject: false,
+      timeout: 20_000,
+    })
     let seen = ''
     session.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString()
@@ -51,10 +55,16 @@ test('an argument a command does not take is a usage error of that command (exit
   expect(human.stderr).not.toMatch(/\n\s+at /)
   const json = await runCli(['status', 'extra', '--json'], configDir)
   expect(json.exitCode).toBe(2)
-  expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_USAGE', message: expect.stringContaining('Unexpected argument: extra')}})
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    ok: false,
+    error: {code: 'ERR_USAGE', message: expect.stringContaining('Unexpected argument: extra')},
+  })
   const typo = await runCli(['stauts', '--json'], configDir)
   expect(typo.exitCode).toBe(127)
-  expect(JSON.parse(typo.stdout)).toMatchObject({ok: false, error: {code: 'ERR_UNKNOWN_COMMAND', message: 'stauts is not a callctl command'}})
+  expect(JSON.parse(typo.stdout)).toMatchObject({
+    ok: false,
+    error: {code: 'ERR_UNKNOWN_COMMAND', message: 'stauts is not a callctl command'},
+  })
 })
 
 test('help for something that does not exist is a usage error in words (or the --json shape), never a stack trace', async () => {
@@ -65,5 +75,8 @@ test('help for something that does not exist is a usage error in words (or the -
   expect(human.stderr).not.toMatch(/\n\s+at /)
   const json = await runCli(['help', 'bogus', '--json'], configDir)
   expect(json.exitCode).toBe(2)
-  expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_USAGE', message: 'Command bogus not found.'}})
+  expect(JSON.parse(json.stdout)).toMatchObject({
+    ok: false,
+    error: {code: 'ERR_USAGE', message: 'Command bogus not found.'},
+  })
 })

@@ -20,7 +20,9 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
     ['a 409 with null', 409, 'null'],
     ['a 200 status without calls', 200, '{"calls":null}'],
   ])('%s: not a callctl listener (exit 3), never an unexpected error', async (_, status, body) => {
-    const {server, port} = await serve((_req, res) => res.writeHead(status, {'content-type': 'application/json'}).end(body))
+    const {server, port} = await serve((_req, res) =>
+      res.writeHead(status, {'content-type': 'application/json'}).end(body),
+    )
     try {
       for (const args of [['make', '0201'], ['status'], ['answer', '--json']]) {
         const result = await runCli([...args, '--port', port], tempConfigDir())
@@ -35,7 +37,9 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
   test('an error message with escape sequences from the network is shown escaped', async () => {
     const message = 'bad \u001B]0;owned\u0007 \u001B[2J\r\nFake: line'
     const body = JSON.stringify({ok: false, error: {code: 'ERR_X', message}})
-    const {server, port} = await serve((_req, res) => res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body))
+    const {server, port} = await serve((_req, res) =>
+      res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body),
+    )
     try {
       const result = await runCli(['make', '0201', '--port', port], tempConfigDir())
       expect(result.exitCode).toBe(4)
@@ -47,15 +51,27 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
   })
 
   test('events: messages that are not call events are skipped, the ones around them kept', async () => {
-    const event = (number: string) => JSON.stringify({id: number, type: 'incoming', at: new Date().toISOString(), call: {id: `c-${number}`, number, name: '', state: 'ringing', direction: 'incoming'}, variables: {}})
-    const stream = [event('1'), 'not json at all', 'null', '5', '[]', '{"type":"end","call":null}', event('2')].map((data) => `data: ${data}\n\n`).join('')
+    const event = (number: string) =>
+      JSON.stringify({
+        id: number,
+        type: 'incoming',
+        at: new Date().toISOString(),
+        call: {id: `c-${number}`, number, name: '', state: 'ringing', direction: 'incoming'},
+        variables: {},
+      })
+    const stream = [event('1'), 'not json at all', 'null', '5', '[]', '{"type":"end","call":null}', event('2')]
+      .map((data) => `data: ${data}\n\n`)
+      .join('')
     const {server, port} = await serve((_req, res) => {
       res.writeHead(200, {'content-type': 'text/event-stream'})
       res.end(stream)
     })
     try {
       const json = await runCli(['events', '--json', '--port', port], tempConfigDir())
-      const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as {call?: {number: string}; ok?: boolean})
+      const lines = json.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as {call?: {number: string}; ok?: boolean})
       expect(lines.slice(0, 2).map((line) => line.call?.number)).toEqual(['1', '2'])
       expect(lines[2]).toMatchObject({ok: false, error: {code: 'ERR_LISTENER_STOPPED'}})
       const people = await runCli(['events', '--port', port], tempConfigDir())
@@ -69,9 +85,16 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
 
 test('a listener stopped while a command is in flight: it answers within its grace time and stops cleanly (exit 0, all logged); the client is told the truth', async () => {
   const configDir = tempConfigDir()
-  await setConfig(configDir, {'driver.name': 'command', 'driver.command.make': '["sleep","1"]', 'driver.command.timeoutMs': '20000'})
+  await setConfig(configDir, {
+    'driver.name': 'command',
+    'driver.command.make': '["sleep","1"]',
+    'driver.command.timeoutMs': '20000',
+  })
   const listener = await startListenerProcess(configDir)
-  const made = execa(process.execPath, [RUN_JS, 'make', '0201', '--port', String(listener.port), '--json'], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
+  const made = execa(process.execPath, [RUN_JS, 'make', '0201', '--port', String(listener.port), '--json'], {
+    env: {CALLCTL_CONFIG_DIR: configDir},
+    reject: false,
+  })
   await listener.waitForLine((line) => line.kind === 'driver' || line.kind === 'request', 3000).catch(() => undefined)
   await new Promise((resolve) => setTimeout(resolve, 300))
   listener.process.kill('SIGTERM')
@@ -88,7 +111,10 @@ test('a listener that closes the connection without answering: the client says t
   try {
     const result = await runCli(['make', '0201', '--port', port, '--json'], tempConfigDir())
     expect(result.exitCode).toBe(3)
-    expect(JSON.parse(result.stdout)).toMatchObject({ok: false, error: {code: 'ERR_LISTENER_CUT_OFF', hints: [expect.stringContaining('may have been carried out')]}})
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      error: {code: 'ERR_LISTENER_CUT_OFF', hints: [expect.stringContaining('may have been carried out')]},
+    })
   } finally {
     server.close()
   }

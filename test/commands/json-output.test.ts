@@ -69,6 +69,9 @@ describe('forwarding commands check the config as listen does', () => {
     expect(human.stderr).not.toContain('listener')
     const json = await runCli([...args, '--json'], configDir)
     expect(json.exitCode).toBe(2)
-    expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_CONFIG', message: expect.stringContaining('port must be integer')}})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: {code: 'ERR_CONFIG', message: expect.stringContaining('port must be integer')},
+    })
   })
 })

@@ -42,7 +42,9 @@ describe('callctl listen (real process)', () => {
     try {
       const second = await runCli(['listen', '--port', String(first.port)], dir)
       expect(second.exitCode).toBe(6)
-      expect(second.stderr).toContain(`Port ${first.port} is already used by another callctl listener (pid ${first.process.pid}`)
+      expect(second.stderr).toContain(
+        `Port ${first.port} is already used by another callctl listener (pid ${first.process.pid}`,
+      )
     } finally {
       await first.stop()
     }
@@ -71,7 +73,9 @@ test('config set while a listener runs on the configured port says whether it ap
     expect(set.exitCode).toBe(0)
     expect(set.stderr).toBe(`The listener running now (pid ${listener.process.pid}) applies it within a second`)
     const port = await runCli(['config', 'set', 'port', String(listener.port)], dir)
-    expect(port.stderr).toContain(`The listener running now (pid ${listener.process.pid}) uses the old value until it restarts`)
+    expect(port.stderr).toContain(
+      `The listener running now (pid ${listener.process.pid}) uses the old value until it restarts`,
+    )
   } finally {
     await listener.stop()
   }
@@ -100,5 +104,9 @@ test('a config file from before driver.sim: the listener runs with it, writes it
     .filter(Boolean)
     .map((line) => JSON.parse(line) as {kind: string; message?: string})
     .filter((record) => record.kind === 'config')
-  expect(notes).toEqual([expect.objectContaining({message: `config: moved the settings under "sim" to "driver.sim"; written back to ${file}`})])
+  expect(notes).toEqual([
+    expect.objectContaining({
+      message: `config: moved the settings under "sim" to "driver.sim"; written back to ${file}`,
+    }),
+  ])
 })

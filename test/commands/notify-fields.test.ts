@@ -8,11 +8,29 @@ test('notify --tags/--channel and user.number/user.name reach callback templates
   const receiver = await startWebhookReceiver()
   const configDir = tempConfigDir()
   await setConfig(configDir, {'user.number': '201', 'user.name': 'Jane Agent'})
-  const callbacks = [{url: `${receiver.url}/cb?tags={TAGS}&ch={CHANNEL}&u={USERNUM}&un={USERNAME}&t={CALLTYPE}&e={EVENT}`, events: ['new']}]
+  const callbacks = [
+    {
+      url: `${receiver.url}/cb?tags={TAGS}&ch={CHANNEL}&u={USERNUM}&un={USERNAME}&t={CALLTYPE}&e={EVENT}`,
+      events: ['new'],
+    },
+  ]
   await setConfig(configDir, {callbacks: JSON.stringify(callbacks)})
   const listener = await startListenerProcess(configDir)
   try {
-    const reported = await runCli(['notify', 'incoming', '0612345678', '--tags', 'vip,sales', '--channel', 'SIP/trunk-1', '--port', String(listener.port)], configDir)
+    const reported = await runCli(
+      [
+        'notify',
+        'incoming',
+        '0612345678',
+        '--tags',
+        'vip,sales',
+        '--channel',
+        'SIP/trunk-1',
+        '--port',
+        String(listener.port),
+      ],
+      configDir,
+    )
     expect(reported.exitCode).toBe(0)
     const [request] = await receiver.waitFor(1)
     expect(request.url).toBe('/cb?tags=vip%2Csales&ch=SIP%2Ftrunk-1&u=201&un=Jane%20Agent&t=incoming&e=incoming')

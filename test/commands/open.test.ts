@@ -4,7 +4,6 @@ import {tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
 import {until} from '../helpers/wait.js'
 
-
 describe('callctl open', () => {
   test('opens the status page of the running listener (xdg-open mocked: argv recorded)', async () => {
     const configDir = tempConfigDir()
@@ -15,7 +14,9 @@ describe('callctl open', () => {
       expect(opened).toMatchObject({exitCode: 0, stdout: `Opened ${listener.url}/`})
       await until(() => recorder.calls().length === 1)
       expect(recorder.calls()).toEqual([{name: 'xdg-open', args: [`${listener.url}/`]}])
-      expect((await runCli(['open', '--print', '--port', String(listener.port)], configDir)).stdout).toBe(`${listener.url}/`)
+      expect((await runCli(['open', '--print', '--port', String(listener.port)], configDir)).stdout).toBe(
+        `${listener.url}/`,
+      )
     } finally {
       await listener.stop()
     }

@@ -7,7 +7,10 @@ import {ROOT, RUN_JS, tempConfigDir} from '../helpers/paths.js'
 
 /** The first `node` on the PATH without the project's node_modules/.bin: the system's, as a user's shell finds it. */
 async function systemNode(): Promise<{file: string; version: string} | undefined> {
-  const PATH = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => !dir.startsWith(ROOT)).join(path.delimiter)
+  const PATH = (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((dir) => !dir.startsWith(ROOT))
+    .join(path.delimiter)
   const found = await execa('node', ['--version'], {env: {PATH}, reject: false})
   if (found.exitCode !== 0) return undefined
   const {stdout} = await execa('node', ['-p', 'process.execPath'], {env: {PATH}})
@@ -20,16 +23,21 @@ const old = (version: string) => {
 }
 
 describe('the Node it runs on (engines.node >=22.13)', () => {
-  test('run by an older system Node in a clone, bin/run.js hands over to the project\'s Node 24', async () => {
+  test("run by an older system Node in a clone, bin/run.js hands over to the project's Node 24", async () => {
     const node = await systemNode()
     // This machine kind has Node 20 as its system Node; where the system Node is current, it simply runs.
     if (!node) throw new Error('no system node on the PATH')
-    const result = await execa(node.file, [RUN_JS, '--version'], {env: {CALLCTL_CONFIG_DIR: tempConfigDir()}, reject: false})
+    const result = await execa(node.file, [RUN_JS, '--version'], {
+      env: {CALLCTL_CONFIG_DIR: tempConfigDir()},
+      reject: false,
+    })
     expect(result.exitCode).toBe(0)
-    expect(result.stdout).toMatch(old(node.version) ? /node-v24\./ : new RegExp(`node-${node.version.replaceAll('.', '\\.')}`))
+    expect(result.stdout).toMatch(
+      old(node.version) ? /node-v24\./ : new RegExp(`node-${node.version.replaceAll('.', '\\.')}`),
+    )
   })
 
-  test('installed without the project\'s Node, an older Node gets a plain message (exit 1), never a stack trace', async () => {
+  test("installed without the project's Node, an older Node gets a plain message (exit 1), never a stack trace", async () => {
     const node = await systemNode()
     if (!node || !old(node.version)) return // Nothing to show where the system Node is current.
     const bin = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-old-node-')), 'bin')
@@ -37,6 +45,8 @@ describe('the Node it runs on (engines.node >=22.13)', () => {
     for (const file of ['run.js', 'runtime.js']) copyFileSync(path.join(ROOT, 'bin', file), path.join(bin, file))
     const result = await execa(node.file, [path.join(bin, 'run.js'), 'status'], {reject: false})
     expect(result.exitCode).toBe(1)
-    expect(result.stderr).toBe(`callctl needs Node.js 22.13 or newer (24 LTS recommended); this is ${node.version}. Install a current Node.js from nodejs.org.`)
+    expect(result.stderr).toBe(
+      `callctl needs Node.js 22.13 or newer (24 LTS recommended); this is ${node.version}. Install a current Node.js from nodejs.org.`,
+    )
   })
 })

@@ -26,7 +26,9 @@ describe('token set with --generate (real processes)', () => {
       const otherConfig = await runCli(['answer', '--port', port], tempConfigDir())
       expect(otherConfig.exitCode).toBe(4)
       expect(otherConfig.stderr).toContain('Refused answer: no token')
-      expect(otherConfig.stderr).toContain('callctl sends the token in its config: run `callctl config set security.token')
+      expect(otherConfig.stderr).toContain(
+        'callctl sends the token in its config: run `callctl config set security.token',
+      )
       const refusal = listener.lines.find((line) => line.kind === 'request' && line.status === 401)
       expect(refusal?.error).toContain('security.token is set')
     } finally {
@@ -36,14 +38,21 @@ describe('token set with --generate (real processes)', () => {
 
   test('--generate only for secrets, and not with a value', async () => {
     const configDir = tempConfigDir()
-    expect((await runCli(['config', 'set', 'port', '--generate'], configDir)).stderr).toContain('--generate works for security.token, not for port')
+    expect((await runCli(['config', 'set', 'port', '--generate'], configDir)).stderr).toContain(
+      '--generate works for security.token, not for port',
+    )
     expect((await runCli(['config', 'set', 'security.token', 'abc', '--generate'], configDir)).exitCode).toBe(2)
-    expect((await runCli(['config', 'set', 'security.token', 'short'], configDir)).stderr).toContain('must NOT have fewer than 16 characters')
+    expect((await runCli(['config', 'set', 'security.token', 'short'], configDir)).stderr).toContain(
+      'must NOT have fewer than 16 characters',
+    )
   })
 
   test('lists take commas; bad number entries are refused at config set', async () => {
     const configDir = tempConfigDir()
-    const set = await runCli(['config', 'set', 'security.allowedOrigins', 'https://crm.example.com, https://desk.example.com'], configDir)
+    const set = await runCli(
+      ['config', 'set', 'security.allowedOrigins', 'https://crm.example.com, https://desk.example.com'],
+      configDir,
+    )
     expect(set.stdout).toBe('security.allowedOrigins = ["https://crm.example.com","https://desk.example.com"]')
     const bad = await runCli(['config', 'set', 'security.allowedOrigins', 'https://crm.example.com/path'], configDir)
     expect(bad.exitCode).toBe(2)
@@ -55,7 +64,10 @@ describe('token set with --generate (real processes)', () => {
 
 test('a hand-edited token with a line break is refused by the CLI before anything is sent (exit 2)', async () => {
   const configDir = tempConfigDir()
-  writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({security: {token: 'abcdefghijklmnop\r\nX-Injected: 1'}}))
+  writeFileSync(
+    path.join(configDir, 'config.json'),
+    JSON.stringify({security: {token: 'abcdefghijklmnop\r\nX-Injected: 1'}}),
+  )
   const result = await runCli(['status', '--port', '1'], configDir)
   expect(result.exitCode).toBe(2)
   // The config is checked first, as listen checks it: the key is named.

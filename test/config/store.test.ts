@@ -59,7 +59,15 @@ describe('ConfigStore', () => {
 
   test('a hand-edited invalid file is reported with every key, and config set can still fix it', async () => {
     const file = path.join(configDir(), 'config.json')
-    writeFileSync(file, JSON.stringify({port: 'x', driver: {sim: {answerAfterMs: -5}}, colour: 'red', callbacks: [{url: 'ftp://x', events: []}, {events: ['new']}]}))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 'x',
+        driver: {sim: {answerAfterMs: -5}},
+        colour: 'red',
+        callbacks: [{url: 'ftp://x', events: []}, {events: ['new']}],
+      }),
+    )
     const expected = `The config file ${file} is invalid: port must be integer; driver.sim.answerAfterMs must be >= -1; colour is not a setting; callbacks.0.url must match pattern "^https?://"; callbacks.0.events must NOT have fewer than 1 items; callbacks.1 must have required property 'url'`
     expect(() => loadConfig()).toThrow(expected)
     const store = await openConfigStore()
@@ -76,19 +84,23 @@ describe('ConfigStore', () => {
     const store = await openConfigStore()
     expect(store.get('driver.sim.answerAfterMs')).toBe(0)
     store.setText('driver.sim.hangupAfterMs', '5')
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({port: 5679, driver: {sim: {answerAfterMs: 0, hangupAfterMs: 5}}})
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      port: 5679,
+      driver: {sim: {answerAfterMs: 0, hangupAfterMs: 5}},
+    })
     // An invalid old value is reported where it now lives.
     writeFileSync(file, JSON.stringify({sim: {answerAfterMs: -5}}))
     expect(() => loadConfig()).toThrow('driver.sim.answerAfterMs must be >= -1')
   })
 
-  test.each([['{"toString":1}', 'toString'], ['{"__proto__":{"port":1}}', '__proto__'], ['{"security":{"__proto__":{"token":"x y"}}}', 'security.__proto__']])(
-    'keys every object has are not settings: %s',
-    (text, key) => {
-      writeFileSync(path.join(configDir(), 'config.json'), text)
-      expect(() => loadConfig()).toThrow(`is invalid: ${key} is not a setting`)
-    },
-  )
+  test.each([
+    ['{"toString":1}', 'toString'],
+    ['{"__proto__":{"port":1}}', '__proto__'],
+    ['{"security":{"__proto__":{"token":"x y"}}}', 'security.__proto__'],
+  ])('keys every object has are not settings: %s', (text, key) => {
+    writeFileSync(path.join(configDir(), 'config.json'), text)
+    expect(() => loadConfig()).toThrow(`is invalid: ${key} is not a setting`)
+  })
 
   test('the file must hold an object', () => {
     writeFileSync(path.join(configDir(), 'config.json'), '[1]')
@@ -98,11 +110,37 @@ describe('ConfigStore', () => {
 
 describe('the per-user folders of each OS', () => {
   test.each([
-    ['darwin', {}, '/Users/ann', {config: '/Users/ann/Library/Preferences/callctl', log: '/Users/ann/Library/Logs/callctl'}],
-    ['win32', {APPDATA: 'C:\\Users\\ann\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local'}, 'C:\\Users\\ann', {config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config', log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log'}],
-    ['win32', {}, 'C:\\Users\\ann', {config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config', log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log'}],
+    [
+      'darwin',
+      {},
+      '/Users/ann',
+      {config: '/Users/ann/Library/Preferences/callctl', log: '/Users/ann/Library/Logs/callctl'},
+    ],
+    [
+      'win32',
+      {APPDATA: 'C:\\Users\\ann\\AppData\\Roaming', LOCALAPPDATA: 'C:\\Users\\ann\\AppData\\Local'},
+      'C:\\Users\\ann',
+      {
+        config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config',
+        log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log',
+      },
+    ],
+    [
+      'win32',
+      {},
+      'C:\\Users\\ann',
+      {
+        config: 'C:\\Users\\ann\\AppData\\Roaming\\callctl\\Config',
+        log: 'C:\\Users\\ann\\AppData\\Local\\callctl\\Log',
+      },
+    ],
     ['linux', {}, '/home/ann', {config: '/home/ann/.config/callctl', log: '/home/ann/.local/state/callctl'}],
-    ['linux', {XDG_CONFIG_HOME: '/x/conf', XDG_STATE_HOME: '/x/state'}, '/home/ann', {config: '/x/conf/callctl', log: '/x/state/callctl'}],
+    [
+      'linux',
+      {XDG_CONFIG_HOME: '/x/conf', XDG_STATE_HOME: '/x/state'},
+      '/home/ann',
+      {config: '/x/conf/callctl', log: '/x/state/callctl'},
+    ],
   ] as const)('%s %j', (platform, env, home, expected) => {
     expect(osFolders(platform, env, home)).toEqual(expected)
   })
@@ -114,8 +152,12 @@ describe('command segments', () => {
   test('config set refuses a segment another command or a built-in route has; the file is left as it was', async () => {
     const store = await openConfigStore()
     store.setText('commands.make', 'dial')
-    expect(() => store.setText('commands.end', 'answer')).toThrow('Invalid value for commands.end: commands.answer and commands.end are both "answer": each command needs its own segment')
-    expect(() => store.setText('commands.make', 'status')).toThrow('commands.make cannot be "status": /status is a built-in route')
+    expect(() => store.setText('commands.end', 'answer')).toThrow(
+      'Invalid value for commands.end: commands.answer and commands.end are both "answer": each command needs its own segment',
+    )
+    expect(() => store.setText('commands.make', 'status')).toThrow(
+      'commands.make cannot be "status": /status is a built-in route',
+    )
     expect(readFileSync(path.join(configDir(), 'config.json'), 'utf8')).toContain('"make": "dial"')
     expect(store.effective().commands).toEqual({make: 'dial', answer: 'answer', end: 'end'})
   })
@@ -128,7 +170,7 @@ describe('command segments', () => {
   })
 })
 
-test('config get shows the drivers\' defaults when they are not set', async () => {
+test("config get shows the drivers' defaults when they are not set", async () => {
   const configDir = tempConfigDir()
   const result = await runCli(['config', 'get', 'driver.baresip.port'], configDir)
   expect(result.stdout).toBe('4444')

@@ -27,8 +27,16 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     // Deliverers of earlier tests may still finish a request: each test keeps its own list.
     const mine: DeliveryRecord[] = []
     records = mine
-    const full: Config = mergeDefaults(DEFAULTS, JSON.parse(JSON.stringify(config).replaceAll('RECEIVER', receiver.url)))
-    notifications = startNotifications(engine, {config: full, userAgent: 'callctl/test', outbox, onDelivery: (record) => mine.push(record)})
+    const full: Config = mergeDefaults(
+      DEFAULTS,
+      JSON.parse(JSON.stringify(config).replaceAll('RECEIVER', receiver.url)),
+    )
+    notifications = startNotifications(engine, {
+      config: full,
+      userAgent: 'callctl/test',
+      outbox,
+      onDelivery: (record) => mine.push(record),
+    })
   }
 
   afterEach(async () => {
@@ -41,7 +49,14 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
       user: {number: '201', name: 'Jane'},
       callbacks: [
         {url: 'RECEIVER/new?n={CALLERNUM}', events: ['new']},
-        {url: 'RECEIVER/in', events: ['ended'], direction: 'incoming', method: 'POST', headers: {'X-Agent': '{USERNAME}'}, body: '{"number":"{CALLERNUM}","name":"{CALLERNAME}","event":"{EVENT}","user":"{USERNUM}"}'},
+        {
+          url: 'RECEIVER/in',
+          events: ['ended'],
+          direction: 'incoming',
+          method: 'POST',
+          headers: {'X-Agent': '{USERNAME}'},
+          body: '{"number":"{CALLERNUM}","name":"{CALLERNAME}","event":"{EVENT}","user":"{USERNUM}"}',
+        },
         {url: 'RECEIVER/up', events: ['updated']},
       ],
     })
@@ -50,12 +65,22 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     engine.finish(call.id)
     engine.finish(engine.outgoing({number: '020123456'}).id)
     const received = await receiver.waitFor(4)
-    const byPath = Object.fromEntries(received.map((request) => [request.url.split('?')[0] + (request.url.includes('020123456') ? '#out' : ''), request]))
+    const byPath = Object.fromEntries(
+      received.map((request) => [
+        request.url.split('?')[0] + (request.url.includes('020123456') ? '#out' : ''),
+        request,
+      ]),
+    )
     expect(Object.keys(byPath).sort()).toEqual(['/in', '/new', '/new#out', '/up'])
     expect(byPath['/in'].method).toBe('POST')
     expect(byPath['/in'].headers['content-type']).toBe('application/json')
     expect(byPath['/in'].headers['x-agent']).toBe('Jane')
-    expect(JSON.parse(byPath['/in'].body)).toEqual({number: '0612345678', name: 'Al "the" Pal', event: 'end', user: '201'})
+    expect(JSON.parse(byPath['/in'].body)).toEqual({
+      number: '0612345678',
+      name: 'Al "the" Pal',
+      event: 'end',
+      user: '201',
+    })
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(receiver.received).toHaveLength(4)
   })
@@ -74,7 +99,9 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
 
   test('HMAC-SHA256 signature over timestamp and body, verifiable as the README says', async () => {
     const secret = 'a-secret-of-sixteen-plus'
-    await start({callbacks: [{url: 'RECEIVER/signed', events: ['incoming'], method: 'POST', body: '{"n":"{CALLERNUM}"}', secret}]})
+    await start({
+      callbacks: [{url: 'RECEIVER/signed', events: ['incoming'], method: 'POST', body: '{"n":"{CALLERNUM}"}', secret}],
+    })
     engine.incoming({number: '1'})
     const [request] = await receiver.waitFor(1)
     const timestamp = request.headers['x-callctl-timestamp'] as string
@@ -101,14 +128,21 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
 
   test('per call and target, in order: end never before incoming, even when incoming needs retries', async () => {
     let failures = 2
-    await start({notifications: {incoming: 'RECEIVER/incoming', active: 'RECEIVER/active', end: 'RECEIVER/end'}}, (request) =>
-      request.url === '/incoming' && failures-- > 0 ? 500 : 200,
+    await start(
+      {notifications: {incoming: 'RECEIVER/incoming', active: 'RECEIVER/active', end: 'RECEIVER/end'}},
+      (request) => (request.url === '/incoming' && failures-- > 0 ? 500 : 200),
     )
     const call = engine.incoming({number: '1'})
     engine.activate(call.id)
     engine.finish(call.id)
     await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 3, 8000)
-    expect(receiver.received.map((request) => request.url)).toEqual(['/incoming', '/incoming', '/incoming', '/active', '/end'])
+    expect(receiver.received.map((request) => request.url)).toEqual([
+      '/incoming',
+      '/incoming',
+      '/incoming',
+      '/active',
+      '/end',
+    ])
   })
 
   test('too old to retry: kept as failed, and outbox --retry puts it back', async () => {
@@ -137,7 +171,10 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
   })
 
   test('5,000 calls queued at once are all delivered, in order per call, without walking every queue per request', async () => {
-    const settings = {notifications: {incoming: 'RECEIVER/in?n=$callerid', end: 'RECEIVER/end?n=$callerid'}, delivery: {concurrency: 8}}
+    const settings = {
+      notifications: {incoming: 'RECEIVER/in?n=$callerid', end: 'RECEIVER/end?n=$callerid'},
+      delivery: {concurrency: 8},
+    }
     /** Queues `calls` calls (incoming and end each) at once; resolves with the CPU time until all are delivered. */
     const queue = async (calls: number) => {
       await start(settings)
@@ -192,7 +229,13 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
   })
 
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
-    await start({internalNumbers: '^[0-9]{2,4}$', callbacks: [{url: 'RECEIVER/all', events: ['new']}, {url: 'RECEIVER/internal', events: ['new'], includeInternal: true}]})
+    await start({
+      internalNumbers: '^[0-9]{2,4}$',
+      callbacks: [
+        {url: 'RECEIVER/all', events: ['new']},
+        {url: 'RECEIVER/internal', events: ['new'], includeInternal: true},
+      ],
+    })
     engine.incoming({number: '204'})
     engine.incoming({number: '0612345678'})
     await receiver.waitFor(3)
@@ -265,7 +308,17 @@ test('outbox files are written whole (no .tmp left) and readable by the owner on
   const dir = path.join(tempConfigDir(), 'outbox')
   const outbox = new Outbox(dir)
   outbox.ensure()
-  outbox.save({id: 'x', seq: outbox.nextSeq(), target: 't', callId: 'c', event: 'incoming', createdAt: new Date().toISOString(), attempts: 0, nextAttemptAt: 0, request: {url: 'http://x.test', method: 'GET', headers: {}}})
+  outbox.save({
+    id: 'x',
+    seq: outbox.nextSeq(),
+    target: 't',
+    callId: 'c',
+    event: 'incoming',
+    createdAt: new Date().toISOString(),
+    attempts: 0,
+    nextAttemptAt: 0,
+    request: {url: 'http://x.test', method: 'GET', headers: {}},
+  })
   const files = readdirSync(outbox.pendingDir)
   expect(files).toHaveLength(1)
   expect(files[0]).toMatch(/^\d{14}-\d{7}-\d{6}\.json$/)

@@ -56,10 +56,16 @@ describe('durable outbox across kill -9 (real listener processes)', () => {
       expect(new Set(ids).size).toBe(6)
       // Per call, in order.
       for (const number of ['0201', '0202']) {
-        expect(received.filter((request) => request.url.endsWith(number)).map((request) => request.url.split('?')[0])).toEqual(['/incoming', '/active', '/end'])
+        expect(
+          received.filter((request) => request.url.endsWith(number)).map((request) => request.url.split('?')[0]),
+        ).toEqual(['/incoming', '/active', '/end'])
       }
 
-      expect(JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout)).toEqual({ok: true, pending: [], failed: []})
+      expect(JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout)).toEqual({
+        ok: true,
+        pending: [],
+        failed: [],
+      })
       expect((await runCli(['outbox'], configDir)).stdout).toBe('Outbox empty: every notification was delivered')
     } finally {
       await second.stop()

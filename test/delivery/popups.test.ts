@@ -24,18 +24,36 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     const recorder = argvRecorder(['crm-app', 'xdg-open'])
     const canary = path.join(tmpdir(), `callctl-pwned-${process.pid}`)
     const configDir = tempConfigDir()
-    await setConfig(configDir, {popups: JSON.stringify([{on: 'ringing', app: 'crm-app --caller {CALLERNAME} "{CALLERNUM}"'}])})
+    await setConfig(configDir, {
+      popups: JSON.stringify([{on: 'ringing', app: 'crm-app --caller {CALLERNAME} "{CALLERNUM}"'}]),
+    })
     const listener = await startListenerProcess(configDir, [], recorder.env)
-    const hostile = ['"; rm -rf ~; "', `$(touch ${canary})`, '& calc.exe', '--help', '`touch ' + canary + '`', "'; touch " + canary + "; '"]
+    const hostile = [
+      '"; rm -rf ~; "',
+      `$(touch ${canary})`,
+      '& calc.exe',
+      '--help',
+      '`touch ' + canary + '`',
+      "'; touch " + canary + "; '",
+    ]
     try {
       for (const name of hostile) {
-        expect((await runCli(['notify', 'incoming', '0612345678', `--name=${name}`, '--port', String(listener.port)], configDir)).exitCode).toBe(0)
+        expect(
+          (
+            await runCli(
+              ['notify', 'incoming', '0612345678', `--name=${name}`, '--port', String(listener.port)],
+              configDir,
+            )
+          ).exitCode,
+        ).toBe(0)
       }
 
       const calls = await waitFor(() => recorder.calls(), hostile.length)
       expect(calls).toHaveLength(hostile.length)
       expect(calls.map((call) => call.name)).toEqual(hostile.map(() => 'crm-app'))
-      expect(calls.map((call) => call.args).sort()).toEqual(hostile.map((name) => ['--caller', name, '0612345678']).sort())
+      expect(calls.map((call) => call.args).sort()).toEqual(
+        hostile.map((name) => ['--caller', name, '0612345678']).sort(),
+      )
       await new Promise((resolve) => setTimeout(resolve, 200))
       expect(recorder.calls()).toHaveLength(hostile.length)
       expect(existsSync(canary)).toBe(false)
@@ -49,12 +67,14 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     const recorder = argvRecorder(['xdg-open'])
     const configDir = tempConfigDir()
     await setConfig(configDir, {internalNumbers: '^[0-9]{2,4}$', 'sim.answerAfterMs': '0'})
-    await setConfig(configDir, {popups: JSON.stringify([
-      {on: 'ringing', url: 'https://crm.test/ring?n={CALLERNUM}&name={CALLERNAME}'},
-      {on: 'dialing', url: 'https://crm.test/dial?n={CALLERNUM}'},
-      {on: 'answer', direction: 'outgoing', url: 'https://crm.test/answered-out?n={CALLERNUM}'},
-      {on: 'click', url: 'https://crm.test/click?n={CALLERNUM}'},
-    ])})
+    await setConfig(configDir, {
+      popups: JSON.stringify([
+        {on: 'ringing', url: 'https://crm.test/ring?n={CALLERNUM}&name={CALLERNAME}'},
+        {on: 'dialing', url: 'https://crm.test/dial?n={CALLERNUM}'},
+        {on: 'answer', direction: 'outgoing', url: 'https://crm.test/answered-out?n={CALLERNUM}'},
+        {on: 'click', url: 'https://crm.test/click?n={CALLERNUM}'},
+      ]),
+    })
     const listener = await startListenerProcess(configDir, [], recorder.env)
     const port = String(listener.port)
     try {
@@ -64,13 +84,20 @@ describe('popups (real listener, real recording executables on PATH)', () => {
       await runCli(['make', '020123456', '--port', port], configDir)
       const calls = await waitFor(() => recorder.calls(), 3)
       await new Promise((resolve) => setTimeout(resolve, 300))
-      expect(recorder.calls().map((call) => call.args[0]).sort()).toEqual([
+      expect(
+        recorder
+          .calls()
+          .map((call) => call.args[0])
+          .sort(),
+      ).toEqual([
         'https://crm.test/answered-out?n=020123456',
         'https://crm.test/dial?n=020123456',
         'https://crm.test/ring?n=0612345678&name=Jo%20%26%20Co',
       ])
       expect(calls.every((call) => call.name === 'xdg-open' && call.args.length === 1)).toBe(true)
-      expect(listener.lines.some((line) => line.kind === 'popup-link' && line.url === 'https://crm.test/click?n=020123456')).toBe(true)
+      expect(
+        listener.lines.some((line) => line.kind === 'popup-link' && line.url === 'https://crm.test/click?n=020123456'),
+      ).toBe(true)
 
       const popup = await runCli(['popup', '--port', port], configDir)
       expect(popup.exitCode).toBe(0)
@@ -83,7 +110,10 @@ describe('popups (real listener, real recording executables on PATH)', () => {
 
   test('macOS and Windows openers (mocked platform: exact argv, no shell)', () => {
     expect(urlOpener('https://crm.test/?a=1&b=2', 'darwin')).toEqual(['open', ['https://crm.test/?a=1&b=2']])
-    expect(urlOpener('https://crm.test/?a=1&b=2', 'win32')).toEqual(['rundll32.exe', ['url.dll,FileProtocolHandler', 'https://crm.test/?a=1&b=2']])
+    expect(urlOpener('https://crm.test/?a=1&b=2', 'win32')).toEqual([
+      'rundll32.exe',
+      ['url.dll,FileProtocolHandler', 'https://crm.test/?a=1&b=2'],
+    ])
     expect(urlOpener('https://crm.test/', 'linux')).toEqual(['xdg-open', ['https://crm.test/']])
   })
 
@@ -92,7 +122,10 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     const none = await runCli(['config', 'set', 'popups', '[{"on": "ringing"}]'], configDir)
     expect(none.exitCode).toBe(2)
     expect(none.stderr).toContain('popups[0] needs either "url" or "app"')
-    const unknown = await runCli(['config', 'set', 'callbacks', '[{"url": "https://crm.test/?n={CALLER}", "events": ["new"]}]'], configDir)
+    const unknown = await runCli(
+      ['config', 'set', 'callbacks', '[{"url": "https://crm.test/?n={CALLER}", "events": ["new"]}]'],
+      configDir,
+    )
     expect(unknown.exitCode).toBe(2)
     expect(unknown.stderr).toContain('Unknown variable {CALLER} in callbacks[0].url')
     const enreach = await runCli(['config', 'set', 'notifications.end', 'https://crm.test/?n=$caller_id'], configDir)
@@ -102,7 +135,10 @@ describe('popups (real listener, real recording executables on PATH)', () => {
   test('the listener refuses to start with an unknown variable in a hand-edited config', async () => {
     const configDir = tempConfigDir()
     const {writeFileSync} = await import('node:fs')
-    writeFileSync(path.join(configDir, 'config.json'), JSON.stringify({popups: [{on: 'click', url: 'https://crm.test/{NUMBER}'}]}))
+    writeFileSync(
+      path.join(configDir, 'config.json'),
+      JSON.stringify({popups: [{on: 'click', url: 'https://crm.test/{NUMBER}'}]}),
+    )
     const result = await runCli(['listen', '--port', '0'], configDir)
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('Unknown variable {NUMBER} in popups[0].url')

@@ -25,7 +25,8 @@ function event(overrides: Partial<CallEvent['call']> = {}, type: CallEvent['type
 const user = {number: '201', name: 'Jane Agent'}
 const values = valuesFor(event(), user)
 const url = (template: string, v = values) => compileTemplate(template, 'test').render(v, 'url')
-const argv = (line: string, v = values) => parseCommandLine(line).map((word) => compileTemplate(word, 'test').render(v, 'argv'))
+const argv = (line: string, v = values) =>
+  parseCommandLine(line).map((word) => compileTemplate(word, 'test').render(v, 'argv'))
 
 describe('Enreach URL Call Notifications (reference examples)', () => {
   test.each([
@@ -39,25 +40,35 @@ describe('Enreach URL Call Notifications (reference examples)', () => {
 
 describe('Wildix Popup URL and Callback URL (reference examples)', () => {
   test('ticket popup: To={CALLERNAME}, Subject with {USERNAME}, From={CALLERNUM}', () => {
-    expect(url('https://helpdesk.example.com/new?To={CALLERNAME}&Subject=New%20Ticket%20from%20{USERNAME}&From={CALLERNUM}')).toBe(
+    expect(
+      url('https://helpdesk.example.com/new?To={CALLERNAME}&Subject=New%20Ticket%20from%20{USERNAME}&From={CALLERNUM}'),
+    ).toBe(
       'https://helpdesk.example.com/new?To=John%20Doe&Subject=New%20Ticket%20from%20Jane%20Agent&From=%2B31201234567',
     )
   })
 
   test('Solve360: /0{CALLERNUM:3} drops the country code and prepends 0', () => {
     const uk = valuesFor(event({number: '+441234567890'}), user)
-    expect(url('https://secure.solve360.com/phonenumber/0{CALLERNUM:3}', uk)).toBe('https://secure.solve360.com/phonenumber/01234567890')
+    expect(url('https://secure.solve360.com/phonenumber/0{CALLERNUM:3}', uk)).toBe(
+      'https://secure.solve360.com/phonenumber/01234567890',
+    )
   })
 
   test('callback URL with every callback variable', () => {
-    expect(url('https://crm.example.com/call?cname={CALLERNAME}&cnum={CALLERNUM}&uname={USERNAME}&unum={USERNUM}&cdirection={CALLTYPE}&ch={CHANNEL}')).toBe(
+    expect(
+      url(
+        'https://crm.example.com/call?cname={CALLERNAME}&cnum={CALLERNUM}&uname={USERNAME}&unum={USERNUM}&cdirection={CALLTYPE}&ch={CHANNEL}',
+      ),
+    ).toBe(
       'https://crm.example.com/call?cname=John%20Doe&cnum=%2B31201234567&uname=Jane%20Agent&unum=201&cdirection=incoming&ch=SIP%2Ftrunk-1',
     )
   })
 
   test('popup app: quoted path with spaces and ^& read as &', () => {
     expect(
-      argv('“C:\\Program Files\\Internet Explorer\\iexplore.exe” https://helpdesk.example.com/?Subaction=StoreNew^&To={CALLERNAME}^&Subject=New%20Ticket%20from%20{USERNAME}^&From={CALLERNUM}'),
+      argv(
+        '“C:\\Program Files\\Internet Explorer\\iexplore.exe” https://helpdesk.example.com/?Subaction=StoreNew^&To={CALLERNAME}^&Subject=New%20Ticket%20from%20{USERNAME}^&From={CALLERNUM}',
+      ),
     ).toEqual([
       'C:\\Program Files\\Internet Explorer\\iexplore.exe',
       'https://helpdesk.example.com/?Subaction=StoreNew&To=John Doe&Subject=New%20Ticket%20from%20Jane Agent&From=+31201234567',
@@ -76,7 +87,12 @@ describe('Wildix Popup URL and Callback URL (reference examples)', () => {
   })
 
   test('straight quotes work the same', () => {
-    expect(argv('"C:\\Program Files\\App\\app.exe" --number "{CALLERNUM}" {TAGS}')).toEqual(['C:\\Program Files\\App\\app.exe', '--number', '+31201234567', 'vip,sales'])
+    expect(argv('"C:\\Program Files\\App\\app.exe" --number "{CALLERNUM}" {TAGS}')).toEqual([
+      'C:\\Program Files\\App\\app.exe',
+      '--number',
+      '+31201234567',
+      'vip,sales',
+    ])
   })
 })
 
@@ -106,7 +122,9 @@ describe('variables', () => {
   })
 
   test('$$ is a literal dollar; lower-case braces are text', () => {
-    expect(compileTemplate('{"price": "$$5", "n": "{CALLERNUM}"}', 'test').render(values, 'json')).toBe('{"price": "$5", "n": "+31201234567"}')
+    expect(compileTemplate('{"price": "$$5", "n": "{CALLERNUM}"}', 'test').render(values, 'json')).toBe(
+      '{"price": "$5", "n": "+31201234567"}',
+    )
   })
 })
 

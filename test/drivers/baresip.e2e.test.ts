@@ -28,7 +28,15 @@ async function configure(configDir: string, p: Awaited<ReturnType<typeof ports>>
     ['driver.baresip.rtpPorts', p.rtp],
     ['driver.baresip.account', '<sip:alice@127.0.0.1>;regint=0'],
     ['driver.baresip.dialUri', `sip:{NUMBER}@127.0.0.1:${p.peer}`],
-    ['callbacks', JSON.stringify([{url: `${receiver.url}/{EVENT}?n={CALLERNUM}&name={CALLERNAME}&reason={REASON}`, events: ['incoming', 'outgoing', 'active', 'end']}])],
+    [
+      'callbacks',
+      JSON.stringify([
+        {
+          url: `${receiver.url}/{EVENT}?n={CALLERNUM}&name={CALLERNAME}&reason={REASON}`,
+          events: ['incoming', 'outgoing', 'active', 'end'],
+        },
+      ]),
+    ],
   ]
   await setConfig(configDir, settings)
 }
@@ -79,7 +87,15 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       const configDir = tempConfigDir()
       await configure(configDir, p, receiver)
       listener = await startListenerProcess(configDir, ['--spawn'])
-      const sipp = startSipp('uac-call-bye.xml', [`127.0.0.1:${p.sip}`, '-s', 'alice', '-p', String(p.peer), '-mp', String(p.media)])
+      const sipp = startSipp('uac-call-bye.xml', [
+        `127.0.0.1:${p.sip}`,
+        '-s',
+        'alice',
+        '-p',
+        String(p.peer),
+        '-mp',
+        String(p.media),
+      ])
       cleanups.push(() => sipp.stop())
 
       const [incoming] = await receiver.waitFor(1, 10_000)
@@ -117,8 +133,18 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       const p = await ports()
       const configDir = tempConfigDir()
       await configure(configDir, p, receiver)
-      const baresipConfig = {sipListen: `127.0.0.1:${p.sip}`, ctrlHost: '127.0.0.1', ctrlPort: p.ctrl, account: '<sip:alice@127.0.0.1>;regint=0', rtpPorts: p.rtp, modulePath: '/usr/lib/baresip/modules'}
-      const first = await spawnBaresip('baresip', writeHeadlessConfig(baresipConfig, mkdtempSync(path.join(tmpdir(), 'callctl-baresip-'))))
+      const baresipConfig = {
+        sipListen: `127.0.0.1:${p.sip}`,
+        ctrlHost: '127.0.0.1',
+        ctrlPort: p.ctrl,
+        account: '<sip:alice@127.0.0.1>;regint=0',
+        rtpPorts: p.rtp,
+        modulePath: '/usr/lib/baresip/modules',
+      }
+      const first = await spawnBaresip(
+        'baresip',
+        writeHeadlessConfig(baresipConfig, mkdtempSync(path.join(tmpdir(), 'callctl-baresip-'))),
+      )
       cleanups.push(() => first.stop())
       // Attach mode: the listener connects to the baresip the test started.
       listener = await startListenerProcess(configDir)
@@ -130,16 +156,27 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('lost'))
       const down = await cli('make', '020123456')
       expect(down.exitCode).toBe(5)
-      expect(down.stderr).toContain(`[driver:baresip] ctrl_tcp at 127.0.0.1:${p.ctrl} is not reachable: is baresip running?`)
+      expect(down.stderr).toContain(
+        `[driver:baresip] ctrl_tcp at 127.0.0.1:${p.ctrl} is not reachable: is baresip running?`,
+      )
       const http = await fetch(`${listener.url}/make/020123456`)
       expect(http.status).toBe(503)
 
       const sipp = startSipp('uas-ring-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
       cleanups.push(() => sipp.stop())
-      const second = await spawnBaresip('baresip', writeHeadlessConfig(baresipConfig, mkdtempSync(path.join(tmpdir(), 'callctl-baresip-'))))
+      const second = await spawnBaresip(
+        'baresip',
+        writeHeadlessConfig(baresipConfig, mkdtempSync(path.join(tmpdir(), 'callctl-baresip-'))),
+      )
       cleanups.push(() => second.stop())
       const back = Date.now()
-      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('connected') && listener!.lines.indexOf(line) > listener!.lines.findIndex((l) => String(l.message).includes('lost')), 5000)
+      await listener.waitForLine(
+        (line) =>
+          line.kind === 'driver' &&
+          String(line.message).includes('connected') &&
+          listener!.lines.indexOf(line) > listener!.lines.findIndex((l) => String(l.message).includes('lost')),
+        5000,
+      )
       expect(Date.now() - back).toBeLessThan(2000)
       const made = await cli('make', '020123456')
       expect(made.exitCode).toBe(0)

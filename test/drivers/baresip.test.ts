@@ -4,13 +4,18 @@ import {headlessConfig} from '../../src/drivers/baresip/spawn.js'
 
 describe('baresip ctrl_tcp framing', () => {
   test('encodes netstrings with the byte length, params as JSON strings', () => {
-    expect(encodeNetstring({command: 'dial', params: 'sip:1@x', token: 't1'}).toString()).toBe('50:{"command":"dial","params":"sip:1@x","token":"t1"},')
+    expect(encodeNetstring({command: 'dial', params: 'sip:1@x', token: 't1'}).toString()).toBe(
+      '50:{"command":"dial","params":"sip:1@x","token":"t1"},',
+    )
     expect(encodeNetstring({x: 'é'}).toString()).toBe('10:{"x":"é"},')
   })
 
   test('decodes messages split across chunks and several in one chunk', () => {
     const decoder = new NetstringDecoder()
-    const wire = Buffer.concat([encodeNetstring({a: 1}), encodeNetstring({event: true, type: 'CALL_CLOSED', peeruri: 'sip:a\\/b'})])
+    const wire = Buffer.concat([
+      encodeNetstring({a: 1}),
+      encodeNetstring({event: true, type: 'CALL_CLOSED', peeruri: 'sip:a\\/b'}),
+    ])
     expect(decoder.push(wire.subarray(0, 5))).toEqual([])
     expect(decoder.push(wire.subarray(5))).toEqual([{a: 1}, {event: true, type: 'CALL_CLOSED', peeruri: 'sip:a\\/b'}])
   })
@@ -31,8 +36,25 @@ test('peer numbers and account domains', () => {
 })
 
 test('the generated headless config has what baresip 1.0 needs without a sound card', () => {
-  const text = headlessConfig({sipListen: '127.0.0.1:5070', ctrlHost: '127.0.0.1', ctrlPort: 4444, account: '<sip:alice@127.0.0.1>', rtpPorts: '10000-10099', modulePath: '/usr/lib/baresip/modules'})
-  for (const line of ['sip_listen 127.0.0.1:5070', 'net_interface 127.0.0.1', 'audio_source ausine,440', 'ausrc_srate 48000', 'ausrc_channels 2', 'audio_player none', 'module_app ctrl_tcp.so', 'ctrl_tcp_listen 127.0.0.1:4444', 'statmode_default off']) {
+  const text = headlessConfig({
+    sipListen: '127.0.0.1:5070',
+    ctrlHost: '127.0.0.1',
+    ctrlPort: 4444,
+    account: '<sip:alice@127.0.0.1>',
+    rtpPorts: '10000-10099',
+    modulePath: '/usr/lib/baresip/modules',
+  })
+  for (const line of [
+    'sip_listen 127.0.0.1:5070',
+    'net_interface 127.0.0.1',
+    'audio_source ausine,440',
+    'ausrc_srate 48000',
+    'ausrc_channels 2',
+    'audio_player none',
+    'module_app ctrl_tcp.so',
+    'ctrl_tcp_listen 127.0.0.1:4444',
+    'statmode_default off',
+  ]) {
     expect(text.split('\n')).toContain(line)
   }
 })

@@ -39,7 +39,11 @@ export function testDriverContract<S extends object>(name: string, harness: () =
       events = []
       engine.subscribe((event) => events.push(event))
       module = h.module
-      driver = await (h.factory ?? h.module.create)({reporter: reporterFor(engine), settings: settingsOf(h.module, h.settings), log: () => {}})
+      driver = await (h.factory ?? h.module.create)({
+        reporter: reporterFor(engine),
+        settings: settingsOf(h.module, h.settings),
+        log: () => {},
+      })
       settle = h.settle ?? (async () => {})
       await driver.init?.()
     })

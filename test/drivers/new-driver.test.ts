@@ -11,12 +11,16 @@ describe('a new driver, registered', () => {
   const settings = new Settings(s.object({driver: driverSettingsOf([...DRIVERS, echoDriver])}), [])
 
   test('its name becomes a choice of driver.name, and its settings live under driver.<name> with their defaults', () => {
-    expect(settings.effective({driver: {name: 'echo', echo: {prefix: '9'}}})).toMatchObject({driver: {name: 'echo', echo: {prefix: '9'}}})
+    expect(settings.effective({driver: {name: 'echo', echo: {prefix: '9'}}})).toMatchObject({
+      driver: {name: 'echo', echo: {prefix: '9'}},
+    })
     expect(settings.defaults).toMatchObject({driver: {name: 'sim', echo: {prefix: ''}, sim: {answerAfterMs: 1000}}})
   })
 
   test('its settings are checked like every other', () => {
     expect(() => settings.effective({driver: {echo: {prefix: 1}}})).toThrow('driver.echo.prefix must be string')
-    expect(() => settings.effective({driver: {name: 'nope'}})).toThrow('driver.name must be one of sim, baresip, command, uri, applescript, echo')
+    expect(() => settings.effective({driver: {name: 'nope'}})).toThrow(
+      'driver.name must be one of sim, baresip, command, uri, applescript, echo',
+    )
   })
 })

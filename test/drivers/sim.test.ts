@@ -10,7 +10,11 @@ describe('sim driver', () => {
     const engine = new CallEngine()
     const types: string[] = []
     engine.subscribe((event) => types.push(`${event.type}:${event.call.endReason ?? ''}`))
-    const driver = await simDriver.create({reporter: reporterFor(engine), settings: settingsOf(simDriver, {hangupAfterMs: 10}), log: () => {}})
+    const driver = await simDriver.create({
+      reporter: reporterFor(engine),
+      settings: settingsOf(simDriver, {hangupAfterMs: 10}),
+      log: () => {},
+    })
     const call = engine.incoming({number: '1'})
     await driver.answer(call)
     await new Promise((resolve) => setTimeout(resolve, 60))
@@ -20,7 +24,11 @@ describe('sim driver', () => {
 
   test('a call ended elsewhere before the simulated answer does not crash the timer', async () => {
     const engine = new CallEngine()
-    const driver = await simDriver.create({reporter: reporterFor(engine), settings: settingsOf(simDriver, {answerAfterMs: 10}), log: () => {}})
+    const driver = await simDriver.create({
+      reporter: reporterFor(engine),
+      settings: settingsOf(simDriver, {answerAfterMs: 10}),
+      log: () => {},
+    })
     const call = await driver.make('1')
     engine.finish(call.id, 'reported')
     await new Promise((resolve) => setTimeout(resolve, 40))

@@ -6,7 +6,10 @@ import {openConfigStore} from '../../src/settings.js'
  * subject is the listener or another command: a `config set` process costs a whole Node and oclif start-up per key.
  * Tests about `config set` itself run it as a process (test/commands/config.test.ts, token.test.ts, ...).
  */
-export async function setConfig(configDir: string, settings: Record<string, string> | Array<[string, string]>): Promise<void> {
+export async function setConfig(
+  configDir: string,
+  settings: Record<string, string> | Array<[string, string]>,
+): Promise<void> {
   const previous = process.env.CALLCTL_CONFIG_DIR
   process.env.CALLCTL_CONFIG_DIR = configDir
   try {

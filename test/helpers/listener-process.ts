@@ -55,7 +55,11 @@ export async function startListenerProcess(
 
       const timer = setTimeout(() => {
         cleanup()
-        reject(new Error(`listener printed no matching line in ${timeoutMs} ms; stdout: ${JSON.stringify(lines)} stderr: ${stderr}`))
+        reject(
+          new Error(
+            `listener printed no matching line in ${timeoutMs} ms; stdout: ${JSON.stringify(lines)} stderr: ${stderr}`,
+          ),
+        )
       }, timeoutMs)
       const exited = () => {
         cleanup()

@@ -15,12 +15,21 @@ export async function rawRequest(
   const {hostname, port, pathname, search} = new URL(url)
   return new Promise((resolve, reject) => {
     const req = request(
-      {host: hostname, port, path: pathname + search, method: options.method ?? 'GET', headers: options.headers, setHost: !options.headers?.host},
+      {
+        host: hostname,
+        port,
+        path: pathname + search,
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        setHost: !options.headers?.host,
+      },
       (res) => {
         let text = ''
         res.setEncoding('utf8')
         res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text)}))
+        res.on('end', () =>
+          resolve({status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text)}),
+        )
       },
     )
     req.on('error', reject)

@@ -16,7 +16,13 @@ export function argvRecorder(names: string[]) {
     bin,
     env: {PATH: `${bin}${path.delimiter}${process.env.PATH}`, RECORD_FILE: file},
     calls(): Array<{name: string; args: string[]}> {
-      return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)) : []
+      return existsSync(file)
+        ? readFileSync(file, 'utf8')
+            .trim()
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line))
+        : []
     },
   }
 }

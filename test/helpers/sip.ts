@@ -46,7 +46,20 @@ export interface Sipp {
 export function startSipp(scenario: string, args: string[]): Sipp {
   const child = execa(
     'sipp',
-    ['-sf', path.join(ROOT, 'test/fixtures/sipp', scenario), '-i', '127.0.0.1', '-mi', '127.0.0.1', '-m', '1', '-timeout', '30s', '-nostdin', ...args],
+    [
+      '-sf',
+      path.join(ROOT, 'test/fixtures/sipp', scenario),
+      '-i',
+      '127.0.0.1',
+      '-mi',
+      '127.0.0.1',
+      '-m',
+      '1',
+      '-timeout',
+      '30s',
+      '-nostdin',
+      ...args,
+    ],
     {reject: false, stdin: 'ignore'},
   )
   return {

@@ -32,7 +32,11 @@ export async function startWebhookReceiver(respond: (request: ReceivedRequest) =
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check)
-          reject(new Error(`receiver got ${received.length} of ${count} requests: ${JSON.stringify(received.map((r) => r.url))}`))
+          reject(
+            new Error(
+              `receiver got ${received.length} of ${count} requests: ${JSON.stringify(received.map((r) => r.url))}`,
+            ),
+          )
         }, timeoutMs)
         const check = () => {
           if (received.length < count) return

@@ -8,7 +8,11 @@ import {type RunningListener, startListener} from '../../src/listener/start.js'
 async function start(overrides: Partial<Config> = {}) {
   const events: CallEvent[] = []
   const config = mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: 0}}, ...overrides})
-  const listener = await startListener({config, version: '0.0.0-test', report: (record) => record.kind === 'event' && events.push(record)})
+  const listener = await startListener({
+    config,
+    version: '0.0.0-test',
+    report: (record) => record.kind === 'event' && events.push(record),
+  })
   return {listener, events}
 }
 
@@ -94,7 +98,15 @@ describe('listener routes (sim driver, in process)', () => {
     })
     expect(status).toBe(200)
     expect(body.call).toMatchObject({id: 'phone-7', number: '1234', name: 'Bob'})
-    expect((await get(listener, '/notify/end', {method: 'POST', headers: {'content-type': 'application/json'}, body: '{"call":"phone-7"}'})).body.call.state).toBe('ended')
+    expect(
+      (
+        await get(listener, '/notify/end', {
+          method: 'POST',
+          headers: {'content-type': 'application/json'},
+          body: '{"call":"phone-7"}',
+        })
+      ).body.call.state,
+    ).toBe('ended')
   })
 
   test('a body field that is not a string is refused, not dropped', async () => {
@@ -117,10 +129,20 @@ describe('listener routes (sim driver, in process)', () => {
 
   test('malformed requests get 4xx and the listener keeps answering', async () => {
     expect((await get(listener, '/make/%E0%A4%A')).status).toBe(400)
-    expect((await get(listener, '/notify/incoming', {method: 'POST', headers: {'content-type': 'application/json'}, body: '{'})).status).toBe(400)
+    expect(
+      (
+        await get(listener, '/notify/incoming', {
+          method: 'POST',
+          headers: {'content-type': 'application/json'},
+          body: '{',
+        })
+      ).status,
+    ).toBe(400)
     expect((await get(listener, '/notify/nonsense')).status).toBe(404)
     const raw = await new Promise<string>((resolve) => {
-      const socket = connect(Number(new URL(listener.url).port), '127.0.0.1', () => socket.write('GARBAGE \x00\x01\r\n\r\n'))
+      const socket = connect(Number(new URL(listener.url).port), '127.0.0.1', () =>
+        socket.write('GARBAGE \x00\x01\r\n\r\n'),
+      )
       let text = ''
       socket.on('data', (chunk) => (text += chunk.toString()))
       socket.on('close', () => resolve(text))

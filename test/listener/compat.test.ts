@@ -10,7 +10,12 @@ import {rawRequest} from '../helpers/raw-request.js'
 describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener', () => {
   test('Yealink and Snom forms act as make, answer and end, under the same policy', async () => {
     const configDir = tempConfigDir()
-    await setConfig(configDir, {'compat.yealink': 'true', 'compat.snom': 'true', 'sim.answerAfterMs': '-1', 'numbers.block': '0900'})
+    await setConfig(configDir, {
+      'compat.yealink': 'true',
+      'compat.snom': 'true',
+      'sim.answerAfterMs': '-1',
+      'numbers.block': '0900',
+    })
 
     const listener = await startListenerProcess(configDir)
     const get = async (path: string) => {
@@ -19,7 +24,10 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
     }
 
     try {
-      expect((await get('/servlet?key=number=020123456')).body.call).toMatchObject({number: '020123456', state: 'dialing'})
+      expect((await get('/servlet?key=number=020123456')).body.call).toMatchObject({
+        number: '020123456',
+        state: 'dialing',
+      })
       expect((await get('/servlet?key=CALLEND')).body.call.state).toBe('ended')
       await get('/notify/incoming?number=0612345678')
       expect((await get('/servlet?key=OK')).body.call.state).toBe('active')
@@ -34,7 +42,9 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
       expect(unknown.body.error.message).toContain('understood are /servlet?key=number=<N>, /servlet?key=OK')
       // The number lists and the browser policy apply to the aliases as to /make.
       expect((await get('/servlet?key=number=0900123')).status).toBe(403)
-      const img = await rawRequest(`${listener.url}/servlet?key=number=020123456`, {headers: {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', referer: 'http://attacker.test/'}})
+      const img = await rawRequest(`${listener.url}/servlet?key=number=020123456`, {
+        headers: {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', referer: 'http://attacker.test/'},
+      })
       expect(img.status).toBe(403)
     } finally {
       await listener.stop()
@@ -53,7 +63,10 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
 
   test('the README lists exactly the forms the listener understands', () => {
     const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8')
-    const section = readme.slice(readme.indexOf('#### Clients written for desk phones'), readme.indexOf('## Configuration'))
+    const section = readme.slice(
+      readme.indexOf('#### Clients written for desk phones'),
+      readme.indexOf('## Configuration'),
+    )
     const listed = [...section.matchAll(/`(\/(?:servlet|command\.htm)\?[^`]+)`/g)].map((match) => match[1])
     expect(listed.sort()).toEqual([...YEALINK_FORMS, ...SNOM_FORMS].sort())
   })

@@ -34,11 +34,11 @@ async function subscribe(url: string) {
   return {response, messages, close: () => stop.abort(), done}
 }
 
-
 describe('GET /events and callctl events against a real listener', () => {
   let listener: ListenerProcess
   let configDir: string
-  const subscribers = async () => ((await (await fetch(`${listener.url}/status?token=${TOKEN}`)).json()) as {subscribers: number}).subscribers
+  const subscribers = async () =>
+    ((await (await fetch(`${listener.url}/status?token=${TOKEN}`)).json()) as {subscribers: number}).subscribers
 
   beforeAll(async () => {
     configDir = tempConfigDir()
@@ -57,7 +57,11 @@ describe('GET /events and callctl events against a real listener', () => {
     expect((await runCli(['end', '--port', String(listener.port)], configDir)).exitCode).toBe(0)
     await until(() => stream.messages.length === 3)
     expect(stream.messages.map((message) => message.event)).toEqual(['outgoing', 'active', 'end'])
-    expect(stream.messages[0].data).toMatchObject({type: 'outgoing', call: {number: '+3120123', direction: 'outgoing'}, variables: {CALLERNUM: '+3120123', USERNUM: '201', CALLTYPE: 'outgoing', EVENT: 'outgoing'}})
+    expect(stream.messages[0].data).toMatchObject({
+      type: 'outgoing',
+      call: {number: '+3120123', direction: 'outgoing'},
+      variables: {CALLERNUM: '+3120123', USERNUM: '201', CALLTYPE: 'outgoing', EVENT: 'outgoing'},
+    })
     stream.close()
     await stream.done
   })
@@ -69,7 +73,9 @@ describe('GET /events and callctl events against a real listener', () => {
   })
 
   test('subscribers that go away are cleaned up', async () => {
-    const streams = await Promise.all(Array.from({length: 20}, async () => subscribe(`${listener.url}/events?token=${TOKEN}`)))
+    const streams = await Promise.all(
+      Array.from({length: 20}, async () => subscribe(`${listener.url}/events?token=${TOKEN}`)),
+    )
     await until(async () => (await subscribers()) === 20)
     for (const stream of streams) stream.close()
     await until(async () => (await subscribers()) === 0)
@@ -84,19 +90,26 @@ describe('GET /events and callctl events against a real listener', () => {
     stalled.pause()
     await until(async () => (await subscribers()) === 1)
     const name = 'N'.repeat(120)
-    const post = (path: string) => fetch(`${listener.url}${path}`, {method: 'POST', headers: {authorization: `Bearer ${TOKEN}`}}).then((response) => response.arrayBuffer())
+    const post = (path: string) =>
+      fetch(`${listener.url}${path}`, {method: 'POST', headers: {authorization: `Bearer ${TOKEN}`}}).then((response) =>
+        response.arrayBuffer(),
+      )
     for (let round = 0; round < 400 && (await subscribers()) > 0; round++) {
-      await Promise.all(Array.from({length: 10}, async (_, i) => {
-        const id = `stall-${round}-${i}`
-        await post(`/notify/incoming?number=0612345678&name=${name}&call=${id}`)
-        await post(`/notify/end?call=${id}`)
-      }))
+      await Promise.all(
+        Array.from({length: 10}, async (_, i) => {
+          const id = `stall-${round}-${i}`
+          await post(`/notify/incoming?number=0612345678&name=${name}&call=${id}`)
+          await post(`/notify/end?call=${id}`)
+        }),
+      )
     }
 
     expect(await subscribers()).toBe(0)
     stalled.destroy()
 
-    const streams = await Promise.all(Array.from({length: 100}, async () => subscribe(`${listener.url}/events?token=${TOKEN}`)))
+    const streams = await Promise.all(
+      Array.from({length: 100}, async () => subscribe(`${listener.url}/events?token=${TOKEN}`)),
+    )
     const refused = await fetch(`${listener.url}/events?token=${TOKEN}`)
     expect(refused.status).toBe(503)
     expect(((await refused.json()) as any).error.code).toBe('ERR_TOO_MANY_SUBSCRIBERS')
@@ -105,13 +118,20 @@ describe('GET /events and callctl events against a real listener', () => {
   }, 60_000)
 
   test('callctl events --json follows the stream; Ctrl-C ends it with exit 0', async () => {
-    const follower = execa(process.execPath, [RUN_JS, 'events', '--json', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
+    const follower = execa(process.execPath, [RUN_JS, 'events', '--json', '--port', String(listener.port)], {
+      env: {CALLCTL_CONFIG_DIR: configDir},
+      reject: false,
+    })
     const lines: string[] = []
     createInterface({input: follower.stdout!}).on('line', (line) => lines.push(line))
     await until(async () => (await subscribers()) === 1)
     await runCli(['notify', 'incoming', '0612345678', '--name', 'Alice', '--port', String(listener.port)], configDir)
     await until(() => lines.length === 1)
-    expect(JSON.parse(lines[0])).toMatchObject({type: 'incoming', call: {number: '0612345678', name: 'Alice'}, variables: {CALLERNAME: 'Alice'}})
+    expect(JSON.parse(lines[0])).toMatchObject({
+      type: 'incoming',
+      call: {number: '0612345678', name: 'Alice'},
+      variables: {CALLERNAME: 'Alice'},
+    })
     follower.kill('SIGINT')
     expect((await follower).exitCode).toBe(0)
     await until(async () => (await subscribers()) === 0)
@@ -119,7 +139,10 @@ describe('GET /events and callctl events against a real listener', () => {
   })
 
   test('callctl events prints a line per event for people', async () => {
-    const follower = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    const follower = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {
+      env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
+      reject: false,
+    })
     const lines: string[] = []
     createInterface({input: follower.stdout!}).on('line', (line) => lines.push(line))
     await until(async () => (await subscribers()) === 1)
@@ -142,16 +165,25 @@ describe('callctl events when the other side is not a running callctl', () => {
   test('the listener stops mid-stream: says so, exit 3', async () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
-    const follow = (json: string[]) => execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port), ...json], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    const follow = (json: string[]) =>
+      execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port), ...json], {
+        env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
+        reject: false,
+      })
     const [follower, jsonFollower] = [follow([]), follow(['--json'])]
-    await until(async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 2)
+    await until(
+      async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 2,
+    )
     await listener.stop()
     const [result, json] = await Promise.all([follower, jsonFollower])
     expect(result.exitCode).toBe(3)
     expect(result.stderr).toContain(`Error: The listener on 127.0.0.1:${listener.port} stopped`)
     // --json: the records so far, then the failure in the one error shape.
     expect(json.exitCode).toBe(3)
-    expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_LISTENER_STOPPED', message: `The listener on 127.0.0.1:${listener.port} stopped`}})
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      error: {code: 'ERR_LISTENER_STOPPED', message: `The listener on 127.0.0.1:${listener.port} stopped`},
+    })
   })
 
   test('another program on the port: not a callctl listener, exit 3', async () => {
@@ -159,7 +191,10 @@ describe('callctl events when the other side is not a running callctl', () => {
     const server = createServer((_req, res) => res.writeHead(404, {'content-type': 'text/html'}).end('<!DOCTYPE html>'))
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     try {
-      const result = await runCli(['events', '--port', String((server.address() as {port: number}).port)], tempConfigDir())
+      const result = await runCli(
+        ['events', '--port', String((server.address() as {port: number}).port)],
+        tempConfigDir(),
+      )
       expect(result.exitCode).toBe(3)
       expect(result.stderr).toContain('is not a callctl listener (HTTP 404)')
     } finally {
@@ -167,4 +202,3 @@ describe('callctl events when the other side is not a running callctl', () => {
     }
   })
 })
-

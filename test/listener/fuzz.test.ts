@@ -23,8 +23,33 @@ const bytes = (length: number) => Buffer.from(Array.from({length}, () => Math.fl
 function junk(): string {
   // No '?', '#' or '&': they would cut the junk off and leave a well-formed request (`/make/..1?x` dials 1, an
   // empty `notify incoming?number=` is an anonymous caller).
-  const pieces = ['%', '%zz', '%E0%A4%A', '%C0%AF', '%00', '%FF', 'a', '..', '../', '//', '\\', '"', "'", '<', '{', '$(', '`', ';', '|', '\u00e9', '\ud83d\udcde']
-  const parts = Array.from({length: Math.floor(rnd() * 6)}, () => pick(pieces) + (rnd() < 0.5 ? String(Math.floor(rnd() * 1000)) : ''))
+  const pieces = [
+    '%',
+    '%zz',
+    '%E0%A4%A',
+    '%C0%AF',
+    '%00',
+    '%FF',
+    'a',
+    '..',
+    '../',
+    '//',
+    '\\',
+    '"',
+    "'",
+    '<',
+    '{',
+    '$(',
+    '`',
+    ';',
+    '|',
+    '\u00e9',
+    '\ud83d\udcde',
+  ]
+  const parts = Array.from(
+    {length: Math.floor(rnd() * 6)},
+    () => pick(pieces) + (rnd() < 0.5 ? String(Math.floor(rnd() * 1000)) : ''),
+  )
   parts.splice(Math.floor(rnd() * (parts.length + 1)), 0, pick(INVALID))
   return parts.join('')
 }
@@ -32,7 +57,18 @@ function junk(): string {
 /** Dots and dashes are mere decoration in a number ('..3' is 3): one of these makes sure junk is never dialable. */
 const INVALID = ['%zz', 'a', '"', '<', '{', '$(', '`', ';', '|', '\u00e9', '%00', '%FF']
 
-const PREFIXES = ['/make/', '/make/+', '/answer/', '/end?call=', '/notify/incoming?number=', '/notify/', '/status/', '/', '/%6dake/', '/servlet?key=']
+const PREFIXES = [
+  '/make/',
+  '/make/+',
+  '/answer/',
+  '/end?call=',
+  '/notify/incoming?number=',
+  '/notify/',
+  '/status/',
+  '/',
+  '/%6dake/',
+  '/servlet?key=',
+]
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'BREW', 'G E T', '']
 
 /** One malformed request, as raw bytes. */
@@ -46,15 +82,23 @@ function malformedRequest(port: number): Buffer {
 
     case 1: {
       // Invalid UTF-8 straight in the request line.
-      return Buffer.concat([Buffer.from(`GET ${pick(PREFIXES)}${pick(INVALID)}`), bytes(1 + Math.floor(rnd() * 40)), Buffer.from(` HTTP/1.1\r\n${host}\r\n`)])
+      return Buffer.concat([
+        Buffer.from(`GET ${pick(PREFIXES)}${pick(INVALID)}`),
+        bytes(1 + Math.floor(rnd() * 40)),
+        Buffer.from(` HTTP/1.1\r\n${host}\r\n`),
+      ])
     }
 
     case 2: {
-      return Buffer.from(`GET ${pick(PREFIXES)}${'9'.repeat(64)}${'%41'.repeat(2000 + Math.floor(rnd() * 8000))} HTTP/1.1\r\n${host}\r\n`)
+      return Buffer.from(
+        `GET ${pick(PREFIXES)}${'9'.repeat(64)}${'%41'.repeat(2000 + Math.floor(rnd() * 8000))} HTTP/1.1\r\n${host}\r\n`,
+      )
     }
 
     case 3: {
-      return Buffer.from(`GET /status HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(17_000 + Math.floor(rnd() * 20_000))}\r\n\r\n`)
+      return Buffer.from(
+        `GET /status HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(17_000 + Math.floor(rnd() * 20_000))}\r\n\r\n`,
+      )
     }
 
     case 4: {
@@ -62,16 +106,31 @@ function malformedRequest(port: number): Buffer {
     }
 
     case 5: {
-      const body = pick(['{', '[]', 'null', '{"number": {"$gt": 1}}', '{"number":"12ab"}', bytes(50).toString('latin1')])
-      return Buffer.from(`POST /notify/incoming HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`, 'latin1')
+      const body = pick([
+        '{',
+        '[]',
+        'null',
+        '{"number": {"$gt": 1}}',
+        '{"number":"12ab"}',
+        bytes(50).toString('latin1'),
+      ])
+      return Buffer.from(
+        `POST /notify/incoming HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body, 'latin1')}\r\n\r\n${body}`,
+        'latin1',
+      )
     }
 
     case 6: {
-      return Buffer.from(`POST /make/1a HTTP/1.1\r\n${host}Content-Length: ${pick(['-1', 'abc', '99999999999', '5'])}\r\nTransfer-Encoding: ${pick(['chunked', 'gzip', 'x'])}\r\n\r\nzz`)
+      return Buffer.from(
+        `POST /make/1a HTTP/1.1\r\n${host}Content-Length: ${pick(['-1', 'abc', '99999999999', '5'])}\r\nTransfer-Encoding: ${pick(['chunked', 'gzip', 'x'])}\r\n\r\nzz`,
+      )
     }
 
     default: {
-      return Buffer.from(`GET ${pick(PREFIXES)}${junk()} HTTP/1.1\r\nHost: ${pick(['evil.example', '', '127.0.0.1:1', '[::1'])}\r\n${pick(['Origin: null\r\n', 'Sec-Fetch-Site: cross-site\r\n', 'Referer: %%%\r\n', ''])}\r\n`, 'latin1')
+      return Buffer.from(
+        `GET ${pick(PREFIXES)}${junk()} HTTP/1.1\r\nHost: ${pick(['evil.example', '', '127.0.0.1:1', '[::1'])}\r\n${pick(['Origin: null\r\n', 'Sec-Fetch-Site: cross-site\r\n', 'Referer: %%%\r\n', ''])}\r\n`,
+        'latin1',
+      )
     }
   }
 }

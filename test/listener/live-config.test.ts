@@ -16,8 +16,13 @@ describe('a running listener follows its config file', () => {
     return result
   }
 
-  const applied = (what: string) => listener.waitForLine((line) => line.kind === 'config' && String(line.message).startsWith(`config: applied ${what}`), 5000)
-  const post = async (route: string, headers: Record<string, string> = {}) => fetch(`${listener.url}${route}`, {method: 'POST', headers})
+  const applied = (what: string) =>
+    listener.waitForLine(
+      (line) => line.kind === 'config' && String(line.message).startsWith(`config: applied ${what}`),
+      5000,
+    )
+  const post = async (route: string, headers: Record<string, string> = {}) =>
+    fetch(`${listener.url}${route}`, {method: 'POST', headers})
 
   beforeEach(async () => {
     dir = tempConfigDir()
@@ -33,7 +38,9 @@ describe('a running listener follows its config file', () => {
     expect(made.call.state).toBe('dialing')
     await post('/end')
 
-    expect((await set('driver.sim.answerAfterMs', '0')).stderr).toBe(`The listener running now (pid ${listener.process.pid}) applies it within a second`)
+    expect((await set('driver.sim.answerAfterMs', '0')).stderr).toBe(
+      `The listener running now (pid ${listener.process.pid}) applies it within a second`,
+    )
     await applied('driver')
     expect(((await (await post('/make/0202')).json()) as {call: {state: string}}).call.state).toBe('active')
     await post('/end')
@@ -63,18 +70,35 @@ describe('a running listener follows its config file', () => {
   test('port and host need a restart: said, and the listener stays where it is', async () => {
     const result = await set('host', 'localhost')
     expect(result.stderr).toContain('uses the old value until it restarts')
-    await listener.waitForLine((line) => line.kind === 'warning' && line.message === 'config: host changed; restart the listener to use the new value', 5000)
+    await listener.waitForLine(
+      (line) =>
+        line.kind === 'warning' && line.message === 'config: host changed; restart the listener to use the new value',
+      5000,
+    )
     expect((await fetch(`${listener.url}/status`)).status).toBe(200)
   })
 
   test('a file broken by hand is reported and ignored; fixing it applies the fix', async () => {
     const file = path.join(dir, 'config.json')
     writeFileSync(file, '{"driver": ')
-    await listener.waitForLine((line) => line.kind === 'warning' && String(line.message).includes('is not valid JSON') && String(line.message).endsWith('the listener runs on with the settings it had'), 5000)
+    await listener.waitForLine(
+      (line) =>
+        line.kind === 'warning' &&
+        String(line.message).includes('is not valid JSON') &&
+        String(line.message).endsWith('the listener runs on with the settings it had'),
+      5000,
+    )
     expect((await post('/make/0201')).status).toBe(200)
     await post('/end')
-    writeFileSync(file, JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}, commands: {make: 'call', end: 'call'}}))
-    await listener.waitForLine((line) => line.kind === 'warning' && String(line.message).includes('commands.make and commands.end are both "call"'), 5000)
+    writeFileSync(
+      file,
+      JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}, commands: {make: 'call', end: 'call'}}),
+    )
+    await listener.waitForLine(
+      (line) =>
+        line.kind === 'warning' && String(line.message).includes('commands.make and commands.end are both "call"'),
+      5000,
+    )
     expect((await post('/make/0201')).status).toBe(200)
     await post('/end')
     writeFileSync(file, JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}}))
@@ -87,9 +111,17 @@ describe('a running listener follows its config file', () => {
     await applied('driver')
     await post('/make/0201')
     await set('driver.sim.answerAfterMs', '0')
-    await listener.waitForLine((line) => line.kind === 'config' && line.message === 'config: the new driver settings apply once the live calls have ended', 5000)
+    await listener.waitForLine(
+      (line) =>
+        line.kind === 'config' &&
+        line.message === 'config: the new driver settings apply once the live calls have ended',
+      5000,
+    )
     await post('/end')
-    await listener.waitForLine((line) => line.kind === 'config' && line.message === 'config: driver sim started with the new settings', 5000)
+    await listener.waitForLine(
+      (line) => line.kind === 'config' && line.message === 'config: driver sim started with the new settings',
+      5000,
+    )
     expect(((await (await post('/make/0205')).json()) as {call: {state: string}}).call.state).toBe('active')
   })
 })

@@ -31,12 +31,19 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
   }
 
   const status = async (listener: ListenerProcess, token = '') =>
-    (await (await fetch(`${listener.url}/status`, {headers: token ? {authorization: `Bearer ${token}`} : {}})).json()) as {calls: Array<{number: string; state: string; direction: string}>}
+    (await (
+      await fetch(`${listener.url}/status`, {headers: token ? {authorization: `Bearer ${token}`} : {}})
+    ).json()) as {calls: Array<{number: string; state: string; direction: string}>}
 
   test('an incoming call appears live, is answered with its button and ended; the dial field calls (renamed command segments)', async () => {
     const configDir = tempConfigDir()
     // Renamed command segments, as Enreach allows: the page must use them.
-    await setConfig(configDir, {'sim.answerAfterMs': '-1', 'commands.make': 'dial', 'commands.answer': 'pickup', 'commands.end': 'hangup'})
+    await setConfig(configDir, {
+      'sim.answerAfterMs': '-1',
+      'commands.make': 'dial',
+      'commands.answer': 'pickup',
+      'commands.end': 'hangup',
+    })
 
     const listener = await startListenerProcess(configDir)
     const {page, problems} = await openPage(listener)
@@ -44,12 +51,17 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
       await page.locator('#state', {hasText: 'live'}).waitFor()
       await expect(page.locator('#driver').textContent()).resolves.toBe('driver: sim')
 
-      await runCli(['notify', 'incoming', '0612345678', '--name', 'Alice <b>Example</b>', '--port', String(listener.port)], configDir)
+      await runCli(
+        ['notify', 'incoming', '0612345678', '--name', 'Alice <b>Example</b>', '--port', String(listener.port)],
+        configDir,
+      )
       const row = page.locator('#calls tr', {hasText: '0612345678'})
       await row.locator('td', {hasText: 'ringing'}).waitFor()
       // Names come from the network: shown as text, never as markup.
       await expect(row.locator('td').nth(1).textContent()).resolves.toBe('Alice <b>Example</b>')
-      await expect(page.locator('#events li').first().textContent()).resolves.toMatch(/incoming +0612345678 "Alice <b>Example<\/b>"/)
+      await expect(page.locator('#events li').first().textContent()).resolves.toMatch(
+        /incoming +0612345678 "Alice <b>Example<\/b>"/,
+      )
 
       await row.getByRole('button', {name: 'Answer'}).click()
       await row.locator('td', {hasText: 'active'}).waitFor()
@@ -63,7 +75,9 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
       await page.fill('#number', '+31 20 123 4567')
       await page.getByRole('button', {name: 'Call'}).click()
       await page.locator('#calls tr', {hasText: '+31201234567'}).locator('td', {hasText: 'dialing'}).waitFor()
-      expect((await status(listener)).calls).toEqual([expect.objectContaining({number: '+31201234567', direction: 'outgoing'})])
+      expect((await status(listener)).calls).toEqual([
+        expect.objectContaining({number: '+31201234567', direction: 'outgoing'}),
+      ])
       expect(problems).toEqual([])
     } finally {
       await page.close()
@@ -100,7 +114,9 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
     try {
       const response = await fetch(`${listener.url}/`, {headers: {accept: 'text/html'}})
       expect(response.headers.get('x-frame-options')).toBe('DENY')
-      expect(response.headers.get('content-security-policy')).toMatch(/^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/)
+      expect(response.headers.get('content-security-policy')).toMatch(
+        /^default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self';.*frame-ancestors 'none'/,
+      )
       const json = await fetch(`${listener.url}/`)
       expect(((await json.json()) as {routes: string[]}).routes).toContain('/events')
     } finally {

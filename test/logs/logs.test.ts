@@ -11,20 +11,28 @@ import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {until} from '../helpers/wait.js'
 
-
 describe('the listener log and callctl logs', () => {
   test('damaged lines (cut off, hand-edited, of a known kind without its fields) are shown as they are, by both forms', async () => {
     const configDir = tempConfigDir()
     const dir = path.join(configDir, 'logs')
     mkdirSync(dir, {recursive: true})
-    writeFileSync(path.join(dir, 'listener.jsonl'), ['{"kind":"event","type":"incoming"}', 'null', '[1,2]', 'garbage', '{"kind":"stopped"}'].join('\n') + '\n')
+    writeFileSync(
+      path.join(dir, 'listener.jsonl'),
+      ['{"kind":"event","type":"incoming"}', 'null', '[1,2]', 'garbage', '{"kind":"stopped"}'].join('\n') + '\n',
+    )
     const people = await runCli(['logs'], configDir)
     expect(people.exitCode).toBe(0)
     expect(people.stdout.split('\n')).toHaveLength(5)
     expect(people.stdout).toContain('event {"kind":"event","type":"incoming"}')
     const json = await runCli(['logs', '--json'], configDir)
     expect(json.exitCode).toBe(0)
-    expect(json.stdout.split('\n').map((line) => (JSON.parse(line) as {kind: string}).kind)).toEqual(['event', 'unreadable', 'unreadable', 'unreadable', 'stopped'])
+    expect(json.stdout.split('\n').map((line) => (JSON.parse(line) as {kind: string}).kind)).toEqual([
+      'event',
+      'unreadable',
+      'unreadable',
+      'unreadable',
+      'stopped',
+    ])
   })
 
   test('a burst of requests answered just before SIGTERM: every one is in the console and the log (flushed on exit)', async () => {
@@ -54,18 +62,29 @@ describe('the listener log and callctl logs', () => {
     }
 
     const json = await runCli(['logs', '--json', '-n', '100'], configDir)
-    const records = json.stdout.split('\n').map((line) => JSON.parse(line) as {kind: string; time: string; type?: string; path?: string})
+    const records = json.stdout
+      .split('\n')
+      .map((line) => JSON.parse(line) as {kind: string; time: string; type?: string; path?: string})
     expect(records[0]).toMatchObject({kind: 'ready'})
     expect(records.at(-1)).toMatchObject({kind: 'stopped'})
-    expect(records.filter((record) => record.kind === 'event').map((record) => record.type)).toEqual(['outgoing', 'active', 'end'])
-    expect(records.filter((record) => record.kind === 'request').map((record) => record.path)).toEqual(['/make/020%20123%20456', '/end'])
+    expect(records.filter((record) => record.kind === 'event').map((record) => record.type)).toEqual([
+      'outgoing',
+      'active',
+      'end',
+    ])
+    expect(records.filter((record) => record.kind === 'request').map((record) => record.path)).toEqual([
+      '/make/020%20123%20456',
+      '/end',
+    ])
     expect(records.some((record) => record.kind === 'delivery')).toBe(true)
     for (const record of records) expect(Date.parse(record.time)).not.toBeNaN()
 
     const people = await runCli(['logs'], configDir)
     expect(people.stdout).toMatch(/^callctl listening on http:\/\/127\.0\.0\.1:\d+/)
     expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d outgoing +020123456 /)
-    expect(people.stdout).toMatch(/\n\d\d:\d\d:\d\d notify +end → http:\/\/127\.0\.0\.1:1\/end\?n=020123456 attempt 1 failed, will retry/)
+    expect(people.stdout).toMatch(
+      /\n\d\d:\d\d:\d\d notify +end → http:\/\/127\.0\.0\.1:1\/end\?n=020123456 attempt 1 failed, will retry/,
+    )
     expect((await runCli(['logs', '-n', '1'], configDir)).stdout).toBe('callctl listener stopped')
     expect((await runCli(['logs', '-n', '0'], configDir)).stdout).toBe('')
     expect((await runCli(['logs', '--path'], configDir)).stdout).toBe(path.join(configDir, 'logs', 'listener.jsonl'))
@@ -74,7 +93,10 @@ describe('the listener log and callctl logs', () => {
   test('logs -f prints new lines as the listener writes them; Ctrl-C ends it', async () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
-    const follower = execa(process.execPath, [RUN_JS, 'logs', '-f', '-n', '0', '--json'], {env: {CALLCTL_CONFIG_DIR: configDir}, reject: false})
+    const follower = execa(process.execPath, [RUN_JS, 'logs', '-f', '-n', '0', '--json'], {
+      env: {CALLCTL_CONFIG_DIR: configDir},
+      reject: false,
+    })
     const lines: string[] = []
     createInterface({input: follower.stdout!}).on('line', (line) => lines.push(line))
     try {
@@ -109,7 +131,12 @@ describe('the listener log and callctl logs', () => {
     }
 
     log.flush()
-    expect(readdirSync(dir).sort()).toEqual(['listener.1.jsonl', 'listener.2.jsonl', 'listener.3.jsonl', 'listener.jsonl'])
+    expect(readdirSync(dir).sort()).toEqual([
+      'listener.1.jsonl',
+      'listener.2.jsonl',
+      'listener.3.jsonl',
+      'listener.jsonl',
+    ])
     for (const name of readdirSync(dir)) expect(statSync(path.join(dir, name)).size).toBeLessThanOrEqual(4000)
     const last = lastRecords(100, dir).map((record) => record.n)
     expect(last).toEqual(Array.from({length: 100}, (_, index) => 300 + index))
@@ -147,7 +174,9 @@ describe('the listener log and callctl logs', () => {
     writeFileSync(notAFolder, '')
     const listener = await startListenerProcess(configDir, [], {CALLCTL_LOG_DIR: path.join(notAFolder, 'logs')})
     try {
-      expect(listener.lines).toContainEqual(expect.objectContaining({kind: 'warning', message: expect.stringContaining('cannot write the log')}))
+      expect(listener.lines).toContainEqual(
+        expect.objectContaining({kind: 'warning', message: expect.stringContaining('cannot write the log')}),
+      )
       expect((await runCli(['status', '--port', String(listener.port)], configDir)).exitCode).toBe(0)
       expect(existsSync(path.join(notAFolder, 'logs'))).toBe(false)
     } finally {
@@ -165,7 +194,10 @@ describe('the listener log and callctl logs', () => {
   test('escape sequences sent over the network are shown as text, never printed raw (console, logs, events)', async () => {
     const configDir = tempConfigDir()
     const listener = await startListenerProcess(configDir)
-    const events = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'}, reject: false})
+    const events = execa(process.execPath, [RUN_JS, 'events', '--port', String(listener.port)], {
+      env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
+      reject: false,
+    })
     let printed = ''
     events.stdout!.on('data', (chunk: Buffer) => (printed += chunk.toString()))
     try {
@@ -192,4 +224,3 @@ describe('the listener log and callctl logs', () => {
     expect(followed.stdout).not.toContain('\u001B')
   })
 })
-

@@ -12,7 +12,10 @@ describeOnLinux('callctl service (real process, Linux)', () => {
     const home = mkdtempSync(path.join(tmpdir(), 'callctl-home-'))
     const configHome = path.join(home, 'xdg config')
     const configDir = tempConfigDir()
-    const result = await runCli(['service', 'install', '--dry-run'], configDir, {HOME: home, XDG_CONFIG_HOME: configHome})
+    const result = await runCli(['service', 'install', '--dry-run'], configDir, {
+      HOME: home,
+      XDG_CONFIG_HOME: configHome,
+    })
     expect(result).toEqual({exitCode: 0, stderr: '', stdout: expect.any(String)})
     const unit = path.join(configHome, 'systemd/user/callctl.service')
     expect(result.stdout.split('\n')).toEqual([
@@ -39,18 +42,27 @@ describeOnLinux('callctl service (real process, Linux)', () => {
 
   test('uninstall --dry-run --json lists the commands and the file to remove', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'callctl-home-'))
-    const result = await runCli(['service', 'uninstall', '--dry-run', '--json'], tempConfigDir(), {HOME: home, XDG_CONFIG_HOME: ''})
+    const result = await runCli(['service', 'uninstall', '--dry-run', '--json'], tempConfigDir(), {
+      HOME: home,
+      XDG_CONFIG_HOME: '',
+    })
     expect(result.exitCode).toBe(0)
     const report = JSON.parse(result.stdout)
     expect(report).toMatchObject({action: 'uninstall', platform: 'linux', dryRun: true})
     expect(report.plan.remove).toEqual([path.join(home, '.config/systemd/user/callctl.service')])
-    expect(report.plan.commands).toEqual([['systemctl', ['--user', 'disable', '--now', 'callctl.service'], {mayFail: 'not installed'}]])
+    expect(report.plan.commands).toEqual([
+      ['systemctl', ['--user', 'disable', '--now', 'callctl.service'], {mayFail: 'not installed'}],
+    ])
   })
 
   test('status --json answers even without a systemd user instance', async () => {
     const home = mkdtempSync(path.join(tmpdir(), 'callctl-home-'))
     const result = await runCli(['service', 'status', '--json'], tempConfigDir(), {HOME: home, XDG_CONFIG_HOME: ''})
     expect(result.exitCode).toBe(0)
-    expect(JSON.parse(result.stdout)).toMatchObject({platform: 'linux', installed: false, file: path.join(home, '.config/systemd/user/callctl.service')})
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      platform: 'linux',
+      installed: false,
+      file: path.join(home, '.config/systemd/user/callctl.service'),
+    })
   })
 })

@@ -4,7 +4,13 @@ import path from 'node:path'
 
 import {CallctlError} from '../../src/errors.js'
 import {type ActionPlan, describeAction, type RunResult, serviceAction, serviceStatus} from '../../src/service/index.js'
-import {servicePlan, type ServiceWhere, systemdQuote, windowsCommandLine, windowsLauncher} from '../../src/service/plan.js'
+import {
+  servicePlan,
+  type ServiceWhere,
+  systemdQuote,
+  windowsCommandLine,
+  windowsLauncher,
+} from '../../src/service/plan.js'
 
 /** A runner that records every argv and answers from a script, so no launchctl, reg or systemctl ever runs. */
 function recordingRunner(answer: (file: string, args: string[]) => Partial<RunResult> = () => ({})) {
@@ -38,7 +44,10 @@ describe('service on macOS', () => {
   const target = 'gui/501/com.callctl.listener'
 
   test('the LaunchAgent plist: absolute node and run.js, KeepAlive, logs, the config folder, XML escaped', () => {
-    expect(servicePlan(where).install.files).toEqual([{path: plist, content: `<?xml version="1.0" encoding="UTF-8"?>
+    expect(servicePlan(where).install.files).toEqual([
+      {
+        path: plist,
+        content: `<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
 <plist version="1.0">
 <dict>
@@ -65,7 +74,9 @@ describe('service on macOS', () => {
   <string>${home}/Library/Logs/callctl/listener.err.log</string>
 </dict>
 </plist>
-`}])
+`,
+      },
+    ])
     expect(servicePlan({...where, configDir: undefined}).install.files[0].content).not.toContain('EnvironmentVariables')
   })
 
@@ -94,7 +105,13 @@ describe('service on macOS', () => {
     expect(calls.splice(0)).toEqual([['launchctl', ['bootout', target]]])
     expect(stop.lines.at(-1)).toContain('Stopped until your next login')
 
-    expect(await serviceStatus({runner, where})).toEqual({platform: 'darwin', installed: true, file: plist, running: true, detail: 'state = running'})
+    expect(await serviceStatus({runner, where})).toEqual({
+      platform: 'darwin',
+      installed: true,
+      file: plist,
+      running: true,
+      detail: 'state = running',
+    })
     expect(calls.splice(0)).toEqual([['launchctl', ['print', target]]])
 
     await serviceAction('uninstall', deps)
@@ -103,14 +120,22 @@ describe('service on macOS', () => {
   })
 
   test('unloading a job that is not loaded is expected; any other failure names the command and its stderr', async () => {
-    const notLoaded = recordingRunner((_file, args) => (args[0] === 'bootout' ? {exitCode: 3, stderr: 'Boot-out failed: 3: No such process'} : {}))
+    const notLoaded = recordingRunner((_file, args) =>
+      args[0] === 'bootout' ? {exitCode: 3, stderr: 'Boot-out failed: 3: No such process'} : {},
+    )
     const report = await serviceAction('uninstall', {runner: notLoaded.runner, where, endListener: noEndListener})
     expect(report.lines).toEqual([`Ran: launchctl bootout ${target} (failed: already stopped, as expected)`])
 
-    const refused = recordingRunner((_file, args) => (args[0] === 'bootstrap' ? {exitCode: 5, stderr: 'Bootstrap failed: 5: Input/output error'} : {}))
-    const failure = await serviceAction('install', {runner: refused.runner, where, endListener: noEndListener}).catch((error: unknown) => error)
+    const refused = recordingRunner((_file, args) =>
+      args[0] === 'bootstrap' ? {exitCode: 5, stderr: 'Bootstrap failed: 5: Input/output error'} : {},
+    )
+    const failure = await serviceAction('install', {runner: refused.runner, where, endListener: noEndListener}).catch(
+      (error: unknown) => error,
+    )
     expect(failure).toBeInstanceOf(CallctlError)
-    expect((failure as CallctlError).message).toBe(`\`launchctl bootstrap gui/501 '${plist}'\` failed (exit code 5): Bootstrap failed: 5: Input/output error`)
+    expect((failure as CallctlError).message).toBe(
+      `\`launchctl bootstrap gui/501 '${plist}'\` failed (exit code 5): Bootstrap failed: 5: Input/output error`,
+    )
     expect((failure as CallctlError).exit).toBe(1)
     expect((failure as CallctlError).suggestions.join('\n')).toContain('callctl service uninstall')
   })
@@ -132,7 +157,10 @@ describe('service on Linux', () => {
   const unit = path.join(configHome, 'systemd/user/callctl.service')
 
   test('the systemd user unit: quoted absolute paths, % and $ escaped, the config folder, default.target', () => {
-    expect(servicePlan(where).install.files).toEqual([{path: unit, content: `[Unit]
+    expect(servicePlan(where).install.files).toEqual([
+      {
+        path: unit,
+        content: `[Unit]
 Description=callctl listener (desktop call-control bridge)
 
 [Service]
@@ -143,8 +171,12 @@ RestartSec=2
 
 [Install]
 WantedBy=default.target
-`}])
-    expect(servicePlan({...where, env: {}, home: '/home/ann'}).file).toBe('/home/ann/.config/systemd/user/callctl.service')
+`,
+      },
+    ])
+    expect(servicePlan({...where, env: {}, home: '/home/ann'}).file).toBe(
+      '/home/ann/.config/systemd/user/callctl.service',
+    )
     expect(servicePlan({...where, configDir: undefined}).install.files[0].content).not.toContain('Environment=')
     expect(systemdQuote('/usr/bin/node')).toBe('/usr/bin/node')
     expect(() => systemdQuote('a\nb')).toThrow('line break')
@@ -167,7 +199,13 @@ WantedBy=default.target
     await serviceAction('stop', deps)
     expect(calls.splice(0)).toEqual([['systemctl', ['--user', 'stop', 'callctl.service']]])
 
-    expect(await serviceStatus({runner, where})).toEqual({platform: 'linux', installed: true, file: unit, running: true, detail: 'active'})
+    expect(await serviceStatus({runner, where})).toEqual({
+      platform: 'linux',
+      installed: true,
+      file: unit,
+      running: true,
+      detail: 'active',
+    })
     expect(calls.splice(0)).toEqual([['systemctl', ['--user', 'is-active', 'callctl.service']]])
 
     await serviceAction('uninstall', deps)
@@ -180,7 +218,12 @@ WantedBy=default.target
 
   test('status without a reachable systemd: installed or not, running unknown, the reason as detail', async () => {
     const {runner} = recordingRunner(() => ({exitCode: 1, stderr: 'Failed to connect to bus: No medium found'}))
-    expect(await serviceStatus({runner, where})).toEqual({platform: 'linux', installed: false, file: unit, detail: 'Failed to connect to bus: No medium found'})
+    expect(await serviceStatus({runner, where})).toEqual({
+      platform: 'linux',
+      installed: false,
+      file: unit,
+      detail: 'Failed to connect to bus: No medium found',
+    })
   })
 })
 
@@ -200,16 +243,18 @@ describe('service on Windows', () => {
   const run = String.raw`HKCU\Software\Microsoft\Windows\CurrentVersion\Run`
 
   test('the hidden launcher: node and run.js quoted for cmd.exe, output appended to the log, the config folder', () => {
-    expect(servicePlan(where).install.files).toEqual([{
-      path: launcher,
-      content: [
-        "' Starts the callctl listener without a window (written by `callctl service install`).",
-        'Set shell = CreateObject("WScript.Shell")',
-        String.raw`shell.Environment("Process")("CALLCTL_CONFIG_DIR") = "D:\callctl ""work"""`,
-        String.raw`shell.Run "C:\WINDOWS\System32\cmd.exe /d /s /c """"C:\Program Files\nodejs\node.exe"" ""C:\Users\Ann Smith\AppData\Roaming\npm\node_modules\callctl\bin\run.js"" listen >> ""C:\Users\Ann Smith\AppData\Local\callctl\Log\listener.log"" 2>&1""", 0, False`,
-        '',
-      ].join('\r\n'),
-    }])
+    expect(servicePlan(where).install.files).toEqual([
+      {
+        path: launcher,
+        content: [
+          "' Starts the callctl listener without a window (written by `callctl service install`).",
+          'Set shell = CreateObject("WScript.Shell")',
+          String.raw`shell.Environment("Process")("CALLCTL_CONFIG_DIR") = "D:\callctl ""work"""`,
+          String.raw`shell.Run "C:\WINDOWS\System32\cmd.exe /d /s /c """"C:\Program Files\nodejs\node.exe"" ""C:\Users\Ann Smith\AppData\Roaming\npm\node_modules\callctl\bin\run.js"" listen >> ""C:\Users\Ann Smith\AppData\Local\callctl\Log\listener.log"" 2>&1""", 0, False`,
+          '',
+        ].join('\r\n'),
+      },
+    ])
     expect(windowsCommandLine(['C:\\a b\\', 'x"y', 'plain'])).toBe('"C:\\a b\\\\" "x\\"y" plain')
   })
 
@@ -233,7 +278,8 @@ describe('service on Windows', () => {
     const endListener = async () => `Ended the listener (pid ${++ended})`
     const plan = servicePlan(where)
     const {applyAction} = await import('../../src/service/index.js')
-    const apply = async (action: 'install' | 'uninstall' | 'start' | 'stop') => applyAction(commandsOnly(plan[action]), 'win32', {runner, endListener})
+    const apply = async (action: 'install' | 'uninstall' | 'start' | 'stop') =>
+      applyAction(commandsOnly(plan[action]), 'win32', {runner, endListener})
 
     await apply('install')
     expect(calls.splice(0)).toEqual([
@@ -252,11 +298,27 @@ describe('service on Windows', () => {
 
     const status = await serviceStatus({runner, where, listenerPid: async () => 4242})
     expect(calls.splice(0)).toEqual([['reg', ['query', run, '/v', 'callctl']]])
-    expect(status).toEqual({platform: 'win32', installed: false, file: launcher, running: true, detail: 'starts at login (Run value set); listener pid 4242'})
+    expect(status).toEqual({
+      platform: 'win32',
+      installed: false,
+      file: launcher,
+      running: true,
+      detail: 'starts at login (Run value set); listener pid 4242',
+    })
   })
 })
 
-test('Windows launcher: every path is quoted inside cmd\'s line, so & ^ ( in a user folder cannot split it', () => {
-  const launcher = windowsLauncher({platform: 'win32', home: String.raw`C:\Users\R&D`, uid: 0, nodePath: String.raw`C:\node\node.exe`, runJs: String.raw`C:\Users\R&D\callctl\bin\run.js`, logDir: String.raw`C:\Users\R&D\Log`, env: {SystemRoot: String.raw`C:\WINDOWS`}})
-  expect(launcher).toContain(String.raw`/c """"C:\node\node.exe"" ""C:\Users\R&D\callctl\bin\run.js"" listen >> ""C:\Users\R&D\Log\listener.log"" 2>&1"""`)
+test("Windows launcher: every path is quoted inside cmd's line, so & ^ ( in a user folder cannot split it", () => {
+  const launcher = windowsLauncher({
+    platform: 'win32',
+    home: String.raw`C:\Users\R&D`,
+    uid: 0,
+    nodePath: String.raw`C:\node\node.exe`,
+    runJs: String.raw`C:\Users\R&D\callctl\bin\run.js`,
+    logDir: String.raw`C:\Users\R&D\Log`,
+    env: {SystemRoot: String.raw`C:\WINDOWS`},
+  })
+  expect(launcher).toContain(
+    String.raw`/c """"C:\node\node.exe"" ""C:\Users\R&D\callctl\bin\run.js"" listen >> ""C:\Users\R&D\Log\listener.log"" 2>&1"""`,
+  )
 })

@@ -18,7 +18,9 @@ function problems(tree: {rootNode: any}, source: string): string[] {
   const found: string[] = []
   const walk = (node: any) => {
     if (node.type === 'ERROR' || node.isMissing) {
-      found.push(`line ${node.startPosition.row + 1}: ${node.isMissing ? 'missing' : 'error at'} ${JSON.stringify(source.slice(node.startIndex, node.startIndex + 60))}`)
+      found.push(
+        `line ${node.startPosition.row + 1}: ${node.isMissing ? 'missing' : 'error at'} ${JSON.stringify(source.slice(node.startIndex, node.startIndex + 60))}`,
+      )
     }
 
     for (const child of node.children) walk(child)
@@ -32,7 +34,13 @@ describe('PowerShell wrappers parse without errors (tree-sitter-powershell)', ()
   const files = readdirSync(SCRIPTS).filter((name) => /\.(ps1|psm1|psd1)$/.test(name))
 
   test('there are a module, its manifest and the three scripts', () => {
-    expect(files.sort()).toEqual(['CallControl.psd1', 'CallControl.psm1', 'answer-call.ps1', 'end-call.ps1', 'make-call.ps1'])
+    expect(files.sort()).toEqual([
+      'CallControl.psd1',
+      'CallControl.psm1',
+      'answer-call.ps1',
+      'end-call.ps1',
+      'make-call.ps1',
+    ])
   })
 
   test.each(files)('%s', async (name) => {

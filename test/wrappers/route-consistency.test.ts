@@ -19,7 +19,10 @@ function requestsIn(source: string): Array<[route: string, method: string]> {
   return [...applescriptCalls, ...powershellCalls].map((match) => [match[1], (match[2] ?? 'POST').toUpperCase()])
 }
 
-const routesIn = (source: string) => requestsIn(source).map(([route]) => route).sort()
+const routesIn = (source: string) =>
+  requestsIn(source)
+    .map(([route]) => route)
+    .sort()
 
 /**
  * The wrappers are checked against the listener's own routes, default port and token handling: a renamed route
@@ -28,7 +31,7 @@ const routesIn = (source: string) => requestsIn(source).map(([route]) => route).
 describe('wrappers agree with the listener', () => {
   const expected = [DEFAULTS.commands.make, DEFAULTS.commands.answer, DEFAULTS.commands.end, 'status'].sort()
 
-  test('the routes they call are the listener\'s routes, all four of them', () => {
+  test("the routes they call are the listener's routes, all four of them", () => {
     const table = routeTable(DEFAULTS.commands)
     for (const source of [applescript, powershell]) {
       const routes = routesIn(source)
@@ -37,7 +40,7 @@ describe('wrappers agree with the listener', () => {
     }
   })
 
-  test('their default port is the listener\'s default port', () => {
+  test("their default port is the listener's default port", () => {
     expect(Number(/property listenerPort : (\d+)/.exec(applescript)?.[1])).toBe(DEFAULTS.port)
     expect(Number(/\$script:DefaultPort = (\d+)/.exec(powershell)?.[1])).toBe(DEFAULTS.port)
     for (const script of thinScripts) expect(Number(/\[int\]\$Port = (\d+)/.exec(script)?.[1])).toBe(DEFAULTS.port)
@@ -47,7 +50,10 @@ describe('wrappers agree with the listener', () => {
     const token = 'wrapper-token-0123456789'
     let listener: RunningListener
     beforeAll(async () => {
-      listener = await startListener({config: mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: -1}}, security: {token}}), version: 'test'})
+      listener = await startListener({
+        config: mergeDefaults(DEFAULTS, {port: 0, driver: {sim: {answerAfterMs: -1}}, security: {token}}),
+        version: 'test',
+      })
     })
     afterAll(async () => {
       await listener.close()
@@ -71,7 +77,10 @@ describe('wrappers agree with the listener', () => {
       // make dials, answer picks up the ringing call, end hangs up, status reads.
       for (const [route, method] of requests) {
         const suffix = route === DEFAULTS.commands.make ? '/020123456' : ''
-        const response = await fetch(`${listener.url}/${route}${suffix}`, {method, headers: {authorization: `Bearer ${token}`}})
+        const response = await fetch(`${listener.url}/${route}${suffix}`, {
+          method,
+          headers: {authorization: `Bearer ${token}`},
+        })
         expect([route, method, response.status]).toEqual([route, method, 200])
       }
     })

@@ -18,14 +18,18 @@ const hook: Hook<'command_not_found'> = async function (options) {
     } catch (error) {
       // Reported here, as the command would: thrown on, oclif would look for the help of a command "end sim-123".
       const {Errors} = await import('@oclif/core')
-      await Errors.handle(new Errors.CLIError((error as Error).message, {exit: (error as OclifErrors.CLIError).oclif?.exit ?? 1}))
+      await Errors.handle(
+        new Errors.CLIError((error as Error).message, {exit: (error as OclifErrors.CLIError).oclif?.exit ?? 1}),
+      )
       return undefined
     }
   }
 
   if (argv.includes('--json')) {
     const words = options.id.split(':').join(' ')
-    process.stdout.write(`${JSON.stringify(errorJson({code: 'ERR_UNKNOWN_COMMAND', message: `${words} is not a callctl command`, suggestions: ['Run callctl help for a list of available commands']}), null, 2)}\n`)
+    process.stdout.write(
+      `${JSON.stringify(errorJson({code: 'ERR_UNKNOWN_COMMAND', message: `${words} is not a callctl command`, suggestions: ['Run callctl help for a list of available commands']}), null, 2)}\n`,
+    )
     this.exit(127)
   }
 

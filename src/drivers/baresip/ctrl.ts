@@ -28,7 +28,10 @@ interface BaresipResponse {
  */
 export class CtrlConnection extends EventEmitter {
   #socket?: Socket
-  #pending = new Map<string, {resolve: (r: BaresipResponse) => void; reject: (e: Error) => void; timer: NodeJS.Timeout}>()
+  #pending = new Map<
+    string,
+    {resolve: (r: BaresipResponse) => void; reject: (e: Error) => void; timer: NodeJS.Timeout}
+  >()
   #counter = 0
 
   constructor(

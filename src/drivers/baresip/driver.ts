@@ -5,7 +5,6 @@ import type {BaresipSettings} from './index.js'
 import {type BaresipEvent, CtrlConnection} from './ctrl.js'
 import {type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
 
-
 /** How long `make` waits for baresip to report the new call. */
 const DIAL_TIMEOUT_MS = 10_000
 const MAX_RECONNECT_DELAY_MS = 500
@@ -175,7 +174,9 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         } catch (error) {
           throw new DriverError('baresip', `cannot start ${settings.binary}: ${(error as Error).message}`, {
             status: 503,
-            suggestions: ['Install baresip (Debian: apt-get install baresip-core; macOS: brew install baresip) or set driver.baresip.binary'],
+            suggestions: [
+              'Install baresip (Debian: apt-get install baresip-core; macOS: brew install baresip) or set driver.baresip.binary',
+            ],
           })
         }
 
@@ -188,10 +189,17 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
             await connect()
             return
           } catch (error) {
-            const exited = await Promise.race([spawned.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50))])
+            const exited = await Promise.race([
+              spawned.exited,
+              new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
+            ])
             if (exited || Date.now() > deadline) {
               await spawned.stop()
-              throw new DriverError('baresip', `baresip did not open ${where}${exited ? `: it exited (code ${exited.code}) ${exited.output.trim().split('\n').at(-1) ?? ''}` : ' within 5 s'}`, {status: 503, cause: error})
+              throw new DriverError(
+                'baresip',
+                `baresip did not open ${where}${exited ? `: it exited (code ${exited.code}) ${exited.output.trim().split('\n').at(-1) ?? ''}` : ' within 5 s'}`,
+                {status: 503, cause: error},
+              )
             }
           }
         }
@@ -206,7 +214,9 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     },
 
     async make(number) {
-      const uri = settings.dialUri.replaceAll('{NUMBER}', number.replaceAll('#', '%23')).replaceAll('{DOMAIN}', accountDomain(settings.account))
+      const uri = settings.dialUri
+        .replaceAll('{NUMBER}', number.replaceAll('#', '%23'))
+        .replaceAll('{DOMAIN}', accountDomain(settings.account))
       const reported = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {
           const index = dials.indexOf(match)
@@ -229,7 +239,19 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       }
 
       const id = await reported
-      return reporter.calls().find((call) => call.id === id) ?? ({id, direction: 'outgoing', number, name: '', state: 'ended', createdAt: new Date().toISOString(), tags: [], channel: ''} as Call)
+      return (
+        reporter.calls().find((call) => call.id === id) ??
+        ({
+          id,
+          direction: 'outgoing',
+          number,
+          name: '',
+          state: 'ended',
+          createdAt: new Date().toISOString(),
+          tags: [],
+          channel: '',
+        } as Call)
+      )
     },
 
     async answer(call) {

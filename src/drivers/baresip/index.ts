@@ -7,14 +7,30 @@ const settings = s.object({
   host: s.string({minLength: 1, default: '127.0.0.1', description: "baresip's ctrl_tcp host"}),
   port: s.integer({minimum: 1, maximum: 65_535, default: 4444, description: "baresip's ctrl_tcp port"}),
   /** What `make` dials: `{NUMBER}` and `{DOMAIN}` (the account's domain) are filled in. */
-  dialUri: s.string({pattern: '\\{NUMBER\\}', default: 'sip:{NUMBER}@{DOMAIN}', description: 'SIP URI template with {NUMBER} and {DOMAIN}'}),
+  dialUri: s.string({
+    pattern: '\\{NUMBER\\}',
+    default: 'sip:{NUMBER}@{DOMAIN}',
+    description: 'SIP URI template with {NUMBER} and {DOMAIN}',
+  }),
   /** The SIP account, as a line of baresip's `accounts` file. */
-  account: s.string({pattern: '^<sips?:', default: '<sip:callctl@127.0.0.1>;regint=0', description: 'account line, e.g. <sip:alice@example.com>;regint=0'}),
+  account: s.string({
+    pattern: '^<sips?:',
+    default: '<sip:callctl@127.0.0.1>;regint=0',
+    description: 'account line, e.g. <sip:alice@example.com>;regint=0',
+  }),
   /** Start baresip with a generated headless config (`callctl listen --spawn`) instead of attaching. */
   spawn: s.boolean({default: false, description: 'start baresip with a generated headless config'}),
   binary: s.string({minLength: 1, default: 'baresip', description: 'the baresip executable'}),
-  sipListen: s.string({pattern: '^[^\\s]+:\\d+$', default: '127.0.0.1:5060', description: 'host:port for SIP when spawned'}),
-  rtpPorts: s.string({pattern: '^\\d+-\\d+$', default: '10000-10099', description: 'RTP port range when spawned, e.g. 10000-10099'}),
+  sipListen: s.string({
+    pattern: '^[^\\s]+:\\d+$',
+    default: '127.0.0.1:5060',
+    description: 'host:port for SIP when spawned',
+  }),
+  rtpPorts: s.string({
+    pattern: '^\\d+-\\d+$',
+    default: '10000-10099',
+    description: 'RTP port range when spawned, e.g. 10000-10099',
+  }),
   modulePath: s.string({
     minLength: 1,
     default: process.platform === 'darwin' ? '/opt/homebrew/lib/baresip/modules' : '/usr/lib/baresip/modules',
@@ -34,10 +50,15 @@ export const baresipDriver = defineDriver({
     if (options.spawn) {
       return onPath(options.binary)
         ? {verdict: 'ok', message: `baresip: ${options.binary} found; callctl starts it`}
-        : {verdict: 'fail', message: `baresip: ${options.binary} not found`, fix: 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary'}
+        : {
+            verdict: 'fail',
+            message: `baresip: ${options.binary} not found`,
+            fix: 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary',
+          }
     }
 
-    if (await reachable(options.host, options.port)) return {verdict: 'ok', message: `baresip: ctrl_tcp answers on ${options.host}:${options.port}`}
+    if (await reachable(options.host, options.port))
+      return {verdict: 'ok', message: `baresip: ctrl_tcp answers on ${options.host}:${options.port}`}
     return {
       verdict: 'fail',
       message: `baresip: nothing answers on ${options.host}:${options.port} (ctrl_tcp)${listening ? '; the listener will report 503 until it does' : ''}`,

@@ -43,7 +43,10 @@ export function headlessConfig(config: HeadlessConfig): string {
 }
 
 /** Writes `config` and `accounts` into a fresh folder and returns it. */
-export function writeHeadlessConfig(config: HeadlessConfig, dir = mkdtempSync(path.join(tmpdir(), 'callctl-baresip-'))): string {
+export function writeHeadlessConfig(
+  config: HeadlessConfig,
+  dir = mkdtempSync(path.join(tmpdir(), 'callctl-baresip-')),
+): string {
   writeFileSync(path.join(dir, 'config'), headlessConfig(config))
   writeFileSync(path.join(dir, 'accounts'), `${config.account}\n`)
   return dir

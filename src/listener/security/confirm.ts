@@ -51,14 +51,18 @@ function page(res: ServerResponse, status: number, title: string, body: string, 
     'cache-control': 'no-store',
     // Nobody may frame this page to trick a click onto its button.
     'x-frame-options': 'DENY',
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
+    'content-security-policy':
+      "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'",
     'referrer-policy': 'no-referrer',
   })
   res.end(html)
 }
 
 /** "Call 020 123 456? [Call] [Cancel]": the button acts through a same-origin POST carrying the one-time code. */
-export function sendConfirmPage(res: ServerResponse, options: {question: string; actionUrl: string; code: string; origin: string}): void {
+export function sendConfirmPage(
+  res: ServerResponse,
+  options: {question: string; actionUrl: string; code: string; origin: string},
+): void {
   const {question, actionUrl, code, origin} = options
   const target = `${actionUrl}${actionUrl.includes('?') ? '&' : '?'}confirm=${encodeURIComponent(code)}`
   page(
@@ -76,7 +80,11 @@ document.getElementById('cancel').onclick=()=>{result.textContent='Cancelled. No
 }
 
 /** What a navigation that acted at once sees: a line saying what was done, rather than raw JSON. */
-export function sendActedPage(res: ServerResponse, status: number, body: {call?: {number: string; state: string; id: string}; error?: {message: string}}): void {
+export function sendActedPage(
+  res: ServerResponse,
+  status: number,
+  body: {call?: {number: string; state: string; id: string}; error?: {message: string}},
+): void {
   const text = body.call
     ? `${body.call.state === 'ended' ? 'Ended' : 'Done'}: ${groupDigits(body.call.number)} (${body.call.state}, call ${body.call.id})`
     : `Refused: ${body.error?.message ?? 'unknown error'}`

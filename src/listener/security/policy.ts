@@ -79,7 +79,11 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
 
     if (req.method === 'OPTIONS') {
       if (requester.kind !== 'allowed-origin') {
-        refuse(403, 'ERR_ORIGIN', `Refused CORS preflight from ${originText(requester)}; add the origin to security.allowedOrigins to allow it`)
+        refuse(
+          403,
+          'ERR_ORIGIN',
+          `Refused CORS preflight from ${originText(requester)}; add the origin to security.allowedOrigins to allow it`,
+        )
       }
 
       res.writeHead(204, {

@@ -12,10 +12,12 @@ const ATTACKS: Record<string, (target: string) => string> = {
   img: (t) => `<img src="${t}">`,
   script: (t) => `<script src="${t}"></script>`,
   iframe: (t) => `<iframe src="${t}"></iframe>`,
-  'no-cors fetch': (t) => `<script>fetch(${JSON.stringify(t)}, {mode: 'no-cors', method: 'POST'}).catch(() => {})</script>`,
+  'no-cors fetch': (t) =>
+    `<script>fetch(${JSON.stringify(t)}, {mode: 'no-cors', method: 'POST'}).catch(() => {})</script>`,
   'cors fetch': (t) => `<script>fetch(${JSON.stringify(t)}).then(r => r.text()).catch(() => {})</script>`,
   'form GET': (t) => `<form id=f action="${t}" method=GET></form><script>f.submit()</script>`,
-  'form POST': (t) => `<form id=f action="${t}" method=POST><input name=number value=0900666></form><script>f.submit()</script>`,
+  'form POST': (t) =>
+    `<form id=f action="${t}" method=POST><input name=number value=0900666></form><script>f.submit()</script>`,
   'location redirect': (t) => `<script>location = ${JSON.stringify(t)}</script>`,
 }
 
@@ -76,9 +78,13 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
     const page = await browser.context.newPage()
     const target = `http://127.0.0.1:${listener.port}/make/020123456`
     await page.goto(
-      pageUrl('crm.test', 'dial', `<p id=out>…</p><script>
+      pageUrl(
+        'crm.test',
+        'dial',
+        `<p id=out>…</p><script>
         fetch(${JSON.stringify(target)}, {method: 'POST'}).then(r => r.json()).then(b => out.textContent = b.call.number + ' ' + b.call.state, e => out.textContent = 'error ' + e)
-      </script>`),
+      </script>`,
+      ),
     )
     await page.waitForFunction(() => (globalThis as unknown as {out: {textContent: string}}).out.textContent !== '…')
     expect(await page.textContent('#out')).toBe('020123456 dialing')

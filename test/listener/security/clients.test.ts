@@ -9,7 +9,15 @@ describe('legitimate clients pass the security policy', () => {
   const running = useListener({'sim.answerAfterMs': '-1', 'security.token': token})
 
   test('curl, as the README and the wrappers call it', async () => {
-    const made = await execa('curl', ['-sS', '--fail-with-body', '--max-time', '5', '-H', `Authorization: Bearer ${token}`, `${running.listener.url}/make/%2B31201234567`])
+    const made = await execa('curl', [
+      '-sS',
+      '--fail-with-body',
+      '--max-time',
+      '5',
+      '-H',
+      `Authorization: Bearer ${token}`,
+      `${running.listener.url}/make/%2B31201234567`,
+    ])
     expect(JSON.parse(made.stdout).call).toMatchObject({number: '+31201234567', state: 'dialing'})
     const ended = await execa('curl', ['-sS', '--max-time', '5', `${running.listener.url}/end?token=${token}`])
     expect(JSON.parse(ended.stdout).call.state).toBe('ended')

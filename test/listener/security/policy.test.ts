@@ -4,8 +4,19 @@ import type {CallEvent} from '../../../src/engine/call.js'
 import {type RunningListener, startListener} from '../../../src/listener/start.js'
 import {rawRequest} from '../../helpers/raw-request.js'
 
-const attackerImg = {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image', referer: 'http://attacker.test/'}
-const attackerClick = {'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1', 'sec-fetch-dest': 'document', referer: 'http://attacker.test/'}
+const attackerImg = {
+  'sec-fetch-site': 'cross-site',
+  'sec-fetch-mode': 'no-cors',
+  'sec-fetch-dest': 'image',
+  referer: 'http://attacker.test/',
+}
+const attackerClick = {
+  'sec-fetch-site': 'cross-site',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-user': '?1',
+  'sec-fetch-dest': 'document',
+  referer: 'http://attacker.test/',
+}
 
 describe('security policy (in process)', () => {
   let listener: RunningListener
@@ -70,7 +81,13 @@ describe('security policy (in process)', () => {
     await start({security: {allowedOrigins: ['https://crm.test']}})
     const preflight = await rawRequest(`${listener.url}/make/020123456`, {
       method: 'OPTIONS',
-      headers: {origin: 'https://crm.test', 'access-control-request-method': 'POST', 'access-control-request-private-network': 'true', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'},
+      headers: {
+        origin: 'https://crm.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-private-network': 'true',
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'cors',
+      },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers).toMatchObject({
@@ -78,10 +95,15 @@ describe('security policy (in process)', () => {
       'access-control-allow-methods': 'GET, POST',
       'access-control-allow-private-network': 'true',
     })
-    const made = await rawRequest(`${listener.url}/make/020123456`, {headers: {origin: 'https://crm.test', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'}})
+    const made = await rawRequest(`${listener.url}/make/020123456`, {
+      headers: {origin: 'https://crm.test', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'},
+    })
     expect(made.status).toBe(200)
     expect(made.headers['access-control-allow-origin']).toBe('https://crm.test')
-    const other = await rawRequest(`${listener.url}/make/020123456`, {method: 'OPTIONS', headers: {origin: 'https://other.test', 'sec-fetch-site': 'cross-site'}})
+    const other = await rawRequest(`${listener.url}/make/020123456`, {
+      method: 'OPTIONS',
+      headers: {origin: 'https://other.test', 'sec-fetch-site': 'cross-site'},
+    })
     expect(other.status).toBe(403)
     expect(other.headers['access-control-allow-origin']).toBeUndefined()
     expect(events.map((event) => event.type)).toEqual(['outgoing'])
@@ -99,17 +121,23 @@ describe('security policy (in process)', () => {
     const sameOrigin = {'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: listener.url}
     expect((await rawRequest(`${listener.url}${target}`, {method: 'POST', headers: attackerImg})).status).toBe(403)
     // The attacker's attempt above used the code up: a fresh page gives a fresh code.
-    const fresh = /fetch\("([^"]+)"/.exec((await rawRequest(`${listener.url}/make/020123456`, {headers: attackerClick})).text)![1]
+    const fresh = /fetch\("([^"]+)"/.exec(
+      (await rawRequest(`${listener.url}/make/020123456`, {headers: attackerClick})).text,
+    )![1]
     expect((await rawRequest(`${listener.url}${fresh}`, {method: 'POST', headers: sameOrigin})).status).toBe(200)
     expect((await rawRequest(`${listener.url}${fresh}`, {method: 'POST', headers: sameOrigin})).status).toBe(403)
     expect(events.map((event) => event.type)).toEqual(['outgoing'])
     const code = new URLSearchParams(fresh.split('?')[1]).get('confirm')!
-    expect((await rawRequest(`${listener.url}/make/0900999?confirm=${code}`, {method: 'POST', headers: sameOrigin})).status).toBe(403)
+    expect(
+      (await rawRequest(`${listener.url}/make/0900999?confirm=${code}`, {method: 'POST', headers: sameOrigin})).status,
+    ).toBe(403)
   })
 
   test('a clicked link from an allowed origin acts at once and says so', async () => {
     await start({security: {allowedOrigins: ['https://crm.test']}})
-    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {...attackerClick, referer: 'https://crm.test/contacts/7'}})
+    const page = await rawRequest(`${listener.url}/make/020123456`, {
+      headers: {...attackerClick, referer: 'https://crm.test/contacts/7'},
+    })
     expect(page.status).toBe(200)
     expect(page.text).toMatch(/<h1>Done: 020 123 456 \(dialing, call sim-[^)]+\)<\/h1>/)
     expect(events.map((event) => event.type)).toEqual(['outgoing'])
@@ -122,7 +150,14 @@ describe('security policy (in process)', () => {
 
   test('navigations that act (typed URL, desktop app) get a page saying what was done', async () => {
     await start()
-    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1', 'sec-fetch-dest': 'document'}})
+    const page = await rawRequest(`${listener.url}/make/020123456`, {
+      headers: {
+        'sec-fetch-site': 'none',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-user': '?1',
+        'sec-fetch-dest': 'document',
+      },
+    })
     expect(page.status).toBe(200)
     expect(page.text).toMatch(/Done: 020 123 456 \(dialing, call sim-/)
   })
@@ -136,7 +171,9 @@ describe('security policy (in process)', () => {
     expect((await rawRequest(`${listener.url}/status`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
     expect((await rawRequest(`${listener.url}/status`, {headers: {'x-callctl-token': token}})).status).toBe(200)
     expect((await rawRequest(`${listener.url}/status?token=${token}`)).status).toBe(200)
-    expect((await rawRequest(`${listener.url}/status`, {headers: {'x-callctl-token': token.slice(1)}})).status).toBe(401)
+    expect((await rawRequest(`${listener.url}/status`, {headers: {'x-callctl-token': token.slice(1)}})).status).toBe(
+      401,
+    )
     expect((await rawRequest(`${listener.url}/make/1`, {headers: {'x-callctl-token': `${token}x`}})).status).toBe(401)
     expect((await rawRequest(`${listener.url}/`)).status).toBe(200)
     expect(events).toHaveLength(0)
@@ -164,7 +201,9 @@ describe('security policy (in process)', () => {
 
   test('binding beyond loopback needs a token, and warns', async () => {
     const config: Config = mergeDefaults(DEFAULTS, {port: 0, host: '0.0.0.0'})
-    await expect(startListener({config, version: 'test'})).rejects.toThrow(/Refusing to listen on 0.0.0.0 without a token/)
+    await expect(startListener({config, version: 'test'})).rejects.toThrow(
+      /Refusing to listen on 0.0.0.0 without a token/,
+    )
     const warnings: string[] = []
     listener = await startListener({
       config: mergeDefaults(config, {security: {token: 't'.repeat(20)}}),
