@@ -1,7 +1,7 @@
 import {type Infer, s} from './config/schema.js'
 import {Settings} from './config/settings.js'
 import type {ConfigStore} from './config/store.js'
-import {driverSettings} from './drivers/registry.js'
+import {driverChecks, driverSettings} from './drivers/registry.js'
 import {listenerSettings, listenerSlice} from './listener/settings.js'
 import {deliverySettings, deliverySlice} from './delivery/settings.js'
 
@@ -16,7 +16,7 @@ export type Config = Infer<typeof root>
 
 export const SETTINGS = new Settings<Config>(
   root,
-  [listenerSlice, {properties: {driver: driverSettings}}, deliverySlice],
+  [listenerSlice, {properties: {driver: driverSettings}, checks: async () => driverChecks}, deliverySlice],
   {
     // 2026-12: the sim's settings joined the other drivers' under `driver`.
     sim: 'driver.sim',

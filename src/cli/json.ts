@@ -13,11 +13,12 @@ export function successJson<T extends object>(result: T): {ok: true} & T {
 }
 
 export function errorJson(error: {code?: string; message: string; suggestions?: string[]; data?: object}): JsonError {
-  return {
-    ...error.data,
+  const shape: JsonError = {
     ok: false,
     error: {code: error.code ?? 'ERR_UNEXPECTED', message: error.message, hints: error.suggestions ?? []},
   }
+  // What the failed command still reports (doctor's checks) goes after `ok` and `error`, and cannot replace them.
+  return {...shape, ...error.data, ...shape}
 }
 
 /** As printed: indented like oclif's `logJson`, so that both paths write identical bytes. */

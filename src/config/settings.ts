@@ -5,7 +5,10 @@ import {schemaProblems} from './validate.js'
 
 // Not `import … from 'node:fs'`: building the ES module namespace of node:fs reads every export, which loads its
 // streams and promises (about 10 ms, most of a forwarding command's own time: see bench/).
-const {readFileSync, renameSync, writeFileSync} = process.getBuiltinModule('node:fs')
+const {readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} = process.getBuiltinModule('node:fs')
+
+/** A config of settings is a few kilobytes: anything far larger is not one (and is not read into memory). */
+const MAX_CONFIG_BYTES = 1024 * 1024
 
 /**
  * Checks a JSON schema cannot express (an unknown template variable, two commands on one URL segment), by dotted
@@ -83,8 +86,22 @@ export class Settings<Config> {
   read(file = configFile()): StoredConfig {
     let text: string
     try {
+      // Looked at before it is opened: opening a FIFO would wait forever, /dev/zero would never end.
+      const stats = statSync(file)
+      if (!stats.isFile())
+        throw new ConfigError(`The config file ${file} is not a regular file`, [
+          `Replace it with a file: mv ${file} ${file}.old`,
+        ])
+      if (stats.size > MAX_CONFIG_BYTES) {
+        throw new ConfigError(
+          `The config file ${file} is too large for a config (${stats.size} bytes; at most ${MAX_CONFIG_BYTES})`,
+          [`Move it away: mv ${file} ${file}.old`],
+        )
+      }
+
       text = readFileSync(file, 'utf8')
     } catch (error) {
+      if (error instanceof ConfigError) throw error
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
       throw new ConfigError(
         `Cannot read the config file ${file}: ${(error as Error).message}`,
@@ -104,7 +121,11 @@ export class Settings<Config> {
       )
     }
 
-    return this.migrate(stored)
+    try {
+      return this.migrate(stored)
+    } catch (error) {
+      throw tooDeep(error, file)
+    }
   }
 
   /** An older shape of the file read as the current one: moved settings are moved (a value at the new place wins). */
@@ -113,8 +134,10 @@ export class Settings<Config> {
     const copy = structuredClone(stored)
     const migrated: string[] = []
     for (const [from, to] of Object.entries(this.moved)) {
+      // Only where the new place can take it: a file whose `driver` is not an object stays as it is, and invalid.
+      const parent = valueAt(copy, to.split('.').slice(0, -1).join('.'))
+      if (valueAt(copy, from) === undefined || (parent !== undefined && !isPlain(parent))) continue
       const old = take(copy, from)
-      if (old === undefined) continue
       put(copy, to, mergeDefaults(old, valueAt(copy, to)))
       migrated.push(`moved the settings under "${from}" to "${to}"`)
     }
@@ -133,14 +156,27 @@ export class Settings<Config> {
 
   /** Writes a migrated file back, so that the migration (and its log line) happens once. Atomic: no partial file. */
   persist(file: string, stored: unknown): void {
-    const temporary = `${file}.${process.pid}.tmp`
-    writeFileSync(temporary, `${JSON.stringify(stored, null, '\t')}\n`, {mode: 0o600})
-    renameSync(temporary, file)
+    // Through a symlink (a config kept with the user's dotfiles) to the file it points at, which stays a link.
+    const target = realpathSync(file)
+    const temporary = `${target}.${process.pid}.tmp`
+    try {
+      writeFileSync(temporary, `${JSON.stringify(stored, null, '\t')}\n`, {mode: 0o600, flush: true})
+      renameSync(temporary, target)
+    } catch (error) {
+      rmSync(temporary, {force: true})
+      throw error
+    }
   }
 
   /** Stored values over the defaults; refuses a file that breaks the schema, naming every problem. */
   effective(stored: unknown, file = configFile()): Config {
-    const problems = schemaProblems(this.root, stored, '')
+    let problems: string[]
+    try {
+      problems = schemaProblems(this.root, stored, '')
+    } catch (error) {
+      throw tooDeep(error, file)
+    }
+
     if (problems.length > 0) {
       throw new ConfigError(`The config file ${file} is invalid: ${problems.join('; ')}`, [
         'Fix it with `callctl config set` or `callctl config unset`, or edit the file by hand',
@@ -156,11 +192,35 @@ export class Settings<Config> {
     return this.slices.some((slice) => slice.restart?.includes(top))
   }
 
+  /** What the slices' checks find in a whole config (for `doctor`): each problem in words, none when it is fine. */
+  async problems(config: Config): Promise<string[]> {
+    const found: string[] = []
+    for (const [key, check] of Object.entries(await this.checks())) {
+      const value = valueAt(config as Plain, key)
+      if (value === undefined) continue
+      try {
+        const problem = check(value, config as object)
+        if (problem) found.push(problem)
+      } catch (error) {
+        if (error instanceof ConfigError) found.push(error.message)
+      }
+    }
+
+    return found
+  }
+
   /** Every slice's checks, keyed by dotted setting. */
   async checks(): Promise<SettingChecks> {
     const loaded = await Promise.all(this.slices.map(async (slice) => (await slice.checks?.()) ?? {}))
     return Object.assign({}, ...loaded) as SettingChecks
   }
+}
+
+/** JSON nested thousands of levels deep exhausts the stack of anything that walks it: a config error, not a crash. */
+function tooDeep(error: unknown, file: string): unknown {
+  return (error as Error)?.name === 'RangeError'
+    ? new ConfigError(`The config file ${file} is invalid: nested too deeply`, ['Fix the file by hand'])
+    : error
 }
 
 function valueAt(stored: Plain, key: string): unknown {

@@ -10,7 +10,7 @@ import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {Outbox} from '../delivery/outbox.js'
 import {compileTargets} from '../delivery/targets.js'
-import {type Config, loadConfig} from '../settings.js'
+import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {installPlan} from '../wrappers/install.js'
 
@@ -45,11 +45,15 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     ]
   }
 
+  // Beyond the schema: what `config set` would refuse and `listen` would stop on (a template's unknown placeholder).
+  const problems = await SETTINGS.problems(config)
   const checks: Check[] = [
-    ok(
-      'config',
-      existsSync(configFile()) ? `valid (${configFile()})` : `no file yet: the defaults apply (${configFile()})`,
-    ),
+    problems.length > 0
+      ? fail('config', problems.join('; '), 'Fix it with callctl config set (it says what each key takes)')
+      : ok(
+          'config',
+          existsSync(configFile()) ? `valid (${configFile()})` : `no file yet: the defaults apply (${configFile()})`,
+        ),
   ]
   const listener = await probeListener(config)
   checks.push(

@@ -16,9 +16,13 @@ const settings = s.object({
 
 export type AppleScriptSettings = Infer<typeof settings>
 
+const checkScript = (name: string) => (value: unknown) =>
+  checkPlaceholders(value as string, `driver.applescript.${name}`)
+
 export const applescriptDriver = defineDriver({
   name: 'applescript',
   settings,
+  checks: {make: checkScript('make'), answer: checkScript('answer'), end: checkScript('end')},
   check: () =>
     process.platform === 'darwin'
       ? {verdict: 'ok', message: 'applescript (macOS)'}

@@ -25,9 +25,13 @@ const settings = s.object({
 
 export type CommandSettings = Infer<typeof settings>
 
+const checkArgv = (name: string) => (value: unknown) =>
+  (value as string[]).forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))
+
 export const commandDriver = defineDriver({
   name: 'command',
   settings,
+  checks: {make: checkArgv('make'), answer: checkArgv('answer'), end: checkArgv('end')},
   async check(command) {
     const {onPath} = await import('../os/probe.js')
     const programs = [command.make, command.answer, command.end]

@@ -17,6 +17,8 @@ export interface DriverCheck {
 export interface DriverModule<Name extends string = string, Settings extends object = object> {
   name: Name
   settings: Node<Settings, true>
+  /** Checks the schema cannot express, by setting under `driver.<name>` (run by `config set` and `doctor`): throw the problem. */
+  checks?: Record<string, (value: unknown) => void>
   /** How the setup looks from here, for `callctl doctor` (e.g. the program is on the PATH, the socket answers). */
   check?(settings: Settings, listening: boolean): DriverCheck | Promise<DriverCheck>
   create(context: DriverContext<Settings>): Driver | Promise<Driver>

@@ -5,10 +5,10 @@ export type Placeholders = {NUMBER: string; NAME: string; CALLID: string}
 const NAMES = ['NUMBER', 'NAME', 'CALLID']
 
 /** Checks a driver template once, at start: an unknown `{PLACEHOLDER}` is a config error, not an empty string. */
-export function checkPlaceholders(template: string, where: string): void {
+export function checkPlaceholders(template: string, where: string, names: readonly string[] = NAMES): void {
   for (const [, name] of template.matchAll(/\{([A-Z_]+)\}/g)) {
-    if (!NAMES.includes(name)) {
-      throw new ConfigError(`Unknown placeholder {${name}} in ${where}: use ${NAMES.map((n) => `{${n}}`).join(', ')}`)
+    if (!names.includes(name)) {
+      throw new ConfigError(`Unknown placeholder {${name}} in ${where}: use ${names.map((n) => `{${n}}`).join(', ')}`)
     }
   }
 }

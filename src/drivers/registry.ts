@@ -2,6 +2,7 @@ import {s} from '../config/schema.js'
 import {applescriptDriver} from './applescript.js'
 import {baresipDriver} from './baresip/index.js'
 import {commandDriver} from './command.js'
+import type {SettingChecks} from '../config/settings.js'
 import type {DriverModule} from './driver-module.js'
 import {simDriver} from './sim.js'
 import {uriDriver} from './uri.js'
@@ -25,6 +26,13 @@ export function driverSettingsOf<const D extends DriverModule<string, object>>(d
 }
 
 export const driverSettings = driverSettingsOf(DRIVERS)
+
+/** Each driver's checks under `driver.<name>.<setting>`, for `config set` and `doctor`. */
+export const driverChecks: SettingChecks = Object.fromEntries(
+  DRIVERS.flatMap((driver: DriverModule<string, object>) =>
+    Object.entries(driver.checks ?? {}).map(([key, check]) => [`driver.${driver.name}.${key}`, check]),
+  ),
+)
 
 export function driverModule(name: string): DriverModule<string, object> | undefined {
   return DRIVERS.find((driver) => driver.name === name) as DriverModule<string, object> | undefined

@@ -1,6 +1,6 @@
 import {type Infer, s} from '../config/schema.js'
 import type {Capability, Driver, DriverContext} from '../engine/driver.js'
-import {DriverError} from '../errors.js'
+import {ConfigError, DriverError} from '../errors.js'
 import {type Argv, launch, urlOpener} from '../os/launch.js'
 import {defineDriver} from './driver-module.js'
 import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
@@ -12,9 +12,17 @@ const settings = s.object({
 
 export type UriSettings = Infer<typeof settings>
 
+/** A template that does not put the number anywhere would open the same URI for every call. */
+function checkTemplate(template: string): void {
+  checkPlaceholders(template, 'driver.uri.template')
+  if (!template.includes('{NUMBER}'))
+    throw new ConfigError(`driver.uri.template must contain {NUMBER} (got ${JSON.stringify(template)})`)
+}
+
 export const uriDriver = defineDriver({
   name: 'uri',
   settings,
+  checks: {template: (value) => checkTemplate(value as string)},
   create: (context: DriverContext<UriSettings>) => createUriDriver(context),
 })
 
@@ -27,7 +35,7 @@ export function createUriDriver(
   open: (argv: Argv) => Promise<void> = launch,
 ): Driver {
   const {template} = settings
-  checkPlaceholders(template, 'driver.uri.template')
+  checkTemplate(template)
   if (!/^[a-z][a-z0-9+.-]*:/i.test(template)) {
     throw new DriverError(
       'uri',

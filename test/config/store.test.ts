@@ -1,8 +1,10 @@
-import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {osFolders} from '../../src/config/paths.js'
-import {loadConfig, openConfigStore} from '../../src/settings.js'
+import {mergeDefaults} from '../../src/config/settings.js'
+import {loadConfig, openConfigStore, SETTINGS} from '../../src/settings.js'
 import {ConfigError} from '../../src/errors.js'
 import {runCli} from '../helpers/cli.js'
 import {tempConfigDir, useTempConfigDir} from '../helpers/paths.js'
@@ -100,6 +102,60 @@ describe('ConfigStore', () => {
   ])('keys every object has are not settings: %s', (text, key) => {
     writeFileSync(path.join(configDir(), 'config.json'), text)
     expect(() => loadConfig()).toThrow(`is invalid: ${key} is not a setting`)
+  })
+
+  test('a config that is not a regular file, or far too large, is refused before it is read (no hang on a FIFO or /dev/zero)', async () => {
+    const file = path.join(configDir(), 'config.json')
+    execFileSync('mkfifo', [file])
+    expect(() => loadConfig()).toThrow(`The config file ${file} is not a regular file`)
+    await expect(openConfigStore()).rejects.toThrow('is not a regular file')
+    rmSync(file)
+    symlinkSync('/dev/zero', file)
+    expect(() => loadConfig()).toThrow('is not a regular file')
+    rmSync(file)
+    writeFileSync(file, `{"user": {"name": "${'x'.repeat(2 * 1024 * 1024)}"}}`)
+    expect(() => loadConfig()).toThrow('is too large for a config')
+    writeFileSync(file, `{"zzz": ${'['.repeat(5000)}${']'.repeat(5000)}}`)
+    expect(() => loadConfig()).toThrow(/is invalid: (nested too deeply|zzz is not a setting)/)
+  })
+
+  test('an old file whose driver is not an object is not repaired by the migration: it stays invalid, and says so', () => {
+    writeFileSync(path.join(configDir(), 'config.json'), JSON.stringify({sim: {answerAfterMs: 0}, driver: 'baresip'}))
+    expect(() => loadConfig()).toThrow('driver must be object')
+  })
+
+  test('written back through a symlink to the file it points at; a failed write leaves no temporary file', () => {
+    const target = path.join(configDir(), 'dotfiles.json')
+    const file = path.join(configDir(), 'config.json')
+    writeFileSync(target, '{}')
+    symlinkSync(target, file)
+    SETTINGS.persist(file, {port: 5679})
+    expect(lstatSync(file).isSymbolicLink()).toBe(true)
+    expect(JSON.parse(readFileSync(target, 'utf8'))).toEqual({port: 5679})
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    expect(() => SETTINGS.persist(file, cyclic)).toThrow()
+    expect(readdirSync(configDir()).filter((name) => name.endsWith('.tmp'))).toEqual([])
+  })
+
+  test("drivers' own checks run on config set: a template placeholder that does not exist is refused", async () => {
+    const store = await openConfigStore()
+    expect(() => store.setText('driver.uri.template', 'tel:{NUMBR}')).toThrow(
+      'Unknown placeholder {NUMBR} in driver.uri.template',
+    )
+    expect(() => store.setText('driver.uri.template', 'tel:no-number')).toThrow(
+      'driver.uri.template must contain {NUMBER}',
+    )
+    expect(() => store.setText('driver.command.make', '["x","{NUMBR}"]')).toThrow(
+      'Unknown placeholder {NUMBR} in driver.command.make[1]',
+    )
+    expect(() => store.setText('driver.baresip.dialUri', 'sip:{NUMBER}@{DOMIAN}')).toThrow(
+      'Unknown placeholder {DOMIAN} in driver.baresip.dialUri',
+    )
+    expect(store.setText('driver.baresip.dialUri', 'sip:{NUMBER}@{DOMAIN}')).toBe('sip:{NUMBER}@{DOMAIN}')
+    expect(
+      await SETTINGS.problems(mergeDefaults(SETTINGS.defaults, {driver: {uri: {template: 'tel:{NUMBR}'}}})),
+    ).toEqual(['Unknown placeholder {NUMBR} in driver.uri.template: use {NUMBER}, {NAME}, {CALLID}'])
   })
 
   test('the file must hold an object', () => {

@@ -1,6 +1,7 @@
 import {type Infer, s} from '../../config/schema.js'
 import type {DriverContext} from '../../engine/driver.js'
 import {defineDriver} from '../driver-module.js'
+import {checkPlaceholders} from '../placeholders.js'
 
 const settings = s.object({
   /** ctrl_tcp address of the baresip to drive. */
@@ -45,6 +46,7 @@ export type BaresipSettings = Infer<typeof settings>
 export const baresipDriver = defineDriver({
   name: 'baresip',
   settings,
+  checks: {dialUri: (value) => checkPlaceholders(value as string, 'driver.baresip.dialUri', ['NUMBER', 'DOMAIN'])},
   async check(options, listening) {
     const {onPath, reachable} = await import('../../os/probe.js')
     if (options.spawn) {
