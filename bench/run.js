@@ -8,13 +8,14 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {ROOT} from './lib.js'
+import {baresipPair} from './sections/baresip.js'
 import {cliForwarding, startUp} from './sections/cli.js'
 import {memory, throughput, webhookLatency} from './sections/listener.js'
 
 const {values: flags} = parseArgs({options: {quick: {type: 'boolean', default: false}, out: {type: 'string', default: path.join(ROOT, 'bench', 'results')}}})
 const size = flags.quick
-  ? {runs: 3, rounds: 1, seconds: 1, calls: 50, requests: 5000, memoryCalls: 500}
-  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000}
+  ? {runs: 3, rounds: 1, seconds: 1, calls: 50, requests: 5000, memoryCalls: 500, dials: 5}
+  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000, dials: 20}
 
 const sections = [
   ['CLI forwarding', () => cliForwarding({runs: size.runs})],
@@ -22,6 +23,7 @@ const sections = [
   ['Event → webhook latency', () => webhookLatency({calls: size.calls})],
   ['Memory', () => memory({requests: size.requests, calls: size.memoryCalls})],
   ['Start-up', () => startUp({runs: Math.max(3, Math.round(size.runs / 2))})],
+  ['baresip: command → INVITE', () => baresipPair({rounds: size.dials})],
 ]
 
 const started = performance.now()
@@ -62,7 +64,8 @@ function toMarkdown({machine, results}) {
       [
         row.section,
         row.measure,
-        `${number(row.value)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
+        // A skipped measure (e.g. baresip not installed) has only its note.
+        row.value === undefined ? row.note : `${number(row.value)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
         row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
         row.target ?? '',
         row.met === undefined ? '' : row.met ? 'met' : '**not met**',

@@ -24,6 +24,8 @@ test('npm run bench (smoke run, --quick): every figure measured, each target mar
     expect.arrayContaining(['cli.node', 'cli.make', 'cli.answer', 'cli.end', 'cli.version', 'cli.help', 'http.bare', 'http.status', 'http.status.p99', 'http.cycles', 'webhook.p50', 'webhook.p99', 'memory.idle', 'memory.growth', 'startup.listen']),
   )
   for (const row of report.results) {
+    // A section whose program is missing here (baresip) reports a skipped row with a note and no figure.
+    if (row.id.endsWith('.skipped')) continue
     expect(Number.isFinite(row.value)).toBe(true)
     if (row.target) expect(typeof row.met).toBe('boolean')
   }
