@@ -94,7 +94,8 @@ async function waitForStatus(port) {
   }
 }
 
-async function freePort() {
+/** A TCP port on loopback that was free a moment ago. */
+export async function freePort() {
   const server = createServer()
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const {port} = server.address()

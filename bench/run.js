@@ -8,6 +8,7 @@ import path from 'node:path'
 import {parseArgs} from 'node:util'
 
 import {ROOT} from './lib.js'
+import {baresipPair} from './sections/baresip.js'
 import {cliForwarding, startUp} from './sections/cli.js'
 import {memory, throughput, webhookLatency} from './sections/listener.js'
 
@@ -19,8 +20,8 @@ const {values: flags} = parseArgs({
 })
 // Quick: each figure measured once, on a small load (test/bench/bench-smoke.test.ts runs it with the rest of the tests).
 const size = flags.quick
-  ? {runs: 1, rounds: 1, seconds: 0.5, calls: 20, requests: 1000, memoryCalls: 100, restSamples: 2}
-  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000, restSamples: 12}
+  ? {runs: 1, rounds: 1, seconds: 0.5, calls: 20, requests: 1000, memoryCalls: 100, restSamples: 2, dials: 3}
+  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000, restSamples: 12, dials: 20}
 
 const sections = [
   ['CLI forwarding', () => cliForwarding({runs: size.runs})],
@@ -28,6 +29,7 @@ const sections = [
   ['Event → webhook latency', () => webhookLatency({calls: size.calls})],
   ['Memory', () => memory({requests: size.requests, calls: size.memoryCalls, samples: size.restSamples})],
   ['Start-up', () => startUp({runs: flags.quick ? 1 : Math.round(size.runs / 2)})],
+  ['baresip: command → INVITE', () => baresipPair({rounds: size.dials})],
 ]
 
 const started = performance.now()
@@ -70,7 +72,8 @@ function toMarkdown({machine, results}) {
       [
         row.section,
         row.measure,
-        `${number(row.value)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
+        // A skipped measure (e.g. baresip not installed) has only its note.
+        row.value === undefined ? row.note : `${number(row.value)} ${row.unit}${row.note ? ` (${row.note})` : ''}`,
         row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}×`,
         row.target ?? '',
         row.met === undefined ? '' : row.met ? 'met' : '**not met**',

@@ -46,6 +46,8 @@ test('npm run bench (smoke run, --quick): every figure measured, each target mar
     ]),
   )
   for (const row of report.results) {
+    // A section whose program is missing here (baresip) reports a skipped row with a note and no figure.
+    if (row.id.endsWith('.skipped')) continue
     expect(Number.isFinite(row.value)).toBe(true)
     if (row.target) expect(typeof row.met).toBe('boolean')
   }
