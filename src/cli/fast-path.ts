@@ -128,7 +128,7 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
 
 async function listen({flags}: Parsed): Promise<void> {
   const {runListen} = await import('./listen.js')
-  const {readFileSync} = await import('node:fs')
+  const {readFileSync} = process.getBuiltinModule('node:fs')
   const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
     version: string
   }

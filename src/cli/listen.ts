@@ -1,5 +1,3 @@
-import {readFileSync, unwatchFile, watchFile} from 'node:fs'
-
 import {configFile} from '../config/paths.js'
 import {ConfigError} from '../errors.js'
 import type {ListenerReport} from '../listener/report.js'
@@ -7,6 +5,8 @@ import {type RunningListener, startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
 import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
+
+const {readFileSync, unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
 
 export interface ListenFlags {
   port?: number

@@ -3,8 +3,6 @@ import {configFile} from './paths.js'
 import {defaultsOf, type SchemaNode} from './schema.js'
 import {schemaProblems} from './validate.js'
 
-// Not `import … from 'node:fs'`: building the ES module namespace of node:fs reads every export, which loads its
-// streams and promises (about 10 ms, most of a forwarding command's own time: see bench/).
 const {readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} = process.getBuiltinModule('node:fs')
 
 /** A config of settings is a few kilobytes: anything far larger is not one (and is not read into memory). */

@@ -1,11 +1,12 @@
 import type Conf from 'conf'
-import {randomBytes} from 'node:crypto'
 
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
 import {describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
 import {mergeDefaults, type SettingChecks, type Settings} from './settings.js'
 import {schemaProblems} from './validate.js'
+
+const {randomBytes} = process.getBuiltinModule('node:crypto')
 
 /** Keys whose value is a secret `config set --generate` can make. */
 const GENERATED = new Set(['security.token'])

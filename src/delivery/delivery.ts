@@ -1,8 +1,8 @@
-import {randomUUID} from 'node:crypto'
-
 import type {CallEvent} from '../engine/call.js'
 import type {Delivery, Outbox} from './outbox.js'
 import {signatureHeaders} from './signature.js'
+
+const {randomUUID} = process.getBuiltinModule('node:crypto')
 
 export interface DeliveryRecord {
   id: string

@@ -1,8 +1,9 @@
-import {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {configDir} from '../config/paths.js'
 import type {OutgoingRequest} from './targets.js'
+
+const {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
 
 /** One notification on its way: written before it is sent, removed after a 2xx. */
 export interface Delivery {

@@ -1,4 +1,4 @@
-import {createHmac} from 'node:crypto'
+const {createHmac} = process.getBuiltinModule('node:crypto')
 
 /**
  * Webhook signatures (README "Verifying callbacks"): `X-Callctl-Signature: v1=<hex HMAC-SHA256(secret,

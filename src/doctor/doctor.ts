@@ -1,4 +1,3 @@
-import {existsSync} from 'node:fs'
 import {createServer} from 'node:net'
 import path from 'node:path'
 
@@ -13,6 +12,8 @@ import {compileTargets} from '../delivery/targets.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {installPlan} from '../wrappers/install.js'
+
+const {existsSync} = process.getBuiltinModule('node:fs')
 
 export type Verdict = 'ok' | 'warn' | 'fail'
 

@@ -1,8 +1,9 @@
-import {randomUUID} from 'node:crypto'
 import {EventEmitter} from 'node:events'
 
 import {CallStateError} from '../errors.js'
 import type {Call, CallDetails, CallEvent, CallEventType, Direction} from './call.js'
+
+const {randomUUID} = process.getBuiltinModule('node:crypto')
 
 /** Ended calls kept for `status` and `popup`; older ones are dropped so that a long-running listener stays small. */
 const ENDED_CALLS_KEPT = 50

@@ -1,4 +1,4 @@
-import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import type {IncomingMessage, Server, ServerResponse} from 'node:http'
 
 import type {ListenerSettings} from './settings.js'
 import {CALL_EVENT_TYPES, type CallDetails, type CallEventType} from '../engine/call.js'
@@ -7,6 +7,8 @@ import {CallctlError, RequestError} from '../errors.js'
 import {pathSegments, readFields, sendJson} from './http.js'
 import {sendStatusPage, wantsPage} from './status-page.js'
 import {describeRoutes, ROUTE_METHODS, type RouteName, routeTable} from './routes.js'
+
+const {createServer} = process.getBuiltinModule('node:http')
 
 export interface RequestRecord {
   method: string

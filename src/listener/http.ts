@@ -29,6 +29,9 @@ export function sendJson(
 /** Reads a small JSON or form body into string fields; other content types are ignored. */
 export async function readFields(req: IncomingMessage): Promise<Record<string, string>> {
   if (req.method !== 'POST') return {}
+  // No body (HTTP/1.1: neither a length nor chunks): nothing to wait for, which a bare `POST /make/…` saves per call.
+  const length = req.headers['content-length']
+  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) return {}
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -1,7 +1,8 @@
-import {createHash} from 'node:crypto'
 import type {ServerResponse} from 'node:http'
 
 import type {ListenerSettings} from './settings.js'
+
+const {createHash} = process.getBuiltinModule('node:crypto')
 
 const STYLE = `
 :root{color-scheme:light dark;--muted:#777;--line:#8884;--ok:#1a7f37;--bad:#c4302b;--ring:#b7791f}

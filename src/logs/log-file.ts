@@ -1,7 +1,8 @@
-import {appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {osFolders} from '../config/paths.js'
+
+const {appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
 
 /** What the listener reports, as records: `listen --json` prints them, the log file keeps them with their time. */
 export type ListenerRecord = {kind: string; time?: string} & Record<string, unknown>

@@ -1,7 +1,8 @@
-import {closeSync, existsSync, openSync, readFileSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import {KEPT_LOG_FILES, type ListenerRecord, logDir, logFile, logFiles} from './log-file.js'
+
+const {closeSync, existsSync, openSync, readFileSync, readSync, statSync} = process.getBuiltinModule('node:fs')
 
 function readFrom(file: string, offset: number, end = statSync(file).size): string {
   if (end <= offset) return ''

@@ -1,6 +1,7 @@
-import {existsSync} from 'node:fs'
 import {createConnection} from 'node:net'
 import path from 'node:path'
+
+const {existsSync} = process.getBuiltinModule('node:fs')
 
 /** Whether a program can be started by name (found on the PATH, with Windows' extensions) or by its path. */
 export function onPath(program: string): boolean {

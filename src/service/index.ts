@@ -1,4 +1,3 @@
-import {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
 
@@ -7,6 +6,8 @@ import {CallctlError, ExitCode} from '../errors.js'
 import {logDir} from '../logs/log-file.js'
 import {packageRoot} from '../wrappers/install.js'
 import {type ActionPlan, type ServiceAction, type ServiceCommand, servicePlan, type ServiceWhere} from './plan.js'
+
+const {existsSync, mkdirSync, renameSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
 
 export type {ActionPlan, ServiceAction, ServiceCommand, ServicePlan} from './plan.js'
 

@@ -1,9 +1,10 @@
-import {copyFileSync, existsSync, mkdirSync, readdirSync} from 'node:fs'
 import {homedir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {CallctlError} from '../errors.js'
+
+const {copyFileSync, existsSync, mkdirSync, readdirSync} = process.getBuiltinModule('node:fs')
 
 /** The package's own folder (it holds applescript/ and scripts/), from source or from dist/ alike. */
 export function packageRoot(): string {

@@ -1,6 +1,7 @@
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+
+const {mkdtempSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
 
 export interface HeadlessConfig {
   /** `host:port` baresip's SIP stack listens on; it also opens TCP on port+1. */

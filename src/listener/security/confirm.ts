@@ -1,5 +1,6 @@
-import {randomBytes} from 'node:crypto'
 import type {ServerResponse} from 'node:http'
+
+const {randomBytes} = process.getBuiltinModule('node:crypto')
 
 /** How long a confirmation page's button stays valid. */
 const CONFIRM_TTL_MS = 2 * 60 * 1000

@@ -1,4 +1,3 @@
-import {createHash, timingSafeEqual} from 'node:crypto'
 import type {IncomingMessage} from 'node:http'
 
 import type {ListenerSettings} from '../settings.js'
@@ -9,6 +8,8 @@ import type {RouteName} from '../routes.js'
 import {Confirmations, groupDigits, sendActedPage, sendConfirmPage} from './confirm.js'
 import {classifyRequester, isLoopbackHost, type OriginPolicy, type Requester} from './origin.js'
 import {RateLimit} from './rate-limit.js'
+
+const {createHash, timingSafeEqual} = process.getBuiltinModule('node:crypto')
 
 /** Routes that only read state. Without CORS a foreign page cannot read the answer, so they need no origin check. */
 const READ_ONLY = new Set<RouteName>(['index', 'status', 'events'])
