@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {openConfigStore} from '../../src/cli/config-store.js'
+import {openConfigStore} from '../../src/cli/app.js'
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print one setting (its default when not set)'

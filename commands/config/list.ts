@@ -1,5 +1,5 @@
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {openConfigStore} from '../../src/cli/config-store.js'
+import {openConfigStore} from '../../src/cli/app.js'
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'Show every setting with its value (defaults marked)'

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {openConfigStore} from '../../src/cli/config-store.js'
-import {runningListener} from '../../src/cli/app.js'
+import {openConfigStore, runningListener} from '../../src/cli/app.js'
 
 export default class ConfigSet extends BaseCommand {
   static override summary = 'Change one setting; a wrong value is refused and the file is left as it was'

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {BaseCommand} from '../../src/cli/base-command.js'
-import {type ConfigStore, openConfigStore} from '../../src/cli/config-store.js'
+import {type ConfigStore, openConfigStore} from '../../src/cli/app.js'
 
 export default class ConfigUnset extends BaseCommand {
   static override summary = 'Remove one setting, so that its default applies again'

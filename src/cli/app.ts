@@ -4,6 +4,7 @@
  */
 export {ListenerClient, runningListener} from '../client.js'
 export {configFile} from '../config/paths.js'
+export type {ConfigStore} from '../config/store.js'
 export {type Check, diagnose} from '../doctor/doctor.js'
 export {DRIVER_NAMES} from '../drivers/registry.js'
 export {CALL_EVENT_TYPES, type Call} from '../engine/call.js'
@@ -14,4 +15,5 @@ export type {ListenerRecord} from '../logs/log-file.js'
 export {Outbox} from '../delivery/outbox.js'
 export {openInBrowser} from '../os/launch.js'
 export {serviceStatus, type ServiceStatus} from '../service/index.js'
+export {openConfigStore} from '../settings.js'
 export {applyPlan, installPlan, type InstallPlan, wrapperDirs} from '../wrappers/install.js'
