@@ -1,7 +1,7 @@
 import {type Infer, s} from './config/schema.js'
 import {Settings} from './config/settings.js'
 import type {ConfigStore} from './config/store.js'
-import {driverChecks, driverSettings} from './drivers/registry.js'
+import {driverSettings, driverSlice} from './drivers/registry.js'
 import {listenerSettings, listenerSlice} from './listener/settings.js'
 import {deliverySettings, deliverySlice} from './delivery/settings.js'
 
@@ -14,14 +14,10 @@ const root = s.object({...listenerSettings, driver: driverSettings, ...deliveryS
 
 export type Config = Infer<typeof root>
 
-export const SETTINGS = new Settings<Config>(
-  root,
-  [listenerSlice, {properties: {driver: driverSettings}, checks: async () => driverChecks}, deliverySlice],
-  {
-    // 2026-12: the sim's settings joined the other drivers' under `driver`.
-    sim: 'driver.sim',
-  },
-)
+export const SETTINGS = new Settings<Config>(root, [listenerSlice, driverSlice, deliverySlice], {
+  // 2026-12: the sim's settings joined the other drivers' under `driver`.
+  sim: 'driver.sim',
+})
 
 export const DEFAULTS: Config = SETTINGS.defaults
 

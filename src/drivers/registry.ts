@@ -2,7 +2,7 @@ import {s} from '../config/schema.js'
 import {applescriptDriver} from './applescript.js'
 import {baresipDriver} from './baresip/index.js'
 import {commandDriver} from './command.js'
-import type {SettingChecks} from '../config/settings.js'
+import type {SettingChecks, SettingsSlice} from '../config/settings.js'
 import type {DriverModule} from './driver-module.js'
 import {simDriver} from './sim.js'
 import {uriDriver} from './uri.js'
@@ -33,6 +33,8 @@ export const driverChecks: SettingChecks = Object.fromEntries(
     Object.entries(driver.checks ?? {}).map(([key, check]) => [`driver.${driver.name}.${key}`, check]),
   ),
 )
+
+export const driverSlice: SettingsSlice = {properties: {driver: driverSettings}, checks: async () => driverChecks}
 
 export function driverModule(name: string): DriverModule<string, object> | undefined {
   return DRIVERS.find((driver) => driver.name === name) as DriverModule<string, object> | undefined
