@@ -202,7 +202,8 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       control.checkNumber = nextCheckNumber
       handler = nextHandler
       config = {...next, port: config.port, host: config.host}
-      return {applied: live, restart, waiting: pendingDriver ? ['driver'] : []}
+      const waiting = pendingDriver ? ['driver'] : []
+      return {applied: live.filter((key) => !waiting.includes(key)), restart, waiting}
     },
     async close() {
       // No new requests; those in flight (a `make` waiting for the phone) get a moment to be answered.

@@ -117,6 +117,8 @@ describe('a running listener follows its config file', () => {
         line.message === 'config: the new driver settings apply once the live calls have ended',
       5000,
     )
+    // Said as waiting, not as applied: only the first change (no call then) was applied at once.
+    expect(listener.lines.filter((line) => String(line.message).startsWith('config: applied driver'))).toHaveLength(1)
     await post('/end')
     await listener.waitForLine(
       (line) => line.kind === 'config' && line.message === 'config: driver sim started with the new settings',
