@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {formatRecord, printable} from '../src/cli/console.js'
+import {formatRecord} from '../src/cli/console.js'
+import {printable} from '../src/cli/printable.js'
 import {followRecords, lastRecords, type ListenerRecord, logDir, logFile} from '../src/cli/app.js'
 
 export default class Logs extends BaseCommand {

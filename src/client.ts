@@ -1,7 +1,8 @@
 import {connect} from 'node:net'
 
 import type {Call, CallEvent} from './engine/call.js'
-import {CallctlError, ExitCode, RequestError} from './errors.js'
+import {MAX_NUMBER_LENGTH} from './engine/number.js'
+import {CallctlError, ExitCode, type ExitCodeValue, RequestError} from './errors.js'
 import {type Config, loadConfig} from './settings.js'
 
 export interface ClientOptions {
@@ -40,11 +41,15 @@ export class ListenerClient {
     this.#token = config.security.token
   }
 
+  get #where(): string {
+    return `${this.host}:${this.port}`
+  }
+
   async make(number: string): Promise<Call> {
     // Far past any number with its decoration: the listener would refuse the request line itself, unanswered.
     if (number.length > MAX_RAW_NUMBER) {
       throw new RequestError(
-        `Number too long (${number.length} characters): a number has at most 32 digits`,
+        `Number too long (${number.length} characters): a number has at most ${MAX_NUMBER_LENGTH} digits`,
         'ERR_INVALID_NUMBER',
       )
     }
@@ -65,24 +70,23 @@ export class ListenerClient {
   }
 
   async popup(callId?: string): Promise<Array<{popup: string; argv: [string, string[]]; error?: string}>> {
-    const answer = await this.request<{popups: Array<{popup: string; argv: [string, string[]]; error?: string}>}>(
-      'POST',
-      `/popup${query({call: callId})}`,
-    )
+    const answer = await this.request<{
+      popups?: Array<{popup: string; argv: [string, string[]]; error?: string}>
+    } | null>('POST', `/popup${query({call: callId})}`)
+    if (!Array.isArray(answer?.popups)) throw notCallctl(this.#where, 200)
     return answer.popups
   }
 
   async status<T = Record<string, unknown>>(): Promise<T> {
     const status = await this.request<T & {name?: unknown}>('GET', '/status')
     // Another program's JSON on the port is not a listener's status.
-    if (typeof status !== 'object' || status === null || status.name !== 'callctl')
-      throw notCallctl(`${this.host}:${this.port}`, 200)
+    if (typeof status !== 'object' || status === null || status.name !== 'callctl') throw notCallctl(this.#where, 200)
     return status
   }
 
   /** Follows `/events` until the listener closes the stream (or `signal` aborts): one call event at a time. */
   async *events(signal?: AbortSignal): AsyncGenerator<StreamedEvent> {
-    const where = `${this.host}:${this.port}`
+    const where = this.#where
     // node:http here: a stream is long-lived, so its start-up cost does not matter.
     const {request} = await import('node:http')
     const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
@@ -110,20 +114,7 @@ export class ListenerClient {
     if (response.statusCode !== 200 || !isStream) {
       let text = ''
       for await (const chunk of response) text += String(chunk)
-      let error: ErrorBody['error'] | undefined
-      try {
-        error = (JSON.parse(text) as Partial<ErrorBody>).error
-      } catch {}
-
-      if (!error) {
-        throw notCallctl(where, response.statusCode)
-      }
-
-      throw new CallctlError(error.message, {
-        code: error.code,
-        exit: ExitCode.refused,
-        suggestions: response.statusCode === 401 ? [TOKEN_HINT] : error.hints,
-      })
+      throw refusal(where, response.statusCode ?? 0, text, ExitCode.refused)
     }
 
     // The stream format (partial chunks, comments, multi-line data) is eventsource-parser's: events are not on the
@@ -153,14 +144,14 @@ export class ListenerClient {
     const answer = await this.request<{call?: Call} | null>('POST', path, body)
     const call = answer?.call
     if (typeof call !== 'object' || call === null || typeof call.id !== 'string' || typeof call.state !== 'string') {
-      throw notCallctl(`${this.host}:${this.port}`, 200)
+      throw notCallctl(this.#where, 200)
     }
 
     return call
   }
 
   async request<T>(method: string, path: string, body?: string): Promise<T> {
-    const where = `${this.host}:${this.port}`
+    const where = this.#where
     // The request is written by hand. No header can be added through it: the token and host come from a checked
     // config (printable ASCII without spaces, a host name or address) and the path is percent-encoded.
 
@@ -181,31 +172,23 @@ export class ListenerClient {
       throw unreachable(error, where)
     })
 
-    let parsed: unknown
+    // 5xx means the phone backend failed; anything else is the listener refusing the request.
+    if (status < 200 || status >= 300)
+      throw refusal(where, status, text, status >= 500 ? ExitCode.driver : ExitCode.refused)
     try {
-      parsed = JSON.parse(text)
+      return JSON.parse(text) as T
     } catch {
       throw notCallctl(where, status)
     }
-
-    if (status >= 200 && status < 300) return parsed as T
-    const error = (parsed as Partial<ErrorBody> | null)?.error
-    if (typeof error?.message !== 'string') throw notCallctl(where, status)
-    throw new CallctlError(error.message, {
-      code: typeof error.code === 'string' ? error.code : 'ERR_REFUSED',
-      status,
-      // 5xx means the phone backend failed; anything else is the listener refusing the request.
-      exit: status >= 500 ? ExitCode.driver : ExitCode.refused,
-      suggestions: status === 401 ? [TOKEN_HINT] : Array.isArray(error.hints) ? error.hints.map(String) : [],
-    })
   }
 }
 
 /**
  * One HTTP/1.1 request over a fresh connection that the listener closes after answering. Written on node:net
  * rather than node:http (or fetch): the forwarding commands spend most of their time starting up, and on Node 24
- * here `import('node:http')` alone takes 55–65 ms against 4–6 ms for node:net, more than this whole command. The listener answers with Content-Length and closes;
- * anything else on the port shows up as an answer that is not callctl's JSON.
+ * here `import('node:http')` alone takes 55–65 ms against 4–6 ms for node:net, more than this whole command. The
+ * listener answers with Content-Length and closes; anything else on the port shows up as an answer that is not
+ * callctl's JSON.
  */
 async function exchange(
   host: string,
@@ -275,6 +258,22 @@ const TOKEN_HINT =
 function query(fields: Record<string, string | undefined>): string {
   const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
   return entries.length === 0 ? '' : `?${new URLSearchParams(entries)}`
+}
+
+/** A listener's refusal (its JSON error) as the CLI's error; anything else on the port is not callctl. */
+function refusal(where: string, status: number, text: string, exit: ExitCodeValue): CallctlError {
+  let error: Partial<ErrorBody['error']> | undefined
+  try {
+    error = (JSON.parse(text) as Partial<ErrorBody> | null)?.error
+  } catch {}
+
+  if (typeof error?.message !== 'string') return notCallctl(where, status)
+  return new CallctlError(error.message, {
+    code: typeof error.code === 'string' ? error.code : 'ERR_REFUSED',
+    status,
+    exit,
+    suggestions: status === 401 ? [TOKEN_HINT] : Array.isArray(error.hints) ? error.hints.map(String) : [],
+  })
 }
 
 /** Something answered on the port, but not with callctl's JSON. */

@@ -8,15 +8,9 @@ export default class ConfigList extends BaseCommand {
   async run(): Promise<{config: unknown}> {
     await this.parse(ConfigList)
     const store = await openConfigStore()
-    const stored = store.stored()
-    for (const key of store.keys()) {
-      const value = store.get(key)
-      const isSet =
-        key
-          .split('.')
-          .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], stored) !== undefined
+    for (const {key, value, set} of store.list()) {
       this.log(
-        `${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}${isSet || value === undefined ? '' : '  (default)'}`,
+        `${key} = ${value === undefined ? '(not set)' : JSON.stringify(value)}${set || value === undefined ? '' : '  (default)'}`,
       )
     }
 

@@ -8,8 +8,6 @@ import type {ReportSink} from '../listener/report.js'
 import type {ListenerRecord} from '../logs/log-file.js'
 import {printable} from './printable.js'
 
-export {printable} from './printable.js'
-
 const colour: Record<CallEvent['type'], (text: string) => string> = {
   incoming: chalk.yellow,
   outgoing: chalk.cyan,
@@ -63,8 +61,13 @@ export function formatRecord(untrusted: ListenerRecord): string {
     return formatKnown(record)
   } catch {
     // A record of a known kind without its fields (a damaged log line): shown as it is.
-    return `${chalk.dim(clock(typeof record.time === 'string' ? record.time : new Date().toISOString()))} ${record.kind} ${JSON.stringify(record)}`
+    return asIs(record)
   }
+}
+
+/** A record callctl has no line for: its time, its kind and its JSON. */
+function asIs(record: ListenerRecord): string {
+  return `${chalk.dim(clock(typeof record.time === 'string' ? record.time : new Date().toISOString()))} ${record.kind} ${JSON.stringify(record)}`
 }
 
 function formatKnown(record: ListenerRecord): string {
@@ -110,7 +113,7 @@ function formatKnown(record: ListenerRecord): string {
     }
 
     default: {
-      return `${chalk.dim(clock(at))} ${kind} ${JSON.stringify(record)}`
+      return asIs(record)
     }
   }
 }

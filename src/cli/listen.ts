@@ -66,11 +66,8 @@ export async function runListen(
   let stopping = false
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        lines.flush()
-        log.flush()
-        process.exit(signal === 'SIGINT' ? 130 : 143)
-      }
+      // The exit handler above writes what was reported.
+      if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143)
 
       stopping = true
       resolve()

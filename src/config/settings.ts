@@ -194,7 +194,7 @@ export class Settings<Config> {
   async problems(config: Config): Promise<string[]> {
     const found: string[] = []
     for (const [key, check] of Object.entries(await this.checks())) {
-      const value = valueAt(config as Plain, key)
+      const value = valueAt(config, key)
       if (value === undefined) continue
       try {
         const problem = check(value, config as object)
@@ -221,7 +221,8 @@ function tooDeep(error: unknown, file: string): unknown {
     : error
 }
 
-function valueAt(stored: Plain, key: string): unknown {
+/** The value at a dotted key, or undefined. */
+export function valueAt(stored: unknown, key: string): unknown {
   return key.split('.').reduce<unknown>((node, part) => (isPlain(node) ? node[part] : undefined), stored)
 }
 

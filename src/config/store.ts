@@ -3,7 +3,7 @@ import type Conf from 'conf'
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
 import {describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
-import {mergeDefaults, type SettingChecks, type Settings} from './settings.js'
+import {mergeDefaults, type SettingChecks, type Settings, valueAt} from './settings.js'
 import {schemaProblems} from './validate.js'
 
 const {randomBytes} = process.getBuiltinModule('node:crypto')
@@ -70,6 +70,13 @@ export class ConfigStore<Config = unknown> {
     return this.settings.needsRestart(key)
   }
 
+  /** Every setting with its effective value, and whether the file sets it (`config list`). */
+  list(): Array<{key: string; value: unknown; set: boolean}> {
+    const stored = this.stored()
+    const effective = this.effective()
+    return this.keys().map((key) => ({key, value: valueAt(effective, key), set: valueAt(stored, key) !== undefined}))
+  }
+
   /** Every settable key, dotted. */
   keys(): string[] {
     return settingKeys(this.settings.root)
@@ -78,9 +85,7 @@ export class ConfigStore<Config = unknown> {
   get(key: string): unknown {
     key = this.settings.currentKey(key)
     this.leafSchema(key)
-    return key
-      .split('.')
-      .reduce<unknown>((node, part) => (node as Record<string, unknown> | undefined)?.[part], this.effective())
+    return valueAt(this.effective(), key)
   }
 
   /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */

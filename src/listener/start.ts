@@ -176,9 +176,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         : guards
       const previousGuards = guards
       guards = nextGuards
+      // The socket stays where it is: port and host as bound.
+      const running = {...next, port: config.port, host: config.host}
       let nextHandler: typeof handler
       try {
-        nextHandler = handlerFor({...next, port: config.port, host: config.host})
+        nextHandler = handlerFor(running)
         notifications.reconfigure(next)
       } catch (error) {
         guards = previousGuards
@@ -201,7 +203,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
       control.checkNumber = nextCheckNumber
       handler = nextHandler
-      config = {...next, port: config.port, host: config.host}
+      config = running
       const waiting = pendingDriver ? ['driver'] : []
       return {applied: live.filter((key) => !waiting.includes(key)), restart, waiting}
     },

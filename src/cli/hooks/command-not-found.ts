@@ -1,6 +1,6 @@
 import type {Errors as OclifErrors, Hook} from '@oclif/core'
 
-import {errorJson} from '../json.js'
+import {errorJson, formatJson} from '../json.js'
 
 /**
  * With spaces between topics and commands, oclif reads `callctl end sim-123` as a command "end sim-123" and finds
@@ -28,7 +28,13 @@ const hook: Hook<'command_not_found'> = async function (options) {
   if (argv.includes('--json')) {
     const words = options.id.split(':').join(' ')
     process.stdout.write(
-      `${JSON.stringify(errorJson({code: 'ERR_UNKNOWN_COMMAND', message: `${words} is not a callctl command`, suggestions: ['Run callctl help for a list of available commands']}), null, 2)}\n`,
+      formatJson(
+        errorJson({
+          code: 'ERR_UNKNOWN_COMMAND',
+          message: `${words} is not a callctl command`,
+          suggestions: ['Run callctl help for a list of available commands'],
+        }),
+      ),
     )
     this.exit(127)
   }
