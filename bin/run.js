@@ -5,6 +5,12 @@ import {ensureRuntime} from './runtime.js'
 
 await ensureRuntime(import.meta.url)
 
+// A reader that went away (`callctl config list | head -1`, `callctl events | head -1`) ends the command quietly.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(0)
+})
+
 // Later starts reuse the compiled bytecode of callctl and its dependencies.
 module.enableCompileCache?.()
 

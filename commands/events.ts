@@ -19,8 +19,6 @@ ${EXIT_CODES_HELP}`
     const stop = new AbortController()
     process.once('SIGINT', () => stop.abort())
     process.once('SIGTERM', () => stop.abort())
-    // A reader that went away (`callctl events | head -1`) ends the stream as Ctrl-C does.
-    process.stdout.on('error', () => stop.abort())
     const client = new ListenerClient({port: flags.port})
     for await (const event of client.events(stop.signal)) {
       this.log(flags.json ? JSON.stringify(event) : formatRecord({kind: 'event', ...event}))

@@ -1,7 +1,9 @@
 import {execa} from 'execa'
 
 import {runCli} from '../helpers/cli.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {until} from '../helpers/wait.js'
 
 describe('help and typos, as users of oclif CLIs expect (oclif Help class, @oclif/plugin-not-found)', () => {
   test('`callctl help` lists the commands; `callctl help make` is the help of make', async () => {
@@ -79,4 +81,39 @@ test('help for something that does not exist is a usage error in words (or the -
     ok: false,
     error: {code: 'ERR_USAGE', message: 'Command bogus not found.'},
   })
+})
+
+test('a reader that goes away (| head -1) ends a command quietly: exit 0, no warning, also a following `events`', async () => {
+  const configDir = tempConfigDir()
+  const listener = await startListenerProcess(configDir)
+  try {
+    for (const args of [
+      ['config', 'list'],
+      ['events', '--port', String(listener.port)],
+    ]) {
+      const child = execa(process.execPath, [RUN_JS, ...args], {
+        env: {CALLCTL_CONFIG_DIR: configDir},
+        reject: false,
+        timeout: 15_000,
+      })
+      // Like `head -1`: read the first chunk, then close the pipe.
+      child.stdout!.once('data', () => child.stdout!.destroy())
+      if (args[0] === 'events') {
+        await until(
+          async () =>
+            ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 1,
+        )
+        // Two events: the first is read, the second meets the closed pipe.
+        for (const number of ['0611', '0612'])
+          await fetch(`${listener.url}/notify/incoming?number=${number}`, {method: 'POST'})
+      }
+
+      const result = await child
+      expect(result.timedOut).toBe(false)
+      expect(result.exitCode).toBe(0)
+      expect(result.stderr).toBe('')
+    }
+  } finally {
+    await listener.stop()
+  }
 })
