@@ -1,46 +1,75 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {Outbox} from '../src/cli/app.js'
+import {openOutbox} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
-  static override summary = 'List notifications waiting to be delivered, and those that failed'
+  static override summary = 'List notifications waiting to be delivered, those that failed, and damaged records'
   static override description =
-    'Notifications are written to the outbox before they are sent and removed after a 2xx answer. Failed ones are retried with backoff for delivery.maxAgeHours, then kept as failed. A running listener picks up retried ones within 10 seconds.'
+    'Notifications are stored in the outbox (callctl.db in the config folder) before they are sent and removed after a 2xx answer. Transient failures (network, timeouts, 408, 429, 5xx) are retried with backoff for delivery.maxAgeHours; a request that can never succeed (a 4xx, a bad URL or header) fails at once. Failed ones are kept. A stored record that is damaged is never sent: it is kept, raw, in the quarantine and listed here. A running listener picks up retried ones within 10 seconds.'
 
   static override examples = [
     '<%= config.bin %> outbox',
     '<%= config.bin %> outbox --retry',
     '<%= config.bin %> outbox --purge',
+    '<%= config.bin %> outbox --purge-damaged',
   ]
   static override flags = {
-    retry: Flags.boolean({description: 'put failed deliveries back in the queue', exclusive: ['purge']}),
-    purge: Flags.boolean({description: 'delete failed deliveries', exclusive: ['retry']}),
+    retry: Flags.boolean({
+      description: 'put failed deliveries back in the queue',
+      exclusive: ['purge', 'purge-damaged'],
+    }),
+    purge: Flags.boolean({description: 'delete failed deliveries', exclusive: ['retry', 'purge-damaged']}),
+    'purge-damaged': Flags.boolean({
+      description: 'delete the damaged records kept in the quarantine',
+      exclusive: ['retry', 'purge'],
+    }),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(OutboxCommand)
-    const outbox = new Outbox()
-    if (flags.retry) {
-      const count = outbox.retryFailed()
-      this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} queued again`)
-      return {retried: count}
-    }
+    const outbox = openOutbox()
+    const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
+    try {
+      if (flags.retry) {
+        const count = outbox.retryFailed()
+        this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} queued again`)
+        return {retried: count}
+      }
 
-    if (flags.purge) {
-      const count = outbox.purgeFailed()
-      this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} deleted`)
-      return {purged: count}
-    }
+      if (flags.purge) {
+        const count = outbox.purgeFailed()
+        this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} deleted`)
+        return {purged: count}
+      }
 
-    const pending = outbox.pending()
-    const failed = outbox.failed()
-    const line = (state: string, d: (typeof pending)[number]) =>
-      `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}${d.lastError ? `: ${d.lastError}` : ''})`
-    if (pending.length + failed.length === 0) this.log('Outbox empty: every notification was delivered')
-    for (const delivery of pending) this.log(line('pending', delivery))
-    for (const delivery of failed) this.log(line('failed', delivery))
-    const strip = ({secret: _secret, ...delivery}: (typeof pending)[number]) => delivery
-    return {pending: pending.map(strip), failed: failed.map(strip)}
+      if (flags['purge-damaged']) {
+        const count = outbox.store.purgeQuarantine()
+        this.log(`${plural(count, 'damaged record')} deleted`)
+        return {purged: count}
+      }
+
+      const pending = outbox.pending()
+      const failed = outbox.failed()
+      const damaged = outbox.store.quarantined()
+      const line = (state: string, d: (typeof pending)[number]) =>
+        `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${plural(d.attempts, 'attempt')}${d.lastError ? `: ${d.lastError}` : ''})`
+      if (pending.length + failed.length + damaged.length === 0)
+        this.log('Outbox empty: every notification was delivered')
+      for (const delivery of pending) this.log(line('pending', delivery))
+      for (const delivery of failed) this.log(line('failed', delivery))
+      for (const record of damaged)
+        this.log(
+          `damaged ${record.at} ${record.source}: ${record.reason} (${plural(Buffer.byteLength(record.raw), 'byte')} kept)`,
+        )
+      const strip = ({secret: _secret, ...delivery}: (typeof pending)[number]) => delivery
+      return {
+        pending: pending.map(strip),
+        failed: failed.map(strip),
+        ...(damaged.length > 0 && {damaged}),
+      }
+    } finally {
+      outbox.store.close()
+    }
   }
 }

@@ -44,3 +44,8 @@ export function configDir(): string {
 export function configFile(): string {
   return path.join(configDir(), 'config.json')
 }
+
+/** callctl's durable state (outbox, live calls, quarantine): one SQLite file in the config folder. */
+export function storeFile(): string {
+  return path.join(configDir(), 'callctl.db')
+}

@@ -1,5 +1,5 @@
 import type {CallEvent} from '../engine/call.js'
-import type {Delivery, Outbox} from './outbox.js'
+import type {Delivery, NewDelivery, Outbox} from './outbox.js'
 import {signatureHeaders} from './signature.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
@@ -11,7 +11,7 @@ export interface DeliveryRecord {
   callId: string
   url: string
   attempt: number
-  /** delivered, retrying (kept in the outbox), or failed (too old: kept in outbox/failed). */
+  /** delivered, retrying (kept in the outbox), or failed (can never succeed, or too old: kept as failed). */
   outcome: 'delivered' | 'retrying' | 'failed'
   status?: number
   error?: string
@@ -26,10 +26,14 @@ export interface DelivererOptions {
   concurrency: number
   maxAgeHours: number
   onDelivery?: (record: DeliveryRecord) => void
+  /** Something about the store the user should know (damaged records set aside, a failed read). */
+  onTrouble?: (message: string) => void
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000
-/** How often the outbox folder is read for deliveries put back by `callctl outbox --retry`. */
+/** A receiver's Retry-After is honoured up to this; a longer one is taken as this. */
+const MAX_RETRY_AFTER_MS = 60 * 60 * 1000
+/** How often the outbox is read for deliveries put back by `callctl outbox --retry`. */
 const RESCAN_MS = 10_000
 
 /**
@@ -49,11 +53,14 @@ export class Deliverer {
   readonly #due = new Map<string, string[]>()
   readonly #backoff = new Map<string, NodeJS.Timeout>()
   readonly #inFlight = new Map<string, number>()
-  readonly #known = new Set<string>()
+  readonly #known = new Set<number>()
   #rescan?: NodeJS.Timeout
   #closed = false
-  /** Counted, not read from disk per `/status`: refreshed by the rescan, so `outbox --purge` shows within seconds. */
+  /** Deliveries the store could not take, kept in memory only: numbered apart from the store's rows. */
+  #unstored = 0
+  /** Counted, not read per `/status`: refreshed by the rescan, so `outbox --purge` shows within seconds. */
   #failed = 0
+  #quarantined = 0
 
   constructor(options: DelivererOptions) {
     this.#options = options
@@ -61,18 +68,23 @@ export class Deliverer {
 
   /** Picks up what a previous run left pending (e.g. after a crash) and starts sending. */
   start(): void {
-    this.#options.outbox.ensure()
     this.#load()
-    this.#rescan = setInterval(() => this.#load(), RESCAN_MS)
+    // A timer callback that throws would end the process: a failed rescan is reported and tried again.
+    this.#rescan = setInterval(() => {
+      try {
+        this.#load()
+      } catch (error) {
+        this.#options.onTrouble?.(`outbox: cannot read the store (${(error as Error).message}); trying again`)
+      }
+    }, RESCAN_MS)
     this.#rescan.unref()
   }
 
   /** Writes the delivery to disk first, then queues it. */
   enqueue(event: CallEvent, target: string, request: Delivery['request'], secret?: string): void {
     const {outbox} = this.#options
-    const delivery: Delivery = {
+    const fresh: NewDelivery = {
       id: randomUUID(),
-      seq: outbox.nextSeq(),
       target,
       callId: event.call.id,
       event: event.type,
@@ -80,12 +92,15 @@ export class Deliverer {
       attempts: 0,
       nextAttemptAt: 0,
       request,
-      secret,
+      ...(secret === undefined ? {} : {secret}),
     }
+    let delivery: Delivery
     try {
-      outbox.save(delivery)
+      delivery = outbox.add(fresh)
     } catch (error) {
-      // Disk full or folder unwritable: still send it from memory, and say that it is not durable.
+      // Disk full or store unwritable: still send it from memory (a negative number, never a row's), and say that
+      // it is not durable.
+      delivery = {...fresh, seq: -++this.#unstored}
       this.#troubled(delivery, error)
     }
 
@@ -98,8 +113,8 @@ export class Deliverer {
     for (const server of this.#due.keys()) this.#pump(server)
   }
 
-  counts(): {pending: number; failed: number} {
-    return {pending: this.#known.size, failed: this.#failed}
+  counts(): {pending: number; failed: number; quarantined: number} {
+    return {pending: this.#known.size, failed: this.#failed, quarantined: this.#quarantined}
   }
 
   close(): void {
@@ -110,10 +125,15 @@ export class Deliverer {
   }
 
   #load(): void {
-    this.#failed = this.#options.outbox.failedCount()
-    for (const delivery of this.#options.outbox.pending()) {
-      if (!this.#known.has(delivery.seq)) this.#add(delivery)
-    }
+    const {outbox} = this.#options
+    for (const delivery of outbox.pending(this.#known)) this.#add(delivery)
+    this.#failed = outbox.failedCount()
+    const quarantined = outbox.store.quarantineCount()
+    if (quarantined > this.#quarantined)
+      this.#options.onTrouble?.(
+        `outbox: ${quarantined} damaged stored record(s) set aside in the quarantine; callctl outbox lists them`,
+      )
+    this.#quarantined = quarantined
   }
 
   #add(delivery: Delivery): void {
@@ -186,6 +206,9 @@ export class Deliverer {
     delivery.attempts++
     let status: number | undefined
     let error: string | undefined
+    /** Set when no retry can ever succeed: a bad URL or header, or a 4xx that is not about timing. */
+    let permanent = false
+    let retryAfterMs: number | undefined
     try {
       // got is loaded with the first notification, not at start-up.
       const {default: got} = await import('got')
@@ -208,9 +231,14 @@ export class Deliverer {
         followRedirect: false,
       })
       status = response.statusCode
-      if (status < 200 || status >= 300) error = `HTTP ${status}`
+      if (status < 200 || status >= 300) {
+        error = `HTTP ${status}`
+        permanent = status >= 400 && status < 500 && status !== 408 && status !== 429
+        if (status === 429 || status === 503) retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+      }
     } catch (failure) {
       error = (failure as Error).message
+      permanent = isPermanentRequestError(failure)
     }
 
     const ms = Math.round(performance.now() - started)
@@ -229,22 +257,26 @@ export class Deliverer {
       })
     if (error === undefined) {
       this.#done(delivery)
-      outbox.remove(delivery)
+      if (delivery.seq > 0) outbox.remove(delivery)
       report('delivered')
       return
     }
 
-    delivery.lastError = error
-    if (Date.now() - Date.parse(delivery.createdAt) > maxAgeHours * 3_600_000) {
-      outbox.fail(delivery)
-      this.#failed++
+    delivery.lastError = permanent ? `${error} (not retried: it cannot succeed as it is)` : error
+    const age = Date.now() - Date.parse(delivery.createdAt)
+    // A createdAt that is not a date gives NaN: too old, not a delivery retried forever.
+    if (permanent || !(age <= maxAgeHours * 3_600_000)) {
+      // Out of its chain first: the call's later notifications go on even if the store cannot be written.
       this.#done(delivery)
+      this.#failed++
+      error = delivery.lastError
       report('failed')
+      if (delivery.seq > 0) outbox.fail(delivery)
       return
     }
 
-    delivery.nextAttemptAt = Date.now() + backoffMs(delivery.attempts)
-    outbox.save(delivery)
+    delivery.nextAttemptAt = Date.now() + Math.max(backoffMs(delivery.attempts), retryAfterMs ?? 0)
+    if (delivery.seq > 0) outbox.save(delivery)
     report('retrying')
   }
 
@@ -273,9 +305,33 @@ export class Deliverer {
   }
 }
 
-/** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS. */
+/** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS, never NaN or 0. */
 function backoffMs(attempts: number): number {
-  return Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.max(0, attempts - 1))
+  const wait = 1000 * 2 ** Math.max(0, attempts - 1)
+  return Number.isFinite(wait) ? Math.min(MAX_BACKOFF_MS, wait) : MAX_BACKOFF_MS
+}
+
+/** `Retry-After: 120` or an HTTP date, in ms from now; undefined when absent or not understood. */
+export function parseRetryAfter(header: string | undefined, now = Date.now()): number | undefined {
+  if (!header) return undefined
+  const value = header.trim()
+  const ms = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value) - now
+  return Number.isFinite(ms) ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, ms)) : undefined
+}
+
+/**
+ * Errors no retry can fix: the URL or a header value cannot be sent (Node refuses them before any byte goes out).
+ * Network errors (refused, reset, timeout, DNS) are transient.
+ */
+function isPermanentRequestError(failure: unknown): boolean {
+  const {code, message} = failure as {code?: string; message?: string}
+  return (
+    code === 'ERR_INVALID_URL' ||
+    code === 'ERR_INVALID_CHAR' ||
+    code === 'ERR_INVALID_HTTP_TOKEN' ||
+    code === 'ERR_UNSUPPORTED_PROTOCOL' ||
+    /Invalid (URL|character in header|header value)|Unsupported protocol/i.test(message ?? '')
+  )
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */
@@ -283,6 +339,7 @@ function serverOf(delivery: Delivery): string {
   try {
     return new URL(delivery.request.url).origin
   } catch {
+    // Not a URL: it fails at its first attempt (permanent), in a queue of its own.
     return delivery.target
   }
 }

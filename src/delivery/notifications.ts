@@ -4,7 +4,7 @@ import type {CallEngine} from '../engine/engine.js'
 import {CallStateError} from '../errors.js'
 import {Deliverer, type DeliveryRecord} from './delivery.js'
 import {type Argv, launch} from '../os/launch.js'
-import {Outbox} from './outbox.js'
+import type {Outbox} from './outbox.js'
 import {clickPopups, compilePopups, popupsFor} from './popups.js'
 import {compileInternalNumbers, compileTargets} from './targets.js'
 import {valuesFor} from './template.js'
@@ -20,8 +20,10 @@ export interface PopupRecord {
 export interface NotificationOptions {
   config: DeliverySettings
   userAgent: string
-  outbox?: Outbox
+  outbox: Outbox
   onDelivery?: (record: DeliveryRecord) => void
+  /** Something about the stored deliveries the user should know: damaged records set aside, a failed read. */
+  onTrouble?: (message: string) => void
   onPopup?: (record: PopupRecord) => void
   /** A `click` popup's URL for an event, for the console to show as a link. */
   onPopupLink?: (callId: string, url: string) => void
@@ -32,7 +34,7 @@ export interface NotificationOptions {
 export interface Notifications {
   /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
   openClickPopups(callId?: string): Promise<PopupRecord[]>
-  deliveries(): {pending: number; failed: number}
+  deliveries(): {pending: number; failed: number; quarantined: number}
   /**
    * Takes a changed config (templates, callbacks, popups, user, delivery limits) for the events from now on. Every
    * template is compiled first: a mistake throws and changes nothing. The outbox and what waits in it stay.
@@ -52,12 +54,13 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
   let popups = compilePopups(config)
   let isInternal = compileInternalNumbers(config.internalNumbers)
   const deliverer = new Deliverer({
-    outbox: options.outbox ?? new Outbox(),
+    outbox: options.outbox,
     userAgent: options.userAgent,
     timeoutMs: config.delivery.timeoutMs,
     concurrency: config.delivery.concurrency,
     maxAgeHours: config.delivery.maxAgeHours,
     onDelivery,
+    onTrouble: options.onTrouble,
   })
   deliverer.start()
 

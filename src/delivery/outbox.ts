@@ -1,16 +1,15 @@
 import path from 'node:path'
 
-import {configDir} from '../config/paths.js'
+import {configDir, storeFile} from '../config/paths.js'
+import {Store, type StoreSchema} from '../store/database.js'
 import type {OutgoingRequest} from './targets.js'
 
-const {mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
-
-/** One notification on its way: written before it is sent, removed after a 2xx. */
+/** One notification on its way: stored before it is sent, removed after a 2xx. */
 export interface Delivery {
   /** Unique and stable across retries and restarts: the receiver's idempotency key. */
   id: string
-  /** File name stem; sorts in creation order, which is the order of delivery per call and target. */
-  seq: string
+  /** The store's row number: creation order, which is the order of delivery per call and target. */
+  seq: number
   target: string
   callId: string
   event: string
@@ -22,114 +21,229 @@ export interface Delivery {
   secret?: string
 }
 
-export function outboxDir(): string {
-  return path.join(configDir(), 'outbox')
+export type NewDelivery = Omit<Delivery, 'seq'>
+
+export const OUTBOX_SCHEMA: StoreSchema = {
+  name: 'outbox',
+  migrations: [
+    `CREATE TABLE deliveries (
+       seq INTEGER PRIMARY KEY AUTOINCREMENT,
+       state TEXT NOT NULL CHECK (state IN ('pending', 'failed')),
+       data TEXT NOT NULL
+     );
+     CREATE INDEX deliveries_by_state ON deliveries (state, seq)`,
+  ],
 }
 
 /**
- * The durable outbox: one JSON file per delivery in `<config>/outbox/pending`, moved to `failed` when it is too
- * old to retry. Files are written whole and renamed into place, so a crash never leaves half a delivery.
+ * The durable outbox, a table of the store: a delivery is written before it is sent and removed after a 2xx, or
+ * marked failed when it can never succeed or is too old to retry. Whatever is read back is checked first: a record
+ * that is not a delivery goes to the store's quarantine, raw, and never reaches the sender.
  */
 export class Outbox {
-  readonly pendingDir: string
-  readonly failedDir: string
-  #counter = 0
+  constructor(readonly store: Store) {}
 
-  constructor(readonly dir = outboxDir()) {
-    this.pendingDir = path.join(dir, 'pending')
-    this.failedDir = path.join(dir, 'failed')
+  add(delivery: NewDelivery): Delivery {
+    const {seq: _ignored, ...data} = delivery as Delivery
+    const row = this.store.db
+      .prepare("INSERT INTO deliveries (state, data) VALUES ('pending', ?) RETURNING seq")
+      .get(JSON.stringify(data)) as {seq: number}
+    return {...data, seq: Number(row.seq)}
   }
 
-  ensure(): void {
-    mkdirSync(this.pendingDir, {recursive: true, mode: 0o700})
-    mkdirSync(this.failedDir, {recursive: true, mode: 0o700})
-  }
-
-  nextSeq(): string {
-    this.#counter = (this.#counter + 1) % 1_000_000
-    return `${String(Date.now()).padStart(14, '0')}-${String(process.pid).padStart(7, '0')}-${String(this.#counter).padStart(6, '0')}`
-  }
-
+  /** Stores what changed after an attempt (attempts, next attempt, last error). */
   save(delivery: Delivery): void {
-    const file = path.join(this.pendingDir, `${delivery.seq}.json`)
-    const temporary = `${file}.tmp`
-    const write = () => {
-      // The file may carry a callback secret: readable by its owner only, like the config.
-      writeFileSync(temporary, JSON.stringify(delivery), {mode: 0o600})
-      renameSync(temporary, file)
-    }
-
-    try {
-      write()
-    } catch (error) {
-      // The folder was removed under a running listener (by hand, or a cleaner of temp folders): make it again.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-      this.ensure()
-      write()
-    }
+    const {seq, ...data} = delivery
+    this.store.run('UPDATE deliveries SET data = ? WHERE seq = ?', [JSON.stringify(data), seq])
   }
 
   remove(delivery: Delivery): void {
-    rmSync(path.join(this.pendingDir, `${delivery.seq}.json`), {force: true})
+    this.store.run('DELETE FROM deliveries WHERE seq = ?', [delivery.seq])
   }
 
   fail(delivery: Delivery): void {
-    this.save(delivery)
-    renameSync(path.join(this.pendingDir, `${delivery.seq}.json`), path.join(this.failedDir, `${delivery.seq}.json`))
+    const {seq, ...data} = delivery
+    this.store.run("UPDATE deliveries SET state = 'failed', data = ? WHERE seq = ?", [JSON.stringify(data), seq])
   }
 
-  pending(): Delivery[] {
-    return read(this.pendingDir)
-  }
-
-  failedCount(): number {
-    try {
-      return readdirSync(this.failedDir).filter((name) => name.endsWith('.json')).length
-    } catch {
-      return 0
-    }
+  /** Pending deliveries in order, but those in `known` (already queued in memory), which are not read again. */
+  pending(known?: ReadonlySet<number>): Delivery[] {
+    return this.#read('pending', known)
   }
 
   failed(): Delivery[] {
-    return read(this.failedDir)
+    return this.#read('failed')
   }
 
-  /** Moves failed deliveries back to pending with a fresh retry budget; a running listener picks them up. */
-  retryFailed(): number {
-    const failed = this.failed()
-    for (const delivery of failed) {
-      this.save({...delivery, attempts: 0, nextAttemptAt: 0, createdAt: new Date().toISOString()})
-      rmSync(path.join(this.failedDir, `${delivery.seq}.json`), {force: true})
-    }
+  failedCount(): number {
+    return Number(
+      (this.store.db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'failed'").get() as {n: number}).n,
+    )
+  }
 
-    return failed.length
+  /** Puts failed deliveries back with a fresh retry budget; a running listener picks them up. */
+  retryFailed(): number {
+    return this.store.transaction(() => {
+      const failed = this.failed()
+      for (const delivery of failed) {
+        const {seq, ...data} = delivery
+        const fresh = {...data, attempts: 0, nextAttemptAt: 0, createdAt: new Date().toISOString()}
+        this.store.run("UPDATE deliveries SET state = 'pending', data = ? WHERE seq = ?", [JSON.stringify(fresh), seq])
+      }
+
+      return failed.length
+    })
   }
 
   purgeFailed(): number {
-    const failed = this.failed()
-    for (const delivery of failed) rmSync(path.join(this.failedDir, `${delivery.seq}.json`), {force: true})
-    return failed.length
+    return Number(this.store.db.prepare("DELETE FROM deliveries WHERE state = 'failed'").run().changes)
+  }
+
+  #read(state: 'pending' | 'failed', known?: ReadonlySet<number>): Delivery[] {
+    const rows = this.store.db
+      .prepare('SELECT seq, data FROM deliveries WHERE state = ? ORDER BY seq')
+      .all(state) as Array<{seq: number; data: string}>
+    const deliveries: Delivery[] = []
+    for (const {seq, data} of rows) {
+      if (known?.has(Number(seq))) continue
+      const checked = checkDelivery(data)
+      if (typeof checked === 'string') {
+        this.store.transaction(() => {
+          this.store.quarantine('outbox', checked, data)
+          this.store.run('DELETE FROM deliveries WHERE seq = ?', [seq])
+        })
+        continue
+      }
+
+      deliveries.push({...checked, seq: Number(seq)})
+    }
+
+    return deliveries
   }
 }
 
-function read(dir: string): Delivery[] {
-  let names: string[]
+/**
+ * The outbox of the config folder's store (`callctl outbox`, `doctor`, the listener), with the files of an older
+ * callctl taken over first; `note` hears what was taken over, or why it could not be (then it is tried again).
+ */
+export function openOutbox(store = new Store(storeFile(), [OUTBOX_SCHEMA]), note?: (message: string) => void): Outbox {
   try {
-    names = readdirSync(dir)
-      .filter((name) => name.endsWith('.json'))
-      .sort()
-  } catch {
-    return []
+    const imported = importOutboxFiles(store)
+    if (imported)
+      note?.(`outbox: took over ${imported.count} deliveries from ${imported.from} (kept as ${imported.to})`)
+  } catch (error) {
+    note?.(
+      `outbox: the old outbox folder could not be taken over (${(error as Error).message}); tried again at the next start`,
+    )
   }
 
-  const deliveries: Delivery[] = []
-  for (const name of names) {
-    try {
-      deliveries.push(JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as Delivery)
-    } catch {
-      // Deleted meanwhile by the listener (delivered) or by `outbox --purge`.
+  return new Outbox(store)
+}
+
+/**
+ * Takes over the outbox of callctl before the store (one JSON file per delivery in `<config>/outbox/pending` and
+ * `failed`), once: the folder is renamed to `outbox.imported` afterwards, kept for the user to delete. Files that
+ * are not deliveries go to the quarantine, raw.
+ */
+export function importOutboxFiles(
+  store: Store,
+  dir = path.join(configDir(), 'outbox'),
+): {count: number; from: string; to: string} | undefined {
+  const {existsSync, readdirSync, readFileSync, renameSync} = process.getBuiltinModule('node:fs')
+  if (!existsSync(dir)) return undefined
+  let count = 0
+  const to = uniqueName(`${dir}.imported`)
+  // The rename is the transaction's last step: if it fails, nothing was imported, so nothing is imported twice.
+  store.transaction(() => {
+    for (const state of ['pending', 'failed'] as const) {
+      let names: string[] = []
+      try {
+        names = readdirSync(path.join(dir, state))
+          .filter((name) => name.endsWith('.json'))
+          .sort()
+      } catch {
+        // No such folder (or a file in its place): nothing to take over.
+      }
+
+      for (const name of names) {
+        let raw: string
+        try {
+          raw = readFileSync(path.join(dir, state, name), 'utf8')
+        } catch (error) {
+          store.quarantine(`outbox file ${state}/${name}`, (error as Error).message, '')
+          continue
+        }
+
+        const checked = checkDelivery(raw)
+        if (typeof checked === 'string') {
+          store.quarantine(`outbox file ${state}/${name}`, checked, raw)
+          continue
+        }
+
+        const {seq: _old, ...data} = checked as Delivery
+        store.run('INSERT INTO deliveries (state, data) VALUES (?, ?)', [state, JSON.stringify(data)])
+        count++
+      }
     }
+
+    renameSync(dir, to)
+  })
+  return {count, from: dir, to}
+}
+
+function uniqueName(base: string): string {
+  const {existsSync} = process.getBuiltinModule('node:fs')
+  let name = base
+  for (let n = 2; existsSync(name); n++) name = `${base}-${n}`
+  return name
+}
+
+/** A stored delivery, checked field by field; a string says what is wrong with it. */
+export function checkDelivery(raw: string): NewDelivery | string {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch {
+    return 'not JSON (truncated or damaged)'
   }
 
-  return deliveries
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a delivery record'
+  const record = value as Record<string, unknown>
+  for (const key of ['id', 'target', 'callId', 'event', 'createdAt'] as const) {
+    if (typeof record[key] !== 'string' || record[key] === '') return `${key} is missing or not text`
+  }
+
+  if (Number.isNaN(Date.parse(record.createdAt as string))) return 'createdAt is not a date'
+  if (!Number.isSafeInteger(record.attempts) || (record.attempts as number) < 0) return 'attempts is not a count'
+  if (typeof record.nextAttemptAt !== 'number' || !Number.isFinite(record.nextAttemptAt))
+    return 'nextAttemptAt is not a time'
+  for (const key of ['lastError', 'secret'] as const) {
+    if (record[key] !== undefined && typeof record[key] !== 'string') return `${key} is not text`
+  }
+
+  const request = record.request as Record<string, unknown> | null | undefined
+  if (typeof request !== 'object' || request === null) return 'request is missing'
+  if (request.method !== 'GET' && request.method !== 'POST') return 'request.method is not GET or POST'
+  if (typeof request.url !== 'string') return 'request.url is missing'
+  if (request.body !== undefined && typeof request.body !== 'string') return 'request.body is not text'
+  const headers = request.headers as Record<string, unknown> | null | undefined
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return 'request.headers is missing'
+  if (Object.values(headers).some((header) => typeof header !== 'string')) return 'a request header is not text'
+  return {
+    id: record.id as string,
+    target: record.target as string,
+    callId: record.callId as string,
+    event: record.event as string,
+    createdAt: record.createdAt as string,
+    attempts: record.attempts as number,
+    nextAttemptAt: record.nextAttemptAt as number,
+    ...(record.lastError === undefined ? {} : {lastError: record.lastError as string}),
+    request: {
+      url: request.url,
+      method: request.method,
+      headers: headers as Record<string, string>,
+      ...(request.body === undefined ? {} : {body: request.body}),
+    },
+    ...(record.secret === undefined ? {} : {secret: record.secret as string}),
+  }
 }

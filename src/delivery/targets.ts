@@ -57,7 +57,7 @@ function compileCallback(callback: CallbackConfig, key: string): Target {
       (!internal || callback.includeInternal === true),
     request(values) {
       const rendered: OutgoingRequest = {url: url.render(values, 'url'), method, headers: {}}
-      for (const [name, template] of headers) rendered.headers[name] = template.render(values, 'text')
+      for (const [name, template] of headers) rendered.headers[name] = headerValue(template.render(values, 'text'))
       if (body) {
         rendered.body = body.render(values, bodyType)
         rendered.headers['content-type'] ??=
@@ -75,4 +75,15 @@ export function compileTargets(config: Pick<DeliverySettings, 'notifications' | 
     .filter((entry): entry is [CallEventType, string] => typeof entry[1] === 'string')
     .map(([event, url]) => compileCallback({url, events: [event]}, `notifications.${event}`))
   return [...short, ...config.callbacks.map((callback, index) => compileCallback(callback, `callbacks[${index}]`))]
+}
+
+/**
+ * A templated header value as it may go on the wire: a caller's name is anything (`Zoë`, `山田`, a newline), and a
+ * header carries only visible ASCII. Control characters (CR and LF among them) are dropped, so no header can be
+ * added or split; other characters outside ASCII are percent-encoded as UTF-8 (`Zo%C3%AB`), the form RFC 8187 uses.
+ */
+export function headerValue(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const plain = text.replaceAll(/[\u0000-\u0008\u000A-\u001F\u007F]/g, '')
+  return plain.replaceAll(/[^\t\u0020-\u007E]+/gu, (run) => encodeURIComponent(run.toWellFormed()))
 }

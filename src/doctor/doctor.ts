@@ -7,7 +7,7 @@ import {driverModule} from '../drivers/registry.js'
 import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
-import {Outbox} from '../delivery/outbox.js'
+import {type Outbox, openOutbox} from '../delivery/outbox.js'
 import {compileTargets} from '../delivery/targets.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
@@ -182,9 +182,23 @@ async function checkTargets(config: Config): Promise<Check[]> {
 
 /** What the outbox and the log say about deliveries: the usual answer to "why does my CRM get nothing?". */
 function checkDeliveries(config: Config): Check[] {
-  const outbox = new Outbox()
+  let outbox: Outbox
+  try {
+    outbox = openOutbox()
+  } catch (error) {
+    return [
+      fail(
+        'store',
+        `cannot read callctl's store: ${(error as Error).message}`,
+        'Check that the config folder is readable and writable by you (callctl config path shows it)',
+      ),
+    ]
+  }
+
   const pending = outbox.pending().length
   const failed = outbox.failedCount()
+  const damaged = outbox.store.quarantineCount()
+  outbox.store.close()
   const errors = new Map<string, string>()
   for (const record of lastRecords(1000)) {
     if (record.kind !== 'delivery') continue
@@ -194,6 +208,14 @@ function checkDeliveries(config: Config): Check[] {
   }
 
   const checks: Check[] = []
+  if (damaged > 0)
+    checks.push(
+      fail(
+        'store',
+        `${damaged} damaged stored record(s) were set aside (quarantined), not sent`,
+        'callctl outbox lists them with their raw contents; callctl outbox --purge-damaged deletes them',
+      ),
+    )
   for (const [target, error] of errors)
     checks.push(
       fail(
@@ -206,7 +228,7 @@ function checkDeliveries(config: Config): Check[] {
     checks.push(
       warn(
         'outbox',
-        `${failed} notification(s) gave up after ${config.delivery.maxAgeHours} h`,
+        `${failed} notification(s) failed: refused by the receiver, or still failing after ${config.delivery.maxAgeHours} h`,
         'Once the receiver is fixed: callctl outbox --retry',
       ),
     )

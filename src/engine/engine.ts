@@ -55,6 +55,16 @@ export class CallEngine {
     return this.#create('outgoing', details)
   }
 
+  /**
+   * Puts back a live call a previous listener knew (read from the store at start), without an event: its
+   * `incoming` or `outgoing` was sent then. It is normally ended at once.
+   */
+  restore(call: Call): void {
+    if (this.#calls.has(call.id)) throw new CallStateError(`Call ${call.id} already exists`)
+    this.#calls.set(call.id, {...call, tags: [...call.tags]})
+    if (call.state === 'active') this.#answerOrder.set(call.id, ++this.#answers)
+  }
+
   /** The remote answered (outgoing) or we answered (incoming). */
   activate(id: string): Call {
     // Not "answer": a remote answering, or a phone reporting `notify active`, lands here too.

@@ -7,6 +7,10 @@ import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode, RequestError} from '../errors.js'
 import {startNotifications} from '../delivery/notifications.js'
+import {OUTBOX_SCHEMA, openOutbox} from '../delivery/outbox.js'
+import {configDir, storeFile} from '../config/paths.js'
+import {Store} from '../store/database.js'
+import {LIVE_CALLS_SCHEMA, RESTART_REASON, STOP_REASON, endLeftoverCalls, recordLiveCalls} from './live-calls.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {buildHandler, createListener} from './app.js'
 import {eventStreamRoute} from './events.js'
@@ -66,11 +70,19 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   const checkNumber = compileNumberPolicy(config.numbers)
+  const store = openStore(config.port)
+  if (store.movedAside)
+    report({
+      kind: 'warning',
+      message: `store: ${store.file} was not a readable database; moved aside to ${store.movedAside} and started anew`,
+    })
   const engine = new CallEngine()
   engine.subscribe((event) => report({kind: 'event', ...event}))
   const notifications = startNotifications(engine, {
     config,
     userAgent: `callctl/${version}`,
+    outbox: openOutbox(store, (message) => report({kind: 'config', message})),
+    onTrouble: (message) => report({kind: 'warning', message}),
     onDelivery: (record) => report({kind: 'delivery', ...record}),
     onPopup: (record) => report({kind: 'popup', ...record}),
     onPopupLink: (callId, url) => report({kind: 'popup-link', callId, url}),
@@ -93,8 +105,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     return created
   }
 
+  const stopRecording = recordLiveCalls(engine, store)
   const driver = await createDriver(config.driver).catch((error: unknown) => {
+    stopRecording()
     notifications.close()
+    store.close()
     throw error
   })
 
@@ -130,10 +145,20 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   try {
     await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
+    stopRecording()
     notifications.close()
     await driver.close?.()
+    store.close()
     throw error
   }
+
+  // Calls the previous listener left live when it died: their end notifications go out now, once.
+  const leftover = endLeftoverCalls(engine, store)
+  if (leftover.length > 0)
+    report({
+      kind: 'warning',
+      message: `${leftover.length} call(s) were live when the listener last stopped without ending them; ended now ("${RESTART_REASON}")`,
+    })
 
   // A driver whose settings changed while calls were live: swapped once the last one has ended.
   let pendingDriver: ListenerConfig['driver'] | undefined
@@ -160,6 +185,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   // Port 0 asks the OS for a free port: report the one it gave.
   ;({port} = server.address() as AddressInfo)
+  store.setHolderPort(port)
   return {
     url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
     control,
@@ -215,10 +241,51 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         server.closeIdleConnections()
         setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
       })
+      // Calls still live are no longer followed: their end goes to the outbox now (sent at the next start if not
+      // before), rather than CRMs showing them live for good.
+      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
+      stopRecording()
       notifications.close()
       await control.driver.close?.()
+      store.close()
     },
   }
+}
+
+/**
+ * The config folder's store, claimed for this listener: a second listener on the same folder would send the same
+ * deliveries and end the first one's calls, so it is refused, naming the first.
+ */
+function openStore(port: number): Store {
+  let store: Store
+  try {
+    store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA])
+  } catch (error) {
+    throw new CallctlError(`Cannot open callctl's store ${storeFile()}: ${(error as Error).message}`, {
+      code: 'ERR_STORE',
+      exit: ExitCode.cannotListen,
+      suggestions: ['Check that the config folder is writable by you (callctl config path shows it)'],
+      cause: error,
+    })
+  }
+
+  const holder = store.claim(port)
+  if (!holder) return store
+  store.close()
+  const first = `another callctl listener (pid ${holder.pid}, port ${holder.port})`
+  throw new CallctlError(
+    holder.port === port
+      ? `Port ${port} is already used by another callctl listener (pid ${holder.pid})`
+      : `The config folder ${configDir()} is already used by ${first}`,
+    {
+      code: 'ERR_STORE_IN_USE',
+      exit: ExitCode.cannotListen,
+      suggestions: [
+        'Use that listener, or stop it first',
+        'A second listener needs a config folder of its own: set CALLCTL_CONFIG_DIR',
+      ],
+    },
+  )
 }
 
 /**
@@ -229,18 +296,18 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 function cachedStatus(
   engine: CallEngine,
   build: () => object,
-  counts: () => {pending: number; failed: number; subscribers: number},
+  counts: () => {pending: number; failed: number; quarantined: number; subscribers: number},
 ): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
   let key = ''
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, subscribers} = counts()
-    const current = `${events}|${pending}|${failed}|${subscribers}`
+    const {pending, failed, quarantined, subscribers} = counts()
+    const current = `${events}|${pending}|${failed}|${quarantined}|${subscribers}`
     if (current !== key) {
       key = current
-      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed}}))
+      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed, quarantined}}))
     }
 
     return cached

@@ -1,5 +1,5 @@
 import {createHmac} from 'node:crypto'
-import {existsSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 
 import {mergeDefaults} from '../../src/config/settings.js'
@@ -7,7 +7,8 @@ import {type Config, DEFAULTS} from '../../src/settings.js'
 import {CallEngine} from '../../src/engine/engine.js'
 import type {DeliveryRecord} from '../../src/delivery/delivery.js'
 import {type Notifications, startNotifications} from '../../src/delivery/notifications.js'
-import {Outbox} from '../../src/delivery/outbox.js'
+import {OUTBOX_SCHEMA, Outbox} from '../../src/delivery/outbox.js'
+import {Store} from '../../src/store/database.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 
@@ -23,7 +24,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
   async function start(config: Record<string, unknown>, respond?: Parameters<typeof startWebhookReceiver>[0]) {
     receiver = await startWebhookReceiver(respond)
     engine = new CallEngine()
-    outbox = new Outbox(path.join(tempConfigDir(), 'outbox'))
+    outbox = new Outbox(new Store(path.join(tempConfigDir(), 'callctl.db'), [OUTBOX_SCHEMA]))
     // Deliverers of earlier tests may still finish a request: each test keeps its own list.
     const mine: DeliveryRecord[] = []
     records = mine
@@ -151,20 +152,20 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     await waitUntil(() => records.some((record) => record.outcome === 'failed'))
     expect(outbox.pending()).toEqual([])
     expect(outbox.failed()).toHaveLength(1)
-    expect(notifications.deliveries()).toEqual({pending: 0, failed: 1})
+    expect(notifications.deliveries()).toEqual({pending: 0, failed: 1, quarantined: 0})
     expect(outbox.retryFailed()).toBe(1)
     expect(outbox.pending()).toHaveLength(1)
     expect(outbox.purgeFailed()).toBe(0)
   })
 
-  test('the outbox folder removed under a running listener: made again, nothing lost, no crash', async () => {
+  test('the store removed under a running listener (a cleaner of temp folders): nothing lost, no crash', async () => {
     let fail = true
     await start({notifications: {incoming: 'RECEIVER/in'}}, () => (fail ? 503 : 200))
     engine.incoming({number: '1'})
     await waitUntil(() => records.some((record) => record.outcome === 'retrying'))
-    rmSync(outbox.dir, {recursive: true, force: true})
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${outbox.store.file}${suffix}`, {force: true})
     engine.incoming({number: '2'})
-    expect(outbox.pending().map((delivery) => delivery.callId)).toHaveLength(1)
+    expect(outbox.pending().map((delivery) => delivery.callId)).toHaveLength(2)
     fail = false
     await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 2, 5000)
     expect(outbox.pending()).toEqual([])
@@ -218,10 +219,9 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
 
   test('an outbox that cannot be written never makes a delivery loop: it waits as after a failed attempt', async () => {
     await start({notifications: {incoming: 'RECEIVER/in'}, delivery: {maxAgeHours: 0.000_001}}, () => 500)
-    // outbox/failed is a file: moving a delivery there fails.
-    rmSync(outbox.failedDir, {recursive: true, force: true})
-    writeFileSync(outbox.failedDir, '')
     engine.incoming({number: '1'})
+    // The store goes away under the sender (disk gone, file locked): marking the delivery failed throws.
+    outbox.store.close()
     await new Promise((resolve) => setTimeout(resolve, 1500))
     // got's quick retry makes two requests per attempt; a loop would make hundreds.
     expect(receiver.received.length).toBeLessThanOrEqual(4)
@@ -303,24 +303,3 @@ async function startSlowReceiver(track: (delta: number) => void) {
     },
   }
 }
-
-test('outbox files are written whole (no .tmp left) and readable by the owner only', () => {
-  const dir = path.join(tempConfigDir(), 'outbox')
-  const outbox = new Outbox(dir)
-  outbox.ensure()
-  outbox.save({
-    id: 'x',
-    seq: outbox.nextSeq(),
-    target: 't',
-    callId: 'c',
-    event: 'incoming',
-    createdAt: new Date().toISOString(),
-    attempts: 0,
-    nextAttemptAt: 0,
-    request: {url: 'http://x.test', method: 'GET', headers: {}},
-  })
-  const files = readdirSync(outbox.pendingDir)
-  expect(files).toHaveLength(1)
-  expect(files[0]).toMatch(/^\d{14}-\d{7}-\d{6}\.json$/)
-  expect(existsSync(path.join(outbox.pendingDir, `${files[0]}.tmp`))).toBe(false)
-})

@@ -25,12 +25,15 @@ export function removeTempDirs(): void {
  */
 export function useTempConfigDir(): () => string {
   let dir = ''
+  let before: string | undefined
   beforeEach(() => {
+    before = process.env.CALLCTL_CONFIG_DIR
     dir = tempConfigDir()
     process.env.CALLCTL_CONFIG_DIR = dir
   })
   afterEach(() => {
-    delete process.env.CALLCTL_CONFIG_DIR
+    if (before === undefined) delete process.env.CALLCTL_CONFIG_DIR
+    else process.env.CALLCTL_CONFIG_DIR = before
   })
   return () => dir
 }

@@ -1,0 +1,206 @@
+import path from 'node:path'
+import type {DatabaseSync, SQLInputValue} from 'node:sqlite'
+
+/** A feature's tables: its name, and its migrations in order (each runs once, in a transaction). */
+export interface StoreSchema {
+  name: string
+  migrations: string[]
+}
+
+/** A stored record that failed its check on the way back in: kept, raw, for the user to look at. */
+export interface QuarantinedRecord {
+  id: number
+  /** Where it was found: `outbox`, `live-calls`, `outbox file <name>`. */
+  source: string
+  reason: string
+  raw: string
+  at: string
+}
+
+/** Who holds a store: the listener that claimed it, for the error a second one gets. */
+export interface StoreHolder {
+  pid: number
+  port: number
+  since: string
+}
+
+const BASE: StoreSchema = {
+  name: 'store',
+  migrations: [
+    `CREATE TABLE quarantine (
+       id INTEGER PRIMARY KEY AUTOINCREMENT,
+       source TEXT NOT NULL,
+       reason TEXT NOT NULL,
+       raw TEXT NOT NULL,
+       at TEXT NOT NULL
+     );
+     CREATE TABLE holder (only INTEGER PRIMARY KEY CHECK (only = 1), pid INTEGER, port INTEGER, since TEXT)`,
+  ],
+}
+
+/**
+ * callctl's durable state in one SQLite file (`node:sqlite`): the outbox, the live calls, the quarantine. WAL lets
+ * `callctl outbox` read and change it while a listener writes. Each feature brings its own tables as a
+ * `StoreSchema`; the versions applied are kept per feature, so a feature can add a migration without touching the
+ * others. A file that is not a database (damaged, or something else) is moved aside, never deleted, and a new one
+ * started: the listener must come up.
+ */
+export class Store {
+  readonly db: DatabaseSync
+  /** Set when the file could not be opened and was moved aside: the path it was moved to. */
+  readonly movedAside?: string
+  #lock?: DatabaseSync
+
+  constructor(
+    readonly file: string,
+    schemas: StoreSchema[],
+  ) {
+    const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+    const {mkdirSync, renameSync} = process.getBuiltinModule('node:fs')
+    mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+    const open = () => {
+      const db = new Database(file)
+      try {
+        // Another process (the CLI, a second listener) may hold the write lock for a moment.
+        db.exec('PRAGMA busy_timeout = 5000')
+        db.exec('PRAGMA journal_mode = WAL')
+        // WAL with NORMAL survives a crashed process (what "never lose an event" is about); FULL would add an
+        // fsync per notification, only for power loss.
+        db.exec('PRAGMA synchronous = NORMAL')
+        migrate(db, [BASE, ...schemas])
+        return db
+      } catch (error) {
+        db.close()
+        throw error
+      }
+    }
+
+    try {
+      this.db = open()
+    } catch (error) {
+      if (!isDamaged(error)) throw error
+      this.movedAside = `${file}.damaged-${new Date().toISOString().replaceAll(':', '-')}`
+      renameSync(file, this.movedAside)
+      for (const suffix of ['-wal', '-shm']) {
+        try {
+          renameSync(`${file}${suffix}`, `${this.movedAside}${suffix}`)
+        } catch {
+          // Not there: nothing to keep.
+        }
+      }
+
+      this.db = open()
+    }
+  }
+
+  /** Runs `work` in one transaction: all of it lands, or none. */
+  transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      const result = work()
+      this.db.exec('COMMIT')
+      return result
+    } catch (error) {
+      this.db.exec('ROLLBACK')
+      throw error
+    }
+  }
+
+  quarantine(source: string, reason: string, raw: string): void {
+    this.run('INSERT INTO quarantine (source, reason, raw, at) VALUES (?, ?, ?, ?)', [
+      source,
+      reason,
+      raw,
+      new Date().toISOString(),
+    ])
+  }
+
+  quarantined(): QuarantinedRecord[] {
+    return this.db.prepare('SELECT id, source, reason, raw, at FROM quarantine ORDER BY id').all() as never
+  }
+
+  quarantineCount(): number {
+    return Number((this.db.prepare('SELECT count(*) AS n FROM quarantine').get() as {n: number}).n)
+  }
+
+  purgeQuarantine(): number {
+    return Number(this.db.prepare('DELETE FROM quarantine').run().changes)
+  }
+
+  run(sql: string, values: SQLInputValue[] = []): void {
+    this.db.prepare(sql).run(...values)
+  }
+
+  /**
+   * Makes this process the store's one listener while it runs, so that two listeners sharing a config folder never
+   * send one delivery twice or end each other's calls. The claim is an exclusive lock on `<store>.lock`, which the
+   * OS releases when the process ends however it ends (kill -9 included): a stale claim cannot block a restart.
+   * Returns the holder when another process has it.
+   */
+  claim(port: number): StoreHolder | undefined {
+    const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+    const lock = new Database(`${this.file}.lock`)
+    try {
+      lock.exec('PRAGMA busy_timeout = 0')
+      lock.exec('BEGIN EXCLUSIVE')
+    } catch (error) {
+      lock.close()
+      if (!/locked|busy/i.test((error as Error).message)) throw error
+      const holder = this.db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as
+        StoreHolder | undefined
+      return holder ?? {pid: 0, port: 0, since: ''}
+    }
+
+    this.#lock = lock
+    this.run('INSERT OR REPLACE INTO holder (only, pid, port, since) VALUES (1, ?, ?, ?)', [
+      process.pid,
+      port,
+      new Date().toISOString(),
+    ])
+    return undefined
+  }
+
+  /** Records the port once the listener has it (port 0 asks the OS for one). */
+  setHolderPort(port: number): void {
+    if (this.#lock) this.run('UPDATE holder SET port = ? WHERE only = 1 AND pid = ?', [port, process.pid])
+  }
+
+  close(): void {
+    if (this.#lock?.isOpen) {
+      this.run('DELETE FROM holder WHERE only = 1 AND pid = ?', [process.pid])
+      this.#lock.close()
+    }
+
+    if (this.db.isOpen) this.db.close()
+  }
+}
+
+function migrate(db: DatabaseSync, schemas: StoreSchema[]): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)')
+  for (const {name, migrations} of schemas) {
+    const row = db.prepare('SELECT version FROM schema_versions WHERE name = ?').get(name) as
+      {version: number} | undefined
+    const applied = row?.version ?? 0
+    if (applied > migrations.length)
+      throw new Error(
+        `The store's ${name} tables are at version ${applied}, newer than this callctl knows (${migrations.length}): update callctl`,
+      )
+    for (let version = applied + 1; version <= migrations.length; version++) {
+      db.exec('BEGIN IMMEDIATE')
+      try {
+        db.exec(migrations[version - 1])
+        db.prepare('INSERT OR REPLACE INTO schema_versions (name, version) VALUES (?, ?)').run(name, version)
+        db.exec('COMMIT')
+      } catch (error) {
+        db.exec('ROLLBACK')
+        throw error
+      }
+    }
+  }
+}
+
+function isDamaged(error: unknown): boolean {
+  const {errcode, message} = error as {errcode?: number; message?: string}
+  // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with their extended codes.
+  return errcode !== undefined ? [11, 26].includes(errcode & 0xff) : /not a database|malformed/i.test(message ?? '')
+}
