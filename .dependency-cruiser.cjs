@@ -20,7 +20,8 @@ module.exports = {
     {
       name: 'ground-imports-nothing-above',
       severity: 'error',
-      comment: 'errors, config, os and the store know no feature: features hand config their settings (src/settings.ts).',
+      comment:
+        'errors, config, os and the store know no feature: features hand config their settings (src/settings.ts).',
       from: {path: GROUND},
       to: {path: '^src/', pathNot: GROUND},
     },
