@@ -2,6 +2,7 @@ import {CallctlError, DriverError, RequestError} from '../errors.js'
 import type {Capability, Driver, DriverReporter} from './driver.js'
 import type {Call, CallDetails, CallEventType} from './call.js'
 import type {CallEngine} from './engine.js'
+import {callerId} from './caller-id.js'
 import {normalizeNumber} from './number.js'
 
 /** The engine's transitions, as a driver sees them. */
@@ -61,7 +62,8 @@ export class CallControl {
   /** A phone, softphone hook or script reports a call event (`callctl notify`). */
   notify(type: CallEventType, details: CallDetails & {reason?: string}): Call {
     const {reason, ...rest} = details
-    const call = {...rest, number: rest.number === undefined ? undefined : normalizeNumber(rest.number)}
+    // Any caller ID is taken (`anonymous`, `sip:alice@pbx`): the engine cleans it, and a number is normalised there.
+    const call = {...rest, number: rest.number === undefined ? undefined : callerId(rest.number)}
     switch (type) {
       case 'incoming': {
         return this.engine.incoming(call)

@@ -2,6 +2,7 @@ import {EventEmitter} from 'node:events'
 
 import {CallStateError} from '../errors.js'
 import type {Call, CallDetails, CallEvent, CallEventType, Direction} from './call.js'
+import {cleanDetails, cleanText} from './caller-id.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
 
@@ -82,7 +83,7 @@ export class CallEngine {
   /** Something about a live call changed (number or name learned, transfer). Emits nothing when nothing changed. */
   update(id: string, details: CallDetails): Call {
     const call = this.#live(id, 'update')
-    const changed = applyDetails(call, details)
+    const changed = applyDetails(call, cleanDetails(details))
     return changed ? this.#emit('updated', call) : {...call}
   }
 
@@ -90,7 +91,7 @@ export class CallEngine {
     const call = this.#live(id, 'end')
     call.state = 'ended'
     call.endedAt = now()
-    call.endReason = reason
+    call.endReason = cleanText(reason)
     this.#calls.delete(id)
     this.#answerOrder.delete(id)
     this.#ended.unshift(call)
@@ -129,7 +130,8 @@ export class CallEngine {
     return {...call}
   }
 
-  #create(direction: Direction, details: CallDetails): Call {
+  #create(direction: Direction, raw: CallDetails): Call {
+    const details = cleanDetails(raw)
     const id = details.id ?? randomUUID()
     if (this.#calls.has(id)) throw new CallStateError(`Call ${id} already exists`)
     const call: Call = {

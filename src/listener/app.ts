@@ -66,8 +66,6 @@ export interface ListenerOptions {
   onRequest?: (record: RequestRecord) => void
 }
 
-const MAX_NAME_LENGTH = 128
-
 function builtinRoutes(
   control: CallControl,
   config: ListenerOptions['config'],
@@ -218,23 +216,15 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
 }
 
 function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: string} {
-  const text = (value: string | undefined, max: number) =>
-    // Names come from the network: keep them printable and short before they reach logs and templates.
-    // eslint-disable-next-line no-control-regex -- control characters are what this strips
-    value === undefined ? undefined : value.replaceAll(/[\u0000-\u001F\u007F]/g, '').slice(0, max)
+  // Names, numbers and reasons come from the network: the engine cleans them (src/engine/caller-id.ts), as it does
+  // what every driver reports.
   return {
     id: fields.call || undefined,
     number: fields.number || undefined,
-    name: text(fields.name, MAX_NAME_LENGTH),
-    tags:
-      fields.tags === undefined
-        ? undefined
-        : fields.tags
-            .split(',')
-            .map((tag) => tag.trim())
-            .filter(Boolean),
-    channel: text(fields.channel, MAX_NAME_LENGTH),
-    reason: text(fields.reason, MAX_NAME_LENGTH),
+    name: fields.name,
+    tags: fields.tags === undefined ? undefined : fields.tags.split(','),
+    channel: fields.channel,
+    reason: fields.reason,
   }
 }
 

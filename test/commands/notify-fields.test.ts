@@ -39,3 +39,20 @@ test('notify --tags/--channel and user.number/user.name reach callback templates
     await receiver.close()
   }
 })
+
+test('notify incoming anonymous (a withheld number) is a call whose events go out, not a refusal (real processes)', async () => {
+  const receiver = await startWebhookReceiver()
+  const configDir = tempConfigDir()
+  await setConfig(configDir, {'notifications.incoming': `${receiver.url}/in?n=$callerid`})
+  const listener = await startListenerProcess(configDir)
+  try {
+    const reported = await runCli(['notify', 'incoming', 'anonymous', '--port', String(listener.port)], configDir)
+    expect(reported.stderr).toBe('')
+    expect(reported.exitCode).toBe(0)
+    const [request] = await receiver.waitFor(1)
+    expect(request.url).toBe('/in?n=anonymous')
+  } finally {
+    await listener.stop()
+    await receiver.close()
+  }
+})

@@ -228,6 +228,72 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(records.some((record) => record.error?.startsWith('cannot write the outbox'))).toBe(true)
   })
 
+  test('a caller name outside ASCII in a header template: delivered, percent-encoded as UTF-8', async () => {
+    await start({
+      callbacks: [{url: 'RECEIVER/h', events: ['new'], headers: {'X-Caller': '{CALLERNAME}'}}],
+    })
+    engine.incoming({number: '0201', name: 'Zoë 山田'})
+    await receiver.waitFor(1)
+    expect(receiver.received[0].headers['x-caller']).toBe('Zo%C3%AB %E5%B1%B1%E7%94%B0')
+    await waitUntil(() => records.length === 1)
+    expect(records.map((record) => record.outcome)).toEqual(['delivered'])
+  })
+
+  test('CR/LF in a templated header never reaches the wire: no header split, no retries for 24 h', async () => {
+    await start({callbacks: [{url: 'RECEIVER/h', events: ['new'], headers: {'X-Agent': 'a\r\nX-Evil: 1{USERNAME}'}}]})
+    engine.incoming({number: '0201'})
+    await receiver.waitFor(1)
+    expect(receiver.received[0].headers['x-agent']).toBe('aX-Evil: 1')
+    expect(receiver.received[0].headers['x-evil']).toBeUndefined()
+  })
+
+  test("a 4xx fails at once and does not hold up the call's later notifications to that server", async () => {
+    await start({notifications: {incoming: 'RECEIVER/missing', end: 'RECEIVER/end'}}, (request) =>
+      request.url === '/missing' ? 404 : 200,
+    )
+    const call = engine.incoming({number: '0201'})
+    engine.finish(call.id)
+    await receiver.waitFor(2, 3000)
+    await waitUntil(() => records.length === 2)
+    expect(records.map((record) => [record.url.replace(receiver.url, ''), record.outcome, record.attempt])).toEqual([
+      ['/missing', 'failed', 1],
+      ['/end', 'delivered', 1],
+    ])
+    expect(records[0].error).toContain('HTTP 404 (not retried')
+    expect(outbox.failed().map((delivery) => delivery.request.url)).toEqual([`${receiver.url}/missing`])
+    // got's quick retry is for transient errors only: the 404 was asked once.
+    expect(receiver.received.filter((request) => request.url === '/missing')).toHaveLength(1)
+  })
+
+  test('a URL that is not one fails at once, reported, without blocking the next event', async () => {
+    await start({
+      callbacks: [
+        {url: 'http://exa mple.test/{CALLERNUM}', events: ['new']},
+        {url: 'RECEIVER/ok', events: ['new']},
+      ],
+    })
+    engine.incoming({number: '0201'})
+    await receiver.waitFor(1)
+    await waitUntil(() => records.length === 2)
+    const bad = records.find((record) => record.target === 'callbacks[0]')
+    expect(bad?.outcome).toBe('failed')
+    expect(bad?.error).toContain('not retried')
+  })
+
+  test('429 with Retry-After: the next attempt waits as long as the receiver asked', async () => {
+    let answered = 0
+    await start({notifications: {incoming: 'RECEIVER/busy'}}, () =>
+      ++answered <= 2 ? {status: 429, headers: {'retry-after': '2'}} : 200,
+    )
+    engine.incoming({number: '0201'})
+    await receiver.waitFor(3, 6000)
+    const [first, , third] = receiver.received.map((request) => request.at)
+    // The 1 s backoff of a first failure would have come back after 1 s.
+    expect(third - first).toBeGreaterThanOrEqual(1900)
+    await waitUntil(() => records.length === 2)
+    expect(records.map((record) => record.outcome)).toEqual(['retrying', 'delivered'])
+  })
+
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
     await start({
       internalNumbers: '^[0-9]{2,4}$',

@@ -115,3 +115,34 @@ describe('CallEngine', () => {
     warn.mockRestore()
   })
 })
+
+describe('caller data is cleaned at the engine, whatever reports it (a driver, /notify)', () => {
+  test('control characters, newlines, bidi overrides out; lengths capped; a dialable number normalised', () => {
+    const {engine, events} = recording()
+    const call = engine.incoming({
+      number: '+31 (20) 123-4567\n',
+      name: `Eve\r\nX-Evil: 1\u0000\u202E${'x'.repeat(300)}`,
+      channel: 'SIP/\u0007trunk',
+      tags: ['vip\n', '', 'a'.repeat(100)],
+    })
+    expect(call.number).toBe('+31201234567')
+    expect(call.name).toBe(`EveX-Evil: 1${'x'.repeat(116)}`)
+    expect([...call.name]).toHaveLength(128)
+    expect(call.channel).toBe('SIP/trunk')
+    expect(call.tags).toEqual(['vip', 'a'.repeat(64)])
+    engine.update(call.id, {name: '$(reboot)\n'})
+    expect(events.at(-1)?.call.name).toBe('$(reboot)')
+    expect(engine.finish(call.id, 'bye\r\n\u0085now').endReason).toBe('byenow')
+  })
+
+  test('caller IDs that are not numbers are taken as they are, cleaned: anonymous, SIP URIs, display names', () => {
+    const {engine} = recording()
+    for (const id of ['anonymous', 'sip:alice@pbx.example', '"Bob" <sip:201@pbx>', 'Withheld']) {
+      expect(engine.incoming({number: id}).number).toBe(id)
+    }
+
+    expect(engine.incoming({number: `sip:${'a'.repeat(300)}@pbx`}).number).toHaveLength(128)
+    // Half a surrogate pair is never left at the cut.
+    expect(engine.incoming({name: `${'a'.repeat(127)}📞📞`}).name).toBe(`${'a'.repeat(127)}📞`)
+  })
+})

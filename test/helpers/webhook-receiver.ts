@@ -6,19 +6,26 @@ export interface ReceivedRequest {
   url: string
   headers: IncomingHttpHeaders
   body: string
+  /** When it arrived (ms since the epoch). */
+  at: number
 }
 
 /** A real HTTP server on loopback that records what it is sent, standing in for a CRM. */
-export async function startWebhookReceiver(respond: (request: ReceivedRequest) => number = () => 200, port = 0) {
+/** What the receiver answers: a status, or a status with headers (`Retry-After`). */
+export type Answer = number | {status: number; headers: Record<string, string>}
+
+export async function startWebhookReceiver(respond: (request: ReceivedRequest) => Answer = () => 200, port = 0) {
   const received: ReceivedRequest[] = []
   const waiters = new Set<() => void>()
   const server = createServer((req, res) => {
     let body = ''
     req.on('data', (chunk: Buffer) => (body += chunk.toString()))
     req.on('end', () => {
-      const request = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body}
+      const request = {method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, at: Date.now()}
       received.push(request)
-      res.writeHead(respond(request)).end()
+      const answer = respond(request)
+      if (typeof answer === 'number') res.writeHead(answer).end()
+      else res.writeHead(answer.status, answer.headers).end()
       for (const wake of waiters) wake()
     })
   })
