@@ -11,7 +11,7 @@ export const EXIT_CODES_HELP = `EXIT CODES
   3  no listener running (or not answering) on the port
   4  refused by the listener (bad number, nothing to answer or end, ...)
   5  the phone backend (driver) failed
-  6  the listener could not start (port busy, address unavailable)
+  6  the listener could not start (port busy, address unavailable, config folder in use)
   127  not a callctl command`
 
 /**
