@@ -113,6 +113,11 @@ export class Deliverer {
     for (const server of this.#due.keys()) this.#pump(server)
   }
 
+  /** Reads the store again now (the listener, after it set damaged live calls aside at start). */
+  refresh(): void {
+    this.#load()
+  }
+
   counts(): {pending: number; failed: number; quarantined: number} {
     return {pending: this.#known.size, failed: this.#failed, quarantined: this.#quarantined}
   }
@@ -127,7 +132,10 @@ export class Deliverer {
   #load(): void {
     const {outbox} = this.#options
     for (const delivery of outbox.pending(this.#known)) this.#add(delivery)
-    this.#failed = outbox.failedCount()
+    // Failed rows are read (and damaged ones quarantined) only when their number changed: they are not sent, but
+    // `/status` must not count a damaged row as a failed delivery.
+    const failed = outbox.failedCount()
+    this.#failed = failed === this.#failed ? failed : outbox.failed().length
     const quarantined = outbox.store.quarantineCount()
     if (quarantined > this.#quarantined)
       this.#options.onTrouble?.(

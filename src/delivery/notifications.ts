@@ -35,6 +35,8 @@ export interface Notifications {
   /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
   openClickPopups(callId?: string): Promise<PopupRecord[]>
   deliveries(): {pending: number; failed: number; quarantined: number}
+  /** Reads the outbox and the quarantine again now, rather than at the next periodic look. */
+  refresh(): void
   /**
    * Takes a changed config (templates, callbacks, popups, user, delivery limits) for the events from now on. Every
    * template is compiled first: a mistake throws and changes nothing. The outbox and what waits in it stay.
@@ -107,6 +109,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
       return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
     },
     deliveries: () => deliverer.counts(),
+    refresh: () => deliverer.refresh(),
     reconfigure(next) {
       const compiled = {
         targets: compileTargets(next),

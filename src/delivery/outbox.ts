@@ -213,7 +213,10 @@ export function checkDelivery(raw: string): NewDelivery | string {
     if (typeof record[key] !== 'string' || record[key] === '') return `${key} is missing or not text`
   }
 
-  if (Number.isNaN(Date.parse(record.createdAt as string))) return 'createdAt is not a date'
+  const created = Date.parse(record.createdAt as string)
+  if (Number.isNaN(created)) return 'createdAt is not a date'
+  // Its age decides when retrying stops: a date far ahead would be retried for ever.
+  if (created > Date.now() + 86_400_000) return 'createdAt is in the future'
   if (!Number.isSafeInteger(record.attempts) || (record.attempts as number) < 0) return 'attempts is not a count'
   if (typeof record.nextAttemptAt !== 'number' || !Number.isFinite(record.nextAttemptAt))
     return 'nextAttemptAt is not a time'

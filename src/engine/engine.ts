@@ -22,8 +22,14 @@ export class CallEngine {
   readonly #answerOrder = new Map<string, number>()
   #answers = 0
   readonly #bus = new EventEmitter()
+  readonly #atomically: (work: () => void) => void
 
-  constructor() {
+  /**
+   * `atomically` runs the delivery of one event to every subscriber as one unit: the listener makes it a store
+   * transaction, so the event's stored effects (its notifications, the live-call row) land together or not at all.
+   */
+  constructor({atomically = (work) => work()}: {atomically?: (work: () => void) => void} = {}) {
+    this.#atomically = atomically
     // Subscribers are few and long-lived (console, notifier, event streams): no leak warning at 10.
     this.#bus.setMaxListeners(0)
   }
@@ -62,7 +68,8 @@ export class CallEngine {
    */
   restore(call: Call): void {
     if (this.#calls.has(call.id)) throw new CallStateError(`Call ${call.id} already exists`)
-    this.#calls.set(call.id, {...call, tags: [...call.tags]})
+    // Read back from a file: cleaned like anything a driver reports.
+    this.#calls.set(call.id, {...call, ...cleanDetails(call), id: call.id})
     if (call.state === 'active') this.#answerOrder.set(call.id, ++this.#answers)
   }
 
@@ -162,13 +169,15 @@ export class CallEngine {
     const snapshot = {...call, tags: [...call.tags]}
     const event: CallEvent = {id: randomUUID(), type, at: now(), call: snapshot}
     // A throwing subscriber must not undo a state change that already happened, nor starve the others.
-    for (const listener of this.#bus.listeners('event') as Listener[]) {
-      try {
-        listener(event)
-      } catch (error) {
-        process.emitWarning(`callctl: an event subscriber failed: ${(error as Error).message}`)
+    this.#atomically(() => {
+      for (const listener of this.#bus.listeners('event') as Listener[]) {
+        try {
+          listener(event)
+        } catch (error) {
+          process.emitWarning(`callctl: an event subscriber failed: ${(error as Error).message}`)
+        }
       }
-    }
+    })
 
     return {...snapshot}
   }

@@ -34,16 +34,17 @@ export function endLeftoverCalls(engine: CallEngine, store: Store): Call[] {
   const rows = store.db.prepare('SELECT id, data FROM live_calls').all() as Array<{id: string; data: string}>
   const ended: Call[] = []
   for (const {id, data} of rows) {
-    const call = checkCall(data)
+    const checked = checkCall(data)
+    // A row under another call's id (hand-edited, or two rows of one call) would be ended at every start.
+    const call = typeof checked === 'string' || checked.id === id ? checked : 'the row is filed under another id'
     store.transaction(() => {
+      store.run('DELETE FROM live_calls WHERE id = ?', [id])
       if (typeof call === 'string') {
         store.quarantine('live-calls', call, data)
-        store.run('DELETE FROM live_calls WHERE id = ?', [id])
         return
       }
 
       engine.restore(call)
-      // The recorder's subscriber removes the row with the `end` event, in this transaction.
       ended.push(engine.finish(call.id, RESTART_REASON))
     })
   }
@@ -67,6 +68,8 @@ function checkCall(raw: string): Call | string {
   for (const key of ['number', 'name', 'createdAt', 'channel'] as const) {
     if (typeof call[key] !== 'string') return `${key} is not text`
   }
+
+  if (Number.isNaN(Date.parse(call.createdAt as string))) return 'createdAt is not a date'
 
   if (!Array.isArray(call.tags) || call.tags.some((tag) => typeof tag !== 'string')) return 'tags is not a list'
   if (call.answeredAt !== undefined && typeof call.answeredAt !== 'string') return 'answeredAt is not text'

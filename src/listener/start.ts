@@ -76,7 +76,12 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       kind: 'warning',
       message: `store: ${store.file} was not a readable database; moved aside to ${store.movedAside} and started anew`,
     })
-  const engine = new CallEngine()
+  const engine = new CallEngine({
+    atomically: (work) =>
+      store.atomically(work, (error) =>
+        report({kind: 'warning', message: `store: a call event could not be stored: ${error.message}`}),
+      ),
+  })
   engine.subscribe((event) => report({kind: 'event', ...event}))
   const notifications = startNotifications(engine, {
     config,
@@ -154,6 +159,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   // Calls the previous listener left live when it died: their end notifications go out now, once.
   const leftover = endLeftoverCalls(engine, store)
+  notifications.refresh()
   if (leftover.length > 0)
     report({
       kind: 'warning',
@@ -257,18 +263,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
  * deliveries and end the first one's calls, so it is refused, naming the first.
  */
 function openStore(port: number): Store {
-  let store: Store
-  try {
-    store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA])
-  } catch (error) {
-    throw new CallctlError(`Cannot open callctl's store ${storeFile()}: ${(error as Error).message}`, {
-      code: 'ERR_STORE',
-      exit: ExitCode.cannotListen,
-      suggestions: ['Check that the config folder is writable by you (callctl config path shows it)'],
-      cause: error,
-    })
-  }
-
+  const store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA], {repair: true})
   const holder = store.claim(port)
   if (!holder) return store
   store.close()

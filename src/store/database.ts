@@ -1,6 +1,8 @@
 import path from 'node:path'
 import type {DatabaseSync, SQLInputValue} from 'node:sqlite'
 
+import {CallctlError, ExitCode} from '../errors.js'
+
 /** A feature's tables: its name, and its migrations in order (each runs once, in a transaction). */
 export interface StoreSchema {
   name: string
@@ -38,12 +40,20 @@ const BASE: StoreSchema = {
   ],
 }
 
+export interface StoreOptions {
+  /**
+   * The listener's: a file that is not a sound database (damaged, or something else) is checked at open, moved aside
+   * (never deleted) and a new one started, because the listener must come up. Other commands only report it: the
+   * running listener may still have the file open.
+   */
+  repair?: boolean
+}
+
 /**
  * callctl's durable state in one SQLite file (`node:sqlite`): the outbox, the live calls, the quarantine. WAL lets
  * `callctl outbox` read and change it while a listener writes. Each feature brings its own tables as a
  * `StoreSchema`; the versions applied are kept per feature, so a feature can add a migration without touching the
- * others. A file that is not a database (damaged, or something else) is moved aside, never deleted, and a new one
- * started: the listener must come up.
+ * others.
  */
 export class Store {
   readonly db: DatabaseSync
@@ -54,11 +64,12 @@ export class Store {
   constructor(
     readonly file: string,
     schemas: StoreSchema[],
+    {repair = false}: StoreOptions = {},
   ) {
     const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
     const {mkdirSync, renameSync} = process.getBuiltinModule('node:fs')
-    mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
     const open = () => {
+      mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
       const db = new Database(file)
       try {
         // Another process (the CLI, a second listener) may hold the write lock for a moment.
@@ -67,6 +78,11 @@ export class Store {
         // WAL with NORMAL survives a crashed process (what "never lose an event" is about); FULL would add an
         // fsync per notification, only for power loss.
         db.exec('PRAGMA synchronous = NORMAL')
+        // A damaged page deep in the file fails only the query that reaches it: found here, not mid-delivery.
+        const [check] = db.prepare('PRAGMA quick_check(1)').all() as Array<{quick_check: string}>
+        if (check?.quick_check !== 'ok')
+          throw Object.assign(new Error(`database disk image is malformed (${check?.quick_check})`), {errcode: 11})
+
         migrate(db, [BASE, ...schemas])
         return db
       } catch (error) {
@@ -78,7 +94,7 @@ export class Store {
     try {
       this.db = open()
     } catch (error) {
-      if (!isDamaged(error)) throw error
+      if (!repair || !isDamaged(error)) throw storeError(file, error)
       this.movedAside = `${file}.damaged-${new Date().toISOString().replaceAll(':', '-')}`
       renameSync(file, this.movedAside)
       for (const suffix of ['-wal', '-shm']) {
@@ -93,8 +109,9 @@ export class Store {
     }
   }
 
-  /** Runs `work` in one transaction: all of it lands, or none. */
+  /** Runs `work` in one transaction: all of it lands, or none. Inside another, it is part of that one. */
   transaction<T>(work: () => T): T {
+    if (this.db.isTransaction) return work()
     this.db.exec('BEGIN IMMEDIATE')
     try {
       const result = work()
@@ -103,6 +120,33 @@ export class Store {
     } catch (error) {
       this.db.exec('ROLLBACK')
       throw error
+    }
+  }
+
+  /**
+   * Runs `work` (which must not throw) in a transaction when one can be had, else without: work that also does
+   * things outside the store (a call event reaching the console and `/events`) must happen even when the store
+   * fails. `onError` hears why the store part could not be made atomic or kept.
+   */
+  atomically(work: () => void, onError: (error: Error) => void): void {
+    if (this.db.isOpen && this.db.isTransaction) return work()
+    try {
+      this.db.exec('BEGIN IMMEDIATE')
+    } catch (error) {
+      onError(error as Error)
+      return work()
+    }
+
+    work()
+    try {
+      this.db.exec('COMMIT')
+    } catch (error) {
+      onError(error as Error)
+      try {
+        this.db.exec('ROLLBACK')
+      } catch {
+        // Nothing left to roll back.
+      }
     }
   }
 
@@ -145,10 +189,16 @@ export class Store {
       lock.exec('BEGIN EXCLUSIVE')
     } catch (error) {
       lock.close()
-      if (!/locked|busy/i.test((error as Error).message)) throw error
-      const holder = this.db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as
-        StoreHolder | undefined
-      return holder ?? {pid: 0, port: 0, since: ''}
+      if (!/locked|busy/i.test((error as Error).message)) throw storeError(`${this.file}.lock`, error)
+      // The holder writes its row right after it takes the lock: a listener starting at the same instant waits
+      // for it a moment, so that the error can name it.
+      const sleeper = new Int32Array(new SharedArrayBuffer(4))
+      for (let tries = 0; ; tries++) {
+        const holder = this.db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as
+          StoreHolder | undefined
+        if (holder || tries === 20) return holder ?? {pid: 0, port: 0, since: ''}
+        Atomics.wait(sleeper, 0, 0, 50)
+      }
     }
 
     this.#lock = lock
@@ -197,6 +247,24 @@ function migrate(db: DatabaseSync, schemas: StoreSchema[]): void {
       }
     }
   }
+}
+
+function storeError(file: string, error: unknown): CallctlError {
+  if (error instanceof CallctlError) return error
+  const damaged = isDamaged(error)
+  return new CallctlError(
+    `Cannot open callctl's store ${file}: ${(error as Error).message}${damaged ? ' (the file is damaged)' : ''}`,
+    {
+      code: 'ERR_STORE',
+      exit: ExitCode.cannotListen,
+      suggestions: [
+        damaged
+          ? 'callctl listen moves a damaged store aside (kept for you) and starts a new one'
+          : 'Check that the config folder and callctl.db are readable and writable by you (callctl config path shows the folder)',
+      ],
+      cause: error,
+    },
+  )
 }
 
 function isDamaged(error: unknown): boolean {

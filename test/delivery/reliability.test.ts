@@ -1,4 +1,4 @@
-import {mkdirSync, readdirSync, writeFileSync} from 'node:fs'
+import {closeSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, writeSync} from 'node:fs'
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
@@ -172,5 +172,106 @@ describe('calls live at a crash end at the next start (real listener processes)'
     await third.stop()
     await receiver.close()
     expect(receiver.received).toHaveLength(15)
+  }, 60_000)
+})
+
+describe('what a hostile tester found, fixed (real listener processes)', () => {
+  test('kill -9 in a burst never leaves an announced call without its live-call row (so without its end)', async () => {
+    const configDir = tempConfigDir()
+    // Nothing listens there: every notification stays in the outbox, to be counted.
+    await setConfig(configDir, {
+      'notifications.incoming': 'http://127.0.0.1:9/in?n=$callerid',
+      'notifications.end': 'http://127.0.0.1:9/end?n=$callerid',
+    })
+    for (let round = 0; round < 6; round++) {
+      const listener = await startListenerProcess(configDir)
+      const burst = Array.from({length: 6}, (_, i) =>
+        fetch(`${listener.url}/notify/incoming?number=02${round}${i}`, {method: 'POST'}).catch(() => {}),
+      )
+      await new Promise((resolve) => setTimeout(resolve, round * 8))
+      listener.process.kill('SIGKILL')
+      await Promise.all(burst)
+      await listener.process
+      const db = new DatabaseSync(path.join(configDir, 'callctl.db'))
+      const stored = (db.prepare('SELECT data FROM deliveries').all() as Array<{data: string}>).map(
+        ({data}) => JSON.parse(data) as {callId: string; event: string},
+      )
+      const live = new Set((db.prepare('SELECT id FROM live_calls').all() as Array<{id: string}>).map(({id}) => id))
+      db.close()
+      const ended = new Set(stored.filter(({event}) => event === 'end').map(({callId}) => callId))
+      // Every announced call is either still live (ended at the next start) or already has its end stored.
+      const orphans = stored.filter(
+        ({event, callId}) => event === 'incoming' && !live.has(callId) && !ended.has(callId),
+      )
+      expect(orphans).toEqual([])
+    }
+  }, 60_000)
+
+  test('a live-call row filed under another id, or damaged fields: quarantined, never ended at every start; names cleaned', async () => {
+    const configDir = tempConfigDir()
+    const receiver = await startWebhookReceiver()
+    await setConfig(configDir, {'notifications.end': `${receiver.url}/end?n=$callerid&name={CALLERNAME}`})
+    const first = await startListenerProcess(configDir)
+    await first.stop()
+    const call = (id: string, name = 'Bob') => ({
+      id,
+      direction: 'incoming',
+      number: '0201',
+      name,
+      state: 'ringing',
+      createdAt: new Date().toISOString(),
+      tags: [],
+      channel: '',
+    })
+    const db = new DatabaseSync(path.join(configDir, 'callctl.db'))
+    const insert = db.prepare('INSERT INTO live_calls (id, data) VALUES (?, ?)')
+    insert.run('other', JSON.stringify(call('x')))
+    insert.run('bad-date', JSON.stringify({...call('bad-date'), createdAt: 'garbage'}))
+    insert.run('evil', JSON.stringify(call('evil', 'evil\r\nX-Injected: 1\u202E\u0000')))
+    db.close()
+
+    for (let start = 0; start < 2; start++) {
+      const listener = await startListenerProcess(configDir)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      expect((await statusOf(listener.url)).deliveries.quarantined).toBe(2)
+      await listener.stop()
+    }
+
+    await receiver.close()
+    expect(receiver.received.map((request) => request.url)).toEqual(['/end?n=0201&name=evilX-Injected%3A%201'])
+  }, 60_000)
+
+  test('a damaged page inside the store: the listener moves it aside and starts; outbox and doctor only report it', async () => {
+    const configDir = tempConfigDir()
+    writeRows(
+      configDir,
+      Array.from({length: 300}, (_, i) =>
+        JSON.stringify(validDelivery(`http://127.0.0.1:9/${'x'.repeat(200)}`, `call-${i}`)),
+      ),
+    )
+    const file = path.join(configDir, 'callctl.db')
+    const {size} = statSync(file)
+    const handle = openSync(file, 'r+')
+    writeSync(handle, Buffer.alloc(3000, 0xab), 0, 3000, Math.floor(size / 2))
+    closeSync(handle)
+
+    const outbox = await runCli(['outbox'], configDir)
+    expect(outbox.exitCode).toBe(6)
+    expect(outbox.stderr).toContain("Cannot open callctl's store")
+    expect(outbox.stderr).toContain('callctl listen moves a damaged store aside')
+    const doctor = await runCli(['doctor', '--json'], configDir)
+    expect(doctor.stdout).toContain("cannot read callctl's store")
+    expect(readdirSync(configDir).some((name) => name.includes('.damaged-'))).toBe(false)
+
+    const listener = await startListenerProcess(configDir)
+    try {
+      const warning = await listener.waitForLine((line) => String(line.message).includes('moved aside'))
+      expect(String(warning.message)).toContain(file)
+      expect((await statusOf(listener.url)).deliveries.pending).toBe(0)
+    } finally {
+      await listener.stop()
+    }
+
+    expect(readdirSync(configDir).some((name) => name.startsWith('callctl.db.damaged-'))).toBe(true)
   }, 60_000)
 })
