@@ -8,6 +8,7 @@ import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {Outbox} from '../delivery/outbox.js'
+import {optionLikeArguments} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
@@ -63,6 +64,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     await checkDriver(config, listener),
     checkExposure(config),
     ...checkConfigFolder(),
+    ...checkPopupApps(config),
   )
   checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
   checks.push(checkWrappers(), await checkService())
@@ -161,6 +163,17 @@ function checkConfigFolder(): Check[] {
         ),
       ]
     : [ok('config folder', `${dir} is readable by its owner only`)]
+}
+
+/** A caller's name must not become an option of a popup app (README "Notifications, callbacks and popups"). */
+function checkPopupApps(config: Config): Check[] {
+  return optionLikeArguments(config).map((problem) =>
+    warn(
+      'popups',
+      problem,
+      'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+    ),
+  )
 }
 
 /** Every notification and callback host must resolve, or nothing ever arrives. */
