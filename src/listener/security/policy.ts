@@ -4,7 +4,7 @@ import type {ListenerSettings} from '../settings.js'
 import {normalizeNumber} from '../../engine/number.js'
 import {RequestError} from '../../errors.js'
 import type {RouteContext, RouteGuard} from '../app.js'
-import type {RouteName} from '../routes.js'
+import {ROUTE_METHODS, type RouteName} from '../routes.js'
 import {Confirmations, groupDigits, sendActedPage, sendConfirmPage} from './confirm.js'
 import {classifyRequester, isLoopbackAddress, isLoopbackHost, type OriginPolicy, type Requester} from './origin.js'
 import {RateLimit} from './rate-limit.js'
@@ -135,11 +135,17 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
     )
   }
 
-  /** A confirmation code acts once, for the action it was issued for, posted by the listener's own page. */
+  /**
+   * A confirmation code acts once, for the action it was issued for, posted by the listener's own page. The page
+   * posts no body: body fields would override the confirmed number or call.
+   */
   function redeem(ctx: RouteContext, requester: Requester): void {
+    const {headers} = ctx.req
     const valid =
       requester.kind === 'same-origin' &&
       ctx.req.method === 'POST' &&
+      (headers['content-length'] ?? '0') === '0' &&
+      headers['transfer-encoding'] === undefined &&
       CONFIRMABLE.has(ctx.route) &&
       confirmations.redeem(ctx.fields.confirm, actionKey(ctx))
     if (!valid)
@@ -167,7 +173,8 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
       if (ctx.fields.confirm !== undefined) redeem(ctx, requester)
       else if (!READ_ONLY.has(ctx.route) && checkBrowser(ctx, requester)) return true
 
-      if (ctx.route === 'make' && !makeLimit.take()) {
+      // A method the route refuses (HEAD /make) is answered 405 after the guards: it uses up no call.
+      if (ctx.route === 'make' && ROUTE_METHODS.make.includes(ctx.req.method ?? '') && !makeLimit.take()) {
         throw Object.assign(
           new RequestError(
             `Refused make: more than ${security.makeRateLimit} calls a minute; raise security.makeRateLimit to allow more`,

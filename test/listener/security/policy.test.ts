@@ -142,6 +142,27 @@ describe('security policy (in process)', () => {
     ).toBe(403)
   })
 
+  test('a confirmation code is redeemed without a body: body fields cannot change the confirmed number', async () => {
+    await start()
+    const sameOrigin = {'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: listener.url}
+    const page = await rawRequest(`${listener.url}/make?number=020123456`, {headers: attackerClick})
+    expect(page.text).toContain('Call 020 123 456?')
+    const target = /fetch\("([^"]+)"/.exec(page.text)![1]
+    const swapped = await rawRequest(`${listener.url}${target}`, {
+      method: 'POST',
+      headers: {...sameOrigin, 'content-type': 'application/x-www-form-urlencoded'},
+      body: 'number=0900666',
+    })
+    expect(swapped.status).toBe(403)
+    expect(events).toHaveLength(0)
+  })
+
+  test('HEAD /make is refused without using up the make rate limit', async () => {
+    await start({security: {makeRateLimit: 1}})
+    expect((await rawRequest(`${listener.url}/make/1`, {method: 'HEAD'})).status).toBe(405)
+    expect((await rawRequest(`${listener.url}/make/1`)).status).toBe(200)
+  })
+
   test('a clicked link from an allowed origin acts at once and says so', async () => {
     await start({security: {allowedOrigins: ['https://crm.test']}})
     const page = await rawRequest(`${listener.url}/make/020123456`, {
