@@ -160,9 +160,19 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
 
     await page.click('#cancel')
     await page.waitForSelector('text=Cancelled. Nothing was done.')
-    await page.close()
     expect((await calls()).calls).toEqual([])
     expect(listener.lines.filter((line) => line.kind === 'event')).toHaveLength(eventsBefore)
+
+    // The user who meant it clicks Call on the page: that dials.
+    await page.goto(`http://127.0.0.2:${otherLoopbackPort}/r-127.0.0.1`)
+    await page.click('#call')
+    await page.waitForSelector('text=/Done: call .* is dialing/')
+    expect((await calls()).calls).toEqual([expect.objectContaining({number: '0900666'})])
+    await page.close()
+    expect((await fetch(`${listener.url}/end`)).status).toBe(200)
+    await listener.waitForLine(
+      (line) => line.kind === 'event' && line.type === 'end' && (line.call as {number?: string}).number === '0900666',
+    )
   })
 
   test('a link clicked on attacker.test that redirects through crm.test (allowed) to /make still asks first', async () => {
