@@ -19,6 +19,8 @@ const ATTACKS: Record<string, (target: string) => string> = {
   'form POST': (t) =>
     `<form id=f action="${t}" method=POST><input name=number value=0900666></form><script>f.submit()</script>`,
   'location redirect': (t) => `<script>location = ${JSON.stringify(t)}</script>`,
+  'meta refresh': (t) => `<meta http-equiv="refresh" content="0;url=${t}">`,
+  'window.open without a click': (t) => `<script>window.open(${JSON.stringify(t)})</script>`,
 }
 
 describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromium)', () => {
