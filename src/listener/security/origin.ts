@@ -52,7 +52,12 @@ export function classifyRequester(headers: IncomingHttpHeaders, policy: OriginPo
   // origins turns Origin into "null"; Referer keeps naming the page that started the chain.
   const originHeader = originOf(header(headers, 'origin'))
   const origin = originHeader ?? originOf(header(headers, 'referer'))
-  const navigation = mode === 'navigate'
+  // Browsers send no Sec-Fetch-* to a host that is not potentially trustworthy (an http name from
+  // security.allowedHosts), nor did Safari before 16.4; every browser marks its navigations to http with
+  // `Upgrade-Insecure-Requests: 1`, which no tool here sends.
+  const legacyNavigation =
+    site === undefined && mode === undefined && header(headers, 'upgrade-insecure-requests') === '1'
+  const navigation = mode === 'navigate' || legacyNavigation
   // Browsers send Sec-Fetch-Site with every Sec-Fetch-Mode; Node's fetch sends a lone `Sec-Fetch-Mode: cors`.
   if (site === undefined && origin === undefined && !navigation) return {kind: 'tool'}
 
@@ -76,7 +81,7 @@ export function classifyRequester(headers: IncomingHttpHeaders, policy: OriginPo
     return {kind: 'allowed-origin', origin}
   }
 
-  const outside = site === 'none' && origin === undefined
+  const outside = (site === 'none' || legacyNavigation) && origin === undefined
   const from = outside
     ? OUTSIDE
     : origin === undefined || origin === 'null'
@@ -86,7 +91,12 @@ export function classifyRequester(headers: IncomingHttpHeaders, policy: OriginPo
         : origin
   // A document navigation with user activation: a clicked link, or a navigation the browser itself started.
   // Script-driven navigations (no activation) and frames stay refused.
-  if (navigation && (dest === undefined || dest === 'document') && (user === '?1' || site === 'none')) {
+  // Without Sec-Fetch, user activation cannot be told: such a navigation is asked to confirm rather than refused.
+  if (
+    navigation &&
+    (dest === undefined || dest === 'document') &&
+    (user === '?1' || site === 'none' || legacyNavigation)
+  ) {
     const askedBy = outside
       ? 'a link opened from outside a web page: a typed address, a bookmark, or another app (mail, chat, PDF), maybe through redirects'
       : `a link on ${from}`

@@ -19,7 +19,7 @@ const ATTACKS: Record<string, (target: string) => string> = {
   'form POST': (t) =>
     `<form id=f action="${t}" method=POST><input name=number value=0900666></form><script>f.submit()</script>`,
   'location redirect': (t) => `<script>location = ${JSON.stringify(t)}</script>`,
-  'meta refresh': (t) => `<meta http-equiv="refresh" content="0;url=${t}">`,
+  'meta refresh': (t) => `<meta http-equiv="refresh" content="1;url=${t}">`,
   'window.open without a click': (t) => `<script>window.open(${JSON.stringify(t)})</script>`,
 }
 
@@ -79,8 +79,9 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
   })
 
   test.each(Object.keys(ATTACKS))('from attacker.test: %s places no call', async (attack) => {
-    const page = await browser.context.newPage()
     for (const host of ['127.0.0.1', 'localhost']) {
+      // A page of its own: a navigation the attack started must not land on the next one (meta refresh).
+      const page = await browser.context.newPage()
       const target = `http://${host}:${listener.port}/make/0900666`
       const refusalsBefore = listener.lines.filter((line) => line.kind === 'request' && line.status === 403).length
       await page.goto(pageUrl('attacker.test', `${attack}-${host}`, ATTACKS[attack](target)))
@@ -88,9 +89,9 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
       await listener.waitForLine(
         () => listener.lines.filter((line) => line.kind === 'request' && line.status === 403).length > refusalsBefore,
       )
+      await page.close()
     }
 
-    await page.close()
     expect(await calls()).toEqual(expect.objectContaining({calls: [], recent: []}))
     expect(listener.lines.filter((line) => line.kind === 'event')).toEqual([])
   })

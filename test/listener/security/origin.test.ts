@@ -119,6 +119,31 @@ describe('classifyRequester', () => {
     ['Origin: null (sandboxed frame, file://)', {origin: 'null'}, 'foreign'],
     ['old browser: only a foreign Referer', {referer: 'http://attacker.test/page'}, 'foreign'],
     ['old browser: its own page (Referer only)', {referer: 'http://localhost:5678/'}, 'same-origin'],
+    [
+      'a navigation without Sec-Fetch (Safari before 16.4, or an http name Chromium sends none to): Upgrade-Insecure-Requests',
+      {'upgrade-insecure-requests': '1'},
+      'navigation',
+    ],
+    [
+      'the same from a link on another site',
+      {'upgrade-insecure-requests': '1', referer: 'http://attacker.test/'},
+      'navigation',
+    ],
+    [
+      'the same from its own page',
+      {'upgrade-insecure-requests': '1', referer: 'http://127.0.0.1:5678/'},
+      'same-origin',
+    ],
+    [
+      'Upgrade-Insecure-Requests beside Sec-Fetch: Sec-Fetch decides (an iframe)',
+      {
+        'upgrade-insecure-requests': '1',
+        'sec-fetch-site': 'cross-site',
+        'sec-fetch-mode': 'navigate',
+        'sec-fetch-dest': 'iframe',
+      },
+      'foreign',
+    ],
   ])('%s → %s', (_name, headers, kind) => {
     expect(classifyRequester(headers, policy).kind).toBe(kind)
   })

@@ -206,6 +206,15 @@ describe('security policy (in process)', () => {
     expect(events).toHaveLength(0)
   })
 
+  test('a browser that sends no Sec-Fetch (Upgrade-Insecure-Requests only) gets the confirmation page; tools still act', async () => {
+    await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {'upgrade-insecure-requests': '1'}})
+    expect(page.text).toContain('Call 020 123 456?')
+    expect(events).toHaveLength(0)
+    expect((await rawRequest(`${listener.url}/make/020123456`)).status).toBe(200)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
   test("navigations from the listener's own pages or an allowed origin act and get a page saying what was done", async () => {
     await start({security: {allowedOrigins: ['https://crm.test']}})
     const page = await rawRequest(`${listener.url}/make/020123456`, {
