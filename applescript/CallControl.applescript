@@ -7,7 +7,7 @@
 -- parameters {"make", number}, {"answer"}, {"end"} or {"status"}.
 --
 -- Settings: the port of `callctl listen` and, when `callctl config set security.token --generate` was used,
--- its token (see `callctl config get security.token`).
+-- its token (see `callctl config get security.token --reveal`).
 
 property listenerPort : 5678
 property listenerToken : ""

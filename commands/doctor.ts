@@ -10,7 +10,7 @@ export default class Doctor extends ListenerCommand {
     'Check the setup and say what to fix: config, port, listener, driver, notifications, service'
   static override description = `Each check is ok (✓), a warning (!) or a failure (✗) with its fix. Exits 1 when a check fails, 0 otherwise.
 
-Checks: the config file is valid; the port is free or held by callctl; the listener answers; the driver is reachable (baresip's ctrl_tcp, the command driver's programs); notification hosts resolve; recent deliveries succeeded and nothing waits in the outbox; a token is set when listening beyond this computer; the wrappers and the background service are installed.`
+Checks: the config file is valid; the port is free or held by callctl; the listener answers; the driver is reachable (baresip's ctrl_tcp, the command driver's programs); notification hosts resolve; recent deliveries succeeded and nothing waits in the outbox; a token is set when listening beyond this computer; the config folder is readable by its owner only; no popup app argument starts with a caller's value before a --; the wrappers and the background service are installed.`
 
   static override examples = [
     '<%= config.bin %> doctor',

@@ -41,7 +41,7 @@ function Start-Call {
     .PARAMETER Port
     The port of `callctl listen` (default 5678).
     .PARAMETER Token
-    The listener's token, when one is set (`callctl config get security.token`).
+    The listener's token, when one is set (`callctl config get security.token --reveal`).
     .EXAMPLE
     Start-Call -Number 020123456
     .EXAMPLE

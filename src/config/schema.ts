@@ -22,6 +22,10 @@ export interface SchemaNode {
   exclusiveMinimum?: number
   /** Applied on read, never written into the user's file: a changed default reaches users who never set the key. */
   default?: unknown
+  /** The value is a secret: `config list` and `config get` show it only when asked to (`--reveal`). */
+  secret?: boolean
+  /** For free-form keys (a record): the keys, a case-insensitive regular expression, whose values are secrets. */
+  secretKeys?: string
 }
 
 /**
@@ -86,6 +90,30 @@ export const s = {
   record<V extends Node<unknown>>(values: V, options: Options = {}): Node<Record<string, Infer<V>>, false> {
     return {type: 'object', additionalProperties: values, ...options} as never
   },
+}
+
+/** What a secret shows as, unless revealed. */
+export const HIDDEN = '<hidden>'
+
+/** `value` with every secret in it (nodes marked `secret`, record keys matching `secretKeys`) replaced by HIDDEN. */
+export function redactSecrets(node: SchemaNode | undefined, value: unknown): unknown {
+  if (value === undefined || node === undefined) return value
+  if (node.secret) return HIDDEN
+  if (Array.isArray(value)) return node.items ? value.map((item) => redactSecrets(node.items, item)) : value
+  if (node.type !== 'object' || typeof value !== 'object' || value === null) return value
+  const secretKey = node.secretKeys === undefined ? undefined : new RegExp(node.secretKeys, 'i')
+  return Object.fromEntries(
+    Object.entries(value).map(([name, child]) => {
+      if (secretKey?.test(name)) return [name, HIDDEN]
+      const childNode =
+        node.properties && Object.hasOwn(node.properties, name)
+          ? node.properties[name]
+          : typeof node.additionalProperties === 'object'
+            ? node.additionalProperties
+            : undefined
+      return [name, redactSecrets(childNode, child)]
+    }),
+  )
 }
 
 /** The node's defaults: what the effective config holds for keys the file does not mention. */

@@ -2,11 +2,12 @@ import type Conf from 'conf'
 
 import {ConfigError} from '../errors.js'
 import {configDir, configFile, PROJECT_NAME} from './paths.js'
-import {describeNode, type SchemaNode, schemaAt, settingKeys} from './schema.js'
+import {describeNode, redactSecrets, type SchemaNode, schemaAt, settingKeys} from './schema.js'
 import {mergeDefaults, type SettingChecks, type Settings, valueAt} from './settings.js'
 import {schemaProblems} from './validate.js'
 
 const {randomBytes} = process.getBuiltinModule('node:crypto')
+const {mkdirSync} = process.getBuiltinModule('node:fs')
 
 /** Keys whose value is a secret `config set --generate` can make. */
 const GENERATED = new Set(['security.token'])
@@ -30,6 +31,9 @@ export class ConfigStore<Config = unknown> {
     const {stored} = settings.read(configFile())
     if (typeof stored !== 'object' || stored === null || Array.isArray(stored)) settings.effective(stored, configFile())
     try {
+      // conf would create the folder readable by everyone (0755). An existing folder keeps its mode: it is the
+      // user's, and `callctl doctor` warns when others can read it.
+      mkdirSync(configDir(), {recursive: true, mode: 0o700})
       const conf = new Conf<Record<string, unknown>>({
         projectName: PROJECT_NAME,
         projectSuffix: '',
@@ -70,11 +74,21 @@ export class ConfigStore<Config = unknown> {
     return this.settings.needsRestart(key)
   }
 
-  /** Every setting with its effective value, and whether the file sets it (`config list`). */
-  list(): Array<{key: string; value: unknown; set: boolean}> {
+  /** Every setting with its effective value, and whether the file sets it (`config list`); secrets hidden unless `reveal`. */
+  list({reveal = false} = {}): Array<{key: string; value: unknown; set: boolean}> {
     const stored = this.stored()
     const effective = this.effective()
-    return this.keys().map((key) => ({key, value: valueAt(effective, key), set: valueAt(stored, key) !== undefined}))
+    return this.keys().map((key) => ({
+      key,
+      value: this.shown(key, valueAt(effective, key), reveal),
+      set: valueAt(stored, key) !== undefined,
+    }))
+  }
+
+  /** The effective config as `config list --json` shows it: secrets hidden unless `reveal`. */
+  view({reveal = false} = {}): Config {
+    const effective = this.effective()
+    return reveal ? effective : (redactSecrets(this.settings.root, effective) as Config)
   }
 
   /** Every settable key, dotted. */
@@ -82,10 +96,15 @@ export class ConfigStore<Config = unknown> {
     return settingKeys(this.settings.root)
   }
 
-  get(key: string): unknown {
+  /** One setting's effective value; secrets hidden unless `reveal`. */
+  get(key: string, {reveal = false} = {}): unknown {
     key = this.settings.currentKey(key)
     this.leafSchema(key)
-    return valueAt(this.effective(), key)
+    return this.shown(key, valueAt(this.effective(), key), reveal)
+  }
+
+  private shown(key: string, value: unknown, reveal: boolean): unknown {
+    return reveal ? value : redactSecrets(schemaAt(this.settings.root, key), value)
   }
 
   /** Sets a key from its text form (as typed on the command line), converted by what the key takes. */

@@ -15,10 +15,11 @@ const callback = s.object(
     events: s.array(s.oneOf(CALLBACK_EVENTS), {minItems: 1}),
     direction: s.oneOf(['incoming', 'outgoing']),
     method: s.oneOf(['GET', 'POST']),
-    headers: s.record(s.string()),
+    // Values of credential headers (Authorization, X-Api-Key, ...) are secrets like `secret`.
+    headers: s.record(s.string(), {secretKeys: 'authorization|token|secret|key|cookie|password|auth'}),
     body: s.string({description: 'a body template'}),
     bodyType: s.oneOf(['json', 'form']),
-    secret: s.string({minLength: 16, description: 'signs each request (HMAC-SHA256)'}),
+    secret: s.string({minLength: 16, description: 'signs each request (HMAC-SHA256)', secret: true}),
     includeInternal: s.boolean(),
   },
   {required: ['url', 'events']},

@@ -1,19 +1,20 @@
 import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {configFile} from '../config/paths.js'
+import {configDir, configFile} from '../config/paths.js'
 import {ListenerClient} from '../client.js'
 import {driverModule} from '../drivers/registry.js'
 import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
+import {optionLikeArguments} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {installPlan} from '../wrappers/install.js'
 
-const {existsSync} = process.getBuiltinModule('node:fs')
+const {existsSync, statSync} = process.getBuiltinModule('node:fs')
 
 export type Verdict = 'ok' | 'warn' | 'fail'
 
@@ -62,6 +63,8 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     checkListener(config, listener),
     await checkDriver(config, listener),
     checkExposure(config),
+    ...checkConfigFolder(),
+    ...checkPopupApps(config),
   )
   checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
   checks.push(checkWrappers(), await checkService())
@@ -135,6 +138,42 @@ function checkExposure(config: Config): Check {
         `host ${config.host} is reachable from other machines and no token is set (the listener refuses to start)`,
         'callctl config set security.token --generate, or callctl config set host 127.0.0.1',
       )
+}
+
+/**
+ * The folder holds the token, callback secrets and the outbox. callctl creates it 0700; one that existed before (or
+ * was changed) is the user's to fix: doctor says so rather than changing the mode of a folder it did not create.
+ */
+function checkConfigFolder(): Check[] {
+  if (process.platform === 'win32') return []
+  const dir = configDir()
+  let mode: number
+  try {
+    mode = statSync(dir).mode & 0o777
+  } catch {
+    return []
+  }
+
+  return mode & 0o077
+    ? [
+        warn(
+          'config folder',
+          `${dir} can be read by other users of this computer (mode ${mode.toString(8)}); it holds the token, callback secrets and the outbox`,
+          `chmod 700 '${dir}'`,
+        ),
+      ]
+    : [ok('config folder', `${dir} is readable by its owner only`)]
+}
+
+/** A caller's name must not become an option of a popup app (README "Notifications, callbacks and popups"). */
+function checkPopupApps(config: Config): Check[] {
+  return optionLikeArguments(config).map((problem) =>
+    warn(
+      'popups',
+      problem,
+      'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+    ),
+  )
 }
 
 /** Every notification and callback host must resolve, or nothing ever arrives. */

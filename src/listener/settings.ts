@@ -26,6 +26,7 @@ export const listenerSettings = {
       minLength: 16,
       pattern: '^[\\x21-\\x7E]+$',
       description: 'shared secret every request must carry (printable ASCII, no spaces); --generate makes one',
+      secret: true,
     }),
     allowedOrigins: s.array(
       s.string({pattern: '^https?://[^/?#]+$', description: 'an origin such as https://crm.example.com'}),
@@ -44,7 +45,8 @@ export const listenerSettings = {
     }),
     confirmLinks: s.boolean({
       default: true,
-      description: 'links clicked on other sites get a confirmation page instead of a 403',
+      description:
+        'links opened from other sites, typed, bookmarked or opened from other apps get a confirmation page instead of a 403',
     }),
     makeRateLimit: s.integer({minimum: 0, default: 20, description: 'most `make` requests a minute; 0 for no limit'}),
   }),

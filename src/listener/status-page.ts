@@ -33,7 +33,7 @@ function showError(text) { $('error').textContent = text || '' }
 async function request(method, path) {
   const response = await fetch(path, {method, headers: headers()})
   const body = await response.json().catch(() => ({}))
-  if (response.status === 401) { askToken(); throw new Error('This listener needs its token (callctl config get security.token)') }
+  if (response.status === 401) { askToken(); throw new Error('This listener needs its token (callctl config get security.token --reveal)') }
   if (!response.ok) throw new Error(body.error ? body.error.message : 'HTTP ' + response.status)
   return body
 }

@@ -144,3 +144,51 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     expect(result.stderr).toContain('Unknown variable {NUMBER} in popups[0].url')
   })
 })
+
+describe('a caller name that starts with "-" and popup apps', () => {
+  test('doctor warns when an app argument starts with a variable before any --; after -- the name is a plain argument (real listener)', async () => {
+    const configDir = tempConfigDir()
+    const env = {HOME: configDir, XDG_CONFIG_HOME: path.join(configDir, 'xdg')}
+    const doctorPopups = async () =>
+      (
+        JSON.parse((await runCli(['doctor', '--json'], configDir, env)).stdout) as {
+          checks: Array<{name: string; verdict: string; message: string; fix?: string}>
+        }
+      ).checks.filter((check) => check.name === 'popups')
+    await setConfig(configDir, {
+      popups: JSON.stringify([
+        {on: 'ringing', app: 'crm-app --caller {CALLERNAME} {CALLTYPE}'},
+        {on: 'answer', app: 'crm-app "{CALLERNAME:2} x" --at={TIMESTAMP} {CALLERNUM}'},
+      ]),
+    })
+    expect(await doctorPopups()).toEqual([
+      {
+        name: 'popups',
+        verdict: 'warn',
+        message:
+          'popups[0].app argument 2 ("{CALLERNAME}") starts with a caller\'s value: a name such as "--help" or "-e" would be an option of "crm-app"',
+        fix: 'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+      },
+      expect.objectContaining({message: expect.stringContaining('popups[1].app argument 1 ("{CALLERNAME:2} x")')}),
+      expect.objectContaining({message: expect.stringContaining('popups[1].app argument 3 ("{CALLERNUM}")')}),
+    ])
+
+    // The README's forms: joined to its option, or after --.
+    await setConfig(configDir, {
+      popups: JSON.stringify([{on: 'ringing', app: 'crm-app --caller={CALLERNAME} {CALLTYPE} -- {CALLERNAME}'}]),
+    })
+    expect(await doctorPopups()).toEqual([])
+    const recorder = argvRecorder(['crm-app'])
+    const listener = await startListenerProcess(configDir, [], recorder.env)
+    try {
+      await runCli(
+        ['notify', 'incoming', '0612345678', '--name=--config=/tmp/evil', '--port', String(listener.port)],
+        configDir,
+      )
+      const [call] = await waitFor(() => recorder.calls(), 1)
+      expect(call.args).toEqual(['--caller=--config=/tmp/evil', 'incoming', '--', '--config=/tmp/evil'])
+    } finally {
+      await listener.stop()
+    }
+  })
+})

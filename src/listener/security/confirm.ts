@@ -8,7 +8,8 @@ const MAX_PENDING = 100
 
 /**
  * One-time codes for the confirmation page: the page's button sends its code back from the listener's own origin,
- * which proves the user saw the page and clicked, and acts without the token (the page never holds the token).
+ * which shows that the user saw the page and clicked. A code adds a condition and grants nothing: with
+ * security.token set, the link must carry `?token=` to get a page at all, and the button sends it back.
  */
 export class Confirmations {
   readonly #pending = new Map<string, {action: string; expires: number}>()
@@ -62,15 +63,15 @@ function page(res: ServerResponse, status: number, title: string, body: string, 
 /** "Call 020 123 456? [Call] [Cancel]": the button acts through a same-origin POST carrying the one-time code. */
 export function sendConfirmPage(
   res: ServerResponse,
-  options: {question: string; actionUrl: string; code: string; origin: string},
+  options: {question: string; actionUrl: string; code: string; askedBy: string},
 ): void {
-  const {question, actionUrl, code, origin} = options
+  const {question, actionUrl, code, askedBy} = options
   const target = `${actionUrl}${actionUrl.includes('?') ? '&' : '?'}confirm=${encodeURIComponent(code)}`
   page(
     res,
     200,
     question,
-    `<h1>${escape(question)}</h1><p class="from">Asked by a link on ${escape(origin)}.</p>
+    `<h1>${escape(question)}</h1><p class="from">Asked by ${escape(askedBy)}.</p>
 <p><button id="call">${escape(question.split(' ')[0])}</button><button id="cancel">Cancel</button></p><p id="result" role="status"></p>`,
     `const result=document.getElementById('result');
 document.getElementById('call').onclick=async()=>{document.getElementById('call').disabled=true;

@@ -4,16 +4,16 @@ import type {ListenerSettings} from '../settings.js'
 import {normalizeNumber} from '../../engine/number.js'
 import {RequestError} from '../../errors.js'
 import type {RouteContext, RouteGuard} from '../app.js'
-import type {RouteName} from '../routes.js'
+import {ROUTE_METHODS, type RouteName} from '../routes.js'
 import {Confirmations, groupDigits, sendActedPage, sendConfirmPage} from './confirm.js'
-import {classifyRequester, isLoopbackHost, type OriginPolicy, type Requester} from './origin.js'
+import {classifyRequester, isLoopbackAddress, isLoopbackHost, type OriginPolicy, type Requester} from './origin.js'
 import {RateLimit} from './rate-limit.js'
 
 const {createHash, timingSafeEqual} = process.getBuiltinModule('node:crypto')
 
 /** Routes that only read state. Without CORS a foreign page cannot read the answer, so they need no origin check. */
 const READ_ONLY = new Set<RouteName>(['index', 'status', 'events'])
-/** Routes a clicked link from another site may ask for, after the user confirms. */
+/** Routes a navigation started elsewhere (a link, a bookmark, a redirect) may ask for, after the user confirms. */
 const CONFIRMABLE = new Set<RouteName>(['make', 'answer', 'end'])
 
 export interface SecurityOptions {
@@ -27,9 +27,10 @@ function refuse(status: number, code: string, message: string): never {
 }
 
 /**
- * The listener's security policy as route guards, in order: DNS rebinding (Host), browsers (Origin, Sec-Fetch-*,
- * CORS, confirmation of clicked links), the token, and the rate limit on `make`. Each refusal names the setting
- * that would allow it.
+ * The listener's security policy as route guards, in order: DNS rebinding (Host), the peer (only loopback without a
+ * token), CORS preflights, the token, browsers (Origin, Sec-Fetch-*, confirmation of navigations), and the rate limit
+ * on `make`. Trust comes from the socket, the token or security.allowedOrigins; browser headers only take it away.
+ * Each refusal names the setting that would allow it.
  */
 export function securityGuards({security, port}: SecurityOptions): RouteGuard[] {
   const confirmations = new Confirmations()
@@ -59,6 +60,16 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
     )
   }
 
+  /** Without a token, the socket is what grants trust: only this computer may use the listener. */
+  function checkPeer({req, route}: RouteContext): void {
+    if (expectedToken || isLoopbackAddress(req.socket.remoteAddress)) return
+    refuse(
+      403,
+      'ERR_PEER',
+      `Refused ${route} from ${req.socket.remoteAddress ?? 'an unknown address'}: without security.token only this computer may use the listener; set security.token (callctl config set security.token --generate) to allow other machines`,
+    )
+  }
+
   function checkToken(ctx: RouteContext): void {
     if (!expectedToken || ctx.route === 'index') return
     const given = tokenOf(ctx.req) ?? ctx.fields.token
@@ -70,72 +81,100 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
     )
   }
 
-  /** Decides what a browser may do. Returns true when it answered the request itself. */
+  /** CORS preflights change nothing and carry no token; only allowed origins get an answer that lets them on. */
+  function answerPreflight({req, res}: RouteContext, requester: Requester): void {
+    // A preflight always carries Origin: a Referer alone is no reason to answer one.
+    if (requester.kind !== 'allowed-origin' || req.headers.origin === undefined) {
+      refuse(
+        403,
+        'ERR_ORIGIN',
+        `Refused CORS preflight from ${originText(requester)}; add the origin to security.allowedOrigins to allow it`,
+      )
+    }
+
+    res.writeHead(204, {
+      'access-control-allow-methods': 'GET, POST',
+      'access-control-allow-headers': 'authorization, x-callctl-token, content-type',
+      'access-control-max-age': '600',
+      // Chromium's Private Network Access preflight asks before a public page may reach localhost.
+      ...(req.headers['access-control-request-private-network'] === 'true'
+        ? {'access-control-allow-private-network': 'true'}
+        : {}),
+    })
+    res.end()
+  }
+
+  /**
+   * Decides what a browser may do with a route that changes something. Returns true when it answered the request
+   * itself (a confirmation page). Only tools (no browser headers), the listener's own pages and allowed origins act
+   * at once; a navigation the user started elsewhere is asked to confirm; anything else from a browser is refused.
+   */
   function checkBrowser(ctx: RouteContext, requester: Requester): boolean {
     const {req, res, route} = ctx
-    if (requester.kind === 'allowed-origin') {
-      res.setHeader('access-control-allow-origin', requester.origin)
-      res.setHeader('vary', 'Origin')
+    if (requester.kind === 'tool' || requester.kind === 'same-origin' || requester.kind === 'allowed-origin') {
+      return false
     }
 
-    if (req.method === 'OPTIONS') {
-      if (requester.kind !== 'allowed-origin') {
-        refuse(
-          403,
-          'ERR_ORIGIN',
-          `Refused CORS preflight from ${originText(requester)}; add the origin to security.allowedOrigins to allow it`,
-        )
-      }
-
-      res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST',
-        'access-control-allow-headers': 'authorization, x-callctl-token, content-type',
-        'access-control-max-age': '600',
-        // Chromium's Private Network Access preflight asks before a public page may reach localhost.
-        ...(req.headers['access-control-request-private-network'] === 'true'
-          ? {'access-control-allow-private-network': 'true'}
-          : {}),
-      })
-      res.end()
-      return true
-    }
-
-    if (READ_ONLY.has(route)) return false
-    if (requester.kind === 'cross-origin-click' && CONFIRMABLE.has(route) && security.confirmLinks) {
+    // Only GET: a page is shown for a link, and a form POSTed across sites gets no code to redeem.
+    if (requester.kind === 'navigation' && CONFIRMABLE.has(route) && security.confirmLinks && req.method === 'GET') {
       sendConfirmPage(res, {
         question: question(ctx),
         actionUrl: ctx.url.pathname + ctx.url.search,
         code: confirmations.issue(actionKey(ctx)),
-        origin: requester.origin,
+        askedBy: requester.askedBy,
       })
       return true
     }
 
-    if (requester.kind === 'cross-origin' || requester.kind === 'cross-origin-click') {
-      refuse(
-        403,
-        'ERR_ORIGIN',
-        `Refused ${route} from ${requester.origin}: pages of other sites may not control the phone; add the origin to security.allowedOrigins to allow it`,
-      )
-    }
+    refuse(
+      403,
+      'ERR_ORIGIN',
+      requester.kind === 'navigation' && CONFIRMABLE.has(route) && req.method === 'GET'
+        ? `Refused ${route} from ${requester.from}: links may not control the phone without a confirmation, and security.confirmLinks is off; turn it on, or add the origin to security.allowedOrigins`
+        : `Refused ${route} from ${requester.from}: pages of other sites may not control the phone; add the origin to security.allowedOrigins to allow it`,
+    )
+  }
 
-    return false
+  /**
+   * A confirmation code acts once, for the action it was issued for, posted by the listener's own page. The page
+   * posts no body: body fields would override the confirmed number or call.
+   */
+  function redeem(ctx: RouteContext, requester: Requester): void {
+    const {headers} = ctx.req
+    const valid =
+      requester.kind === 'same-origin' &&
+      ctx.req.method === 'POST' &&
+      (headers['content-length'] ?? '0') === '0' &&
+      headers['transfer-encoding'] === undefined &&
+      CONFIRMABLE.has(ctx.route) &&
+      confirmations.redeem(ctx.fields.confirm, actionKey(ctx))
+    if (!valid)
+      refuse(403, 'ERR_CONFIRM', 'Refused: this confirmation has expired or was already used; open the link again')
   }
 
   return [
     (ctx) => {
       checkHost(ctx)
+      checkPeer(ctx)
       const requester = classifyRequester(ctx.req.headers, originPolicy())
-      if (ctx.fields.confirm !== undefined) {
-        if (requester.kind !== 'same-origin' || !confirmations.redeem(ctx.fields.confirm, actionKey(ctx))) {
-          refuse(403, 'ERR_CONFIRM', 'Refused: this confirmation has expired or was already used; open the link again')
-        }
-      } else {
-        if (checkBrowser(ctx, requester)) return true
-        checkToken(ctx)
+      // CORS answers an Origin header; a Referer alone (a link clicked on the CRM) needs none.
+      if (requester.kind === 'allowed-origin' && ctx.req.headers.origin !== undefined) {
+        ctx.res.setHeader('access-control-allow-origin', requester.origin)
+        ctx.res.setHeader('vary', 'Origin')
       }
 
-      if (ctx.route === 'make' && !makeLimit.take()) {
+      if (ctx.req.method === 'OPTIONS') {
+        answerPreflight(ctx, requester)
+        return true
+      }
+
+      // Before anything that could act or hand out a confirmation code: no browser header stands in for the token.
+      checkToken(ctx)
+      if (ctx.fields.confirm !== undefined) redeem(ctx, requester)
+      else if (!READ_ONLY.has(ctx.route) && checkBrowser(ctx, requester)) return true
+
+      // A method the route refuses (HEAD /make) is answered 405 after the guards: it uses up no call.
+      if (ctx.route === 'make' && ROUTE_METHODS.make.includes(ctx.req.method ?? '') && !makeLimit.take()) {
         throw Object.assign(
           new RequestError(
             `Refused make: more than ${security.makeRateLimit} calls a minute; raise security.makeRateLimit to allow more`,
@@ -153,7 +192,7 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
 }
 
 function originText(requester: Requester): string {
-  return 'origin' in requester ? requester.origin : 'a page without an origin'
+  return 'origin' in requester ? requester.origin : 'from' in requester ? requester.from : 'a page without an origin'
 }
 
 function question({route, rest, fields}: RouteContext): string {

@@ -1,3 +1,5 @@
+import {networkInterfaces} from 'node:os'
+
 import {mergeDefaults} from '../../../src/config/settings.js'
 import {type Config, DEFAULTS} from '../../../src/settings.js'
 import type {CallEvent} from '../../../src/engine/call.js'
@@ -9,6 +11,13 @@ const attackerImg = {
   'sec-fetch-mode': 'no-cors',
   'sec-fetch-dest': 'image',
   referer: 'http://attacker.test/',
+}
+/** What Chromium sends for a navigation it started itself, and keeps through cross-site redirects. */
+const outsideNavigation = {
+  'sec-fetch-site': 'none',
+  'sec-fetch-mode': 'navigate',
+  'sec-fetch-user': '?1',
+  'sec-fetch-dest': 'document',
 }
 const attackerClick = {
   'sec-fetch-site': 'cross-site',
@@ -133,6 +142,27 @@ describe('security policy (in process)', () => {
     ).toBe(403)
   })
 
+  test('a confirmation code is redeemed without a body: body fields cannot change the confirmed number', async () => {
+    await start()
+    const sameOrigin = {'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: listener.url}
+    const page = await rawRequest(`${listener.url}/make?number=020123456`, {headers: attackerClick})
+    expect(page.text).toContain('Call 020 123 456?')
+    const target = /fetch\("([^"]+)"/.exec(page.text)![1]
+    const swapped = await rawRequest(`${listener.url}${target}`, {
+      method: 'POST',
+      headers: {...sameOrigin, 'content-type': 'application/x-www-form-urlencoded'},
+      body: 'number=0900666',
+    })
+    expect(swapped.status).toBe(403)
+    expect(events).toHaveLength(0)
+  })
+
+  test('HEAD /make is refused without using up the make rate limit', async () => {
+    await start({security: {makeRateLimit: 1}})
+    expect((await rawRequest(`${listener.url}/make/1`, {method: 'HEAD'})).status).toBe(405)
+    expect((await rawRequest(`${listener.url}/make/1`)).status).toBe(200)
+  })
+
   test('a clicked link from an allowed origin acts at once and says so', async () => {
     await start({security: {allowedOrigins: ['https://crm.test']}})
     const page = await rawRequest(`${listener.url}/make/020123456`, {
@@ -148,18 +178,66 @@ describe('security policy (in process)', () => {
     expect((await rawRequest(`${listener.url}/make/1`, {headers: attackerClick})).status).toBe(403)
   })
 
-  test('navigations that act (typed URL, desktop app) get a page saying what was done', async () => {
+  test('a typed URL, a bookmark or a link from another app (Sec-Fetch-Site: none, maybe redirected) gets the confirmation page, not a call', async () => {
     await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: outsideNavigation})
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Call 020 123 456?')
+    expect(page.text).toContain('Asked by a link opened from outside a web page')
+    // Without user activation (a prerender), and for answer and end too.
+    const {'sec-fetch-user': _, ...withoutActivation} = outsideNavigation
+    expect((await rawRequest(`${listener.url}/make/1`, {headers: withoutActivation})).text).toContain('Call 1?')
+    expect((await rawRequest(`${listener.url}/end`, {headers: outsideNavigation})).text).toContain(
+      'End the current call?',
+    )
+    // notify and popup change calls too, and have no confirmation page: refused.
+    expect((await rawRequest(`${listener.url}/notify/incoming?number=1`, {headers: outsideNavigation})).status).toBe(
+      403,
+    )
+    // A form POSTed by a navigation gets no code to redeem.
+    expect((await rawRequest(`${listener.url}/make/1`, {method: 'POST', headers: outsideNavigation})).status).toBe(403)
+    expect((await rawRequest(`${listener.url}/make/1`, {method: 'HEAD', headers: outsideNavigation})).status).toBe(403)
+    expect(events).toHaveLength(0)
+    await listener.close()
+    await start({security: {confirmLinks: false}})
+    const refused = await rawRequest(`${listener.url}/make/1`, {headers: outsideNavigation})
+    expect(refused.status).toBe(403)
+    expect(refused.json().error.message).toContain('security.confirmLinks is off')
+    expect(events).toHaveLength(0)
+  })
+
+  test('a browser that sends no Sec-Fetch (Upgrade-Insecure-Requests only) gets the confirmation page; tools still act', async () => {
+    await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {headers: {'upgrade-insecure-requests': '1'}})
+    expect(page.text).toContain('Call 020 123 456?')
+    expect(events).toHaveLength(0)
+    expect((await rawRequest(`${listener.url}/make/020123456`)).status).toBe(200)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
+  test("navigations from the listener's own pages or an allowed origin act and get a page saying what was done", async () => {
+    await start({security: {allowedOrigins: ['https://crm.test']}})
     const page = await rawRequest(`${listener.url}/make/020123456`, {
       headers: {
-        'sec-fetch-site': 'none',
+        'sec-fetch-site': 'same-origin',
         'sec-fetch-mode': 'navigate',
         'sec-fetch-user': '?1',
         'sec-fetch-dest': 'document',
+        referer: `${listener.url}/`,
       },
     })
     expect(page.status).toBe(200)
     expect(page.text).toMatch(/Done: 020 123 456 \(dialing, call sim-/)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
+  test('a redirect back through another site is not same-origin, whatever the Referer says', async () => {
+    await start()
+    const page = await rawRequest(`${listener.url}/make/020123456`, {
+      headers: {...attackerClick, referer: `${listener.url}/`},
+    })
+    expect(page.text).toContain('Call 020 123 456?')
+    expect(events).toHaveLength(0)
   })
 
   test('token: required on every route but the index, in any of three forms, compared whole', async () => {
@@ -176,6 +254,82 @@ describe('security policy (in process)', () => {
     )
     expect((await rawRequest(`${listener.url}/make/1`, {headers: {'x-callctl-token': `${token}x`}})).status).toBe(401)
     expect((await rawRequest(`${listener.url}/`)).status).toBe(200)
+    expect(events).toHaveLength(0)
+  })
+
+  test('with a token, forged browser headers get no confirmation code and redeem none: 0 calls (curl-style, 0.0.0.0)', async () => {
+    const token = 'k'.repeat(43)
+    await start({host: '0.0.0.0', security: {token}})
+    const url = `http://127.0.0.1:${new URL(listener.url).port}`
+    const forgedSameOrigin = {'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors', origin: url}
+    // The two calls of the issue: ask for a confirmation page as a "clicked link", post its code as "same-origin".
+    for (const headers of [attackerClick, outsideNavigation, {...attackerClick, referer: `${url}/`}]) {
+      const page = await rawRequest(`${url}/make/0900666`, {headers})
+      expect(page.status).toBe(401)
+      expect(page.text).not.toContain('confirm=')
+    }
+
+    // A real page, got with the token: its code is worthless without the token.
+    const page = await rawRequest(`${url}/make/0900666?token=${token}`, {headers: attackerClick})
+    expect(page.text).toContain('Call 090 066 6?')
+    const target = /fetch\("([^"]+)"/.exec(page.text)![1]
+    const code = new URLSearchParams(target.split('?')[1]).get('confirm')!
+    for (const attempt of [
+      {path: `/make/0900666?confirm=${code}`, headers: forgedSameOrigin},
+      {path: `/make/0900666?confirm=${code}`, headers: {}},
+      {path: `/make/0900666?confirm=${code}&token=wrong-token-0123456789`, headers: forgedSameOrigin},
+      {path: `/make/0900666?confirm=${code}`, headers: {...forgedSameOrigin, authorization: 'Bearer nope'}},
+    ]) {
+      const redeemed = await rawRequest(`${url}${attempt.path}`, {method: 'POST', headers: attempt.headers})
+      expect([redeemed.status, redeemed.json().error.code]).toEqual([401, 'ERR_TOKEN'])
+    }
+
+    // With the token, a guessed code or a GET does not act either.
+    const guessed = await rawRequest(`${url}/make/0900666?token=${token}&confirm=AAAAAAAAAAAAAAAAAAAAAAAA`, {
+      method: 'POST',
+      headers: forgedSameOrigin,
+    })
+    expect(guessed.status).toBe(403)
+    expect(events).toHaveLength(0)
+    // The page's own button (its URL carries the token it was opened with) still works, once.
+    expect((await rawRequest(`${url}${target}`, {method: 'POST', headers: forgedSameOrigin})).status).toBe(200)
+    expect((await rawRequest(`${url}${target}`, {method: 'POST', headers: forgedSameOrigin})).status).toBe(403)
+    expect(events.map((event) => event.type)).toEqual(['outgoing'])
+  })
+
+  test('without a token only loopback peers are served (a token unset while listening on 0.0.0.0)', async () => {
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((entry) => entry?.family === 'IPv4' && !entry.internal)?.address
+    if (!address) throw new Error('this test needs a non-loopback IPv4 address on this machine')
+    const token = 'p'.repeat(43)
+    await start({host: '0.0.0.0', security: {token}})
+    const port = new URL(listener.url).port
+    await listener.reconfigure(mergeDefaults(DEFAULTS, {port: 0, host: '0.0.0.0', driver: {sim: {answerAfterMs: -1}}}))
+    const remote = await rawRequest(`http://${address}:${port}/make/0900666`, {headers: {host: `127.0.0.1:${port}`}})
+    expect(remote.status).toBe(403)
+    expect(remote.json().error.message).toContain('without security.token only this computer may use the listener')
+    expect(events).toHaveLength(0)
+    expect((await rawRequest(`http://127.0.0.1:${port}/make/020123456`)).status).toBe(200)
+  })
+
+  test('Private Network Access and CORS preflights are answered for allowed origins only', async () => {
+    await start({security: {allowedOrigins: ['https://crm.test']}})
+    const ask = {'access-control-request-method': 'POST', 'access-control-request-private-network': 'true'}
+    for (const headers of [
+      {...ask, origin: 'http://attacker.test', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors'},
+      {...ask, origin: 'null'},
+      {...ask},
+      {...ask, referer: 'https://crm.test/'},
+      {...ask, origin: 'https://crm.test', 'sec-fetch-site': 'same-origin'},
+      {...ask, origin: 'https://crm.test.attacker.test'},
+    ]) {
+      const preflight = await rawRequest(`${listener.url}/make/1`, {method: 'OPTIONS', headers})
+      expect(preflight.status).toBe(403)
+      expect(preflight.headers['access-control-allow-private-network']).toBeUndefined()
+      expect(preflight.headers['access-control-allow-origin']).toBeUndefined()
+    }
+
     expect(events).toHaveLength(0)
   })
 
