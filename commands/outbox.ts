@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {openOutbox} from '../src/cli/app.js'
+import {openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
   static override summary = 'List notifications waiting to be delivered, those that failed, and damaged records'
@@ -62,11 +62,10 @@ export default class OutboxCommand extends BaseCommand {
         this.log(
           `damaged ${record.at} ${record.source}: ${record.reason} (${plural(Buffer.byteLength(record.raw), 'byte')} kept)`,
         )
-      const strip = ({secret: _secret, ...delivery}: (typeof pending)[number]) => delivery
       return {
-        pending: pending.map(strip),
-        failed: failed.map(strip),
-        ...(damaged.length > 0 && {damaged}),
+        pending: pending.map(shownDelivery),
+        failed: failed.map(shownDelivery),
+        ...(damaged.length > 0 && {damaged: damaged.map((record) => ({...record, raw: shownRaw(record.raw)}))}),
       }
     } finally {
       outbox.store.close()

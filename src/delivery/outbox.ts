@@ -1,7 +1,9 @@
 import path from 'node:path'
 
 import {configDir, storeFile} from '../config/paths.js'
+import {HIDDEN} from '../config/schema.js'
 import {Store, type StoreSchema} from '../store/database.js'
+import {CREDENTIAL_HEADERS} from './settings.js'
 import type {OutgoingRequest} from './targets.js'
 
 /** One notification on its way: stored before it is sent, removed after a 2xx. */
@@ -196,6 +198,26 @@ function uniqueName(base: string): string {
   let name = base
   for (let n = 2; existsSync(name); n++) name = `${base}-${n}`
   return name
+}
+
+const CREDENTIAL = new RegExp(CREDENTIAL_HEADERS, 'i')
+
+/** A delivery as `callctl outbox` shows it: no signing secret, credential header values hidden (like `config list`). */
+export function shownDelivery({secret: _secret, ...delivery}: Delivery): Omit<Delivery, 'secret'> {
+  const headers = Object.fromEntries(
+    Object.entries(delivery.request.headers).map(([name, value]) => [name, CREDENTIAL.test(name) ? HIDDEN : value]),
+  )
+  return {...delivery, request: {...delivery.request, headers}}
+}
+
+/**
+ * A damaged record's raw text as `callctl outbox` shows it: any JSON string under a credential-like key hidden. The
+ * store keeps the raw text as it was.
+ */
+export function shownRaw(raw: string): string {
+  return raw.replaceAll(/"([^"\\]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g, (pair, key: string, colon: string) =>
+    CREDENTIAL.test(key) ? `"${key}"${colon}"${HIDDEN}"` : pair,
+  )
 }
 
 /** A stored delivery, checked field by field; a string says what is wrong with it. */

@@ -275,3 +275,21 @@ describe('what a hostile tester found, fixed (real listener processes)', () => {
     expect(readdirSync(configDir).some((name) => name.startsWith('callctl.db.damaged-'))).toBe(true)
   }, 60_000)
 })
+
+test('callctl outbox hides credentials: header values and secrets of pending, failed and damaged records', async () => {
+  const configDir = tempConfigDir()
+  const pending = validDelivery('http://127.0.0.1:9/in', 'call-cred')
+  pending.request.headers = {authorization: 'Bearer live-api-key-0123', 'x-agent': 'Jane'}
+  writeRows(configDir, [
+    JSON.stringify({...pending, secret: 'signing-secret-0123456789'}),
+    '{"id": "x", "secret": "signing-secret-0123456789", "request": {"headers": {"X-Api-Key": "k-0123"',
+  ])
+  const result = await runCli(['outbox', '--json'], configDir)
+  expect(result.stdout).not.toMatch(/live-api-key|signing-secret|k-0123/)
+  const shown = JSON.parse(result.stdout) as {
+    pending: Array<{request: {headers: Record<string, string>}}>
+    damaged: Array<{raw: string}>
+  }
+  expect(shown.pending[0].request.headers).toEqual({authorization: '<hidden>', 'x-agent': 'Jane'})
+  expect(shown.damaged[0].raw).toBe('{"id": "x", "secret": "<hidden>", "request": {"headers": {"X-Api-Key": "<hidden>"')
+}, 30_000)
