@@ -69,7 +69,7 @@ interface Pending {
 /**
  * One ctrl_tcp connection at a time. A connection counts only once baresip has answered a harmless command (a
  * port that accepts TCP may be anything: baresip's SIP/TLS port, an HTTP server). Emits `event` for baresip
- * events and `down` (with the reason) when a verified connection is lost. Commands are matched to responses by
+ * events, `alive` for every message, and `down` (with the reason) when a verified connection is lost. Commands are matched to responses by
  * token and time out, since baresip does not answer malformed ones.
  */
 export class CtrlConnection extends EventEmitter {
@@ -138,6 +138,7 @@ export class CtrlConnection extends EventEmitter {
           continue
         }
 
+        if (verified) this.emit('alive')
         if ('event' in message) {
           if (verified) this.emit('event', message)
           continue

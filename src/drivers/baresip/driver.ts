@@ -60,6 +60,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   let kicks: number[] = []
   /** baresip announced that it quits: the coming close is its own. */
   let quitting = false
+  /** A command timed out on a connection that is still open. */
+  let stalled = false
   let takeoverRetryMs = TAKEOVER_MS.retry
 
   const fail = (message: string, status = 502, cause?: unknown) => new DriverError('baresip', message, {status, cause})
@@ -231,7 +233,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   }
 
   ctrl.on('event', onEvent)
+  ctrl.on('alive', () => {
+    if (!stalled) return
+    stalled = false
+    setReachability('connected', `connected to ${where}: baresip answers again`)
+  })
   ctrl.on('down', ({reason, peerClosed}: {reason: string; peerClosed: boolean}) => {
+    stalled = false
     if (closed) return
     const lost = fail(
       `lost ${where} before the call appeared (${reason}): the call may or may not have been placed`,
@@ -269,6 +277,15 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     try {
       response = await ctrl.command(name, params, settings.commandTimeoutMs)
     } catch (error) {
+      if (ctrl.connected && /^no answer/.test((error as Error).message)) {
+        // Connected but silent (hung, or stopped): not reachable in any way that matters, until it speaks again.
+        stalled = true
+        setReachability(
+          'down',
+          `${where} stopped answering (no answer to "${name}" within ${settings.commandTimeoutMs} ms); commands answer 503 until baresip answers again`,
+        )
+      }
+
       throw fail(`${name} failed: ${(error as Error).message}`, 503, error)
     }
 
