@@ -67,7 +67,6 @@ test('the generated headless config has what baresip 1.0 needs without a sound c
   }
 })
 
-type Fake = Awaited<ReturnType<typeof startFakeBaresip>>
 const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const FAST = {commandTimeoutMs: 300, dialTimeoutMs: 600, dialUri: 'sip:{NUMBER}@127.0.0.1'}
 
@@ -79,12 +78,10 @@ async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void>
   }
 }
 
-let contractFake: Fake | undefined
 testDriverContract(
   'baresip',
   async () => {
     const fake = await startFakeBaresip()
-    contractFake = fake
     return {
       module: baresipDriver,
       settings: {...FAST, port: fake.port},
