@@ -13,7 +13,7 @@ export interface ContractHarness<S extends object> {
   /** Over the module's defaults, as the config would give them. */
   settings?: Partial<S>
   /** Waits until the driver has reported the remote's answer of an outgoing call, where it can. */
-  settle?: () => Promise<void>
+  settle?: (engine: CallEngine) => Promise<void>
   /** Makes the driver's backend fail, for the failure cases declared in the suite's options. */
   faults?: {
     /** The backend disappears (killed, port closed) while a call is up. */
@@ -82,7 +82,7 @@ export function testDriverContract<S extends object>(
         settings: settingsOf(h.module, h.settings),
         log: () => {},
       })
-      settle = h.settle ?? (async () => {})
+      settle = async () => h.settle?.(engine)
       await driver.init?.()
     })
     afterEach(async () => {

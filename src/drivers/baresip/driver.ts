@@ -52,6 +52,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
   let reachability: DriverReachability = {state: 'connecting', detail: `connecting to ${where}`}
   let spawned: SpawnedBaresip | undefined
+  /** While the spawned baresip starts: called when it prints a ctrl_tcp error. */
+  let ctrlTcpFailed: (() => void) | undefined
+  /** Why the spawned baresip is gone, once it is. */
+  let spawnedExit: string | undefined
   const baresipErrors: string[] = []
   let retryTimer: NodeJS.Timeout | undefined
   let connecting = false
@@ -67,7 +71,9 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const fail = (message: string, status = 502, cause?: unknown) => new DriverError('baresip', message, {status, cause})
 
   /** Logs each change of state or reason once, not each retry. */
-  function setReachability(state: DriverReachability['state'], detail: string): void {
+  function setReachability(state: DriverReachability['state'], reason: string): void {
+    // Once the baresip callctl started has exited, that is the reason for whatever fails after.
+    const detail = state !== 'connected' && spawnedExit ? spawnedExit : reason
     if (state === reachability.state && detail === reachability.detail) return
     reachability = {state, detail}
     log(`[driver:baresip] ${detail}`)
@@ -318,6 +324,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     baresipErrors.push(line.text)
     baresipErrors.splice(0, baresipErrors.length - 5)
     log(`[driver:baresip] baresip: ${line.text}`)
+    if (/ctrl_tcp/.test(line.text)) ctrlTcpFailed?.()
   }
 
   async function startBaresip(): Promise<void> {
@@ -342,18 +349,25 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     }
 
     spawned = child
-    void child.exited.then(({code}) => {
+    void child.exited.then(({how}) => {
       if (closed) return
       const last = baresipErrors.at(-1)
-      setReachability(
-        'down',
-        `the baresip callctl started exited (code ${code})${last ? `: ${last}` : ''}; restart the listener to start it again`,
-      )
+      spawnedExit = `the baresip callctl started exited (${how})${last ? `: ${last}` : ''}; commands answer 503, restart the listener to start it again`
+      setReachability('down', spawnedExit)
     })
     const deadline = Date.now() + 5000
     for (;;) {
       try {
-        await connect()
+        // What holds a taken port may accept the connection and never answer: baresip's own error ends the wait.
+        const failed = new Promise<void>((resolve) => {
+          ctrlTcpFailed = resolve
+        })
+        await Promise.race([
+          connect(),
+          failed.then(() => {
+            throw new Error('baresip could not open ctrl_tcp')
+          }),
+        ])
         if (ctrl.connected) return
       } catch (error) {
         // baresip runs on without ctrl_tcp when its port is taken: waiting would not help.
@@ -363,11 +377,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
         ])
         if (ctrlError || exited || Date.now() > deadline) {
+          // The listener does not start: its driver is closed, and baresip's exit is no news.
+          closed = true
           await child.stop()
           const reason = ctrlError
             ? `: baresip said: ${ctrlError}`
             : exited
-              ? `: it exited (code ${exited.code}) ${baresipErrors.at(-1) ?? exited.output.trim().split('\n').at(-1) ?? ''}`
+              ? `: it exited (${exited.how}) ${baresipErrors.at(-1) ?? exited.output.trim().split('\n').at(-1) ?? ''}`
               : ` within 5 s (${(error as Error).message})`
           throw new DriverError('baresip', `baresip did not open ${where}${reason}`, {
             status: 503,

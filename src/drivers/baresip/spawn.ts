@@ -55,8 +55,8 @@ export function writeHeadlessConfig(
 
 export interface SpawnedBaresip {
   pid: number
-  /** Resolves when baresip has exited (also when it crashed). */
-  exited: Promise<{code: number | null; output: string}>
+  /** Resolves when baresip has exited (also when it crashed): `how` is `code 99` or `signal SIGKILL`. */
+  exited: Promise<{code: number | null; how: string; output: string}>
   stop(): Promise<void>
 }
 
@@ -99,8 +99,8 @@ export async function spawnBaresip(
     child.once('spawn', () => resolve())
     child.once('error', reject)
   })
-  const exited = new Promise<{code: number | null; output: string}>((resolve) => {
-    child.once('exit', (code) => resolve({code, output}))
+  const exited = new Promise<{code: number | null; how: string; output: string}>((resolve) => {
+    child.once('exit', (code, signal) => resolve({code, how: signal ? `signal ${signal}` : `code ${code}`, output}))
   })
   return {
     pid: child.pid!,
