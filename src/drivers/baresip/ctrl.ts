@@ -60,6 +60,13 @@ export class CtrlConnectError extends Error {
   }
 }
 
+/** Why a verified connection ended: `peerClosed` when baresip closed it cleanly, `garbled` when it sent garbage. */
+export interface CtrlDown {
+  reason: string
+  peerClosed: boolean
+  garbled: boolean
+}
+
 interface Pending {
   resolve: (response: BaresipResponse) => void
   reject: (error: Error) => void
@@ -106,6 +113,8 @@ export class CtrlConnection extends EventEmitter {
     let verified = false
     let peerClosed = false
     let failure: Error | undefined
+    /** The peer sent what baresip never sends (as opposed to a network error). */
+    let garbled = false
 
     const rejectAll = (error: Error) => {
       for (const [token, entry] of pending) {
@@ -121,6 +130,7 @@ export class CtrlConnection extends EventEmitter {
         messages = decoder.push(chunk)
       } catch (error) {
         failure = error as Error
+        garbled = true
         socket.destroy()
         return
       }
@@ -131,6 +141,7 @@ export class CtrlConnection extends EventEmitter {
           // JSON that no baresip sends: with a non-object this is not ctrl_tcp at all.
           if (typeof raw !== 'object' || raw === null) {
             failure = new Error(`a message that is not a ctrl_tcp object: ${JSON.stringify(raw).slice(0, 40)}`)
+            garbled = true
             socket.destroy()
             return
           }
@@ -163,7 +174,7 @@ export class CtrlConnection extends EventEmitter {
       if (this.#socket !== socket) return
       this.#socket = undefined
       this.#send = undefined
-      this.emit('down', {reason, peerClosed: peerClosed && !failure})
+      this.emit('down', {reason, peerClosed: peerClosed && !failure, garbled} satisfies CtrlDown)
     })
 
     const send = async (command: string, params: string | undefined, ms: number) =>

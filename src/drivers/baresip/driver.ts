@@ -2,7 +2,7 @@ import type {Call} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import type {BaresipSettings} from './index.js'
-import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError} from './ctrl.js'
+import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError, type CtrlDown} from './ctrl.js'
 import {otherClients} from './other-clients.js'
 import {type BaresipLine, type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
 
@@ -10,6 +10,8 @@ import {type BaresipLine, type SpawnedBaresip, spawnBaresip, writeHeadlessConfig
 const RECONNECT_MS = {first: 100, max: 500, notCtrlTcp: 5000}
 /** While another ctrl_tcp client holds baresip: how often to look whether it left (Linux), or to try again (elsewhere). */
 const TAKEOVER_MS = {watch: 1000, retry: 30_000, maxRetry: 300_000}
+/** Garbage twice within this window: the peer is broken, retry slowly. */
+const GARBLED_WINDOW_MS = 60_000
 /** Two losses to a live baresip within this window: another client takes it over each time callctl returns. */
 const KICK_WINDOW_MS = 10_000
 
@@ -64,6 +66,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   let kicks: number[] = []
   /** baresip announced that it quits: the coming close is its own. */
   let quitting = false
+  /** When a verified connection last sent garbage. */
+  let garbledAt: number | undefined
   /** A command timed out on a connection that is still open. */
   let stalled = false
   let takeoverRetryMs = TAKEOVER_MS.retry
@@ -189,26 +193,31 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   /** Keeps trying; how often depends on what the last attempt found. */
   function reconnect(delay = RECONNECT_MS.first): void {
-    retry(delay, () => {
-      connect().catch((error: unknown) => {
-        if (closed) return
-        if (error instanceof CtrlConnectError && error.reason === 'refused') {
-          // Nothing listens: baresip is gone, so the losses before were not another client's doing.
-          kicks = []
-          setReachability(
-            'down',
-            `${where} is not reachable: is baresip running? Commands answer 503; callctl reconnects as soon as it answers${baresipSaid()}`,
-          )
-          reconnect(Math.min(delay * 2, RECONNECT_MS.max))
-        } else {
-          setReachability(
-            'down',
-            `${(error as Error).message}${baresipSaid()}; commands answer 503, callctl tries again every ${RECONNECT_MS.notCtrlTcp / 1000} s`,
-          )
-          reconnect(RECONNECT_MS.notCtrlTcp)
-        }
-      })
-    })
+    retry(delay, () => void attempt(delay))
+  }
+
+  /** One try; when it fails, the next one is scheduled by what it found. `delay` is the wait that led here. */
+  async function attempt(delay: number): Promise<void> {
+    try {
+      await connect()
+    } catch (error) {
+      if (closed) return
+      if (error instanceof CtrlConnectError && error.reason === 'refused') {
+        // Nothing listens: baresip is gone, so the losses before were not another client's doing.
+        kicks = []
+        setReachability(
+          'down',
+          `${where} is not reachable: is baresip running? Commands answer 503; callctl reconnects as soon as it answers${baresipSaid()}`,
+        )
+        reconnect(Math.min(Math.max(delay * 2, RECONNECT_MS.first), RECONNECT_MS.max))
+      } else {
+        setReachability(
+          'down',
+          `${(error as Error).message}${baresipSaid()}; commands answer 503, callctl tries again every ${RECONNECT_MS.notCtrlTcp / 1000} s`,
+        )
+        reconnect(RECONNECT_MS.notCtrlTcp)
+      }
+    }
   }
 
   /** Another program holds ctrl_tcp: stay off it, and come back once it has gone (without a fight). */
@@ -244,7 +253,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     stalled = false
     setReachability('connected', `connected to ${where}: baresip answers again`)
   })
-  ctrl.on('down', ({reason, peerClosed}: {reason: string; peerClosed: boolean}) => {
+  ctrl.on('down', ({reason, peerClosed, garbled}: CtrlDown) => {
     stalled = false
     if (closed) return
     const lost = fail(
@@ -264,7 +273,16 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     } else if (kicks.length >= 2) {
       // Pushed off twice in a row by a baresip that still runs, by a client this machine cannot see.
       backOff(undefined)
+    } else if (garbled && garbledAt !== undefined && Date.now() - garbledAt < GARBLED_WINDOW_MS) {
+      // Garbage again soon after the last: a broken peer, not a glitch. Reconnecting at once would be a loop.
+      garbledAt = Date.now()
+      setReachability(
+        'down',
+        `${where} keeps sending what baresip does not (${reason}); commands answer 503, callctl tries again every ${RECONNECT_MS.notCtrlTcp / 1000} s`,
+      )
+      reconnect(RECONNECT_MS.notCtrlTcp)
     } else {
+      if (garbled) garbledAt = Date.now()
       setReachability('connecting', `lost ${where} (${reason}); reconnecting`)
       reconnect()
     }
@@ -409,7 +427,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         return
       }
 
-      reconnect(0)
+      // The first try before the listener says it is ready, so that a `make` right after start finds baresip.
+      await attempt(0)
     },
 
     async make(number) {
