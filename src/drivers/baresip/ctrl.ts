@@ -83,6 +83,8 @@ export class CtrlConnection extends EventEmitter {
   #socket?: Socket
   #send?: (command: string, params: string | undefined, timeoutMs: number) => Promise<BaresipResponse>
   #counter = 0
+  /** Events of a connection whose `listcalls` reply the caller has not taken in yet. */
+  #held: BaresipEvent[] | undefined
 
   constructor(
     readonly host: string,
@@ -102,11 +104,12 @@ export class CtrlConnection extends EventEmitter {
 
   /**
    * Connects and verifies that ctrl_tcp answers: resolves with baresip's reply to `listcalls` (the live calls), or
-   * throws CtrlConnectError saying what was found instead.
+   * throws CtrlConnectError saying what was found instead. Events are held until release().
    */
   async connect(timeoutMs: number): Promise<BaresipResponse> {
     if (this.#socket) throw new Error('already connected')
     const where = `${this.host}:${this.port}`
+    this.#held = []
     const socket = connect({host: this.host, port: this.port})
     const pending = new Map<string, Pending>()
     const decoder = new NetstringDecoder()
@@ -151,7 +154,9 @@ export class CtrlConnection extends EventEmitter {
 
         if (verified) this.emit('alive')
         if ('event' in message) {
-          if (verified) this.emit('event', message)
+          // Held until the caller has read the `listcalls` reply (see release()), so that it is not older news.
+          if (this.#held) this.#held.push(message)
+          else this.emit('event', message)
           continue
         }
 
@@ -237,6 +242,13 @@ export class CtrlConnection extends EventEmitter {
     this.#socket = socket
     this.#send = send
     return listing
+  }
+
+  /** Emits the events that came while the connection was being checked; from now on each is emitted as it comes. */
+  release(): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const event of held) this.emit('event', event)
   }
 
   /** Sends a command; params are always a JSON string (a number crashes baresip 1.0). */

@@ -179,6 +179,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       takeoverRetryMs = TAKEOVER_MS.retry
       setReachability('connected', `connected to ${where}`)
       forgetVanishedCalls(listing)
+      ctrl.release()
     } finally {
       connecting = false
     }
