@@ -54,6 +54,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
   let reachability: DriverReachability = {state: 'connecting', detail: `connecting to ${where}`}
   let spawned: SpawnedBaresip | undefined
+  /** The spawned baresip has not opened ctrl_tcp yet. */
+  let starting = false
   /** While the spawned baresip starts: called when it prints a ctrl_tcp error. */
   let ctrlTcpFailed: (() => void) | undefined
   /** Why the spawned baresip is gone, once it is. */
@@ -369,12 +371,14 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
     spawned = child
     void child.exited.then(({how}) => {
-      if (closed) return
+      // While starting, the start-up's own error says it; the listener does not run.
+      if (closed || starting) return
       const last = baresipErrors.at(-1)
       spawnedExit = `the baresip callctl started exited (${how})${last ? `: ${last}` : ''}; commands answer 503, restart the listener to start it again`
       setReachability('down', spawnedExit)
     })
     const deadline = Date.now() + 5000
+    starting = true
     for (;;) {
       try {
         // What holds a taken port may accept the connection and never answer: baresip's own error ends the wait.
@@ -387,7 +391,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
             throw new Error('baresip could not open ctrl_tcp')
           }),
         ])
-        if (ctrl.connected) return
+        if (ctrl.connected) {
+          starting = false
+          return
+        }
       } catch (error) {
         // baresip runs on without ctrl_tcp when its port is taken: waiting would not help.
         const ctrlError = baresipErrors.find((text) => /ctrl_tcp/.test(text))
@@ -402,7 +409,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           const reason = ctrlError
             ? `: baresip said: ${ctrlError}`
             : exited
-              ? `: it exited (${exited.how}) ${baresipErrors.at(-1) ?? exited.output.trim().split('\n').at(-1) ?? ''}`
+              ? `: it exited (${exited.how}): ${baresipErrors.length > 0 ? baresipErrors.slice(-3).join(' / ') : (exited.output.trim().split('\n').at(-1) ?? '')}`
               : ` within 5 s (${(error as Error).message})`
           throw new DriverError('baresip', `baresip did not open ${where}${reason}`, {
             status: 503,

@@ -80,21 +80,25 @@ export async function spawnBaresip(
   onLine: (line: BaresipLine) => void = () => {},
 ): Promise<SpawnedBaresip> {
   const {execa} = await import('execa')
-  const subprocess = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', all: true, buffer: false})
+  const subprocess = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', buffer: false})
   const child = subprocess.nodeChildProcess
   let output = ''
-  let partial = ''
-  subprocess.all?.on('data', (chunk: Buffer) => {
-    const text = chunk.toString()
-    output = (output + text.replaceAll(ANSI, '')).slice(-4000)
-    const lines = (partial + text).split('\n')
-    partial = lines.pop()!.slice(-4000)
-    for (const line of lines) {
-      const plain = line.replaceAll(ANSI, '').trim()
-      if (plain)
-        onLine({text: plain, error: line.includes('\u001B[31m') || /\b(fail|error|cannot|could not)/i.test(plain)})
-    }
-  })
+  // Each stream split into lines on its own: merged, one's line could be cut by the other's.
+  for (const stream of [subprocess.stdout, subprocess.stderr]) {
+    let partial = ''
+    stream?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      output = (output + text.replaceAll(ANSI, '')).slice(-4000)
+      const lines = (partial + text).split('\n')
+      partial = lines.pop()!.slice(-4000)
+      for (const line of lines) {
+        const plain = line.replaceAll(ANSI, '').trim()
+        if (plain)
+          onLine({text: plain, error: line.includes('\u001B[31m') || /\b(fail|error|cannot|could not)/i.test(plain)})
+      }
+    })
+  }
+
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve())
     child.once('error', reject)
