@@ -102,7 +102,7 @@ describe('a real `listen --driver baresip` process when baresip fails', () => {
       (line) => line.kind === 'driver' && String(line.message).includes('another program'),
     )
     expect(line.message).toBe(
-      `[driver:baresip] another program connected to ctrl_tcp at 127.0.0.1:${fake.port} and baresip serves one client at a time; callctl stays off until that program disconnects, then reconnects (commands answer 503)`,
+      `[driver:baresip] another program is connected to ctrl_tcp at 127.0.0.1:${fake.port} and baresip serves one client at a time; callctl stays off until that program disconnects, then reconnects (commands answer 503)`,
     )
     const connections = fake.connections
     await sleep(3000)

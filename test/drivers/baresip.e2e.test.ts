@@ -234,7 +234,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       expect(status.driver.state).toBe('down')
       const refused = await runCli(['make', '020123456', '--port', String(listener.port)], configDir)
       expect(refused.exitCode).toBe(5)
-      expect(refused.stderr).toContain('another program connected to ctrl_tcp')
+      expect(refused.stderr).toContain('another program is connected to ctrl_tcp')
       other.destroy()
       await listener.waitForLine(
         () =>

@@ -203,7 +203,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     const other = connect(fake.port, '127.0.0.1')
     await new Promise((resolve) => other.once('connect', resolve))
     await eventually(() => driver.reachability!().state === 'down')
-    expect(driver.reachability!().detail).toContain('another program connected to ctrl_tcp')
+    expect(driver.reachability!().detail).toContain('another program is connected to ctrl_tcp')
     expect(log.at(-1)).toContain('stays off until that program disconnects')
     await expect(driver.make('0207654321')).rejects.toMatchObject({
       status: 503,
@@ -218,6 +218,25 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(fake.connections).toBe(before + 2)
     // The call is still in baresip's listcalls: it stays live.
     expect(control.status().calls).toEqual([expect.objectContaining({id: call.id, state: 'active'})])
+  })
+
+  test('a client already on ctrl_tcp when callctl starts is not pushed off: callctl waits until it leaves', async () => {
+    const fake = await startFakeBaresip()
+    cleanups.push(() => fake.close())
+    const other = connect(fake.port, '127.0.0.1')
+    cleanups.push(() => void other.destroy())
+    await new Promise((resolve) => other.once('connect', resolve))
+    const {driver} = await driverOn(fake.port)
+    cleanups.push(() => driver.close!())
+    expect(driver.reachability!()).toEqual({
+      state: 'down',
+      detail: `another program is connected to ctrl_tcp at 127.0.0.1:${fake.port} and baresip serves one client at a time; callctl stays off until that program disconnects, then reconnects (commands answer 503)`,
+    })
+    await sleep(1500)
+    expect(fake.connections).toBe(1)
+    other.destroy()
+    await eventually(() => driver.reachability!().state === 'connected', 4000)
+    expect(fake.connections).toBe(2)
   })
 
   test('a port that accepts TCP but is not ctrl_tcp never counts as connected, and says what it found', async () => {

@@ -201,6 +201,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   /** One try; when it fails, the next one is scheduled by what it found. `delay` is the wait that led here. */
   async function attempt(delay: number): Promise<void> {
+    // A program already using ctrl_tcp would be pushed off by connecting: leave it alone (seen only on Linux).
+    const others = otherClients(settings.host, settings.port)
+    if (others !== undefined && others > 0) {
+      backOff(others)
+      return
+    }
+
     try {
       await connect()
     } catch (error) {
@@ -225,7 +232,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   /** Another program holds ctrl_tcp: stay off it, and come back once it has gone (without a fight). */
   function backOff(others: number | undefined): void {
-    const because = `another program connected to ${where} and baresip serves one client at a time`
+    const because = `another program is connected to ${where} and baresip serves one client at a time`
     if (others === undefined) {
       // This system cannot show who is connected: come back rarely, and less often each time it happens again.
       setReachability(
