@@ -61,9 +61,10 @@ export const baresipDriver = defineDriver({
       return {
         verdict: running.state === 'down' ? 'fail' : 'warn',
         message: `baresip (${running.state}): ${running.detail}`,
-        fix: options.spawn
-          ? 'See callctl logs for what baresip printed; a port in its error is taken: change driver.baresip.port or .sipListen'
-          : 'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
+        fix:
+          options.spawn || running.detail.includes('the baresip callctl started')
+            ? 'See callctl logs for what baresip printed (a port in its error is taken: change driver.baresip.port or .sipListen), then restart the listener'
+            : 'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
       }
     }
 
