@@ -178,6 +178,23 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(engine.live().map((call) => call.number)).toEqual(numbers.filter((_, index) => index % 2 === 0))
   })
 
+  test('baresip gone while ten dials wait for their calls: each fails at once with 503, none waits for its timeout', async () => {
+    const {fake, driver} = await connected({dialTimeoutMs: 5000})
+    fake.onDial.set('020', 'silent')
+    const makes = Array.from({length: 10}, async (_, index) => driver.make(`02000000${index}`))
+    await eventually(() => fake.commands.filter((command) => command.startsWith('dial')).length === 10)
+    const started = Date.now()
+    await fake.stop()
+    const results = await Promise.allSettled(makes)
+    expect(Date.now() - started).toBeLessThan(1000)
+    for (const result of results) {
+      expect(result).toMatchObject({
+        status: 'rejected',
+        reason: {status: 503, message: expect.stringContaining('before the call appeared')},
+      })
+    }
+  })
+
   test('a call of unknown state while the driver is down: /status shows it as unknown, not active', async () => {
     const {fake, driver, control} = await connected()
     const call = await driver.make('0201234567')
