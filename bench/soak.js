@@ -218,7 +218,11 @@ const checks = [
   {check: 'outbox drained after the faults', value: drained ? 'yes' : 'no', pass: drained},
   {check: '/status failures while the listener was up', value: statusFailures, pass: statusFailures === 0},
   {check: `/status p99 (≤ ${LIMITS.statusP99Ms} ms)`, value: `${p99.toFixed(1)} ms`, pass: p99 <= LIMITS.statusP99Ms},
-  {check: `listener RSS at most (≤ ${LIMITS.rssMb} MB)`, value: `${maxRss.toFixed(0)} MB`, pass: maxRss <= LIMITS.rssMb},
+  {
+    check: `listener RSS at most (≤ ${LIMITS.rssMb} MB)`,
+    value: `${maxRss.toFixed(0)} MB`,
+    pass: maxRss <= LIMITS.rssMb,
+  },
   {
     check: 'damaged records quarantined, none sent',
     value: `${final.deliveries?.quarantined ?? '?'} of ${injected.damagedRecords}`,
@@ -379,7 +383,19 @@ function start(command, args, options = {stdio: 'ignore'}) {
 }
 
 function sippArgs(scenario, port, media) {
-  return ['-sf', path.join(SIPP, scenario), '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port), '-mp', String(media), '-nostdin']
+  return [
+    '-sf',
+    path.join(SIPP, scenario),
+    '-i',
+    '127.0.0.1',
+    '-mi',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-mp',
+    String(media),
+    '-nostdin',
+  ]
 }
 
 async function post(route) {

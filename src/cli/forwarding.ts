@@ -10,9 +10,10 @@ export interface Forwarded<T> {
 
 export interface ListenerStatus {
   version: string
-  driver: string
+  /** Whether the driver reaches its phone; while it does not, the calls' state is `unknown`. */
+  driver: {name: string; state: 'connected' | 'connecting' | 'down'; detail: string}
   pid: number
-  calls: Call[]
+  calls: Array<Omit<Call, 'state'> & {state: Call['state'] | 'unknown'; lastKnownState?: Call['state']}>
 }
 
 /**
@@ -39,7 +40,8 @@ export async function showStatus(client: ListenerClient): Promise<Forwarded<List
   return {
     data: status,
     lines: [
-      `callctl ${status.version} listening on ${client.host}:${client.port} (pid ${status.pid}, driver ${status.driver})`,
+      `callctl ${status.version} listening on ${client.host}:${client.port} (pid ${status.pid}, driver ${status.driver.name})`,
+      ...(status.driver.state === 'connected' ? [] : [`Driver ${status.driver.state}: ${status.driver.detail}`]),
       status.calls.length === 0 ? 'No calls' : status.calls.map((call) => describeCall('', call).trim()).join('\n'),
     ],
   }

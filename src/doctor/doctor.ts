@@ -4,6 +4,7 @@ import path from 'node:path'
 import {configDir, configFile} from '../config/paths.js'
 import {ListenerClient} from '../client.js'
 import {driverModule} from '../drivers/registry.js'
+import type {DriverReachability} from '../engine/driver.js'
 import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
@@ -26,7 +27,11 @@ export interface Check {
   fix?: string
 }
 
-type Listener = {pid: number; driver: string; version: string} | undefined
+/** `driver` is {name, state, detail}; older listeners sent the name alone. */
+type Listener = {pid: number; driver: string | ({name: string} & DriverReachability); version: string} | undefined
+
+const driverName = (listener: NonNullable<Listener>) =>
+  typeof listener.driver === 'string' ? listener.driver : listener.driver.name
 
 const ok = (name: string, message: string): Check => ({name, verdict: 'ok', message})
 const warn = (name: string, message: string, fix: string): Check => ({name, verdict: 'warn', message, fix})
@@ -104,7 +109,10 @@ async function checkPort(config: Config, listener: Listener): Promise<Check> {
 
 function checkListener(config: Config, listener: Listener): Check {
   return listener
-    ? ok('listener', `callctl ${listener.version} answers on ${config.host}:${config.port} (driver ${listener.driver})`)
+    ? ok(
+        'listener',
+        `callctl ${listener.version} answers on ${config.host}:${config.port} (driver ${driverName(listener)})`,
+      )
     : warn(
         'listener',
         `nothing answers on ${config.host}:${config.port}`,
@@ -114,13 +122,24 @@ function checkListener(config: Config, listener: Listener): Check {
 
 async function checkDriver(config: Config, listener: Listener): Promise<Check> {
   // The driver the running listener uses (`listen --driver` may differ from the config), else the configured one.
-  const name = listener?.driver ?? config.driver.name
+  const name = listener ? driverName(listener) : config.driver.name
+  const running = listener && typeof listener.driver === 'object' ? listener.driver : undefined
   const module = driverModule(name)
-  if (!module?.check) return ok('driver', name)
+  if (!module?.check) {
+    if (running && running.state !== 'connected')
+      return fail(
+        'driver',
+        `${name}: ${running.state}: ${running.detail}`,
+        'See callctl logs for what the driver reported',
+      )
+    return ok('driver', name)
+  }
+
   // Merged over the driver's defaults when the config was read.
   const {verdict, message, fix} = await module.check(
     (config.driver as unknown as Record<string, object>)[module.name],
     Boolean(listener),
+    running && {state: running.state, detail: running.detail},
   )
   return {name: 'driver', verdict, message, ...(fix && {fix})}
 }

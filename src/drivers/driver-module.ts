@@ -1,5 +1,5 @@
 import type {Node} from '../config/schema.js'
-import type {Driver, DriverContext} from '../engine/driver.js'
+import type {Driver, DriverContext, DriverReachability} from '../engine/driver.js'
 
 /** What `callctl doctor` says about a driver's setup. */
 export interface DriverCheck {
@@ -19,8 +19,11 @@ export interface DriverModule<Name extends string = string, Settings extends obj
   settings: Node<Settings, true>
   /** Checks the schema cannot express, by setting under `driver.<name>` (run by `config set` and `doctor`): throw the problem. */
   checks?: Record<string, (value: unknown) => void>
-  /** How the setup looks from here, for `callctl doctor` (e.g. the program is on the PATH, the socket answers). */
-  check?(settings: Settings, listening: boolean): DriverCheck | Promise<DriverCheck>
+  /**
+   * How the setup looks from here, for `callctl doctor` (e.g. the program is on the PATH, the socket answers).
+   * `running` is what the running listener reports about this driver, when one runs with it.
+   */
+  check?(settings: Settings, listening: boolean, running?: DriverReachability): DriverCheck | Promise<DriverCheck>
   create(context: DriverContext<Settings>): Driver | Promise<Driver>
 }
 

@@ -1,6 +1,6 @@
 import {CallctlError, DriverError, RequestError} from '../errors.js'
-import type {Capability, Driver, DriverReporter} from './driver.js'
-import type {Call, CallDetails, CallEventType} from './call.js'
+import type {Capability, Driver, DriverReachability, DriverReporter} from './driver.js'
+import type {Call, CallDetails, CallEventType, CallState} from './call.js'
 import type {CallEngine} from './engine.js'
 import {callerId} from './caller-id.js'
 import {normalizeNumber} from './number.js'
@@ -16,6 +16,15 @@ export function reporterFor(engine: CallEngine): DriverReporter {
     calls: () => engine.live(),
   }
 }
+
+/** The driver as `/status` shows it: which one, and whether it reaches its phone. */
+export type DriverStatus = {name: string} & DriverReachability
+
+/**
+ * A live call as `/status` shows it: `unknown` while the driver cannot reach its phone (the call may have ended or
+ * been answered meanwhile), with the last state callctl knew.
+ */
+export type StatusCall = Omit<Call, 'state'> & {state: CallState | 'unknown'; lastKnownState?: CallState}
 
 /**
  * What the listener's routes call: commands go to the driver after the engine has picked and checked the call;
@@ -50,11 +59,22 @@ export class CallControl {
     return this.engine.get(call.id) ?? call
   }
 
-  status(): {driver: string; capabilities: string[]; calls: Call[]; recent: Call[]} {
+  /** Drivers without a reachability hook have nothing to lose and count as connected. */
+  reachability(): DriverStatus {
+    const {state, detail} = this.driver.reachability?.() ?? {state: 'connected', detail: ''}
+    return {name: this.driver.name, state, detail}
+  }
+
+  status(): {driver: DriverStatus; capabilities: string[]; calls: StatusCall[]; recent: Call[]} {
+    const driver = this.reachability()
+    const live = this.engine.live()
     return {
-      driver: this.driver.name,
+      driver,
       capabilities: [...this.driver.capabilities],
-      calls: this.engine.live(),
+      calls:
+        driver.state === 'connected'
+          ? live
+          : live.map((call) => ({...call, state: 'unknown' as const, lastKnownState: call.state})),
       recent: this.engine.recent().slice(0, 10),
     }
   }

@@ -25,6 +25,15 @@ export interface DriverContext<Settings = unknown> {
 }
 
 /**
+ * Whether the driver can reach its phone: `connecting` until it first could (or while it tries again after a
+ * failure it expects to pass), `down` while it cannot, with `detail` saying why and what callctl does about it.
+ */
+export interface DriverReachability {
+  state: 'connected' | 'connecting' | 'down'
+  detail: string
+}
+
+/**
  * One phone backend. `make` resolves with the new call once the driver has reported it; `answer` and `end` act on
  * a call the engine chose and has checked. Throw DriverError for anything the phone refused.
  */
@@ -36,6 +45,11 @@ export interface Driver {
   make(number: string): Promise<Call>
   answer(call: Call): Promise<void>
   end(call: Call): Promise<void>
+  /**
+   * For a driver that talks to a phone it can lose (a socket, a daemon): whether it reaches it now. Without this
+   * hook a driver counts as always connected. While it is not connected, callctl cannot know its calls' state.
+   */
+  reachability?(): DriverReachability
   /** Free timers, sockets and child processes. Must be safe to call twice. */
   close?(): Promise<void>
 }

@@ -126,6 +126,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     () => ({
       ...notifications.deliveries(),
       subscribers: events.subscribers(),
+      driver: JSON.stringify(control.reachability()),
     }),
   )
   let port = config.port
@@ -286,20 +287,20 @@ function openStore(port: number): Store {
 /**
  * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and
  * stringifying the calls was most of its cost (`npm run bench`). It changes with every call event and with the
- * outbox and subscriber counts, which are checked on each request.
+ * outbox and subscriber counts and with the driver's reachability, which are checked on each request.
  */
 function cachedStatus(
   engine: CallEngine,
   build: () => object,
-  counts: () => {pending: number; failed: number; quarantined: number; subscribers: number},
+  counts: () => {pending: number; failed: number; quarantined: number; subscribers: number; driver: string},
 ): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
   let key = ''
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, quarantined, subscribers} = counts()
-    const current = `${events}|${pending}|${failed}|${quarantined}|${subscribers}`
+    const {pending, failed, quarantined, subscribers, driver} = counts()
+    const current = `${events}|${pending}|${failed}|${quarantined}|${subscribers}|${driver}`
     if (current !== key) {
       key = current
       cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed, quarantined}}))
@@ -372,8 +373,10 @@ async function probeCallctl(
       // With a token set, the other listener answers /status only to those who have it.
       headers: token ? {authorization: `Bearer ${token}`} : {},
     })
-    const body = (await response.json()) as {name?: string; pid?: number; driver?: string}
-    return body.name === 'callctl' ? {pid: body.pid ?? 0, driver: body.driver ?? '?'} : undefined
+    const body = (await response.json()) as {name?: string; pid?: number; driver?: string | {name?: string}}
+    // `driver` is {name, state, detail}; older listeners sent the name alone.
+    const driver = typeof body.driver === 'string' ? body.driver : body.driver?.name
+    return body.name === 'callctl' ? {pid: body.pid ?? 0, driver: driver ?? '?'} : undefined
   } catch {
     return undefined
   }

@@ -9,7 +9,7 @@ const STYLE = `
 body{font:15px system-ui,sans-serif;max-width:56em;margin:2em auto;padding:0 1em}
 h1{font-size:1.3em;margin:0}h2{font-size:1em;margin:1.6em 0 .4em;color:var(--muted);text-transform:uppercase;letter-spacing:.05em}
 header{display:flex;gap:1em;align-items:baseline;flex-wrap:wrap}.muted{color:var(--muted)}
-#state.up{color:var(--ok)}#state.down{color:var(--bad)}
+#state.up{color:var(--ok)}#state.down,#driver.warn,.unknown{color:var(--bad)}
 form{display:flex;gap:.5em;margin:1em 0}input{font:inherit;padding:.45em .6em;flex:1;max-width:16em}
 button{font:inherit;padding:.45em 1em;cursor:pointer;border-radius:4px;border:1px solid var(--line)}
 button.go{background:var(--ok);color:#fff;border:0}button.stop{background:var(--bad);color:#fff;border:0}
@@ -70,7 +70,8 @@ function renderCalls() {
     cell(row, call.number || '(unknown)')
     cell(row, call.name || '')
     cell(row, call.direction)
-    cell(row, call.state, call.state)
+    // unknown: the driver cannot reach the phone, so the call may have changed meanwhile.
+    cell(row, call.state === 'unknown' ? 'unknown (was ' + call.lastKnownState + ')' : call.state, call.state)
     cell(row, duration(call), 'duration')
     const actions = cell(row, '')
     if (call.direction === 'incoming' && call.state === 'ringing') {
@@ -92,7 +93,9 @@ async function refresh() {
   try {
     const status = await request('GET', '/status')
     $('version').textContent = 'callctl ' + status.version
-    $('driver').textContent = 'driver: ' + status.driver
+    const driver = status.driver
+    $('driver').textContent = 'driver: ' + driver.name + (driver.state === 'connected' ? '' : ' (' + driver.state + ': ' + driver.detail + ')')
+    $('driver').className = driver.state === 'connected' ? 'muted' : 'warn'
     $('deliveries').textContent = status.deliveries.pending + ' pending, ' + status.deliveries.failed + ' failed'
     calls.clear()
     for (const call of status.calls) calls.set(call.id, call)

@@ -1,16 +1,21 @@
 import {execa} from 'execa'
 import {mkdtempSync} from 'node:fs'
+import {connect, createServer, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
+import {createBaresipDriver} from '../../src/drivers/baresip/driver.js'
+import {baresipDriver} from '../../src/drivers/baresip/index.js'
 import {spawnBaresip, writeHeadlessConfig} from '../../src/drivers/baresip/spawn.js'
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
 import {freePortBlock, startSipp} from '../helpers/sip.js'
 import {BARESIP, describeWithTool, SIPP} from '../helpers/tools.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+import {testDriverContract} from './contract.js'
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
 
@@ -41,10 +46,242 @@ async function configure(configDir: string, p: Awaited<ReturnType<typeof ports>>
   await setConfig(configDir, settings)
 }
 
+const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
+    await sleep(20)
+  }
+}
+
+/** A baresip of the test's own (attach mode), configured for the scenario's ports. */
+async function startBaresip(p: Awaited<ReturnType<typeof ports>>) {
+  return spawnBaresip(
+    'baresip',
+    writeHeadlessConfig(
+      {
+        sipListen: `127.0.0.1:${p.sip}`,
+        ctrlHost: '127.0.0.1',
+        ctrlPort: p.ctrl,
+        account: '<sip:alice@127.0.0.1>;regint=0',
+        rtpPorts: p.rtp,
+        modulePath: '/usr/lib/baresip/modules',
+      },
+      mkdtempSync(path.join(tmpdir(), 'callctl-baresip-')),
+    ),
+  )
+}
+
 /** The event paths the receiver got, e.g. ['/outgoing', '/active']. */
 const paths = (receiver: Receiver) => receiver.received.map((request) => request.url.split('?')[0])
 
 describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by callctl, sipp as the other party)', () => {
+  describeWithTool(SIPP, 'the driver contract against a real baresip', () => {
+    testDriverContract(
+      'baresip',
+      async () => {
+        const p = await ports()
+        // The callee answers at once, up to 10 calls (the overlapping makes).
+        const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '10'])
+        const baresip = await startBaresip(p)
+        return {
+          module: baresipDriver,
+          settings: {
+            port: p.ctrl,
+            account: '<sip:alice@127.0.0.1>;regint=0',
+            dialUri: `sip:{NUMBER}@127.0.0.1:${p.peer}`,
+            commandTimeoutMs: 500,
+            dialTimeoutMs: 3000,
+          },
+          factory: async (context) => {
+            const driver = createBaresipDriver(context)
+            const init = driver.init!.bind(driver)
+            driver.init = async () => {
+              await init()
+              await eventually(() => driver.reachability!().state === 'connected')
+            }
+
+            return driver
+          },
+          settle: async (engine) => eventually(() => engine.live().every((call) => call.state === 'active'), 5000),
+          faults: {
+            gone: async () => {
+              await execa('kill', ['-9', String(baresip.pid)])
+              await baresip.exited
+            },
+            stall: async () => void process.kill(baresip.pid, 'SIGSTOP'),
+          },
+          quietMs: 3200,
+          async close() {
+            try {
+              process.kill(baresip.pid, 'SIGCONT')
+            } catch {
+              // Already gone (the `gone` case).
+            }
+
+            await baresip.stop()
+            await sipp.stop()
+          },
+        }
+      },
+      {label: 'baresip (real baresip, sipp as the callee)', faults: ['gone', 'stall']},
+    )
+  })
+
+  describe('failures a user meets', () => {
+    let listener: ListenerProcess | undefined
+    const cleanups: Array<() => Promise<unknown>> = []
+    afterEach(async () => {
+      await listener?.stop()
+      listener = undefined
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+    })
+
+    test("ctrl port taken by another program: listen with spawn refuses to start with baresip's own words, and doctor names the port", async () => {
+      const p = await ports()
+      // Accepts connections and says nothing, as a program that is not baresip would.
+      const accepted = new Set<Socket>()
+      const blocker = createServer((socket) => accepted.add(socket.on('error', () => {})))
+      await new Promise<void>((resolve) => blocker.listen(p.ctrl, '127.0.0.1', resolve))
+      cleanups.push(async () => {
+        for (const socket of accepted) socket.destroy()
+        await new Promise((resolve) => blocker.close(resolve))
+      })
+      const configDir = tempConfigDir()
+      await setConfig(configDir, {
+        'driver.name': 'baresip',
+        'driver.baresip.port': String(p.ctrl),
+        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
+        'driver.baresip.rtpPorts': p.rtp,
+        'driver.baresip.spawn': 'true',
+      })
+      const listen = await runCli(['listen', '--port', '0', '--json'], configDir)
+      expect(listen.exitCode).toBe(5)
+      const lines = listen.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+      expect(lines).toContainEqual(
+        expect.objectContaining({
+          kind: 'driver',
+          message: `[driver:baresip] baresip: ctrl_tcp: failed to listen on TCP 127.0.0.1:${p.ctrl} (Address already in use)`,
+        }),
+      )
+      expect(lines.at(-1)).toMatchObject({
+        ok: false,
+        error: {
+          message: `[driver:baresip] baresip did not open ctrl_tcp at 127.0.0.1:${p.ctrl}: baresip said: ctrl_tcp: failed to listen on TCP 127.0.0.1:${p.ctrl} (Address already in use)`,
+        },
+      })
+      // No listener on the doctor's port: it checks the setup as a listener would find it.
+      const doctor = await runCli(['doctor', '--json', '--port', String(await closedPort())], configDir)
+      const checks = (JSON.parse(doctor.stdout) as {checks: Array<{name: string; verdict: string; message: string}>})
+        .checks
+      expect(checks.find((check) => check.name === 'driver')).toMatchObject({
+        verdict: 'fail',
+        message: `baresip: baresip found, but another program already listens on 127.0.0.1:${p.ctrl}, where the spawned baresip's ctrl_tcp would`,
+      })
+    }, 30_000)
+
+    test("ctrl port pointed at baresip's SIP/TLS port (sipListen + 1): never connected; status and doctor say it is not ctrl_tcp", async () => {
+      const p = await ports()
+      const baresip = await startBaresip(p)
+      cleanups.push(async () => baresip.stop())
+      const configDir = tempConfigDir()
+      await setConfig(configDir, {
+        'driver.name': 'baresip',
+        'driver.baresip.port': String(p.sip + 1),
+        'driver.baresip.commandTimeoutMs': '1000',
+      })
+      listener = await startListenerProcess(configDir)
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('not baresip'))
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {driver: {state: string; detail: string}}
+      expect(status.driver).toEqual({
+        name: 'baresip',
+        state: 'down',
+        detail: `127.0.0.1:${p.sip + 1} is not baresip's ctrl_tcp: it closed the connection without answering; commands answer 503, callctl tries again every 5 s`,
+      })
+      expect(listener.lines.some((line) => String(line.message).includes('connected to'))).toBe(false)
+      expect((await fetch(`${listener.url}/make/020123456`)).status).toBe(503)
+      const doctor = await runCli(['doctor', '--json', '--port', String(listener.port)], configDir)
+      const checks = (JSON.parse(doctor.stdout) as {checks: Array<{name: string; verdict: string; message: string}>})
+        .checks
+      expect(checks.find((check) => check.name === 'driver')).toMatchObject({
+        verdict: 'fail',
+        message: `baresip (down): ${status.driver.detail}`,
+      })
+    }, 30_000)
+
+    test('a second ctrl_tcp client takes baresip over: callctl backs off and says so; once it leaves, callctl is back and calls work', async () => {
+      const p = await ports()
+      const receiver = await startWebhookReceiver()
+      cleanups.push(async () => receiver.close())
+      const baresip = await startBaresip(p)
+      cleanups.push(async () => baresip.stop())
+      const configDir = tempConfigDir()
+      await configure(configDir, p, receiver)
+      listener = await startListenerProcess(configDir)
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('connected to'))
+      const other = connect(p.ctrl, '127.0.0.1')
+      await new Promise((resolve) => other.once('connect', resolve))
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('another program'))
+      // The other client keeps its connection: callctl did not take it back.
+      await sleep(2500)
+      expect(other.readyState).toBe('open')
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {driver: {state: string; detail: string}}
+      expect(status.driver.state).toBe('down')
+      const refused = await runCli(['make', '020123456', '--port', String(listener.port)], configDir)
+      expect(refused.exitCode).toBe(5)
+      expect(refused.stderr).toContain('another program is connected to ctrl_tcp')
+      other.destroy()
+      await listener.waitForLine(
+        () =>
+          listener!.lines.filter((line) => String(line.message).startsWith('[driver:baresip] connected to')).length ===
+          2,
+        5000,
+      )
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
+      cleanups.push(async () => sipp.stop())
+      expect((await runCli(['make', '020123456', '--port', String(listener.port)], configDir)).exitCode).toBe(0)
+      await receiver.waitFor(2, 10_000)
+      expect(paths(receiver)).toEqual(['/outgoing', '/active'])
+    }, 40_000)
+
+    test('baresip killed -9 mid-call: /status shows the call as unknown and the driver down; a new baresip ends the vanished call', async () => {
+      const p = await ports()
+      const receiver = await startWebhookReceiver()
+      cleanups.push(async () => receiver.close())
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
+      cleanups.push(async () => sipp.stop())
+      const first = await startBaresip(p)
+      cleanups.push(async () => first.stop())
+      const configDir = tempConfigDir()
+      await configure(configDir, p, receiver)
+      listener = await startListenerProcess(configDir)
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('connected to'))
+      expect((await runCli(['make', '020123456', '--port', String(listener.port)], configDir)).exitCode).toBe(0)
+      await receiver.waitFor(2, 10_000)
+      await execa('kill', ['-9', String(first.pid)])
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('not reachable'))
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {
+        driver: {state: string}
+        calls: Array<{state: string; lastKnownState: string}>
+      }
+      expect(status.driver.state).toBe('down')
+      expect(status.calls).toEqual([
+        expect.objectContaining({number: '020123456', state: 'unknown', lastKnownState: 'active'}),
+      ])
+      const shown = await runCli(['status', '--port', String(listener.port)], configDir)
+      expect(shown.stdout).toMatch(/^020123456 \(call \S+, outgoing state unknown, last known active\)$/m)
+      const second = await startBaresip(p)
+      cleanups.push(async () => second.stop())
+      const [, , end] = await receiver.waitFor(3, 10_000)
+      expect(end.url).toBe('/end?n=020123456&name=&reason=vanished%20while%20baresip%20was%20unreachable')
+    }, 40_000)
+  })
+
   describeWithTool(SIPP, 'scenarios', () => {
     let receiver: Receiver
     let listener: ListenerProcess | undefined

@@ -1,6 +1,14 @@
-import {accountDomain, peerNumber} from '../../src/drivers/baresip/driver.js'
+import {connect, createServer, type Socket} from 'node:net'
+
+import {accountDomain, createBaresipDriver, peerNumber} from '../../src/drivers/baresip/driver.js'
+import {baresipDriver, type BaresipSettings} from '../../src/drivers/baresip/index.js'
 import {encodeNetstring, NetstringDecoder} from '../../src/drivers/baresip/netstring.js'
 import {headlessConfig} from '../../src/drivers/baresip/spawn.js'
+import {CallControl, reporterFor} from '../../src/engine/control.js'
+import {CallEngine} from '../../src/engine/engine.js'
+import {startFakeBaresip} from '../helpers/fake-baresip.js'
+import {closedPort} from '../helpers/ports.js'
+import {settingsOf, testDriverContract} from './contract.js'
 
 describe('baresip ctrl_tcp framing', () => {
   test('encodes netstrings with the byte length, params as JSON strings', () => {
@@ -57,4 +65,247 @@ test('the generated headless config has what baresip 1.0 needs without a sound c
   ]) {
     expect(text.split('\n')).toContain(line)
   }
+})
+
+const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const FAST = {commandTimeoutMs: 300, dialTimeoutMs: 600, dialUri: 'sip:{NUMBER}@127.0.0.1'}
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
+    await sleep(20)
+  }
+}
+
+testDriverContract(
+  'baresip',
+  async () => {
+    const fake = await startFakeBaresip()
+    return {
+      module: baresipDriver,
+      settings: {...FAST, port: fake.port},
+      // The driver connects in the background: the contract starts once it has.
+      factory: async (context) => {
+        const driver = createBaresipDriver(context)
+        const init = driver.init!.bind(driver)
+        driver.init = async () => {
+          await init()
+          await eventually(() => driver.reachability!().state === 'connected')
+        }
+
+        return driver
+      },
+      faults: {
+        gone: async () => fake.stop(),
+        stall: async () => fake.stall(),
+        garbage: async () => fake.send('HTTP/1.1 400 Bad Request\r\n\r\n'),
+      },
+      quietMs: FAST.dialTimeoutMs + 200,
+      close: async () => fake.close(),
+    }
+  },
+  {label: 'baresip (fake ctrl_tcp server in the test)', faults: ['gone', 'stall', 'garbage']},
+)
+
+/** A baresip driver in this process against `port`, with short timeouts and its log lines kept. */
+async function driverOn(port: number, settings: Partial<BaresipSettings> = {}) {
+  const engine = new CallEngine()
+  const log: string[] = []
+  const driver = createBaresipDriver({
+    reporter: reporterFor(engine),
+    settings: settingsOf(baresipDriver, {...FAST, port, ...settings}),
+    log: (message) => log.push(message),
+  })
+  await driver.init!()
+  return {engine, driver, log, control: new CallControl(engine, driver)}
+}
+
+describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
+  const cleanups: Array<() => Promise<unknown> | void> = []
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+
+  async function connected(settings: Partial<BaresipSettings> = {}) {
+    const fake = await startFakeBaresip()
+    cleanups.push(() => fake.close())
+    const running = await driverOn(fake.port, settings)
+    cleanups.push(() => running.driver.close!())
+    await eventually(() => running.driver.reachability!().state === 'connected')
+    return {fake, ...running}
+  }
+
+  test('nothing on the ctrl port: make answers 503 at once, and nothing rejects once the dial timeout has passed', async () => {
+    const {driver, log} = await driverOn(await closedPort())
+    cleanups.push(() => driver.close!())
+    await eventually(() => driver.reachability!().state === 'down')
+    await expect(driver.make('0201234567')).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining('is not reachable: is baresip running?'),
+    })
+    await expect(driver.make('0201234568')).rejects.toMatchObject({status: 503})
+    await sleep(FAST.dialTimeoutMs + 300)
+    expect(log.filter((line) => line.includes('not reachable'))).toHaveLength(1)
+  })
+
+  test('two overlapping makes: each gets its own call, matched by the URI it dialled, not by order', async () => {
+    const {fake, driver} = await connected()
+    fake.onDial.set('0201111111', 'silent')
+    const first = driver.make('0201111111')
+    const second = driver.make('0202222222')
+    await expect(second).resolves.toMatchObject({number: '0202222222', state: 'active'})
+    await expect(first).rejects.toMatchObject({status: 504, message: expect.stringContaining('no call appeared')})
+  })
+
+  test('an overlapping make that baresip refuses fails alone; the other one resolves', async () => {
+    const {fake, driver, engine} = await connected()
+    fake.onDial.set('0201111111', 'refuse')
+    fake.onDial.set('0202222222', 'ring')
+    const results = await Promise.allSettled([driver.make('0201111111'), driver.make('0202222222')])
+    expect(results[0]).toMatchObject({status: 'rejected', reason: {status: 502}})
+    expect(results[1]).toMatchObject({status: 'fulfilled', value: {number: '0202222222', state: 'dialing'}})
+    await sleep(FAST.dialTimeoutMs + 200)
+    expect(engine.live().map((call) => call.number)).toEqual(['0202222222'])
+  })
+
+  test('many overlapping makes, half of them refused: every promise settles, the right calls exist', async () => {
+    const {fake, driver, engine} = await connected()
+    const numbers = Array.from({length: 20}, (_, index) => `02000000${String(index).padStart(2, '0')}`)
+    for (const number of numbers.filter((_, index) => index % 2 === 1)) fake.onDial.set(number, 'refuse')
+    const results = await Promise.allSettled(numbers.map(async (number) => driver.make(number)))
+    expect(results.map((result) => result.status)).toEqual(numbers.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')))
+    expect(engine.live().map((call) => call.number)).toEqual(numbers.filter((_, index) => index % 2 === 0))
+  })
+
+  test('baresip gone while ten dials wait for their calls: each fails at once with 503, none waits for its timeout', async () => {
+    const {fake, driver} = await connected({dialTimeoutMs: 5000})
+    fake.onDial.set('020', 'silent')
+    const makes = Array.from({length: 10}, async (_, index) => driver.make(`02000000${index}`))
+    await eventually(() => fake.commands.filter((command) => command.startsWith('dial')).length === 10)
+    const started = Date.now()
+    await fake.stop()
+    const results = await Promise.allSettled(makes)
+    expect(Date.now() - started).toBeLessThan(1000)
+    for (const result of results) {
+      expect(result).toMatchObject({
+        status: 'rejected',
+        reason: {status: 503, message: expect.stringContaining('before the call appeared')},
+      })
+    }
+  })
+
+  test('a call of unknown state while the driver is down: /status shows it as unknown, not active', async () => {
+    const {fake, driver, control} = await connected()
+    const call = await driver.make('0201234567')
+    await eventually(() => control.status().calls[0]?.state === 'active')
+    expect(control.status().driver).toEqual({name: 'baresip', state: 'connected', detail: expect.any(String)})
+    await fake.stop()
+    await eventually(() => control.status().driver.state === 'down')
+    expect(control.status().driver.detail).toContain('is not reachable: is baresip running?')
+    expect(control.status().calls).toEqual([
+      expect.objectContaining({id: call.id, state: 'unknown', lastKnownState: 'active'}),
+    ])
+    // baresip back without the call (it restarted): the call is ended, not left live forever.
+    await fake.start()
+    await eventually(() => control.status().driver.state === 'connected')
+    await eventually(() => control.status().calls.length === 0)
+    expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
+  })
+
+  test('another client takes ctrl_tcp over: callctl says so and stays off until it leaves, then comes back', async () => {
+    const {fake, driver, log, control} = await connected()
+    const call = await driver.make('0201234567')
+    const before = fake.connections
+    const other = connect(fake.port, '127.0.0.1')
+    await new Promise((resolve) => other.once('connect', resolve))
+    await eventually(() => driver.reachability!().state === 'down')
+    expect(driver.reachability!().detail).toContain('another program is connected to ctrl_tcp')
+    expect(log.at(-1)).toContain('stays off until that program disconnects')
+    await expect(driver.make('0207654321')).rejects.toMatchObject({
+      status: 503,
+      message: expect.stringContaining('another program'),
+    })
+    // No fight: callctl does not connect again while the other client is there.
+    await sleep(2500)
+    expect(fake.connections).toBe(before + 1)
+    expect(control.status().calls).toEqual([expect.objectContaining({id: call.id, state: 'unknown'})])
+    other.destroy()
+    await eventually(() => driver.reachability!().state === 'connected', 4000)
+    expect(fake.connections).toBe(before + 2)
+    // The call is still in baresip's listcalls: it stays live.
+    expect(control.status().calls).toEqual([expect.objectContaining({id: call.id, state: 'active'})])
+  })
+
+  test('a client already on ctrl_tcp when callctl starts is not pushed off: callctl waits until it leaves', async () => {
+    const fake = await startFakeBaresip()
+    cleanups.push(() => fake.close())
+    const other = connect(fake.port, '127.0.0.1')
+    cleanups.push(() => void other.destroy())
+    await new Promise((resolve) => other.once('connect', resolve))
+    const {driver} = await driverOn(fake.port)
+    cleanups.push(() => driver.close!())
+    expect(driver.reachability!()).toEqual({
+      state: 'down',
+      detail: `another program is connected to ctrl_tcp at 127.0.0.1:${fake.port} and baresip serves one client at a time; callctl stays off until that program disconnects, then reconnects (commands answer 503)`,
+    })
+    await sleep(1500)
+    expect(fake.connections).toBe(1)
+    other.destroy()
+    await eventually(() => driver.reachability!().state === 'connected', 4000)
+    expect(fake.connections).toBe(2)
+  })
+
+  test('a port that accepts TCP but is not ctrl_tcp never counts as connected, and says what it found', async () => {
+    const kinds: Array<[string, (socket: Socket) => void, RegExp]> = [
+      [
+        'an HTTP server',
+        (socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n')),
+        /not baresip's ctrl_tcp: it sent bad netstring length: "HTTP\/1\.1 400/,
+      ],
+      [
+        'a server that closes at once (SIP over TLS)',
+        (socket) => socket.destroy(),
+        /not baresip's ctrl_tcp: it closed the connection without answering|not baresip's ctrl_tcp/,
+      ],
+      ['a silent server', () => {}, /did not answer a ctrl_tcp command within 300 ms: is it baresip's ctrl_tcp port\?/],
+      ['an endless netstring', (socket) => socket.write('999999999:'), /netstring of 999999999 bytes announced/],
+      [
+        'bytes that are no netstring',
+        (socket) => socket.write('\u0000\u0001garbage garbage garbage'),
+        /not a netstring/,
+      ],
+      ['a netstring of no JSON', (socket) => socket.write('3:abc,'), /netstring is not JSON/],
+      ['a netstring of JSON that is no object', (socket) => socket.write('4:null,'), /not a ctrl_tcp object/],
+    ]
+    for (const [what, behave, expected] of kinds) {
+      const sockets = new Set<Socket>()
+      const server = createServer((socket) => {
+        sockets.add(socket)
+        socket.on('error', () => {})
+        behave(socket)
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      const {driver, log} = await driverOn((server.address() as {port: number}).port)
+      await eventually(() => driver.reachability!().state === 'down', 3000)
+      expect([what, driver.reachability!().detail]).toEqual([what, expect.stringMatching(expected)])
+      expect(log.some((line) => line.includes('connected to'))).toBe(false)
+      await expect(driver.make('0201234567')).rejects.toMatchObject({status: 503})
+      await driver.close!()
+      for (const socket of sockets) socket.destroy()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  test('events of the wrong shape from baresip are ignored; the connection and the listener carry on', async () => {
+    const {fake, driver, engine} = await connected()
+    fake.event({type: 'CALL_INCOMING', id: 5, peeruri: {x: 1}})
+    fake.event({type: 42})
+    fake.event({type: 'CALL_INCOMING', id: 'in-1', peeruri: ['x'], peerdisplayname: 7})
+    fake.send('2:[],')
+    await eventually(() => engine.live().length === 1)
+    expect(engine.live()[0]).toMatchObject({id: 'in-1', number: '', name: ''})
+    expect(driver.reachability!().state).toBe('connected')
+    await expect(driver.make('0201234567')).resolves.toMatchObject({number: '0201234567'})
+  })
 })

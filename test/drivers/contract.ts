@@ -13,7 +13,37 @@ export interface ContractHarness<S extends object> {
   /** Over the module's defaults, as the config would give them. */
   settings?: Partial<S>
   /** Waits until the driver has reported the remote's answer of an outgoing call, where it can. */
-  settle?: () => Promise<void>
+  settle?: (engine: CallEngine) => Promise<void>
+  /** Makes the driver's backend fail, for the failure cases declared in the suite's options. */
+  faults?: {
+    /** The backend disappears (killed, port closed) while a call is up. */
+    gone?: () => Promise<void>
+    /** The backend stops answering but keeps its connection (hung). */
+    stall?: () => Promise<void>
+    /** The backend sends bytes that are not its protocol. */
+    garbage?: () => Promise<void>
+  }
+  /** How long the driver's own timers may still run after a command failed (its dial timeout): the test waits them out. */
+  quietMs?: number
+  /** Stops what the harness started (servers, processes). */
+  close?: () => Promise<void>
+}
+
+export interface ContractOptions {
+  /** The suite's title when one driver runs against several backends (`baresip, real`). */
+  label?: string
+  /** Failure cases this driver's harness can cause (see ContractHarness.faults). */
+  faults?: Array<'gone' | 'stall' | 'garbage'>
+}
+
+const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
+    await sleep(20)
+  }
 }
 
 /** A driver's settings as the listener hands them over: the given ones over the module's defaults. */
@@ -23,10 +53,18 @@ export function settingsOf<S extends object>(module: DriverModule<string, S>, se
 
 /**
  * What every driver promises, run against each one (unstorage's testDriver()): it declares its capabilities, reports
- * the calls it makes through the engine, and closes idempotently.
+ * the calls it makes through the engine, keeps overlapping commands apart, and closes idempotently. A driver with a
+ * backend that can fail also shows that a failure is an error for the one command, never a crash or a hang: a
+ * promise left to reject unobserved fails the test (jest reports it against the test that was running).
  */
-export function testDriverContract<S extends object>(name: string, harness: () => Promise<ContractHarness<S>>) {
-  describe(`driver contract: ${name}`, () => {
+export function testDriverContract<S extends object>(
+  name: string,
+  harness: () => Promise<ContractHarness<S>>,
+  options: ContractOptions = {},
+) {
+  const faults = new Set(options.faults)
+  describe(`driver contract: ${options.label ?? name}`, () => {
+    let h: ContractHarness<S>
     let engine: CallEngine
     let module: DriverModule<string, S>
     let driver: Driver
@@ -34,7 +72,7 @@ export function testDriverContract<S extends object>(name: string, harness: () =
     let settle: () => Promise<void>
 
     beforeEach(async () => {
-      const h = await harness()
+      h = await harness()
       engine = new CallEngine()
       events = []
       engine.subscribe((event) => events.push(event))
@@ -44,11 +82,12 @@ export function testDriverContract<S extends object>(name: string, harness: () =
         settings: settingsOf(h.module, h.settings),
         log: () => {},
       })
-      settle = h.settle ?? (async () => {})
+      settle = async () => h.settle?.(engine)
       await driver.init?.()
     })
     afterEach(async () => {
-      await driver.close?.()
+      await driver?.close?.()
+      await h?.close?.()
     })
 
     test('is one module: its name, settings whose defaults pass its own schema, and a driver of that name', () => {
@@ -78,6 +117,56 @@ export function testDriverContract<S extends object>(name: string, harness: () =
       await driver.end(engine.get(call.id)!)
       expect(events.at(-1)).toMatchObject({type: 'end', call: {id: call.id, state: 'ended'}})
     })
+
+    test('overlapping makes each resolve with their own call, reported once each', async () => {
+      if (!driver.capabilities.has('make')) return
+      const numbers = ['0201111111', '0202222222', '0203333333', '0204444444']
+      const calls = await Promise.all(numbers.map(async (number) => driver.make(number)))
+      expect(calls.map((call) => call.number)).toEqual(numbers)
+      expect(new Set(calls.map((call) => call.id)).size).toBe(numbers.length)
+      expect(events.filter((event) => event.type === 'outgoing').map((event) => event.call.id)).toEqual(
+        expect.arrayContaining(calls.map((call) => call.id)),
+      )
+      expect(events.filter((event) => event.type === 'outgoing')).toHaveLength(numbers.length)
+    })
+
+    if (faults.has('gone')) {
+      test('backend gone mid-call: end and make answer 503 at once, the driver reports itself not connected', async () => {
+        const call = await driver.make('020123456')
+        await settle()
+        await h.faults!.gone!()
+        await eventually(() => driver.reachability?.().state !== 'connected')
+        const started = Date.now()
+        await expect(driver.end(engine.get(call.id) ?? call)).rejects.toMatchObject({status: 503})
+        await expect(driver.make('020123457')).rejects.toMatchObject({status: 503})
+        expect(Date.now() - started).toBeLessThan(1000)
+        expect(driver.reachability?.()).toMatchObject({state: expect.stringMatching(/^(down|connecting)$/)})
+        // Any timer the failed commands left behind would reject now, unobserved.
+        await sleep(h.quietMs ?? 0)
+      })
+    }
+
+    if (faults.has('stall')) {
+      test('a backend that stops answering: make fails with 503 after the command timeout, nothing rejects later', async () => {
+        await h.faults!.stall!()
+        await expect(driver.make('020123456')).rejects.toMatchObject({status: 503})
+        expect(driver.reachability?.().state).not.toBe('connected')
+        await sleep(h.quietMs ?? 0)
+      })
+    }
+
+    if (faults.has('garbage')) {
+      test('garbage from the backend mid-call: the connection is dropped and made again, then commands work', async () => {
+        const call = await driver.make('020123456')
+        await settle()
+        await h.faults!.garbage!()
+        await eventually(() => driver.reachability?.().state !== 'connected')
+        await eventually(() => driver.reachability?.().state === 'connected')
+        const next = await driver.make('020123457')
+        expect(next.id).not.toBe(call.id)
+        await sleep(h.quietMs ?? 0)
+      })
+    }
 
     test('close can be called twice', async () => {
       await driver.close?.()

@@ -123,7 +123,11 @@ describe('listener routes (sim driver, in process)', () => {
   test('status lists live calls', async () => {
     await get(listener, '/notify/incoming?number=1')
     const {body} = await get(listener, '/status')
-    expect(body).toMatchObject({name: 'callctl', version: '0.0.0-test', driver: 'sim'})
+    expect(body).toMatchObject({
+      name: 'callctl',
+      version: '0.0.0-test',
+      driver: {name: 'sim', state: 'connected', detail: ''},
+    })
     expect(body.calls).toHaveLength(1)
   })
 

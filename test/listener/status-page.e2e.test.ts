@@ -4,6 +4,7 @@ import path from 'node:path'
 import {launchChromium} from '../helpers/browser.js'
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
+import {startFakeBaresip} from '../helpers/fake-baresip.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {CHROMIUM, describeWithTool} from '../helpers/tools.js'
@@ -121,6 +122,41 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
       expect(((await json.json()) as {routes: string[]}).routes).toContain('/events')
     } finally {
       await listener.stop()
+    }
+  })
+
+  test('a driver that cannot reach its phone: the page says so, and shows the call as unknown, not active', async () => {
+    const fake = await startFakeBaresip()
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {
+      'driver.name': 'baresip',
+      'driver.baresip.port': String(fake.port),
+      'driver.baresip.dialUri': 'sip:{NUMBER}@127.0.0.1',
+    })
+    const listener = await startListenerProcess(configDir)
+    const {page, problems} = await openPage(listener)
+    try {
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('connected to'))
+      expect((await fetch(`${listener.url}/make/020123456`)).status).toBe(200)
+      await page.reload()
+      await expect(page.locator('#driver').textContent()).resolves.toBe('driver: baresip')
+      await page.locator('#calls td', {hasText: 'active'}).waitFor()
+
+      await fake.stop()
+      await listener.waitForLine((line) => line.kind === 'driver' && String(line.message).includes('not reachable'))
+      await page.reload()
+      await page.locator('#driver', {hasText: 'down'}).waitFor()
+      await expect(page.locator('#driver').textContent()).resolves.toBe(
+        `driver: baresip (down: ctrl_tcp at 127.0.0.1:${fake.port} is not reachable: is baresip running? Commands answer 503; callctl reconnects as soon as it answers)`,
+      )
+      const row = page.locator('#calls tr', {hasText: '020123456'})
+      await expect(row.locator('td').nth(3).textContent()).resolves.toBe('unknown (was active)')
+      await page.screenshot({path: path.join(ARTIFACTS, 'status-page-driver-down.png'), fullPage: true})
+      expect(problems).toEqual([])
+    } finally {
+      await page.close()
+      await listener.stop()
+      await fake.close()
     }
   })
 })

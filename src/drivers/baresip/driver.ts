@@ -1,13 +1,19 @@
 import type {Call} from '../../engine/call.js'
-import type {Capability, Driver, DriverContext} from '../../engine/driver.js'
+import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import type {BaresipSettings} from './index.js'
-import {type BaresipEvent, CtrlConnection} from './ctrl.js'
-import {type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
+import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError, type CtrlDown} from './ctrl.js'
+import {otherClients} from './other-clients.js'
+import {type BaresipLine, type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
 
-/** How long `make` waits for baresip to report the new call. */
-const DIAL_TIMEOUT_MS = 10_000
-const MAX_RECONNECT_DELAY_MS = 500
+/** Retry delays: a baresip that is starting answers within a second; a port held by something else does not change fast. */
+const RECONNECT_MS = {first: 100, max: 500, notCtrlTcp: 5000}
+/** While another ctrl_tcp client holds baresip: how often to look whether it left (Linux), or to try again (elsewhere). */
+const TAKEOVER_MS = {watch: 1000, retry: 30_000, maxRetry: 300_000}
+/** Garbage twice within this window: the peer is broken, retry slowly. */
+const GARBLED_WINDOW_MS = 60_000
+/** Two losses to a live baresip within this window: another client takes it over each time callctl returns. */
+const KICK_WINDOW_MS = 10_000
 
 /** `<sip:alice@example.com:5070>;regint=0` → `example.com:5070`. */
 export function accountDomain(account: string): string {
@@ -25,45 +31,100 @@ export function peerNumber(uri: string | undefined): string {
   }
 }
 
+/** One `make` waiting for baresip to report its call; removed by identity, whichever way it ends. */
+interface Dial {
+  uri: string
+  number: string
+  resolve(id: string): void
+  fail(error: DriverError): void
+}
+
 /**
  * A real SIP softphone: baresip driven over its ctrl_tcp socket. Events become call events; commands check
  * callctl's own call state first, because baresip answers `accept` and `hangup` with ok even when there is no call.
+ * baresip's ctrl_tcp serves one client: a second one silently replaces the first, so a lost connection to a
+ * baresip that still runs is another program's, and callctl stays off instead of taking it back.
  */
 export function createBaresipDriver({reporter, settings, log}: DriverContext<BaresipSettings>): Driver {
   const where = `ctrl_tcp at ${settings.host}:${settings.port}`
   const ctrl = new CtrlConnection(settings.host, settings.port)
-  const known = new Set<string>()
-  const dials: Array<(event: BaresipEvent) => boolean> = []
-  const waiters = new Map<string, {states: string[]; resolve: () => void}>()
+  /** Calls baresip told us about, with the peer's URI (how `listcalls` names them). */
+  const known = new Map<string, string>()
+  const dials = new Set<Dial>()
+  const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
+  let reachability: DriverReachability = {state: 'connecting', detail: `connecting to ${where}`}
   let spawned: SpawnedBaresip | undefined
-  let reconnectTimer: NodeJS.Timeout | undefined
+  /** The spawned baresip has not opened ctrl_tcp yet. */
+  let starting = false
+  /** While the spawned baresip starts: called when it prints a ctrl_tcp error. */
+  let ctrlTcpFailed: (() => void) | undefined
+  /** Why the spawned baresip is gone, once it is. */
+  let spawnedExit: string | undefined
+  const baresipErrors: string[] = []
+  let retryTimer: NodeJS.Timeout | undefined
+  let connecting = false
   let closed = false
+  /** When a live baresip closed callctl's connection lately (another client connecting does that). */
+  let kicks: number[] = []
+  /** baresip announced that it quits: the coming close is its own. */
+  let quitting = false
+  /** When a verified connection last sent garbage. */
+  let garbledAt: number | undefined
+  /** A command timed out on a connection that is still open. */
+  let stalled = false
+  let takeoverRetryMs = TAKEOVER_MS.retry
 
   const fail = (message: string, status = 502, cause?: unknown) => new DriverError('baresip', message, {status, cause})
 
+  /** Logs each change of state or reason once, not each retry. */
+  function setReachability(state: DriverReachability['state'], reason: string): void {
+    // Once the baresip callctl started has exited, that is the reason for whatever fails after.
+    const detail = state !== 'connected' && spawnedExit ? spawnedExit : reason
+    if (state === reachability.state && detail === reachability.detail) return
+    reachability = {state, detail}
+    log(`[driver:baresip] ${detail}`)
+  }
+
+  /** What baresip itself printed last as an error (spawned only): often the actual reason. */
+  function baresipSaid(): string {
+    return baresipErrors.length > 0 ? `; baresip said: ${baresipErrors.at(-1)}` : ''
+  }
+
   function settle(id: string): void {
-    const waiter = waiters.get(id)
+    const set = waiters.get(id)
+    if (!set) return
     const call = reporter.calls().find((c) => c.id === id)
-    if (waiter && (!call || waiter.states.includes(call.state))) {
-      waiters.delete(id)
-      waiter.resolve()
+    for (const waiter of set) {
+      if (!call || waiter.states.includes(call.state)) {
+        set.delete(waiter)
+        waiter.resolve()
+      }
     }
+
+    if (set.size === 0) waiters.delete(id)
+  }
+
+  /** The dial an outgoing call belongs to: the one that dialled its URI, else the oldest. */
+  function dialFor(event: BaresipEvent): Dial | undefined {
+    const all = [...dials]
+    return all.find((dial) => dial.uri === event.peeruri) ?? all[0]
   }
 
   function onEvent(event: BaresipEvent): void {
+    if (event.type === 'SHUTDOWN' || event.type === 'EXIT') quitting = true
     if (event.class !== 'call' || !event.id) return
     const id = event.id
     try {
       if (!known.has(id)) {
         if (event.type === 'CALL_INCOMING') {
-          known.add(id)
+          known.set(id, event.peeruri ?? '')
           reporter.incoming({id, number: peerNumber(event.peeruri), name: event.peerdisplayname ?? ''})
-        } else if (event.direction === 'outgoing' && (event.type !== 'CALL_CLOSED' || dials.length > 0)) {
+        } else if (event.direction === 'outgoing' && (event.type !== 'CALL_CLOSED' || dials.size > 0)) {
           // The first event with an id of a call we dialled (baresip gives none on the first LOCAL_SDP).
-          known.add(id)
-          reporter.outgoing({id, number: peerNumber(event.peeruri)})
-          const index = dials.findIndex((resolveDial) => resolveDial(event))
-          if (index !== -1) dials.splice(index, 1)
+          const dial = dialFor(event)
+          known.set(id, event.peeruri ?? '')
+          reporter.outgoing({id, number: dial?.number ?? peerNumber(event.peeruri)})
+          dial?.resolve(id)
         } else {
           return
         }
@@ -84,157 +145,342 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         default:
       }
     } catch (error) {
-      // A transition callctl already made through another route (e.g. `notify end`): nothing to do.
-      if (!(error instanceof CallStateError)) throw error
+      // A transition callctl already made through another route (e.g. `notify end`), or a call the engine refused:
+      // one event is lost, the connection and the listener carry on.
+      if (!(error instanceof CallStateError))
+        log(`[driver:baresip] ignored ${event.type} of call ${id}: ${(error as Error).message}`)
     } finally {
       settle(id)
     }
   }
 
-  async function connect(): Promise<void> {
-    await ctrl.connect()
-    log(`[driver:baresip] connected to ${where}`)
-    await forgetVanishedCalls()
-  }
-
-  /** After a reconnect: calls baresip no longer has (it restarted meanwhile) are ended. */
-  async function forgetVanishedCalls(): Promise<void> {
-    const live = reporter.calls().filter((call) => known.has(call.id))
-    if (live.length === 0) return
-    const listing = await ctrl.command('listcalls', undefined, settings.commandTimeoutMs).catch(() => undefined)
-    for (const call of live) {
-      if (listing && !(listing.data ?? '').includes(call.id)) {
-        known.delete(call.id)
+  /** After a (re)connect: calls baresip no longer has (it restarted, or another client ended them) are ended. */
+  function forgetVanishedCalls(listing: BaresipResponse): void {
+    for (const call of reporter.calls()) {
+      const uri = known.get(call.id)
+      if (uri === undefined || (uri && listing.data.includes(uri))) continue
+      known.delete(call.id)
+      try {
         reporter.ended(call.id, 'vanished while baresip was unreachable')
+      } catch (error) {
+        if (!(error instanceof CallStateError)) throw error
       }
     }
   }
 
-  function scheduleReconnect(delay = 100): void {
+  async function connect(): Promise<void> {
+    if (connecting || ctrl.connected || closed) return
+    connecting = true
+    try {
+      const listing = await ctrl.connect(settings.commandTimeoutMs)
+      if (closed) {
+        ctrl.close()
+        return
+      }
+
+      takeoverRetryMs = TAKEOVER_MS.retry
+      setReachability('connected', `connected to ${where}`)
+      forgetVanishedCalls(listing)
+      ctrl.release()
+    } finally {
+      connecting = false
+    }
+  }
+
+  function retry(delay: number, next: () => void): void {
+    clearTimeout(retryTimer)
     if (closed) return
-    clearTimeout(reconnectTimer)
-    reconnectTimer = setTimeout(() => {
-      connect().catch(() => scheduleReconnect(Math.min(delay * 2, MAX_RECONNECT_DELAY_MS)))
-    }, delay)
-    reconnectTimer.unref()
+    retryTimer = setTimeout(next, delay)
+    retryTimer.unref()
+  }
+
+  /** Keeps trying; how often depends on what the last attempt found. */
+  function reconnect(delay = RECONNECT_MS.first): void {
+    retry(delay, () => void attempt(delay))
+  }
+
+  /** One try; when it fails, the next one is scheduled by what it found. `delay` is the wait that led here. */
+  async function attempt(delay: number): Promise<void> {
+    // A program already using ctrl_tcp would be pushed off by connecting: leave it alone (seen only on Linux).
+    const others = otherClients(settings.host, settings.port)
+    if (others !== undefined && others > 0) {
+      backOff(others)
+      return
+    }
+
+    try {
+      await connect()
+    } catch (error) {
+      if (closed) return
+      if (error instanceof CtrlConnectError && error.reason === 'refused') {
+        // Nothing listens: baresip is gone, so the losses before were not another client's doing.
+        kicks = []
+        setReachability(
+          'down',
+          `${where} is not reachable: is baresip running? Commands answer 503; callctl reconnects as soon as it answers${baresipSaid()}`,
+        )
+        reconnect(Math.min(Math.max(delay * 2, RECONNECT_MS.first), RECONNECT_MS.max))
+      } else {
+        setReachability(
+          'down',
+          `${(error as Error).message}${baresipSaid()}; commands answer 503, callctl tries again every ${RECONNECT_MS.notCtrlTcp / 1000} s`,
+        )
+        reconnect(RECONNECT_MS.notCtrlTcp)
+      }
+    }
+  }
+
+  /** Another program holds ctrl_tcp: stay off it, and come back once it has gone (without a fight). */
+  function backOff(others: number | undefined): void {
+    const because = `another program is connected to ${where} and baresip serves one client at a time`
+    if (others === undefined) {
+      // This system cannot show who is connected: come back rarely, and less often each time it happens again.
+      setReachability(
+        'down',
+        `${because}; callctl stays off for ${Math.round(takeoverRetryMs / 1000)} s instead of taking it back (commands answer 503)`,
+      )
+      retry(takeoverRetryMs, () => reconnect(0))
+      takeoverRetryMs = Math.min(takeoverRetryMs * 2, TAKEOVER_MS.maxRetry)
+      return
+    }
+
+    setReachability(
+      'down',
+      `${because}; callctl stays off until that program disconnects, then reconnects (commands answer 503)`,
+    )
+    const watch = () =>
+      retry(TAKEOVER_MS.watch, () => {
+        const still = otherClients(settings.host, settings.port)
+        if (still === 0) reconnect(0)
+        else watch()
+      })
+    watch()
   }
 
   ctrl.on('event', onEvent)
-  ctrl.on('down', () => {
-    log(`[driver:baresip] lost ${where}; reconnecting`)
-    scheduleReconnect()
+  ctrl.on('alive', () => {
+    if (!stalled) return
+    stalled = false
+    setReachability('connected', `connected to ${where}: baresip answers again`)
+  })
+  ctrl.on('down', ({reason, peerClosed, garbled}: CtrlDown) => {
+    stalled = false
+    if (closed) return
+    const lost = fail(
+      `lost ${where} before the call appeared (${reason}): the call may or may not have been placed`,
+      503,
+    )
+    for (const dial of dials) dial.fail(lost)
+    const others = peerClosed && !quitting ? otherClients(settings.host, settings.port) : 0
+    if (peerClosed && !quitting) {
+      const now = Date.now()
+      kicks = [...kicks.filter((at) => now - at < KICK_WINDOW_MS), now]
+    }
+
+    quitting = false
+    if (others !== undefined && others > 0) {
+      backOff(others)
+    } else if (kicks.length >= 2) {
+      // Pushed off twice in a row by a baresip that still runs, by a client this machine cannot see.
+      backOff(undefined)
+    } else if (garbled && garbledAt !== undefined && Date.now() - garbledAt < GARBLED_WINDOW_MS) {
+      // Garbage again soon after the last: a broken peer, not a glitch. Reconnecting at once would be a loop.
+      garbledAt = Date.now()
+      setReachability(
+        'down',
+        `${where} keeps sending what baresip does not (${reason}); commands answer 503, callctl tries again every ${RECONNECT_MS.notCtrlTcp / 1000} s`,
+      )
+      reconnect(RECONNECT_MS.notCtrlTcp)
+    } else {
+      if (garbled) garbledAt = Date.now()
+      setReachability('connecting', `lost ${where} (${reason}); reconnecting`)
+      reconnect()
+    }
   })
 
-  async function command(name: string, params?: string) {
+  async function command(name: string, params?: string): Promise<BaresipResponse> {
     if (!ctrl.connected) {
-      throw fail(`${where} is not reachable: is baresip running? Commands work again once it is back`, 503)
+      const why =
+        reachability.state === 'down'
+          ? reachability.detail
+          : `${where} is not reachable: is baresip running? Commands work again once it is back`
+      throw fail(why.startsWith(where) ? why : `${where} is not reachable: ${why}`, 503)
     }
 
     let response
     try {
       response = await ctrl.command(name, params, settings.commandTimeoutMs)
     } catch (error) {
+      if (ctrl.connected && /^no answer/.test((error as Error).message)) {
+        // Connected but silent (hung, or stopped): not reachable in any way that matters, until it speaks again.
+        stalled = true
+        setReachability(
+          'down',
+          `${where} stopped answering (no answer to "${name}" within ${settings.commandTimeoutMs} ms); commands answer 503 until baresip answers again`,
+        )
+      }
+
       throw fail(`${name} failed: ${(error as Error).message}`, 503, error)
     }
 
-    if (!response.ok) throw fail(`${name} refused: ${response.data ?? 'no reason given'}`)
+    if (!response.ok) throw fail(`${name} refused: ${response.data || 'no reason given'}`)
     return response
   }
 
   async function until(call: Call, states: string[]): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, settings.commandTimeoutMs)
-      waiters.set(call.id, {
+      const waiter = {
         states,
         resolve() {
           clearTimeout(timer)
           resolve()
         },
-      })
+      }
+      const timer = setTimeout(() => {
+        waiters.get(call.id)?.delete(waiter)
+        resolve()
+      }, settings.commandTimeoutMs)
+      const set = waiters.get(call.id) ?? new Set()
+      set.add(waiter)
+      waiters.set(call.id, set)
       settle(call.id)
     })
+  }
+
+  function heard(line: BaresipLine): void {
+    if (!line.error) return
+    baresipErrors.push(line.text)
+    baresipErrors.splice(0, baresipErrors.length - 5)
+    log(`[driver:baresip] baresip: ${line.text}`)
+    if (/ctrl_tcp/.test(line.text)) ctrlTcpFailed?.()
+  }
+
+  async function startBaresip(): Promise<void> {
+    const dir = writeHeadlessConfig({
+      sipListen: settings.sipListen,
+      ctrlHost: settings.host,
+      ctrlPort: settings.port,
+      account: settings.account,
+      rtpPorts: settings.rtpPorts,
+      modulePath: settings.modulePath,
+    })
+    let child: SpawnedBaresip
+    try {
+      child = await spawnBaresip(settings.binary, dir, heard)
+    } catch (error) {
+      throw new DriverError('baresip', `cannot start ${settings.binary}: ${(error as Error).message}`, {
+        status: 503,
+        suggestions: [
+          'Install baresip (Debian: apt-get install baresip-core; macOS: brew install baresip) or set driver.baresip.binary',
+        ],
+      })
+    }
+
+    spawned = child
+    void child.exited.then(({how}) => {
+      // While starting, the start-up's own error says it; the listener does not run.
+      if (closed || starting) return
+      const last = baresipErrors.at(-1)
+      spawnedExit = `the baresip callctl started exited (${how})${last ? `: ${last}` : ''}; commands answer 503, restart the listener to start it again`
+      setReachability('down', spawnedExit)
+    })
+    const deadline = Date.now() + 5000
+    starting = true
+    for (;;) {
+      try {
+        // What holds a taken port may accept the connection and never answer: baresip's own error ends the wait.
+        const failed = new Promise<void>((resolve) => {
+          ctrlTcpFailed = resolve
+        })
+        await Promise.race([
+          connect(),
+          failed.then(() => {
+            throw new Error('baresip could not open ctrl_tcp')
+          }),
+        ])
+        if (ctrl.connected) {
+          starting = false
+          return
+        }
+      } catch (error) {
+        // baresip runs on without ctrl_tcp when its port is taken: waiting would not help.
+        const ctrlError = baresipErrors.find((text) => /ctrl_tcp/.test(text))
+        const exited = await Promise.race([
+          child.exited,
+          new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
+        ])
+        if (ctrlError || exited || Date.now() > deadline) {
+          // The listener does not start: its driver is closed, and baresip's exit is no news.
+          closed = true
+          await child.stop()
+          const reason = ctrlError
+            ? `: baresip said: ${ctrlError}`
+            : exited
+              ? `: it exited (${exited.how}): ${baresipErrors.length > 0 ? baresipErrors.slice(-3).join(' / ') : (exited.output.trim().split('\n').at(-1) ?? '')}`
+              : ` within 5 s (${(error as Error).message})`
+          throw new DriverError('baresip', `baresip did not open ${where}${reason}`, {
+            status: 503,
+            cause: error,
+            suggestions: ctrlError
+              ? [`Another program uses port ${settings.port}: stop it or set driver.baresip.port to a free port`]
+              : [],
+          })
+        }
+      }
+    }
   }
 
   return {
     name: 'baresip',
     capabilities: new Set<Capability>(['make', 'answer', 'end']),
 
+    reachability: () => ({...reachability}),
+
     async init() {
       if (settings.spawn) {
-        const dir = writeHeadlessConfig({
-          sipListen: settings.sipListen,
-          ctrlHost: settings.host,
-          ctrlPort: settings.port,
-          account: settings.account,
-          rtpPorts: settings.rtpPorts,
-          modulePath: settings.modulePath,
-        })
-        try {
-          spawned = await spawnBaresip(settings.binary, dir)
-        } catch (error) {
-          throw new DriverError('baresip', `cannot start ${settings.binary}: ${(error as Error).message}`, {
-            status: 503,
-            suggestions: [
-              'Install baresip (Debian: apt-get install baresip-core; macOS: brew install baresip) or set driver.baresip.binary',
-            ],
-          })
-        }
-
-        void spawned.exited.then(({code, output}) => {
-          if (!closed) log(`[driver:baresip] baresip exited (code ${code}): ${output.trim().split('\n').at(-1) ?? ''}`)
-        })
-        const deadline = Date.now() + 5000
-        for (;;) {
-          try {
-            await connect()
-            return
-          } catch (error) {
-            const exited = await Promise.race([
-              spawned.exited,
-              new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 50)),
-            ])
-            if (exited || Date.now() > deadline) {
-              await spawned.stop()
-              throw new DriverError(
-                'baresip',
-                `baresip did not open ${where}${exited ? `: it exited (code ${exited.code}) ${exited.output.trim().split('\n').at(-1) ?? ''}` : ' within 5 s'}`,
-                {status: 503, cause: error},
-              )
-            }
-          }
-        }
+        await startBaresip()
+        return
       }
 
-      try {
-        await connect()
-      } catch {
-        log(`[driver:baresip] ${where} is not reachable yet: commands answer 503 until baresip runs`)
-        scheduleReconnect()
-      }
+      // The first try before the listener says it is ready, so that a `make` right after start finds baresip.
+      await attempt(0)
     },
 
     async make(number) {
       const uri = settings.dialUri
         .replaceAll('{NUMBER}', number.replaceAll('#', '%23'))
         .replaceAll('{DOMAIN}', accountDomain(settings.account))
+      let dial!: Dial
       const reported = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {
-          const index = dials.indexOf(match)
-          if (index !== -1) dials.splice(index, 1)
-          reject(fail(`no call appeared within ${DIAL_TIMEOUT_MS / 1000} s of dialling ${uri}`, 504))
-        }, DIAL_TIMEOUT_MS)
-        function match(event: BaresipEvent): boolean {
+          dial.fail(fail(`no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}`, 504))
+        }, settings.dialTimeoutMs)
+        const done = () => {
           clearTimeout(timer)
-          resolve(event.id!)
-          return true
+          dials.delete(dial)
         }
 
-        dials.push(match)
+        dial = {
+          uri,
+          number,
+          resolve(id) {
+            done()
+            resolve(id)
+          },
+          fail(error) {
+            done()
+            reject(error)
+          },
+        }
       })
+      // Settled and awaited below only when the dial command went through; never left to reject unobserved.
+      reported.catch(() => {})
+      // Before the command: baresip may report the call before it answers the command.
+      dials.add(dial)
       try {
         await command('dial', uri)
       } catch (error) {
-        dials.pop()
+        dial.fail(error as DriverError)
         throw error
       }
 
@@ -266,7 +512,14 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
     async close() {
       closed = true
-      clearTimeout(reconnectTimer)
+      clearTimeout(retryTimer)
+      const closing = fail('the listener is stopping', 503)
+      for (const dial of dials) dial.fail(closing)
+      for (const [id] of waiters) {
+        for (const waiter of waiters.get(id) ?? []) waiter.resolve()
+      }
+
+      waiters.clear()
       ctrl.close()
       await spawned?.stop()
     },

@@ -38,6 +38,12 @@ const settings = s.object({
     description: "folder of baresip's modules",
   }),
   commandTimeoutMs: s.integer({minimum: 100, default: 3000, description: 'how long to wait for baresip to answer'}),
+  /** How long `make` waits for baresip to report the call it dialled (its first event with a call id). */
+  dialTimeoutMs: s.integer({
+    minimum: 100,
+    default: 10_000,
+    description: 'how long make waits for baresip to report the dialled call',
+  }),
 })
 
 export type BaresipSettings = Infer<typeof settings>
@@ -47,24 +53,56 @@ export const baresipDriver = defineDriver({
   name: 'baresip',
   settings,
   checks: {dialUri: (value) => checkPlaceholders(value as string, 'driver.baresip.dialUri', ['NUMBER', 'DOMAIN'])},
-  async check(options, listening) {
-    const {onPath, reachable} = await import('../../os/probe.js')
-    if (options.spawn) {
-      return onPath(options.binary)
-        ? {verdict: 'ok', message: `baresip: ${options.binary} found; callctl starts it`}
-        : {
-            verdict: 'fail',
-            message: `baresip: ${options.binary} not found`,
-            fix: 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary',
-          }
+  async check(options, listening, running) {
+    const where = `${options.host}:${options.port}`
+    // A running listener holds ctrl_tcp, which serves one client: connecting to it here would push the listener off.
+    if (running) {
+      if (running.state === 'connected') return {verdict: 'ok', message: `baresip: the listener is ${running.detail}`}
+      return {
+        verdict: running.state === 'down' ? 'fail' : 'warn',
+        message: `baresip (${running.state}): ${running.detail}`,
+        fix:
+          options.spawn || running.detail.includes('the baresip callctl started')
+            ? 'See callctl logs for what baresip printed (a port in its error is taken: change driver.baresip.port or .sipListen), then restart the listener'
+            : 'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
+      }
     }
 
-    if (await reachable(options.host, options.port))
-      return {verdict: 'ok', message: `baresip: ctrl_tcp answers on ${options.host}:${options.port}`}
-    return {
-      verdict: 'fail',
-      message: `baresip: nothing answers on ${options.host}:${options.port} (ctrl_tcp)${listening ? '; the listener will report 503 until it does' : ''}`,
-      fix: 'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
+    const {onPath, reachable} = await import('../../os/probe.js')
+    if (options.spawn) {
+      if (!onPath(options.binary))
+        return {
+          verdict: 'fail',
+          message: `baresip: ${options.binary} not found`,
+          fix: 'Install baresip (apt-get install baresip-core, brew install baresip) or set driver.baresip.binary',
+        }
+      // The spawned baresip could not open ctrl_tcp on a taken port ("ctrl_tcp: failed to listen").
+      if (await reachable(options.host, options.port))
+        return {
+          verdict: 'fail',
+          message: `baresip: ${options.binary} found, but another program already listens on ${where}, where the spawned baresip's ctrl_tcp would`,
+          fix: 'Stop that program, or set driver.baresip.port to a free port',
+        }
+      return {verdict: 'ok', message: `baresip: ${options.binary} found; callctl starts it`}
+    }
+
+    // No listener: connecting (and pushing off any other client) is the only way to tell ctrl_tcp from another server.
+    const {CtrlConnection} = await import('./ctrl.js')
+    const ctrl = new CtrlConnection(options.host, options.port)
+    try {
+      await ctrl.connect(Math.min(options.commandTimeoutMs, 2000))
+      return {verdict: 'ok', message: `baresip: ctrl_tcp answers on ${where}`}
+    } catch (error) {
+      const refused = (error as {reason?: string}).reason === 'refused'
+      return {
+        verdict: 'fail',
+        message: refused
+          ? `baresip: nothing answers on ${where} (ctrl_tcp)${listening ? '; the listener will report 503 until it does' : ''}`
+          : `baresip: ${(error as Error).message}`,
+        fix: 'Start baresip with the ctrl_tcp module loaded (module ctrl_tcp.so, ctrl_tcp_listen in its config), or let callctl start it: callctl listen --spawn',
+      }
+    } finally {
+      ctrl.close()
     }
   },
   create: async (context: DriverContext<BaresipSettings>) => (await import('./driver.js')).createBaresipDriver(context),

@@ -55,26 +55,56 @@ export function writeHeadlessConfig(
 
 export interface SpawnedBaresip {
   pid: number
-  /** Resolves when baresip has exited (also when it crashed). */
-  exited: Promise<{code: number | null; output: string}>
+  /** Resolves when baresip has exited (also when it crashed): `how` is `code 99` or `signal SIGKILL`. */
+  exited: Promise<{code: number | null; how: string; output: string}>
   stop(): Promise<void>
 }
 
-/** Starts `baresip -4 -f DIR` without a shell. Stopping sends SIGTERM twice (once is slow with a pending INVITE). */
-export async function spawnBaresip(binary: string, configDir: string): Promise<SpawnedBaresip> {
+/** baresip colours its errors red (`\x1b[31m…\x1b[;m`), also when its output is a pipe. */
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001B\[[\d;]*[A-Za-z]/g
+
+/** One line baresip printed, without its colour codes; `error` for what it prints in red (its warnings and errors). */
+export interface BaresipLine {
+  text: string
+  error: boolean
+}
+
+/**
+ * Starts `baresip -4 -f DIR` without a shell; `onLine` gets each line it prints (stdout and stderr). Stopping sends
+ * SIGTERM twice (once is slow with a pending INVITE).
+ */
+export async function spawnBaresip(
+  binary: string,
+  configDir: string,
+  onLine: (line: BaresipLine) => void = () => {},
+): Promise<SpawnedBaresip> {
   const {execa} = await import('execa')
-  const subprocess = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', all: true, buffer: false})
+  const subprocess = execa(binary, ['-4', '-f', configDir], {reject: false, stdin: 'ignore', buffer: false})
   const child = subprocess.nodeChildProcess
   let output = ''
-  subprocess.all?.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000)
-  })
+  // Each stream split into lines on its own: merged, one's line could be cut by the other's.
+  for (const stream of [subprocess.stdout, subprocess.stderr]) {
+    let partial = ''
+    stream?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString()
+      output = (output + text.replaceAll(ANSI, '')).slice(-4000)
+      const lines = (partial + text).split('\n')
+      partial = lines.pop()!.slice(-4000)
+      for (const line of lines) {
+        const plain = line.replaceAll(ANSI, '').trim()
+        if (plain)
+          onLine({text: plain, error: line.includes('\u001B[31m') || /\b(fail|error|cannot|could not)/i.test(plain)})
+      }
+    })
+  }
+
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve())
     child.once('error', reject)
   })
-  const exited = new Promise<{code: number | null; output: string}>((resolve) => {
-    child.once('exit', (code) => resolve({code, output}))
+  const exited = new Promise<{code: number | null; how: string; output: string}>((resolve) => {
+    child.once('exit', (code, signal) => resolve({code, how: signal ? `signal ${signal}` : `code ${code}`, output}))
   })
   return {
     pid: child.pid!,
