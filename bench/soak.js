@@ -175,9 +175,10 @@ log('soak: draining')
 // Everything back up, every call ended, every delivery out.
 if (!listener.expectedUp) await sleep(100)
 await ensureBaresip()
-for (const call of (await status()).calls ?? []) await post(`/end?call=${encodeURIComponent(call.id)}`)
 const drained = await until(async () => {
   const current = await status()
+  // A caller killed before its CANCEL leaves baresip ringing: the soak hangs up whatever is still live.
+  for (const call of current.calls ?? []) await post(`/end?call=${encodeURIComponent(call.id)}`)
   return current.calls?.length === 0 && current.deliveries?.pending === 0
 }, 60_000)
 const final = await status()
@@ -240,6 +241,8 @@ const report = {
   statusSamples: statusTimes.length,
   checks,
   outOfOrder: outOfOrder.slice(0, 10),
+  // What the listener said last: which calls or deliveries were left when the drain did not finish.
+  final: {driver: final.driver, calls: final.calls, deliveries: final.deliveries},
   ok: checks.every((check) => check.pass),
 }
 if (flags.json) process.stdout.write(`${JSON.stringify(report)}\n`)
@@ -273,7 +276,7 @@ async function incoming(i) {
   const caller = start('sipp', [...sippArgs('uac-call-bye.xml', port, media), `127.0.0.1:${p.sip}`, '-m', '1'])
   await sleep(between(200, 600))
   if ((await post('/answer')).status === 200) counts.answered++
-  await Promise.race([new Promise((resolve) => caller.once('exit', resolve)), sleep(20_000)])
+  await Promise.race([new Promise((resolve) => caller.once('exit', resolve)), sleep(10_000)])
   caller.kill('SIGKILL')
 }
 
@@ -440,7 +443,8 @@ function groupBy(items, key) {
 /** `count` consecutive ports free for TCP and UDP (baresip opens SIP on both, and TCP on port + 1). */
 async function portBlock(count) {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 30_000 + Math.floor(Math.random() * 2000) * 10
+    // Below Linux's ephemeral ports (32768 on), which the kernel hands to outgoing connections meanwhile.
+    const base = 20_000 + Math.floor(Math.random() * 1100) * 10
     const checks = await Promise.all(
       Array.from({length: count}, async (_, i) => (await tcpFree(base + i)) && (await udpFree(base + i))),
     )

@@ -1,5 +1,6 @@
 import type {CallEvent} from '../engine/call.js'
 import type {Delivery, NewDelivery, Outbox} from './outbox.js'
+import {send} from './send.js'
 import {signatureHeaders} from './signature.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
@@ -218,10 +219,9 @@ export class Deliverer {
     let permanent = false
     let retryAfterMs: number | undefined
     try {
-      // got is loaded with the first notification, not at start-up.
-      const {default: got} = await import('got')
       const body = request.body ?? ''
-      const response = await got(request.url, {
+      // The idempotency key makes a POST safe to repeat (send() repeats a blip once).
+      const response = await send(request.url, {
         method: request.method,
         headers: {
           ...request.headers,
@@ -232,13 +232,9 @@ export class Deliverer {
           ...(delivery.secret ? signatureHeaders(delivery.secret, body) : {}),
         },
         body: request.body,
-        timeout: {request: timeoutMs},
-        // Quick retries for a blip; longer outages wait in the outbox. The idempotency key makes POST safe to repeat.
-        retry: {limit: 1, methods: ['GET', 'POST'], calculateDelay: ({computedValue}) => (computedValue ? 200 : 0)},
-        throwHttpErrors: false,
-        followRedirect: false,
+        timeoutMs,
       })
-      status = response.statusCode
+      status = response.status
       if (status < 200 || status >= 300) {
         error = `HTTP ${status}`
         permanent = status >= 400 && status < 500 && status !== 408 && status !== 429

@@ -280,18 +280,38 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(bad?.error).toContain('not retried')
   })
 
-  test('429 with Retry-After: the next attempt waits as long as the receiver asked', async () => {
+  test('429 with Retry-After: not asked again sooner than the receiver said, not even by the quick retry', async () => {
     let answered = 0
     await start({notifications: {incoming: 'RECEIVER/busy'}}, () =>
-      ++answered <= 2 ? {status: 429, headers: {'retry-after': '2'}} : 200,
+      ++answered === 1 ? {status: 429, headers: {'retry-after': '2'}} : 200,
     )
     engine.incoming({number: '0201'})
-    await receiver.waitFor(3, 6000)
-    const [first, , third] = receiver.received.map((request) => request.at)
-    // The 1 s backoff of a first failure would have come back after 1 s.
-    expect(third - first).toBeGreaterThanOrEqual(1900)
+    await receiver.waitFor(2, 6000)
+    const [first, second] = receiver.received.map((request) => request.at)
+    // The quick retry would have come after 0.2 s, the backoff of a first failure after 1 s.
+    expect(second - first).toBeGreaterThanOrEqual(1900)
     await waitUntil(() => records.length === 2)
     expect(records.map((record) => record.outcome)).toEqual(['retrying', 'delivered'])
+  })
+
+  test('a receiver that never answers: the attempt ends at delivery.timeoutMs, tried once more, kept for later', async () => {
+    const {createServer} = await import('node:http')
+    let asked = 0
+    const silent = createServer(() => asked++)
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(silent.address() as {port: number}).port}`
+    await start({notifications: {incoming: `${url}/in`}, delivery: {timeoutMs: 300}})
+    try {
+      engine.incoming({number: '0201'})
+      await waitUntil(() => records.length === 1, 5000)
+      expect(records[0]).toMatchObject({outcome: 'retrying', error: 'no answer within 300 ms'})
+      // The quick retry: a timeout may be a blip.
+      expect(asked).toBe(2)
+      expect(outbox.pending()).toHaveLength(1)
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
   })
 
   test('internal numbers: callbacks skip them unless includeInternal', async () => {
