@@ -11,6 +11,7 @@ import {OUTBOX_SCHEMA, Outbox} from '../../src/delivery/outbox.js'
 import {Store} from '../../src/store/database.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+import {until} from '../helpers/wait.js'
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
 
@@ -94,7 +95,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(request.headers['x-callctl-event']).toBe('incoming')
     expect(request.headers['x-callctl-event-id']).toMatch(/^[0-9a-f-]{36}$/)
     expect(request.headers['idempotency-key']).toBe(request.headers['x-callctl-event-id'])
-    await waitUntil(() => records.length === 1)
+    await until(() => records.length === 1)
     expect(outbox.pending()).toEqual([])
   })
 
@@ -116,10 +117,10 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     await start({notifications: {incoming: 'RECEIVER/in'}}, () => (fail ? 503 : 200))
     engine.incoming({number: '1'})
     expect(outbox.pending()).toHaveLength(1)
-    await waitUntil(() => records.some((record) => record.outcome === 'retrying'))
+    await until(() => records.some((record) => record.outcome === 'retrying'))
     expect(outbox.pending()[0]).toMatchObject({attempts: 1, lastError: 'HTTP 503', target: 'notifications.incoming'})
     fail = false
-    await waitUntil(() => records.some((record) => record.outcome === 'delivered'), 5000)
+    await until(() => records.some((record) => record.outcome === 'delivered'), 5000)
     expect(outbox.pending()).toEqual([])
     // got retried once at once, then the outbox after its backoff: 3 requests, the last one 2xx.
     expect(receiver.received.map((request) => request.url)).toEqual(['/in', '/in', '/in'])
@@ -136,7 +137,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     const call = engine.incoming({number: '1'})
     engine.activate(call.id)
     engine.finish(call.id)
-    await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 3, 8000)
+    await until(() => records.filter((record) => record.outcome === 'delivered').length === 3, 8000)
     expect(receiver.received.map((request) => request.url)).toEqual([
       '/incoming',
       '/incoming',
@@ -149,7 +150,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
   test('too old to retry: kept as failed, and outbox --retry puts it back', async () => {
     await start({notifications: {incoming: 'RECEIVER/in'}, delivery: {maxAgeHours: 0.000_001}}, () => 500)
     engine.incoming({number: '1'})
-    await waitUntil(() => records.some((record) => record.outcome === 'failed'))
+    await until(() => records.some((record) => record.outcome === 'failed'))
     expect(outbox.pending()).toEqual([])
     expect(outbox.failed()).toHaveLength(1)
     expect(notifications.deliveries()).toEqual({pending: 0, failed: 1, quarantined: 0})
@@ -162,12 +163,12 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     let fail = true
     await start({notifications: {incoming: 'RECEIVER/in'}}, () => (fail ? 503 : 200))
     engine.incoming({number: '1'})
-    await waitUntil(() => records.some((record) => record.outcome === 'retrying'))
+    await until(() => records.some((record) => record.outcome === 'retrying'))
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${outbox.store.file}${suffix}`, {force: true})
     engine.incoming({number: '2'})
     expect(outbox.pending().map((delivery) => delivery.callId)).toHaveLength(2)
     fail = false
-    await waitUntil(() => records.filter((record) => record.outcome === 'delivered').length === 2, 5000)
+    await until(() => records.filter((record) => record.outcome === 'delivered').length === 2, 5000)
     expect(outbox.pending()).toEqual([])
   })
 
@@ -191,7 +192,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
       const started = process.cpuUsage()
       for (let i = 0; i < calls; i++) engine.finish(engine.incoming({number: String(100_000 + i)}).id)
       // How long to wait, not the bound: on a busy machine this process gets a share of a core.
-      await waitUntil(() => deliveredSoFar() === 2 * calls, 70_000)
+      await until(() => deliveredSoFar() === 2 * calls, 70_000)
       const used = process.cpuUsage(started)
       return (used.user + used.system) / 1000
     }
@@ -235,7 +236,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     engine.incoming({number: '0201', name: 'Zoë 山田'})
     await receiver.waitFor(1)
     expect(receiver.received[0].headers['x-caller']).toBe('Zo%C3%AB %E5%B1%B1%E7%94%B0')
-    await waitUntil(() => records.length === 1)
+    await until(() => records.length === 1)
     expect(records.map((record) => record.outcome)).toEqual(['delivered'])
   })
 
@@ -254,7 +255,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     const call = engine.incoming({number: '0201'})
     engine.finish(call.id)
     await receiver.waitFor(2, 3000)
-    await waitUntil(() => records.length === 2)
+    await until(() => records.length === 2)
     expect(records.map((record) => [record.url.replace(receiver.url, ''), record.outcome, record.attempt])).toEqual([
       ['/missing', 'failed', 1],
       ['/end', 'delivered', 1],
@@ -274,7 +275,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     })
     engine.incoming({number: '0201'})
     await receiver.waitFor(1)
-    await waitUntil(() => records.length === 2)
+    await until(() => records.length === 2)
     const bad = records.find((record) => record.target === 'callbacks[0]')
     expect(bad?.outcome).toBe('failed')
     expect(bad?.error).toContain('not retried')
@@ -290,7 +291,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     const [first, second] = receiver.received.map((request) => request.at)
     // The quick retry would have come after 0.2 s, the backoff of a first failure after 1 s.
     expect(second - first).toBeGreaterThanOrEqual(1900)
-    await waitUntil(() => records.length === 2)
+    await until(() => records.length === 2)
     expect(records.map((record) => record.outcome)).toEqual(['retrying', 'delivered'])
   })
 
@@ -303,7 +304,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     await start({notifications: {incoming: `${url}/in`}, delivery: {timeoutMs: 300}})
     try {
       engine.incoming({number: '0201'})
-      await waitUntil(() => records.length === 1, 5000)
+      await until(() => records.length === 1, 5000)
       expect(records[0]).toMatchObject({outcome: 'retrying', error: 'no answer within 300 ms'})
       // The quick retry: a timeout may be a blip.
       expect(asked).toBe(2)
@@ -357,18 +358,10 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     expect(most).toBeLessThanOrEqual(4)
     notifications.close()
     // Let the requests in flight finish while this test's outbox folder still exists.
-    await waitUntil(() => inFlight === 0)
+    await until(() => inFlight === 0)
     await slow.close()
   })
 })
-
-async function waitUntil(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 async function startSlowReceiver(track: (delta: number) => void) {
   const {createServer} = await import('node:http')

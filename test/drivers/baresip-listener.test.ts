@@ -6,10 +6,10 @@ import {type FakeBaresip, startFakeBaresip} from '../helpers/fake-baresip.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
+import {sleep} from '../helpers/wait.js'
 
 /** Short driver timeouts through settings, so that waiting them out takes seconds (the defaults are 3 s and 10 s). */
 const TIMEOUTS = {commandTimeoutMs: 500, dialTimeoutMs: 1500}
-const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Status {
   driver: {name: string; state: string; detail: string}

@@ -15,7 +15,8 @@ import {closedPort} from '../helpers/ports.js'
 import {freePortBlock, startSipp} from '../helpers/sip.js'
 import {BARESIP, describeWithTool, SIPP} from '../helpers/tools.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
-import {testDriverContract} from './contract.js'
+import {testDriverContract, initWhenConnected} from './contract.js'
+import {sleep, until} from '../helpers/wait.js'
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
 
@@ -44,16 +45,6 @@ async function configure(configDir: string, p: Awaited<ReturnType<typeof ports>>
     ],
   ]
   await setConfig(configDir, settings)
-}
-
-const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
-    await sleep(20)
-  }
 }
 
 /** A baresip of the test's own (attach mode), configured for the scenario's ports. */
@@ -95,17 +86,8 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
             commandTimeoutMs: 500,
             dialTimeoutMs: 3000,
           },
-          factory: async (context) => {
-            const driver = createBaresipDriver(context)
-            const init = driver.init!.bind(driver)
-            driver.init = async () => {
-              await init()
-              await eventually(() => driver.reachability!().state === 'connected')
-            }
-
-            return driver
-          },
-          settle: async (engine) => eventually(() => engine.live().every((call) => call.state === 'active'), 5000),
+          factory: async (context) => initWhenConnected(createBaresipDriver(context)),
+          settle: async (engine) => until(() => engine.live().every((call) => call.state === 'active'), 5000),
           faults: {
             gone: async () => {
               await execa('kill', ['-9', String(baresip.pid)])

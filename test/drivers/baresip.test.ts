@@ -8,7 +8,8 @@ import {CallControl, reporterFor} from '../../src/engine/control.js'
 import {CallEngine} from '../../src/engine/engine.js'
 import {startFakeBaresip} from '../helpers/fake-baresip.js'
 import {closedPort} from '../helpers/ports.js'
-import {settingsOf, testDriverContract} from './contract.js'
+import {settingsOf, testDriverContract, initWhenConnected} from './contract.js'
+import {sleep, until} from '../helpers/wait.js'
 
 describe('baresip ctrl_tcp framing', () => {
   test('encodes netstrings with the byte length, params as JSON strings', () => {
@@ -67,16 +68,7 @@ test('the generated headless config has what baresip 1.0 needs without a sound c
   }
 })
 
-const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const FAST = {commandTimeoutMs: 300, dialTimeoutMs: 600, dialUri: 'sip:{NUMBER}@127.0.0.1'}
-
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
-    await sleep(20)
-  }
-}
 
 testDriverContract(
   'baresip',
@@ -86,16 +78,7 @@ testDriverContract(
       module: baresipDriver,
       settings: {...FAST, port: fake.port},
       // The driver connects in the background: the contract starts once it has.
-      factory: async (context) => {
-        const driver = createBaresipDriver(context)
-        const init = driver.init!.bind(driver)
-        driver.init = async () => {
-          await init()
-          await eventually(() => driver.reachability!().state === 'connected')
-        }
-
-        return driver
-      },
+      factory: async (context) => initWhenConnected(createBaresipDriver(context)),
       faults: {
         gone: async () => fake.stop(),
         stall: async () => fake.stall(),
@@ -132,14 +115,14 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     cleanups.push(() => fake.close())
     const running = await driverOn(fake.port, settings)
     cleanups.push(() => running.driver.close!())
-    await eventually(() => running.driver.reachability!().state === 'connected')
+    await until(() => running.driver.reachability!().state === 'connected')
     return {fake, ...running}
   }
 
   test('nothing on the ctrl port: make answers 503 at once, and nothing rejects once the dial timeout has passed', async () => {
     const {driver, log} = await driverOn(await closedPort())
     cleanups.push(() => driver.close!())
-    await eventually(() => driver.reachability!().state === 'down')
+    await until(() => driver.reachability!().state === 'down')
     await expect(driver.make('0201234567')).rejects.toMatchObject({
       status: 503,
       message: expect.stringContaining('is not reachable: is baresip running?'),
@@ -182,7 +165,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     const {fake, driver} = await connected({dialTimeoutMs: 5000})
     fake.onDial.set('020', 'silent')
     const makes = Array.from({length: 10}, async (_, index) => driver.make(`02000000${index}`))
-    await eventually(() => fake.commands.filter((command) => command.startsWith('dial')).length === 10)
+    await until(() => fake.commands.filter((command) => command.startsWith('dial')).length === 10)
     const started = Date.now()
     await fake.stop()
     const results = await Promise.allSettled(makes)
@@ -198,18 +181,18 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
   test('a call of unknown state while the driver is down: /status shows it as unknown, not active', async () => {
     const {fake, driver, control} = await connected()
     const call = await driver.make('0201234567')
-    await eventually(() => control.status().calls[0]?.state === 'active')
+    await until(() => control.status().calls[0]?.state === 'active')
     expect(control.status().driver).toEqual({name: 'baresip', state: 'connected', detail: expect.any(String)})
     await fake.stop()
-    await eventually(() => control.status().driver.state === 'down')
+    await until(() => control.status().driver.state === 'down')
     expect(control.status().driver.detail).toContain('is not reachable: is baresip running?')
     expect(control.status().calls).toEqual([
       expect.objectContaining({id: call.id, state: 'unknown', lastKnownState: 'active'}),
     ])
     // baresip back without the call (it restarted): the call is ended, not left live forever.
     await fake.start()
-    await eventually(() => control.status().driver.state === 'connected')
-    await eventually(() => control.status().calls.length === 0)
+    await until(() => control.status().driver.state === 'connected')
+    await until(() => control.status().calls.length === 0)
     expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
   })
 
@@ -219,7 +202,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     const before = fake.connections
     const other = connect(fake.port, '127.0.0.1')
     await new Promise((resolve) => other.once('connect', resolve))
-    await eventually(() => driver.reachability!().state === 'down')
+    await until(() => driver.reachability!().state === 'down')
     expect(driver.reachability!().detail).toContain('another program is connected to ctrl_tcp')
     expect(log.at(-1)).toContain('stays off until that program disconnects')
     await expect(driver.make('0207654321')).rejects.toMatchObject({
@@ -231,7 +214,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(fake.connections).toBe(before + 1)
     expect(control.status().calls).toEqual([expect.objectContaining({id: call.id, state: 'unknown'})])
     other.destroy()
-    await eventually(() => driver.reachability!().state === 'connected', 4000)
+    await until(() => driver.reachability!().state === 'connected', 4000)
     expect(fake.connections).toBe(before + 2)
     // The call is still in baresip's listcalls: it stays live.
     expect(control.status().calls).toEqual([expect.objectContaining({id: call.id, state: 'active'})])
@@ -252,7 +235,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     await sleep(1500)
     expect(fake.connections).toBe(1)
     other.destroy()
-    await eventually(() => driver.reachability!().state === 'connected', 4000)
+    await until(() => driver.reachability!().state === 'connected', 4000)
     expect(fake.connections).toBe(2)
   })
 
@@ -287,7 +270,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
       })
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
       const {driver, log} = await driverOn((server.address() as {port: number}).port)
-      await eventually(() => driver.reachability!().state === 'down', 3000)
+      await until(() => driver.reachability!().state === 'down', 3000)
       expect([what, driver.reachability!().detail]).toEqual([what, expect.stringMatching(expected)])
       expect(log.some((line) => line.includes('connected to'))).toBe(false)
       await expect(driver.make('0201234567')).rejects.toMatchObject({status: 503})
@@ -303,7 +286,7 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     fake.event({type: 42})
     fake.event({type: 'CALL_INCOMING', id: 'in-1', peeruri: ['x'], peerdisplayname: 7})
     fake.send('2:[],')
-    await eventually(() => engine.live().length === 1)
+    await until(() => engine.live().length === 1)
     expect(engine.live()[0]).toMatchObject({id: 'in-1', number: '', name: ''})
     expect(driver.reachability!().state).toBe('connected')
     await expect(driver.make('0201234567')).resolves.toMatchObject({number: '0201234567'})

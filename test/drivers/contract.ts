@@ -5,6 +5,7 @@ import {reporterFor} from '../../src/engine/control.js'
 import type {Driver, DriverContext} from '../../src/engine/driver.js'
 import {CallEngine} from '../../src/engine/engine.js'
 import type {CallEvent} from '../../src/engine/call.js'
+import {sleep, until} from '../helpers/wait.js'
 
 export interface ContractHarness<S extends object> {
   module: DriverModule<string, S>
@@ -34,16 +35,6 @@ export interface ContractOptions {
   label?: string
   /** Failure cases this driver's harness can cause (see ContractHarness.faults). */
   faults?: Array<'gone' | 'stall' | 'garbage'>
-}
-
-const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function eventually(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`not so within ${timeoutMs} ms`)
-    await sleep(20)
-  }
 }
 
 /** A driver's settings as the listener hands them over: the given ones over the module's defaults. */
@@ -135,7 +126,7 @@ export function testDriverContract<S extends object>(
         const call = await driver.make('020123456')
         await settle()
         await h.faults!.gone!()
-        await eventually(() => driver.reachability?.().state !== 'connected')
+        await until(() => driver.reachability?.().state !== 'connected')
         const started = Date.now()
         await expect(driver.end(engine.get(call.id) ?? call)).rejects.toMatchObject({status: 503})
         await expect(driver.make('020123457')).rejects.toMatchObject({status: 503})
@@ -160,8 +151,8 @@ export function testDriverContract<S extends object>(
         const call = await driver.make('020123456')
         await settle()
         await h.faults!.garbage!()
-        await eventually(() => driver.reachability?.().state !== 'connected')
-        await eventually(() => driver.reachability?.().state === 'connected')
+        await until(() => driver.reachability?.().state !== 'connected')
+        await until(() => driver.reachability?.().state === 'connected')
         const next = await driver.make('020123457')
         expect(next.id).not.toBe(call.id)
         await sleep(h.quietMs ?? 0)
@@ -173,4 +164,15 @@ export function testDriverContract<S extends object>(
       await driver.close?.()
     })
   })
+}
+
+/** A driver that connects in the background (baresip): its `init` resolves once it is connected, for the contract. */
+export function initWhenConnected<D extends Driver>(driver: D): D {
+  const init = driver.init?.bind(driver)
+  driver.init = async () => {
+    await init?.()
+    await until(() => driver.reachability?.().state === 'connected')
+  }
+
+  return driver
 }

@@ -6,3 +6,5 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+export const sleep = async (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
