@@ -10,6 +10,12 @@ import type {IncomingHttpHeaders} from 'node:http'
  */
 export type Requester =
   | {kind: 'tool'}
+  /**
+   * No browser header, sent to a name from security.allowedHosts: browsers send no Sec-Fetch-* to such a name (plain
+   * http, not loopback), and a page's `referrerpolicy="no-referrer"` drops Origin and Referer too, so silence there
+   * does not say "a tool". Only the token makes such a request trusted.
+   */
+  | {kind: 'unmarked'; host: string}
   | {kind: 'same-origin'}
   | {kind: 'allowed-origin'; origin: string}
   /**
@@ -59,7 +65,9 @@ export function classifyRequester(headers: IncomingHttpHeaders, policy: OriginPo
     site === undefined && mode === undefined && header(headers, 'upgrade-insecure-requests') === '1'
   const navigation = mode === 'navigate' || legacyNavigation
   // Browsers send Sec-Fetch-Site with every Sec-Fetch-Mode; Node's fetch sends a lone `Sec-Fetch-Mode: cors`.
-  if (site === undefined && origin === undefined && !navigation) return {kind: 'tool'}
+  if (site === undefined && origin === undefined && !navigation) {
+    return host === undefined || isLoopbackHost(host.replace(/:\d+$/, '')) ? {kind: 'tool'} : {kind: 'unmarked', host}
+  }
 
   // A page of this listener under a name it does not answer to (DNS rebinding with checkHost off) is not its own.
   const ownHost = host === undefined || policy.own.has(`http://${host}`)

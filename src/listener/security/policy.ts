@@ -115,6 +115,16 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
       return false
     }
 
+    // The token was checked before this: with one set, the request has it.
+    if (requester.kind === 'unmarked') {
+      if (security.token) return false
+      refuse(
+        403,
+        'ERR_ORIGIN',
+        `Refused ${route} to ${requester.host}: a request to a name from security.allowedHosts that carries no browser headers may come from any web page; send security.token with it, or use 127.0.0.1`,
+      )
+    }
+
     // Only GET: a page is shown for a link, and a form POSTed across sites gets no code to redeem.
     if (requester.kind === 'navigation' && CONFIRMABLE.has(route) && security.confirmLinks && req.method === 'GET') {
       sendConfirmPage(res, {

@@ -72,6 +72,33 @@ describe('security policy (in process)', () => {
     expect((await rawRequest(`${listener.url}/status`, {headers: {host: 'evil.example'}})).status).toBe(200)
   })
 
+  test('a name from allowedHosts: a request without browser headers there is not taken for a tool (no-referrer <img>)', async () => {
+    // Browsers send no Sec-Fetch-* to a plain-http name, and referrerpolicy="no-referrer" drops Origin and Referer:
+    // what a page's <img src="http://phone.lan:PORT/make/..."> sends is indistinguishable from curl.
+    await start({security: {allowedHosts: ['phone.lan']}})
+    const port = new URL(listener.url).port
+    const img = await rawRequest(`${listener.url}/make/0900111`, {headers: {host: `phone.lan:${port}`}})
+    expect(img.status).toBe(403)
+    expect(img.json().error.message).toContain('send security.token with it, or use 127.0.0.1')
+    // A navigation there is asked to confirm; the same tool on 127.0.0.1 acts at once.
+    const typed = await rawRequest(`${listener.url}/make/0900111`, {
+      headers: {host: `phone.lan:${port}`, 'upgrade-insecure-requests': '1'},
+    })
+    expect(typed.text).toContain('Call 090 011 1?')
+    expect(events).toEqual([])
+    expect((await rawRequest(`${listener.url}/make/020123456`)).status).toBe(200)
+    await listener.close()
+
+    // With the token, that name serves tools that send it.
+    const token = 't'.repeat(24)
+    await start({security: {allowedHosts: ['phone.lan'], token}})
+    const port2 = new URL(listener.url).port
+    const withToken = await rawRequest(`${listener.url}/make/020123456`, {
+      headers: {host: `phone.lan:${port2}`, authorization: `Bearer ${token}`},
+    })
+    expect(withToken.status).toBe(200)
+  })
+
   test('a cross-site <img> is refused naming security.allowedOrigins; reading status is not a command', async () => {
     await start()
     const made = await rawRequest(`${listener.url}/make/0900123`, {headers: attackerImg})
