@@ -2,7 +2,7 @@ import type {DeliverySettings, PopupConfig} from './settings.js'
 import type {Call, CallEvent} from '../engine/call.js'
 import {ConfigError} from '../errors.js'
 import {type Argv, parseCommandLine, urlOpener} from '../os/launch.js'
-import {compileTemplate, type TemplateValues, VARIABLES} from './template.js'
+import {compileTemplate, type Template, type TemplateValues, VARIABLES} from './template.js'
 
 /** Which event opens a popup: Wildix "Ringing" (incoming), "Call generation" (outgoing), "Answer" (both). */
 const TRIGGERS: Record<Exclude<PopupConfig['on'], 'click'>, (event: CallEvent) => boolean> = {
@@ -43,6 +43,14 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
 
     // Each word of the app line is its own template: a value always stays inside the argument it was written in.
     const words = parseCommandLine(popup.app ?? '').map((word, n) => compileTemplate(word, `${key}.app argument ${n}`))
+    const code = codeWithValues(words)
+    if (code)
+      throw new ConfigError(
+        `${key}.app runs ${JSON.stringify(code.program)} with a call's value inside the code it runs (${JSON.stringify(code.word)}): a caller's name such as "$(rm -rf ~)" would run as commands`,
+        [
+          `Pass the value as an argument of its own, which the code reads: "sh -c 'echo \\"$1\\" >> calls.log' sh {CALLERNAME}"`,
+        ],
+      )
     return {
       key,
       on: popup.on,
@@ -53,6 +61,43 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
       },
     }
   })
+}
+
+/** Programs that run code given on their command line, and the options that give it. */
+const INTERPRETERS =
+  /^(?:(?:ba|da|z|k|fi|tc|c|a)?sh|cmd|powershell|pwsh|osascript|python[\d.]*|perl|ruby|node|php|lua|tclsh|wscript|cscript)$/i
+const CODE_OPTION = /^(?:-[a-z]*c|\/[ck]|-command|-encodedcommand|-ec|-e|--eval|-r)$/i
+/** After these, the rest of the line is one command (`cmd /c`, `powershell -Command`). */
+const REST_IS_CODE = /^(?:\/[ck]|-command|-encodedcommand|-ec)$/i
+
+/**
+ * A word of an app line that is code for an interpreter (`sh -c "…"`, `osascript -e "…"`, `cmd /c …`) and holds a
+ * template value: callctl passes each word as one argument, never through a shell, but an interpreter told to run
+ * that word runs whatever the value holds.
+ */
+function codeWithValues(words: Template[]): {program: string; word: string} | undefined {
+  const differs = (word: Template) => word.render(fillAll('a'), 'argv') !== word.render(fillAll('b'), 'argv')
+  let at = 0
+  // `env NAME=value sh -c …`
+  if (/^(?:.*[\\/])?env$/.test(words[0]?.source ?? '')) {
+    at = 1
+    while (at < words.length && (words[at].source.includes('=') || words[at].source.startsWith('-'))) at++
+  }
+
+  const program = words[at]?.source.replace(/^.*[\\/]/, '').replace(/\.exe$/i, '') ?? ''
+  if (!INTERPRETERS.test(program)) return undefined
+  for (let n = at + 1; n < words.length; n++) {
+    if (!CODE_OPTION.test(words[n].source)) continue
+    const code = REST_IS_CODE.test(words[n].source) ? words.slice(n + 1) : words.slice(n + 1, n + 2)
+    const holding = code.find((word) => differs(word))
+    if (holding) return {program: words[at].source, word: holding.source}
+  }
+
+  return undefined
+}
+
+function fillAll(text: string): TemplateValues {
+  return Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, text])) as TemplateValues
 }
 
 /** The popups an event opens at once (not `click`, not for internal numbers). */

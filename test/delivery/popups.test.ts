@@ -132,6 +132,39 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     expect(enreach.stderr).toContain('Unknown variable $caller_id in notifications.end')
   })
 
+  test('a call value inside code an interpreter runs (sh -c, osascript -e, cmd /c) is refused by config set and listen', async () => {
+    const configDir = tempConfigDir()
+    const refused = [
+      'sh -c "echo {CALLERNAME} >> /tmp/calls.log"',
+      '/usr/bin/env LANG=C bash -lc "notify-send $display_remote"',
+      'osascript -e "display notification \\"{CALLERNUM}\\""',
+      'cmd.exe /c start crm.exe {CALLERNUM}',
+      'pwsh -NoProfile -Command Show-Caller {CALLERNAME}',
+    ]
+    for (const app of refused) {
+      const result = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
+      expect(result.exitCode).toBe(2)
+      expect(result.stderr).toContain("with a call's value inside the code it runs")
+      expect(result.stderr).toContain('Pass the value as an argument of its own')
+    }
+
+    // The value as an argument of its own, which the code reads as data: allowed.
+    const safe = await runCli(
+      ['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app: `sh -c 'echo "$1"' sh {CALLERNAME}`}])],
+      configDir,
+    )
+    expect(safe.exitCode).toBe(0)
+
+    const {writeFileSync} = await import('node:fs')
+    writeFileSync(
+      path.join(configDir, 'config.json'),
+      JSON.stringify({popups: [{on: 'ringing', app: 'sh -c "echo {CALLERNAME}"'}]}),
+    )
+    const listen = await runCli(['listen', '--port', '0'], configDir)
+    expect(listen.exitCode).toBe(2)
+    expect(listen.stderr).toContain('popups[0].app runs "sh"')
+  })
+
   test('the listener refuses to start with an unknown variable in a hand-edited config', async () => {
     const configDir = tempConfigDir()
     const {writeFileSync} = await import('node:fs')
