@@ -49,8 +49,8 @@ export default class OutboxCommand extends BaseCommand {
         return {purged: count}
       }
 
-      const pending = outbox.pending()
-      const failed = outbox.failed()
+      const pending = outbox.pending().map(shownDelivery)
+      const failed = outbox.failed().map(shownDelivery)
       const damaged = outbox.store.quarantined()
       const line = (state: string, d: (typeof pending)[number]) =>
         `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${plural(d.attempts, 'attempt')}${d.lastError ? `: ${d.lastError}` : ''})`
@@ -63,8 +63,8 @@ export default class OutboxCommand extends BaseCommand {
           `damaged ${record.at} ${record.source}: ${record.reason} (${plural(Buffer.byteLength(record.raw), 'byte')} kept)`,
         )
       return {
-        pending: pending.map(shownDelivery),
-        failed: failed.map(shownDelivery),
+        pending,
+        failed,
         ...(damaged.length > 0 && {damaged: damaged.map((record) => ({...record, raw: shownRaw(record.raw)}))}),
       }
     } finally {

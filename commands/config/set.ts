@@ -29,7 +29,9 @@ export default class ConfigSet extends BaseCommand {
     const store = await openConfigStore()
     // Asked before the change: with the port or token it is about to change, the listener is found by the old ones.
     const running = runningListener()
-    const value = flags.generate ? store.setGenerated(args.key, args.value) : store.setText(args.key, args.value)
+    const set = flags.generate ? store.setGenerated(args.key, args.value) : store.setText(args.key, args.value)
+    // A generated secret is shown once, to be copied; a typed one is not echoed to the screen (or a CI log).
+    const value = flags.generate ? set : store.get(args.key)
     this.log(`${args.key} = ${JSON.stringify(value)}`)
     const listener = await running
     if (listener && store.needsRestart(args.key)) {

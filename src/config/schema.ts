@@ -95,8 +95,29 @@ export const s = {
 /** What a secret shows as, unless revealed. */
 export const HIDDEN = '<hidden>'
 
-/** `value` with every secret in it (nodes marked `secret`, record keys matching `secretKeys`) replaced by HIDDEN. */
+/** Names of headers and URL query parameters whose values are credentials. */
+export const CREDENTIAL_NAMES = 'authorization|token|secret|key|cookie|password|passwd|auth|session|signature|sig'
+const CREDENTIAL = new RegExp(CREDENTIAL_NAMES, 'i')
+
+/**
+ * A URL (or text holding URLs) as callctl shows it: the password of `user:password@` and query parameters named like
+ * credentials (`api_key=…`, `token=…`) hidden. What is stored and sent is unchanged.
+ */
+export function hideUrlSecrets(text: string): string {
+  if (!text.includes('://')) return text
+  return text
+    .replaceAll(/(\b[a-z][\w+.-]*:\/\/[^/\s:@?#]*:)[^@/\s?#]*@/gi, `$1${HIDDEN}@`)
+    .replaceAll(/([?&])([^=&#\s]+)=([^&#\s"]*)/g, (pair, separator: string, name: string) =>
+      CREDENTIAL.test(name) ? `${separator}${name}=${HIDDEN}` : pair,
+    )
+}
+
+/**
+ * `value` with every secret in it (nodes marked `secret`, record keys matching `secretKeys`, credentials in URLs)
+ * replaced by HIDDEN.
+ */
 export function redactSecrets(node: SchemaNode | undefined, value: unknown): unknown {
+  if (typeof value === 'string' && !node?.secret) return hideUrlSecrets(value)
   if (value === undefined || node === undefined) return value
   if (node.secret) return HIDDEN
   if (Array.isArray(value)) return node.items ? value.map((item) => redactSecrets(node.items, item)) : value

@@ -1,5 +1,6 @@
 import type {CallEvent} from '../engine/call.js'
 import type {Delivery, NewDelivery, Outbox} from './outbox.js'
+import {hideUrlSecrets} from '../config/schema.js'
 import {send} from './send.js'
 import {signatureHeaders} from './signature.js'
 
@@ -252,7 +253,8 @@ export class Deliverer {
         target: delivery.target,
         event: delivery.event,
         callId: delivery.callId,
-        url: request.url,
+        // Reports go to the console, `listen --json` and the log file: credentials in the URL stay out of them.
+        url: hideUrlSecrets(request.url),
         attempt: delivery.attempts,
         outcome,
         status,
@@ -292,7 +294,7 @@ export class Deliverer {
       target,
       event,
       callId,
-      url: request.url,
+      url: hideUrlSecrets(request.url),
       attempt: attempts,
       outcome: 'retrying',
       error: `cannot write the outbox: ${(error as Error).message}`,

@@ -1,7 +1,7 @@
 import path from 'node:path'
 
 import {configDir, storeFile} from '../config/paths.js'
-import {HIDDEN} from '../config/schema.js'
+import {HIDDEN, hideUrlSecrets} from '../config/schema.js'
 import {Store, type StoreSchema} from '../store/database.js'
 import {CREDENTIAL_HEADERS} from './settings.js'
 import type {OutgoingRequest} from './targets.js'
@@ -207,7 +207,7 @@ export function shownDelivery({secret: _secret, ...delivery}: Delivery): Omit<De
   const headers = Object.fromEntries(
     Object.entries(delivery.request.headers).map(([name, value]) => [name, CREDENTIAL.test(name) ? HIDDEN : value]),
   )
-  return {...delivery, request: {...delivery.request, headers}}
+  return {...delivery, request: {...delivery.request, url: hideUrlSecrets(delivery.request.url), headers}}
 }
 
 /**
@@ -215,7 +215,7 @@ export function shownDelivery({secret: _secret, ...delivery}: Delivery): Omit<De
  * store keeps the raw text as it was.
  */
 export function shownRaw(raw: string): string {
-  return raw.replaceAll(/"([^"\\]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g, (pair, key: string, colon: string) =>
+  return hideUrlSecrets(raw).replaceAll(/"([^"\\]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g, (pair, key: string, colon: string) =>
     CREDENTIAL.test(key) ? `"${key}"${colon}"${HIDDEN}"` : pair,
   )
 }

@@ -1,4 +1,4 @@
-import {type Infer, s} from '../config/schema.js'
+import {CREDENTIAL_NAMES, type Infer, s} from '../config/schema.js'
 import type {SettingsSlice} from '../config/settings.js'
 
 const urlTemplate = s.string({
@@ -8,7 +8,7 @@ const urlTemplate = s.string({
 
 /** Wildix callback events, and the Enreach/callctl event names. */
 /** Header names whose values are credentials: hidden wherever callctl shows a callback or a delivery. */
-export const CREDENTIAL_HEADERS = 'authorization|token|secret|key|cookie|password|auth'
+export const CREDENTIAL_HEADERS = CREDENTIAL_NAMES
 
 export const CALLBACK_EVENTS = ['new', 'updated', 'ended', 'incoming', 'outgoing', 'active', 'end'] as const
 

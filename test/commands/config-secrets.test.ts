@@ -109,3 +109,36 @@ describe('the config folder is private', () => {
     expect(await checks()).toEqual([expect.objectContaining({verdict: 'ok'})])
   })
 })
+
+test('credentials in callback URLs (user:password@, ?api_key=) and typed secrets stay off the screen and out of the log (real processes)', async () => {
+  const {startListenerProcess} = await import('../helpers/listener-process.js')
+  const configDir = tempConfigDir()
+  // Nothing listens on port 9: the delivery fails and is reported, URL and all.
+  const url = 'http://crm:PW-SECRET-1@127.0.0.1:9/hook?api_key=Q-SECRET-2&n={CALLERNUM}'
+  const set = await runCli(
+    ['config', 'set', 'callbacks', JSON.stringify([{url, events: ['new'], headers: {'X-Session': 'H-SECRET-3'}}])],
+    configDir,
+  )
+  expect(set.exitCode).toBe(0)
+  expect(set.stdout).toContain('http://crm:<hidden>@127.0.0.1:9/hook?api_key=<hidden>&n={CALLERNUM}')
+  const listener = await startListenerProcess(configDir)
+  try {
+    await fetch(`${listener.url}/notify/incoming?number=0201`, {method: 'POST'})
+    await listener.waitForLine((line) => line.kind === 'delivery')
+  } finally {
+    await listener.stop()
+  }
+
+  const shown = [
+    set.stdout,
+    JSON.stringify(listener.lines),
+    (await runCli(['config', 'list'], configDir)).stdout,
+    (await runCli(['config', 'list', '--json'], configDir)).stdout,
+    (await runCli(['outbox'], configDir)).stdout,
+    (await runCli(['outbox', '--json'], configDir)).stdout,
+    (await runCli(['logs', '--json'], configDir)).stdout,
+    (await runCli(['doctor', '--json'], configDir)).stdout,
+  ]
+  for (const text of shown) expect(text).not.toMatch(/PW-SECRET|Q-SECRET|H-SECRET/)
+  expect((await runCli(['config', 'get', 'callbacks', '--reveal'], configDir)).stdout).toContain('PW-SECRET-1')
+}, 60_000)
