@@ -2,6 +2,9 @@ import type {ServerResponse} from 'node:http'
 
 const {randomBytes} = process.getBuiltinModule('node:crypto')
 
+/** How long the confirmation page must have been in view and focused before its button works. */
+const ARM_MS = 1000
+
 /** How long a confirmation page's button stays valid. */
 const CONFIRM_TTL_MS = 2 * 60 * 1000
 const MAX_PENDING = 100
@@ -73,11 +76,15 @@ export function sendConfirmPage(
     question,
     `<h1>${escape(question)}</h1><p class="from">Asked by ${escape(askedBy)}.</p>
 <p><button id="call">${escape(question.split(' ')[0])}</button><button id="cancel">Cancel</button></p><p id="result" role="status"></p>`,
-    `const result=document.getElementById('result');
-document.getElementById('call').onclick=async()=>{document.getElementById('call').disabled=true;
+    // The button arms itself only after the page has been in view, focused, for ARM_MS: a page that opens this one
+    // under the pointer and asks for a double-click (or prerenders it) gets its second click on a disabled button.
+    `const result=document.getElementById('result'),call=document.getElementById('call');let done=false,timer;
+const arm=()=>{clearTimeout(timer);call.disabled=true;if(!done&&document.visibilityState==='visible'&&document.hasFocus())timer=setTimeout(()=>{call.disabled=false},${ARM_MS})};
+addEventListener('focus',arm);addEventListener('blur',arm);document.addEventListener('visibilitychange',arm);arm();
+call.onclick=async()=>{done=true;call.disabled=true;
 try{const r=await fetch(${JSON.stringify(target)},{method:'POST'});const b=await r.json();
 result.textContent=r.ok?'Done: call '+b.call.id+' is '+b.call.state+'.':'Refused: '+b.error.message}catch(e){result.textContent='Failed: '+e.message}};
-document.getElementById('cancel').onclick=()=>{result.textContent='Cancelled. Nothing was done.';document.getElementById('call').disabled=true}`,
+document.getElementById('cancel').onclick=()=>{done=true;result.textContent='Cancelled. Nothing was done.';call.disabled=true}`,
   )
 }
 

@@ -6,6 +6,7 @@ import {setConfig} from '../../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../../helpers/listener-process.js'
 import {tempConfigDir} from '../../helpers/paths.js'
 import {CHROMIUM, describeWithTool} from '../../helpers/tools.js'
+import {until} from '../../helpers/wait.js'
 
 /** Each attack an `attacker.test` page can make on the listener without the user's consent. */
 const ATTACKS: Record<string, (target: string) => string> = {
@@ -135,6 +136,29 @@ describeWithTool(CHROMIUM, 'drive-by dialing in a real browser (headless Chromiu
     await page.click('#cancel')
     await page.waitForSelector('text=Cancelled. Nothing was done.')
     expect((await calls()).calls).toEqual([])
+    await page.close()
+  })
+
+  test('double-clickjacking: a second click landing on the Call button as the page appears does nothing', async () => {
+    const page = await browser.context.newPage()
+    // A number of its own: a later test waits for the end of a 0900666 call.
+    const target = `http://127.0.0.1:${listener.port}/make/0900777`
+    await page.goto(pageUrl('attacker.test', 'dbl', `<a id=link href="${target}">Double-click to continue</a>`))
+    await page.click('#link')
+    await page.waitForSelector('#call')
+    // The second click of a double-click, where the button now is, within the 500 ms a double-click takes.
+    const box = await page.locator('#call').boundingBox()
+    await page.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await calls()).calls).toEqual([])
+    expect(await page.locator('#result').textContent()).toBe('')
+    // Once the page has been in view for a moment, the button works for the user who means it.
+    const before = listener.lines.length
+    await page.click('#call')
+    await page.waitForSelector('text=/Done: call .* is dialing/')
+    await fetch(`${listener.url}/end`)
+    // Its events printed before the next test counts them.
+    await until(() => listener.lines.slice(before).some((line) => line.kind === 'event' && line.type === 'end'))
     await page.close()
   })
 
