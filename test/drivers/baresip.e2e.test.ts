@@ -196,6 +196,40 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       })
     }, 30_000)
 
+    test('the baresip callctl spawned dies mid-call (kill -9): its calls end at once ("baresip exited"), none stays unknown', async () => {
+      const p = await ports()
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
+      cleanups.push(async () => sipp.stop())
+      const configDir = tempConfigDir()
+      await setConfig(configDir, {
+        'driver.name': 'baresip',
+        'driver.baresip.port': String(p.ctrl),
+        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
+        'driver.baresip.rtpPorts': p.rtp,
+        'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
+        'driver.baresip.dialUri': `sip:{NUMBER}@127.0.0.1:${p.peer}`,
+        'driver.baresip.spawn': 'true',
+      })
+      listener = await startListenerProcess(configDir)
+      expect((await fetch(`${listener.url}/make/0201234567`, {method: 'POST'})).status).toBe(200)
+      await until(async () => {
+        const status = (await (await fetch(`${listener!.url}/status`)).json()) as {calls: Array<{state: string}>}
+        return status.calls[0]?.state === 'active'
+      }, 10_000)
+      const {stdout} = await execa('pgrep', ['-P', String(listener.process.pid), 'baresip'])
+      await execa('kill', ['-9', stdout.trim()])
+      await listener.waitForLine((line) => line.kind === 'event' && line.type === 'end')
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {
+        calls: unknown[]
+        recent: Array<{endReason: string}>
+        driver: {state: string; detail: string}
+      }
+      expect(status.calls).toEqual([])
+      expect(status.recent[0].endReason).toBe('baresip exited')
+      expect(status.driver.state).toBe('down')
+      expect(status.driver.detail).toContain('the baresip callctl started exited')
+    }, 30_000)
+
     test('a second ctrl_tcp client takes baresip over: callctl backs off and says so; once it leaves, callctl is back and calls work', async () => {
       const p = await ports()
       const receiver = await startWebhookReceiver()

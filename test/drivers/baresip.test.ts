@@ -196,6 +196,88 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
   })
 
+  test('with two calls live, end of one is refused: baresip would hang up its current call, maybe the other', async () => {
+    const {fake, driver, control} = await connected()
+    const first = await driver.make('0201')
+    const second = await driver.make('0202')
+    await until(() => control.status().calls.every((call) => call.state === 'active'))
+    const hangups = () => fake.commands.filter((command) => command === 'hangup').length
+    await expect(control.end(first.id)).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('while 2 calls are live: baresip hangs up only its current call'),
+    })
+    expect(hangups()).toBe(0)
+    expect(
+      control
+        .status()
+        .calls.map((call) => call.id)
+        .sort(),
+    ).toEqual([first.id, second.id].sort())
+    // With one call left, end acts.
+    fake.event({
+      type: 'CALL_CLOSED',
+      peeruri: fake.calls.get(second.id),
+      id: second.id,
+      param: 'Connection reset by peer',
+    })
+    fake.calls.delete(second.id)
+    await until(() => control.status().calls.length === 1)
+    await control.end(first.id)
+    expect(hangups()).toBe(1)
+  })
+
+  test('a hangup baresip says ok to but that ends nothing is an error (504), never a success', async () => {
+    const {fake, driver, control} = await connected({commandTimeoutMs: 300})
+    const call = await driver.make('0201')
+    await until(() => control.status().calls[0]?.state === 'active')
+    // baresip answers ok and closes nothing (as it does with no current call).
+    fake.calls.clear()
+    await expect(control.end(call.id)).rejects.toMatchObject({
+      status: 504,
+      message: expect.stringContaining(`call ${call.id} did not become ended within 300 ms`),
+    })
+  })
+
+  test('a reconnect keeps only calls baresip still lists by their whole URI (sip:0601@127.0.0.1 is not …0.10)', async () => {
+    const {fake, driver, control} = await connected()
+    const call = await driver.make('0601')
+    await until(() => control.status().calls[0]?.state === 'active')
+    const uri = fake.calls.get(call.id)!
+    await fake.stop()
+    await until(() => driver.reachability!().state === 'down')
+    await fake.start()
+    // Back with a call to a URI that merely starts like this one's.
+    fake.calls.set('other', `${uri}0`)
+    await until(() => driver.reachability!().state === 'connected')
+    await until(() => control.status().calls.length === 0)
+    expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
+  })
+
+  test('a call closing to another URI while a make waits does not complete that make', async () => {
+    const {fake, driver, control} = await connected({dialTimeoutMs: 1500})
+    fake.onDial.set('0777', 'silent')
+    const waiting = driver.make('0777')
+    await until(() => fake.commands.some((command) => command.startsWith('dial')))
+    fake.event({type: 'CALL_CLOSED', direction: 'outgoing', peeruri: 'sip:0999@127.0.0.1', id: 'stale-old', param: 'x'})
+    fake.event({type: 'CALL_RINGING', direction: 'outgoing', peeruri: 'sip:0998@127.0.0.1', id: 'from-baresip-ui'})
+    await expect(waiting).rejects.toMatchObject({status: 504})
+    // The call dialled from baresip itself is reported as such; the stale close is not a call at all.
+    expect(control.status().calls).toEqual([expect.objectContaining({id: 'from-baresip-ui', number: '0998'})])
+    expect(control.status().recent.map((call) => call.id)).not.toContain('stale-old')
+  })
+
+  test('a caller-chosen call id that is long or holds control characters becomes a short digest, the same each event', async () => {
+    const {fake, control} = await connected()
+    const hostile = `${'x'.repeat(20_000)}\n\u0000?&=#`
+    fake.event({type: 'CALL_INCOMING', peeruri: 'sip:0612@127.0.0.1', peerdisplayname: 'Eve', id: hostile})
+    await until(() => control.status().calls.length === 1)
+    const [call] = control.status().calls
+    expect(call.id).toMatch(/^baresip-[0-9a-f]{24}$/)
+    fake.event({type: 'CALL_CLOSED', peeruri: 'sip:0612@127.0.0.1', id: hostile, param: 'Connection reset by peer'})
+    await until(() => control.status().calls.length === 0)
+    expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'Connection reset by peer'})
+  })
+
   test('another client takes ctrl_tcp over: callctl says so and stays off until it leaves, then comes back', async () => {
     const {fake, driver, log, control} = await connected()
     const call = await driver.make('0201234567')

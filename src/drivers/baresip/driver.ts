@@ -105,23 +105,44 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   }
 
   /** The dial an outgoing call belongs to: the one that dialled its URI, else the oldest. */
+  /**
+   * The pending dial an outgoing call's first event belongs to: the one to its peer URI. Only an event that names no
+   * peer is given the oldest dial; a call to another URI (dialled from baresip itself) completes none.
+   */
   function dialFor(event: BaresipEvent): Dial | undefined {
     const all = [...dials]
-    return all.find((dial) => dial.uri === event.peeruri) ?? all[0]
+    const uri = event.peeruri
+    if (!uri) return all[0]
+    return all.find(
+      (dial) => dial.uri === uri || (uri.startsWith(dial.uri) && /[;>]/.test(uri.charAt(dial.uri.length))),
+    )
+  }
+
+  /**
+   * baresip's call id is the SIP Call-ID, which the caller chooses: one that is long or holds control characters
+   * (it goes into URLs, logs and templates) is replaced by a short digest of itself, the same for every event.
+   */
+  function callIdOf(raw: string): string {
+    // eslint-disable-next-line no-control-regex -- control characters are what makes an id unsafe
+    if (raw.length <= 128 && !/[\u0000-\u001F\u007F-\u009F\s]/.test(raw)) return raw
+    const {createHash} = process.getBuiltinModule('node:crypto')
+    return `baresip-${createHash('sha256').update(raw).digest('hex').slice(0, 24)}`
   }
 
   function onEvent(event: BaresipEvent): void {
     if (event.type === 'SHUTDOWN' || event.type === 'EXIT') quitting = true
     if (event.class !== 'call' || !event.id) return
-    const id = event.id
+    const id = callIdOf(event.id)
     try {
       if (!known.has(id)) {
         if (event.type === 'CALL_INCOMING') {
           known.set(id, event.peeruri ?? '')
           reporter.incoming({id, number: peerNumber(event.peeruri), name: event.peerdisplayname ?? ''})
-        } else if (event.direction === 'outgoing' && (event.type !== 'CALL_CLOSED' || dials.size > 0)) {
+        } else if (event.direction === 'outgoing') {
           // The first event with an id of a call we dialled (baresip gives none on the first LOCAL_SDP).
           const dial = dialFor(event)
+          // Closed before callctl knew it, and none of its dials: nothing to report.
+          if (event.type === 'CALL_CLOSED' && !dial) return
           known.set(id, event.peeruri ?? '')
           reporter.outgoing({id, number: dial?.number ?? peerNumber(event.peeruri)})
           dial?.resolve(id)
@@ -156,16 +177,44 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   /** After a (re)connect: calls baresip no longer has (it restarted, or another client ended them) are ended. */
   function forgetVanishedCalls(listing: BaresipResponse): void {
+    // Whole URIs, each once: `sip:0601@127.0.0.1` is not in `sip:0601@127.0.0.10`, and two calls to one URI are
+    // both kept only if baresip still lists it twice.
+    const listed = listing.data.split(/[\s<>]+/).filter((token) => /^sips?:/.test(token))
+    const same = (token: string, uri: string) =>
+      token === uri || (token.startsWith(uri) && /[;,)]/.test(token.charAt(uri.length)))
     for (const call of reporter.calls()) {
       const uri = known.get(call.id)
-      if (uri === undefined || (uri && listing.data.includes(uri))) continue
-      known.delete(call.id)
-      try {
-        reporter.ended(call.id, 'vanished while baresip was unreachable')
-      } catch (error) {
-        if (!(error instanceof CallStateError)) throw error
+      if (uri === undefined) continue
+      const at = uri ? listed.findIndex((token) => same(token, uri)) : -1
+      if (at !== -1) {
+        listed.splice(at, 1)
+        continue
       }
+
+      endQuietly(call.id, 'vanished while baresip was unreachable')
     }
+  }
+
+  function endQuietly(id: string, reason: string): void {
+    known.delete(id)
+    try {
+      reporter.ended(id, reason)
+    } catch (error) {
+      if (!(error instanceof CallStateError)) throw error
+    }
+  }
+
+  /**
+   * baresip 1.0's `accept` and `hangup` act on its current call, which ctrl_tcp cannot name: with a second call
+   * live, the one acted on could be the other. Refused, rather than answering or hanging up the wrong call.
+   */
+  function onlyCall(call: Call, action: 'answer' | 'end'): void {
+    const others = reporter.calls().filter((other) => other.id !== call.id)
+    if (others.length > 0)
+      throw fail(
+        `cannot ${action} call ${call.id} while ${others.length + 1} calls are live: baresip ${action === 'end' ? 'hangs up' : 'answers'} only its current call, and ctrl_tcp cannot say which that is; use baresip itself for this call`,
+        409,
+      )
   }
 
   async function connect(): Promise<void> {
@@ -328,7 +377,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   }
 
   async function until(call: Call, states: string[]): Promise<void> {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const waiter = {
         states,
         resolve() {
@@ -338,7 +387,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       }
       const timer = setTimeout(() => {
         waiters.get(call.id)?.delete(waiter)
-        resolve()
+        // Never a success that did not happen: baresip said ok (it does so even with no call) but nothing followed.
+        reject(
+          fail(
+            `baresip took the command but call ${call.id} did not become ${states.join(' or ')} within ${settings.commandTimeoutMs} ms`,
+            504,
+          ),
+        )
       }, settings.commandTimeoutMs)
       const set = waiters.get(call.id) ?? new Set()
       set.add(waiter)
@@ -383,6 +438,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       const last = baresipErrors.at(-1)
       spawnedExit = `the baresip callctl started exited (${how})${last ? `: ${last}` : ''}; commands answer 503, restart the listener to start it again`
       setReachability('down', spawnedExit)
+      // Its calls went with it: no baresip of callctl's can still have them.
+      for (const call of reporter.calls()) endQuietly(call.id, 'baresip exited')
     })
     const deadline = Date.now() + 5000
     starting = true
@@ -501,11 +558,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     },
 
     async answer(call) {
+      onlyCall(call, 'answer')
       await command('accept')
       await until(call, ['active', 'ended'])
     },
 
     async end(call) {
+      onlyCall(call, 'end')
       await command('hangup')
       await until(call, ['ended'])
     },
