@@ -169,11 +169,28 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   // A driver whose settings changed while calls were live: swapped once the last one has ended.
   let pendingDriver: ListenerConfig['driver'] | undefined
+  let driverSettings = config.driver
+  /**
+   * The old driver is closed before the new one starts: a driver may hold what the next one needs (a spawned baresip
+   * its SIP and ctrl ports, which a second baresip could not open while the first connected in its place). If the
+   * new one fails, the old settings start again, so a failed change never leaves the listener without a phone.
+   */
   async function swapDriver(settings: ListenerConfig['driver']): Promise<void> {
-    const next = await createDriver(settings)
     const previous = control.driver
-    control.driver = next
     await previous.close?.()
+    try {
+      control.driver = await createDriver(settings)
+      driverSettings = settings
+    } catch (error) {
+      control.driver = await createDriver(driverSettings).catch((again: unknown) => {
+        report({
+          kind: 'warning',
+          message: `config: the previous driver settings failed to start again too (${(again as Error).message}); restart the listener`,
+        })
+        return previous
+      })
+      throw error
+    }
   }
 
   engine.subscribe((event) => {

@@ -230,6 +230,38 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       expect(status.driver.detail).toContain('the baresip callctl started exited')
     }, 30_000)
 
+    test('a driver setting changed while the listener runs with a spawned baresip: the new baresip takes over, calls work', async () => {
+      const p = await ports()
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '5'])
+      cleanups.push(async () => sipp.stop())
+      const configDir = tempConfigDir()
+      const settings = {
+        'driver.name': 'baresip',
+        'driver.baresip.port': String(p.ctrl),
+        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
+        'driver.baresip.rtpPorts': p.rtp,
+        'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
+        'driver.baresip.dialUri': `sip:{NUMBER}@127.0.0.1:${p.peer}`,
+        'driver.baresip.spawn': 'true',
+      }
+      await setConfig(configDir, settings)
+      listener = await startListenerProcess(configDir)
+      const before = listener.lines.length
+      // The old baresip holds the SIP and ctrl ports: the new one can start only once it has gone.
+      await setConfig(configDir, {'driver.baresip.commandTimeoutMs': '2500'})
+      await listener.waitForLine(
+        (line) => String(line.message).includes('config: applied') && listener!.lines.indexOf(line) >= before,
+      )
+      await until(async () => {
+        const status = (await (await fetch(`${listener!.url}/status`)).json()) as {driver: {state: string}}
+        return status.driver.state === 'connected'
+      }, 10_000)
+      expect((await fetch(`${listener.url}/make/0201234567`, {method: 'POST'})).status).toBe(200)
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {driver: {state: string}}
+      expect(status.driver.state).toBe('connected')
+      expect((await fetch(`${listener.url}/end`, {method: 'POST'})).status).toBe(200)
+    }, 40_000)
+
     test('a second ctrl_tcp client takes baresip over: callctl backs off and says so; once it leaves, callctl is back and calls work', async () => {
       const p = await ports()
       const receiver = await startWebhookReceiver()
