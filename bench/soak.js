@@ -179,7 +179,12 @@ const drained = await until(async () => {
   const current = await status()
   // A caller killed before its CANCEL leaves baresip ringing: the soak hangs up whatever is still live.
   for (const call of current.calls ?? []) await post(`/end?call=${encodeURIComponent(call.id)}`)
-  return current.calls?.length === 0 && current.deliveries?.pending === 0
+  // Damaged rows written while the listener ran are found by its next look at the store (every 10 s).
+  return (
+    current.calls?.length === 0 &&
+    current.deliveries?.pending === 0 &&
+    current.deliveries?.quarantined === injected.damagedRecords
+  )
 }, 60_000)
 const final = await status()
 await listener.stop()
