@@ -47,8 +47,8 @@ export class Outbox {
 
   add(delivery: NewDelivery): Delivery {
     const {seq: _ignored, ...data} = delivery as Delivery
-    const row = this.store.db
-      .prepare("INSERT INTO deliveries (state, data) VALUES ('pending', ?) RETURNING seq")
+    const row = this.store
+      .statement("INSERT INTO deliveries (state, data) VALUES ('pending', ?) RETURNING seq")
       .get(JSON.stringify(data)) as {seq: number}
     return {...data, seq: Number(row.seq)}
   }
@@ -79,7 +79,7 @@ export class Outbox {
 
   failedCount(): number {
     return Number(
-      (this.store.db.prepare("SELECT count(*) AS n FROM deliveries WHERE state = 'failed'").get() as {n: number}).n,
+      (this.store.statement("SELECT count(*) AS n FROM deliveries WHERE state = 'failed'").get() as {n: number}).n,
     )
   }
 
@@ -98,12 +98,12 @@ export class Outbox {
   }
 
   purgeFailed(): number {
-    return Number(this.store.db.prepare("DELETE FROM deliveries WHERE state = 'failed'").run().changes)
+    return Number(this.store.statement("DELETE FROM deliveries WHERE state = 'failed'").run().changes)
   }
 
   #read(state: 'pending' | 'failed', known?: ReadonlySet<number>): Delivery[] {
-    const rows = this.store.db
-      .prepare('SELECT seq, data FROM deliveries WHERE state = ? ORDER BY seq')
+    const rows = this.store
+      .statement('SELECT seq, data FROM deliveries WHERE state = ? ORDER BY seq')
       .all(state) as Array<{seq: number; data: string}>
     const deliveries: Delivery[] = []
     for (const {seq, data} of rows) {

@@ -31,7 +31,7 @@ export function recordLiveCalls(engine: CallEngine, store: Store): () => void {
  * is not a call goes to the quarantine.
  */
 export function endLeftoverCalls(engine: CallEngine, store: Store): Call[] {
-  const rows = store.db.prepare('SELECT id, data FROM live_calls').all() as Array<{id: string; data: string}>
+  const rows = store.statement('SELECT id, data FROM live_calls').all() as Array<{id: string; data: string}>
   const ended: Call[] = []
   for (const {id, data} of rows) {
     const checked = checkCall(data)

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import type {DatabaseSync, SQLInputValue} from 'node:sqlite'
+import type {DatabaseSync, SQLInputValue, StatementSync} from 'node:sqlite'
 
 import {CallctlError, ExitCode} from '../errors.js'
 
@@ -60,6 +60,7 @@ export class Store {
   /** Set when the file could not be opened and was moved aside: the path it was moved to. */
   readonly movedAside?: string
   #lock?: DatabaseSync
+  readonly #statements = new Map<string, StatementSync>()
 
   constructor(
     readonly file: string,
@@ -160,19 +161,30 @@ export class Store {
   }
 
   quarantined(): QuarantinedRecord[] {
-    return this.db.prepare('SELECT id, source, reason, raw, at FROM quarantine ORDER BY id').all() as never
+    return this.statement('SELECT id, source, reason, raw, at FROM quarantine ORDER BY id').all() as never
   }
 
   quarantineCount(): number {
-    return Number((this.db.prepare('SELECT count(*) AS n FROM quarantine').get() as {n: number}).n)
+    return Number((this.statement('SELECT count(*) AS n FROM quarantine').get() as {n: number}).n)
   }
 
   purgeQuarantine(): number {
-    return Number(this.db.prepare('DELETE FROM quarantine').run().changes)
+    return Number(this.statement('DELETE FROM quarantine').run().changes)
+  }
+
+  /** A prepared statement, made once: the outbox runs the same few per notification. */
+  statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql)
+    if (!statement) {
+      statement = this.db.prepare(sql)
+      this.#statements.set(sql, statement)
+    }
+
+    return statement
   }
 
   run(sql: string, values: SQLInputValue[] = []): void {
-    this.db.prepare(sql).run(...values)
+    this.statement(sql).run(...values)
   }
 
   /**
@@ -221,6 +233,7 @@ export class Store {
       this.#lock.close()
     }
 
+    this.#statements.clear()
     if (this.db.isOpen) this.db.close()
   }
 }
