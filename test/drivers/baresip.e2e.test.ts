@@ -216,8 +216,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
         const status = (await (await fetch(`${listener!.url}/status`)).json()) as {calls: Array<{state: string}>}
         return status.calls[0]?.state === 'active'
       }, 10_000)
-      const {stdout} = await execa('pgrep', ['-P', String(listener.process.pid), 'baresip'])
-      await execa('kill', ['-9', stdout.trim()])
+      process.kill(childNamed(listener.process.pid!, 'baresip'), 'SIGKILL')
       await listener.waitForLine((line) => line.kind === 'event' && line.type === 'end')
       const status = (await (await fetch(`${listener.url}/status`)).json()) as {
         calls: unknown[]
@@ -471,3 +470,22 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
     }, 40_000)
   })
 })
+
+/** The pid of a child process of `parent` with this name, from /proc (Linux, where these suites run). */
+function childNamed(parent: number, name: string): number {
+  const {readdirSync, readFileSync} = process.getBuiltinModule('node:fs')
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // comm is in parentheses and may hold spaces: the fields after the last ')' are state, ppid, ...
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid === parent && comm === name) return Number(entry)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+
+  throw new Error(`no child ${name} of ${parent}`)
+}
