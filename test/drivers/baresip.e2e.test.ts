@@ -65,6 +65,19 @@ async function startBaresip(p: Awaited<ReturnType<typeof ports>>) {
   )
 }
 
+/** A listener that starts its own baresip on the scenario's ports, dialling the sipp peer. */
+function spawnSettings(p: Awaited<ReturnType<typeof ports>>): Record<string, string> {
+  return {
+    'driver.name': 'baresip',
+    'driver.baresip.port': String(p.ctrl),
+    'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
+    'driver.baresip.rtpPorts': p.rtp,
+    'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
+    'driver.baresip.dialUri': `sip:{NUMBER}@127.0.0.1:${p.peer}`,
+    'driver.baresip.spawn': 'true',
+  }
+}
+
 /** The event paths the receiver got, e.g. ['/outgoing', '/active']. */
 const paths = (receiver: Receiver) => receiver.received.map((request) => request.url.split('?')[0])
 
@@ -132,13 +145,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
         await new Promise((resolve) => blocker.close(resolve))
       })
       const configDir = tempConfigDir()
-      await setConfig(configDir, {
-        'driver.name': 'baresip',
-        'driver.baresip.port': String(p.ctrl),
-        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
-        'driver.baresip.rtpPorts': p.rtp,
-        'driver.baresip.spawn': 'true',
-      })
+      await setConfig(configDir, spawnSettings(p))
       const listen = await runCli(['listen', '--port', '0', '--json'], configDir)
       expect(listen.exitCode).toBe(5)
       const lines = listen.stdout
@@ -201,15 +208,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
       cleanups.push(async () => sipp.stop())
       const configDir = tempConfigDir()
-      await setConfig(configDir, {
-        'driver.name': 'baresip',
-        'driver.baresip.port': String(p.ctrl),
-        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
-        'driver.baresip.rtpPorts': p.rtp,
-        'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
-        'driver.baresip.dialUri': `sip:{NUMBER}@127.0.0.1:${p.peer}`,
-        'driver.baresip.spawn': 'true',
-      })
+      await setConfig(configDir, spawnSettings(p))
       listener = await startListenerProcess(configDir)
       expect((await fetch(`${listener.url}/make/0201234567`, {method: 'POST'})).status).toBe(200)
       await until(async () => {
@@ -234,16 +233,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '5'])
       cleanups.push(async () => sipp.stop())
       const configDir = tempConfigDir()
-      const settings = {
-        'driver.name': 'baresip',
-        'driver.baresip.port': String(p.ctrl),
-        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
-        'driver.baresip.rtpPorts': p.rtp,
-        'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
-        'driver.baresip.dialUri': `sip:{NUMBER}@127.0.0.1:${p.peer}`,
-        'driver.baresip.spawn': 'true',
-      }
-      await setConfig(configDir, settings)
+      await setConfig(configDir, spawnSettings(p))
       listener = await startListenerProcess(configDir)
       const before = listener.lines.length
       // The old baresip holds the SIP and ctrl ports: the new one can start only once it has gone.
