@@ -251,6 +251,26 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
       expect((await fetch(`${listener.url}/end`, {method: 'POST'})).status).toBe(200)
     }, 40_000)
 
+    test("two calls live: callctl end --call of the older one hangs up that one, not baresip's current (newer) call", async () => {
+      const p = await ports()
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '2'])
+      cleanups.push(async () => sipp.stop())
+      const configDir = tempConfigDir()
+      await setConfig(configDir, spawnSettings(p))
+      listener = await startListenerProcess(configDir)
+      const made = async (number: string) =>
+        ((await (await fetch(`${listener!.url}/make/${number}`, {method: 'POST'})).json()) as {call: {id: string}}).call
+      const older = await made('0201234567')
+      const newer = await made('0207654321')
+      const live = async () =>
+        ((await (await fetch(`${listener!.url}/status`)).json()) as {calls: Array<{id: string; state: string}>}).calls
+      await until(async () => (await live()).filter((call) => call.state === 'active').length === 2, 10_000)
+      const ended = await runCli(['end', '--call', older.id, '--port', String(listener.port)], configDir)
+      expect(ended.exitCode).toBe(0)
+      await until(async () => (await live()).length === 1, 5000)
+      expect(await live()).toEqual([expect.objectContaining({id: newer.id, state: 'active'})])
+    }, 40_000)
+
     test('a second ctrl_tcp client takes baresip over: callctl backs off and says so; once it leaves, callctl is back and calls work', async () => {
       const p = await ports()
       const receiver = await startWebhookReceiver()

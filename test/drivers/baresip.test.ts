@@ -196,34 +196,19 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
   })
 
-  test('with two calls live, end of one is refused: baresip would hang up its current call, maybe the other', async () => {
+  test("with two calls live, end of one makes it baresip's current call first (callfind), so the other stays up", async () => {
     const {fake, driver, control} = await connected()
     const first = await driver.make('0201')
     const second = await driver.make('0202')
     await until(() => control.status().calls.every((call) => call.state === 'active'))
-    const hangups = () => fake.commands.filter((command) => command === 'hangup').length
-    await expect(control.end(first.id)).rejects.toMatchObject({
-      status: 409,
-      message: expect.stringContaining('while 2 calls are live: baresip hangs up only its current call'),
-    })
-    expect(hangups()).toBe(0)
-    expect(
-      control
-        .status()
-        .calls.map((call) => call.id)
-        .sort(),
-    ).toEqual([first.id, second.id].sort())
-    // With one call left, end acts.
-    fake.event({
-      type: 'CALL_CLOSED',
-      peeruri: fake.calls.get(second.id),
-      id: second.id,
-      param: 'Connection reset by peer',
-    })
-    fake.calls.delete(second.id)
-    await until(() => control.status().calls.length === 1)
+    // baresip's current call is the newest: a bare hangup would end 0202.
     await control.end(first.id)
-    expect(hangups()).toBe(1)
+    expect(fake.commands.slice(-2)).toEqual([`callfind ${first.id}`, 'hangup'])
+    expect(control.status().calls.map((call) => call.id)).toEqual([second.id])
+    expect(control.status().recent[0]).toMatchObject({id: first.id, endReason: 'Connection reset by user'})
+    // With one call left, no callfind is needed.
+    await control.end(second.id)
+    expect(fake.commands.slice(-1)).toEqual(['hangup'])
   })
 
   test('a hangup baresip says ok to but that ends nothing is an error (504), never a success', async () => {

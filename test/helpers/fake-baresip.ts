@@ -36,6 +36,8 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
   let client: Socket | undefined
   let stalled = false
   let counter = 0
+  /** The call `callfind` made current; else the newest is. */
+  let current: string | undefined
   const sockets = new Set<Socket>()
   const fake: FakeBaresip = {
     port,
@@ -102,8 +104,17 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
         break
       }
 
+      case 'callfind': {
+        // baresip: "setting current call: <id>"; hangup and accept then act on it.
+        current = fake.calls.has(String(message.params)) ? String(message.params) : current
+        reply(socket, message.token, true)
+        break
+      }
+
       case 'hangup': {
-        const [id, uri] = [...fake.calls].at(-1) ?? []
+        const [id, uri] =
+          current && fake.calls.has(current) ? [current, fake.calls.get(current)] : ([...fake.calls].at(-1) ?? [])
+        current = undefined
         if (id) {
           fake.calls.delete(id)
           send({type: 'CALL_CLOSED', peeruri: uri, id, param: 'Connection reset by user'})

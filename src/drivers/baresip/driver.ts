@@ -50,6 +50,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const ctrl = new CtrlConnection(settings.host, settings.port)
   /** Calls baresip told us about, with the peer's URI (how `listcalls` names them). */
   const known = new Map<string, string>()
+  /** baresip's own ids of the calls whose id callctl replaced (see callIdOf). */
+  const rawIds = new Map<string, string>()
   const dials = new Set<Dial>()
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
   let reachability: DriverReachability = {state: 'connecting', detail: `connecting to ${where}`}
@@ -126,7 +128,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     // eslint-disable-next-line no-control-regex -- control characters are what makes an id unsafe
     if (raw.length <= 128 && !/[\u0000-\u001F\u007F-\u009F\s]/.test(raw)) return raw
     const {createHash} = process.getBuiltinModule('node:crypto')
-    return `baresip-${createHash('sha256').update(raw).digest('hex').slice(0, 24)}`
+    const id = `baresip-${createHash('sha256').update(raw).digest('hex').slice(0, 24)}`
+    // `callfind` needs baresip's own id back.
+    rawIds.set(id, raw)
+    return id
   }
 
   function onEvent(event: BaresipEvent): void {
@@ -159,6 +164,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
         case 'CALL_CLOSED': {
           known.delete(id)
+          rawIds.delete(id)
           reporter.ended(id, event.param ?? '')
           break
         }
@@ -197,6 +203,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   function endQuietly(id: string, reason: string): void {
     known.delete(id)
+    rawIds.delete(id)
     try {
       reporter.ended(id, reason)
     } catch (error) {
@@ -205,16 +212,12 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   }
 
   /**
-   * baresip 1.0's `accept` and `hangup` act on its current call, which ctrl_tcp cannot name: with a second call
-   * live, the one acted on could be the other. Refused, rather than answering or hanging up the wrong call.
+   * baresip's `accept` and `hangup` act on its current call. With another call live, this one is made current first
+   * (`callfind <id>`), so that the other is never the one answered or hung up; `until` then checks it was this one.
    */
-  function onlyCall(call: Call, action: 'answer' | 'end'): void {
-    const others = reporter.calls().filter((other) => other.id !== call.id)
-    if (others.length > 0)
-      throw fail(
-        `cannot ${action} call ${call.id} while ${others.length + 1} calls are live: baresip ${action === 'end' ? 'hangs up' : 'answers'} only its current call, and ctrl_tcp cannot say which that is; use baresip itself for this call`,
-        409,
-      )
+  async function makeCurrent(call: Call): Promise<void> {
+    if (reporter.calls().every((other) => other.id === call.id)) return
+    await command('callfind', rawIds.get(call.id) ?? call.id)
   }
 
   async function connect(): Promise<void> {
@@ -558,13 +561,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     },
 
     async answer(call) {
-      onlyCall(call, 'answer')
+      await makeCurrent(call)
       await command('accept')
       await until(call, ['active', 'ended'])
     },
 
     async end(call) {
-      onlyCall(call, 'end')
+      await makeCurrent(call)
       await command('hangup')
       await until(call, ['ended'])
     },
