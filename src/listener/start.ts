@@ -131,7 +131,9 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   )
   let port = config.port
   // Guards keep state (pending confirmations, the rate limit): new ones only when the security settings change.
-  let guards = securityGuards({security: config.security, port: () => port})
+  // The number rules as they are now: reconfigure replaces control.checkNumber.
+  const numberRules = (number: string) => control.checkNumber(number)
+  let guards = securityGuards({security: config.security, port: () => port, checkNumber: numberRules})
   const handlerFor = (next: ListenerConfig) =>
     buildHandler({
       control,
@@ -222,7 +224,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
       const nextCheckNumber = compileNumberPolicy(next.numbers)
       const nextGuards = live.includes('security')
-        ? securityGuards({security: next.security, port: () => port})
+        ? securityGuards({security: next.security, port: () => port, checkNumber: numberRules})
         : guards
       const previousGuards = guards
       guards = nextGuards

@@ -20,6 +20,8 @@ export interface SecurityOptions {
   security: ListenerSettings['security']
   /** The port the listener really got (port 0 picks one). */
   port: () => number
+  /** The number rules (`numbers.block`, `numbers.allow`): a blocked number gets no confirmation page to click. */
+  checkNumber?: (number: string) => void
 }
 
 function refuse(status: number, code: string, message: string): never {
@@ -32,7 +34,7 @@ function refuse(status: number, code: string, message: string): never {
  * on `make`. Trust comes from the socket, the token or security.allowedOrigins; browser headers only take it away.
  * Each refusal names the setting that would allow it.
  */
-export function securityGuards({security, port}: SecurityOptions): RouteGuard[] {
+export function securityGuards({security, port, checkNumber}: SecurityOptions): RouteGuard[] {
   const confirmations = new Confirmations()
   const makeLimit = new RateLimit(security.makeRateLimit, 60_000)
   const allowedHosts = new Set(security.allowedHosts.map((host) => host.toLowerCase()))
@@ -127,6 +129,7 @@ export function securityGuards({security, port}: SecurityOptions): RouteGuard[] 
 
     // Only GET: a page is shown for a link, and a form POSTed across sites gets no code to redeem.
     if (requester.kind === 'navigation' && CONFIRMABLE.has(route) && security.confirmLinks && req.method === 'GET') {
+      if (route === 'make') checkNumber?.(normalizeNumber(dialled(ctx)))
       sendConfirmPage(res, {
         question: question(ctx),
         actionUrl: ctx.url.pathname + ctx.url.search,
@@ -205,11 +208,14 @@ function originText(requester: Requester): string {
   return 'origin' in requester ? requester.origin : 'from' in requester ? requester.from : 'a page without an origin'
 }
 
-function question({route, rest, fields}: RouteContext): string {
-  if (route === 'make') {
-    const raw = rest.length > 0 ? rest.join('/') : (fields.number ?? '')
-    return `Call ${groupDigits(normalizeNumber(raw))}?`
-  }
+/** The number a `make` asks for, as given: in the path or as `?number=`. */
+function dialled({rest, fields}: RouteContext): string {
+  return rest.length > 0 ? rest.join('/') : (fields.number ?? '')
+}
+
+function question(ctx: RouteContext): string {
+  const {route} = ctx
+  if (route === 'make') return `Call ${groupDigits(normalizeNumber(dialled(ctx)))}?`
 
   return route === 'answer' ? 'Answer the ringing call?' : 'End the current call?'
 }

@@ -367,6 +367,17 @@ describe('security policy (in process)', () => {
     expect(blocked.json().error.message).toContain('numbers.block entry "0900"')
     expect((await rawRequest(`${listener.url}/make/+44123`)).status).toBe(403)
     expect((await rawRequest(`${listener.url}/make/020123`)).status).toBe(200)
+    // A link to a blocked number gets no confirmation page to click: refused at once, saying why.
+    const typed = {
+      'sec-fetch-site': 'none',
+      'sec-fetch-mode': 'navigate',
+      'sec-fetch-user': '?1',
+      'sec-fetch-dest': 'document',
+    }
+    const link = await rawRequest(`${listener.url}/make/0900-123`, {headers: typed})
+    expect(link.status).toBe(403)
+    expect(link.text).toContain('numbers.block entry \\"0900\\"')
+    expect((await rawRequest(`${listener.url}/make/020124`, {headers: typed})).text).toContain('Call 020 124?')
   })
 
   test('make is rate limited with 429 and Retry-After', async () => {
