@@ -61,7 +61,12 @@ export function compileTemplate(source: string, where: string): Template {
     }
 
     if (braced !== undefined && braced !== braced.toUpperCase()) {
-      // Lower-case braces are ordinary text (e.g. JSON bodies): not ours to interpret.
+      // A variable's name in the wrong case would go out as that text, every call, with nothing said.
+      if (braced.toUpperCase() in VARIABLES)
+        throw new ConfigError(`Unknown variable ${text} in ${where}: variables are upper-case`, [
+          `Write {${braced.toUpperCase()}${suffix ?? ''}}`,
+        ])
+      // Other lower-case braces are ordinary text (e.g. JSON bodies): not ours to interpret.
       parts.push(text)
       continue
     }

@@ -172,8 +172,18 @@ describe('unknown variables are config errors naming the template and the variab
     ['https://crm.test/?n=$caller', /Unknown variable \$caller in notifications\.incoming/],
     ['https://crm.test/?n={CALLERNUM:x}', /Invalid manipulation \{CALLERNUM:x\} in notifications\.incoming/],
     ['https://crm.test/?n={NOPE:3}', /Unknown variable \{NOPE:3\}/],
+    // A variable in the wrong case would go out as literal text on every call.
+    [
+      'https://crm.test/?n={callername}',
+      /Unknown variable \{callername\} in notifications\.incoming: variables are upper-case/,
+    ],
   ])('%s', (template, message) => {
     expect(() => compileTemplate(template, 'notifications.incoming')).toThrow(message)
     expect(() => compileTemplate(template, 'notifications.incoming')).toThrow(ConfigError)
   })
+})
+
+test('other lower-case braces stay text (a JSON body, a word in braces)', () => {
+  const template = compileTemplate('{"event": "{EVENT}", "note": {hello}}', 'callbacks[0].body')
+  expect(template.render({EVENT: 'end'} as never, 'text')).toBe('{"event": "end", "note": {hello}}')
 })
