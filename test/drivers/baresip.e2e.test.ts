@@ -128,6 +128,17 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
   describe('failures a user meets', () => {
     let listener: ListenerProcess | undefined
     const cleanups: Array<() => Promise<unknown>> = []
+
+    /** A listener that starts its own baresip, with sipp answering up to `calls` calls it places. */
+    async function withSpawnedBaresip(calls: number) {
+      const p = await ports()
+      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', String(calls)])
+      cleanups.push(async () => sipp.stop())
+      const configDir = tempConfigDir()
+      await setConfig(configDir, spawnSettings(p))
+      listener = await startListenerProcess(configDir)
+      return {configDir, listener}
+    }
     afterEach(async () => {
       await listener?.stop()
       listener = undefined
@@ -204,12 +215,7 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
     }, 30_000)
 
     test('the baresip callctl spawned dies mid-call (kill -9): its calls end at once ("baresip exited"), none stays unknown', async () => {
-      const p = await ports()
-      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media)])
-      cleanups.push(async () => sipp.stop())
-      const configDir = tempConfigDir()
-      await setConfig(configDir, spawnSettings(p))
-      listener = await startListenerProcess(configDir)
+      listener = (await withSpawnedBaresip(1)).listener
       expect((await fetch(`${listener.url}/make/0201234567`, {method: 'POST'})).status).toBe(200)
       await until(async () => {
         const status = (await (await fetch(`${listener!.url}/status`)).json()) as {calls: Array<{state: string}>}
@@ -229,12 +235,9 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
     }, 30_000)
 
     test('a driver setting changed while the listener runs with a spawned baresip: the new baresip takes over, calls work', async () => {
-      const p = await ports()
-      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '5'])
-      cleanups.push(async () => sipp.stop())
-      const configDir = tempConfigDir()
-      await setConfig(configDir, spawnSettings(p))
-      listener = await startListenerProcess(configDir)
+      const spawned = await withSpawnedBaresip(5)
+      listener = spawned.listener
+      const {configDir} = spawned
       const before = listener.lines.length
       // The old baresip holds the SIP and ctrl ports: the new one can start only once it has gone.
       await setConfig(configDir, {'driver.baresip.commandTimeoutMs': '2500'})
@@ -252,12 +255,9 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
     }, 40_000)
 
     test("two calls live: callctl end --call of the older one hangs up that one, not baresip's current (newer) call", async () => {
-      const p = await ports()
-      const sipp = startSipp('uas-answer.xml', ['-p', String(p.peer), '-mp', String(p.media), '-m', '2'])
-      cleanups.push(async () => sipp.stop())
-      const configDir = tempConfigDir()
-      await setConfig(configDir, spawnSettings(p))
-      listener = await startListenerProcess(configDir)
+      const spawned = await withSpawnedBaresip(2)
+      listener = spawned.listener
+      const {configDir} = spawned
       const made = async (number: string) =>
         ((await (await fetch(`${listener!.url}/make/${number}`, {method: 'POST'})).json()) as {call: {id: string}}).call
       const older = await made('0201234567')
