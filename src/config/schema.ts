@@ -95,9 +95,13 @@ export const s = {
 /** What a secret shows as, unless revealed. */
 export const HIDDEN = '<hidden>'
 
-/** Names of headers and URL query parameters whose values are credentials. */
+/** Names of headers, JSON keys and URL query parameters whose values are credentials. */
 export const CREDENTIAL_NAMES = 'authorization|token|secret|key|cookie|password|passwd|auth|session|signature|sig'
 const CREDENTIAL = new RegExp(CREDENTIAL_NAMES, 'i')
+
+export function isCredentialName(name: string): boolean {
+  return CREDENTIAL.test(name)
+}
 
 /**
  * A URL (or text holding URLs) as callctl shows it: the password of `user:password@` and query parameters named like
@@ -108,7 +112,7 @@ export function hideUrlSecrets(text: string): string {
   return text
     .replaceAll(/(\b[a-z][\w+.-]*:\/\/[^/\s:@?#]*:)[^@/\s?#]*@/gi, `$1${HIDDEN}@`)
     .replaceAll(/([?&])([^=&#\s]+)=([^&#\s"]*)/g, (pair, separator: string, name: string) =>
-      CREDENTIAL.test(name) ? `${separator}${name}=${HIDDEN}` : pair,
+      isCredentialName(name) ? `${separator}${name}=${HIDDEN}` : pair,
     )
 }
 

@@ -326,18 +326,18 @@ export function parseRetryAfter(header: string | undefined, now = Date.now()): n
 }
 
 /**
- * Errors no retry can fix: the URL or a header value cannot be sent (Node refuses them before any byte goes out).
- * Network errors (refused, reset, timeout, DNS) are transient.
+ * Errors no retry can fix: the URL or a header cannot be sent (Node refuses them before any byte goes out; send()
+ * refuses a protocol other than http and https). Network errors (refused, reset, timeout, DNS) are transient.
  */
+const PERMANENT_ERRORS = new Set([
+  'ERR_INVALID_URL',
+  'ERR_INVALID_CHAR',
+  'ERR_INVALID_HTTP_TOKEN',
+  'ERR_UNSUPPORTED_PROTOCOL',
+])
+
 function isPermanentRequestError(failure: unknown): boolean {
-  const {code, message} = failure as {code?: string; message?: string}
-  return (
-    code === 'ERR_INVALID_URL' ||
-    code === 'ERR_INVALID_CHAR' ||
-    code === 'ERR_INVALID_HTTP_TOKEN' ||
-    code === 'ERR_UNSUPPORTED_PROTOCOL' ||
-    /Invalid (URL|character in header|header value)|Unsupported protocol/i.test(message ?? '')
-  )
+  return PERMANENT_ERRORS.has((failure as {code?: string}).code ?? '')
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */

@@ -1,9 +1,8 @@
 import path from 'node:path'
 
 import {configDir, storeFile} from '../config/paths.js'
-import {HIDDEN, hideUrlSecrets} from '../config/schema.js'
+import {HIDDEN, hideUrlSecrets, isCredentialName} from '../config/schema.js'
 import {Store, type StoreSchema} from '../store/database.js'
-import {CREDENTIAL_HEADERS} from './settings.js'
 import type {OutgoingRequest} from './targets.js'
 
 /** One notification on its way: stored before it is sent, removed after a 2xx. */
@@ -200,12 +199,10 @@ function uniqueName(base: string): string {
   return name
 }
 
-const CREDENTIAL = new RegExp(CREDENTIAL_HEADERS, 'i')
-
 /** A delivery as `callctl outbox` shows it: no signing secret, credential header values hidden (like `config list`). */
 export function shownDelivery({secret: _secret, ...delivery}: Delivery): Omit<Delivery, 'secret'> {
   const headers = Object.fromEntries(
-    Object.entries(delivery.request.headers).map(([name, value]) => [name, CREDENTIAL.test(name) ? HIDDEN : value]),
+    Object.entries(delivery.request.headers).map(([name, value]) => [name, isCredentialName(name) ? HIDDEN : value]),
   )
   return {...delivery, request: {...delivery.request, url: hideUrlSecrets(delivery.request.url), headers}}
 }
@@ -216,7 +213,7 @@ export function shownDelivery({secret: _secret, ...delivery}: Delivery): Omit<De
  */
 export function shownRaw(raw: string): string {
   return hideUrlSecrets(raw).replaceAll(/"([^"\\]*)"(\s*:\s*)"(?:[^"\\]|\\.)*"/g, (pair, key: string, colon: string) =>
-    CREDENTIAL.test(key) ? `"${key}"${colon}"${HIDDEN}"` : pair,
+    isCredentialName(key) ? `"${key}"${colon}"${HIDDEN}"` : pair,
   )
 }
 

@@ -7,9 +7,6 @@ const urlTemplate = s.string({
 })
 
 /** Wildix callback events, and the Enreach/callctl event names. */
-/** Header names whose values are credentials: hidden wherever callctl shows a callback or a delivery. */
-export const CREDENTIAL_HEADERS = CREDENTIAL_NAMES
-
 export const CALLBACK_EVENTS = ['new', 'updated', 'ended', 'incoming', 'outgoing', 'active', 'end'] as const
 
 const callback = s.object(
@@ -19,7 +16,7 @@ const callback = s.object(
     direction: s.oneOf(['incoming', 'outgoing']),
     method: s.oneOf(['GET', 'POST']),
     // Values of credential headers (Authorization, X-Api-Key, ...) are secrets like `secret`.
-    headers: s.record(s.string(), {secretKeys: CREDENTIAL_HEADERS}),
+    headers: s.record(s.string(), {secretKeys: CREDENTIAL_NAMES}),
     body: s.string({description: 'a body template'}),
     bodyType: s.oneOf(['json', 'form']),
     secret: s.string({minLength: 16, description: 'signs each request (HMAC-SHA256)', secret: true}),

@@ -1,5 +1,5 @@
 import type {CallDetails} from './call.js'
-import {MAX_NUMBER_LENGTH, normalizeNumber} from './number.js'
+import {normalizeNumber} from './number.js'
 
 /** Longest name, channel, reason or caller ID that is not a number, in characters: enough for any real one. */
 export const MAX_TEXT_LENGTH = 128
@@ -48,5 +48,3 @@ export function cleanDetails(details: CallDetails): CallDetails {
     }),
   }
 }
-
-export {MAX_NUMBER_LENGTH}

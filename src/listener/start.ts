@@ -2,7 +2,7 @@ import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {DRIVER_NAMES, driverModule} from '../drivers/registry.js'
-import type {Driver} from '../engine/driver.js'
+import type {Driver, DriverReachability} from '../engine/driver.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode, RequestError} from '../errors.js'
@@ -111,10 +111,16 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   const stopRecording = recordLiveCalls(engine, store)
-  const driver = await createDriver(config.driver).catch((error: unknown) => {
+  /** What a stopping (or failed) start lets go of, in order: nothing is written to the store once it is closed. */
+  async function release(driver?: Driver): Promise<void> {
     stopRecording()
     notifications.close()
+    await driver?.close?.()
     store.close()
+  }
+
+  const driver = await createDriver(config.driver).catch(async (error: unknown) => {
+    await release()
     throw error
   })
 
@@ -126,7 +132,8 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     () => ({
       ...notifications.deliveries(),
       subscribers: events.subscribers(),
-      driver: JSON.stringify(control.reachability()),
+      // Read per request: a key, not a serialization.
+      driver: reachabilityKey(control.reachability()),
     }),
   )
   let port = config.port
@@ -153,10 +160,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   try {
     await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
-    stopRecording()
-    notifications.close()
-    await driver.close?.()
-    store.close()
+    await release(driver)
     throw error
   }
 
@@ -270,10 +274,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // Calls still live are no longer followed: their end goes to the outbox now (sent at the next start if not
       // before), rather than CRMs showing them live for good.
       for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
-      stopRecording()
-      notifications.close()
-      await control.driver.close?.()
-      store.close()
+      await release(control.driver)
     },
   }
 }
@@ -302,6 +303,8 @@ function openStore(port: number): Store {
     },
   )
 }
+
+const reachabilityKey = ({state, detail}: DriverReachability) => `${state}|${detail}`
 
 /**
  * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and
