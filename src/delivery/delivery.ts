@@ -238,14 +238,18 @@ export class Deliverer {
       status = response.status
       if (status < 200 || status >= 300) {
         error = `HTTP ${status}`
-        permanent = status >= 400 && status < 500 && status !== 408 && status !== 429
+        // A redirect is not followed (a receiver that moved is configured anew), so it never succeeds either.
+        permanent = status >= 300 && status < 500 && status !== 408 && status !== 429
         if (status === 429 || status === 503) retryAfterMs = parseRetryAfter(response.headers['retry-after'])
       }
     } catch (failure) {
-      error = (failure as Error).message
+      // One line: some errors (TLS) span several.
+      error = (failure as Error).message.replaceAll(/\s+/g, ' ').trim()
       permanent = isPermanentRequestError(failure)
     }
 
+    // A listener stopped meanwhile has closed the store: the delivery stays as stored, for the next start.
+    if (this.#closed) return
     const ms = Math.round(performance.now() - started)
     const report = (outcome: DeliveryRecord['outcome']) =>
       onDelivery?.({

@@ -129,12 +129,24 @@ export class CallControl {
     }
   }
 
+  /** Resolves once no driver command is in flight (at once if none is). */
+  async whenIdle(): Promise<void> {
+    if (this.#inFlight === 0) return
+    await new Promise<void>((resolve) => this.#idle.push(resolve))
+  }
+
+  #inFlight = 0
+  readonly #idle: Array<() => void> = []
+
   async #drive<T>(action: () => Promise<T>): Promise<T> {
+    this.#inFlight++
     try {
       return await action()
     } catch (error) {
       if (error instanceof CallctlError) throw error
       throw new DriverError(this.driver.name, (error as Error).message, {cause: error})
+    } finally {
+      if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
   }
 }

@@ -203,14 +203,19 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     if (event.type !== 'end' || !pendingDriver || engine.live().length > 0) return
     const settings = pendingDriver
     pendingDriver = undefined
-    swapDriver(settings).then(
-      () => report({kind: 'config', message: `config: driver ${settings.name} started with the new settings`}),
-      (error: unknown) =>
-        report({
-          kind: 'warning',
-          message: `config: the new driver settings failed (${(error as Error).message}); the previous driver runs on`,
-        }),
-    )
+    // The `end` that ended the last call may still wait for the driver's answer (baresip sends the event first):
+    // the old driver goes once no command is in flight.
+    void control
+      .whenIdle()
+      .then(async () => swapDriver(settings))
+      .then(
+        () => report({kind: 'config', message: `config: driver ${settings.name} started with the new settings`}),
+        (error: unknown) =>
+          report({
+            kind: 'warning',
+            message: `config: the new driver settings failed (${(error as Error).message}); the previous driver runs on`,
+          }),
+      )
   })
 
   // Port 0 asks the OS for a free port: report the one it gave.

@@ -211,6 +211,18 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(fake.commands.slice(-1)).toEqual(['hangup'])
   })
 
+  test('two calls ringing in: answering the later one is refused (409; baresip accepts the first), nothing is sent', async () => {
+    const {fake, control} = await connected()
+    fake.event({type: 'CALL_INCOMING', peeruri: 'sip:0611@127.0.0.1', id: 'ring-1'})
+    fake.event({type: 'CALL_INCOMING', peeruri: 'sip:0612@127.0.0.1', id: 'ring-2'})
+    await until(() => control.status().calls.length === 2)
+    await expect(control.answer('ring-2')).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringContaining('while call ring-1 rang before it'),
+    })
+    expect(fake.commands.filter((command) => command === 'accept')).toEqual([])
+  })
+
   test('a hangup baresip says ok to but that ends nothing is an error (504), never a success', async () => {
     const {fake, driver, control} = await connected({commandTimeoutMs: 300})
     const call = await driver.make('0201')

@@ -212,8 +212,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   }
 
   /**
-   * baresip's `accept` and `hangup` act on its current call. With another call live, this one is made current first
-   * (`callfind <id>`), so that the other is never the one answered or hung up; `until` then checks it was this one.
+   * baresip's `hangup` acts on its current call. With another call live, this one is made current first
+   * (`callfind <id>`), so that the other is never the one hung up; `until` then checks it was this one.
    */
   async function makeCurrent(call: Call): Promise<void> {
     if (reporter.calls().every((other) => other.id === call.id)) return
@@ -561,7 +561,14 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     },
 
     async answer(call) {
-      await makeCurrent(call)
+      // baresip 1.0's `accept` answers the call that rang first, whatever `callfind` made current (hostile test,
+      // real baresip): a later one is refused rather than left ringing after a 504.
+      const first = reporter.calls().find((other) => other.direction === 'incoming' && other.state === 'ringing')
+      if (first && first.id !== call.id)
+        throw fail(
+          `cannot answer call ${call.id} while call ${first.id} rang before it: baresip answers the call that rang first; answer that one, or use baresip itself`,
+          409,
+        )
       await command('accept')
       await until(call, ['active', 'ended'])
     },
