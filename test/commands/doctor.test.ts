@@ -6,6 +6,7 @@ import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 
 /** A home of its own, so that the user's installed wrappers and service do not change what doctor says here. */
@@ -66,7 +67,8 @@ describe('callctl doctor', () => {
       await receiver.close()
     }
 
-    await setConfig(configDir, {'driver.name': 'baresip', 'driver.baresip.port': '1'})
+    // A port nothing holds: a listener the user runs on 5678 must not be taken for this setup's.
+    await setConfig(configDir, {'driver.name': 'baresip', 'driver.baresip.port': '1', port: String(await closedPort())})
     const {exitCode, find} = await doctor(configDir)
     expect(exitCode).toBe(1)
     expect(find('delivery')[0]).toMatchObject({
