@@ -3,7 +3,7 @@
 // (settings, client, doctor, service, wrappers) → cli → commands. A module imports only what is below it.
 const GROUND = '^src/(errors\\.ts|config/|os/|store/)'
 const ENGINE = '^src/engine/'
-const FEATURES = '^src/(drivers|delivery|logs)/'
+const FEATURES = '^src/(drivers|delivery|logs|dialing)/'
 const LISTENER = '^src/listener/'
 
 /** @type {import('dependency-cruiser').IConfiguration} */

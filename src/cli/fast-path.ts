@@ -11,6 +11,11 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
   answer: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   end: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   status: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 0},
+  // What a clicked tel: link runs (the link handler passes --notify).
+  dial: {
+    flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--notify': 'boolean', '--dry-run': 'boolean'},
+    positional: 1,
+  },
   listen: {
     flags: {
       '--port': 'listenPort',
@@ -43,6 +48,7 @@ export function parseFast(argv: string[]): Parsed | undefined {
   const parsed: Parsed = {command, flags: {}, positional: []}
   for (let i = 0; i < rest.length; i++) {
     const token = rest[i]
+    // A number may start with a dash only as a typo; `-`, `--` and options are oclif's to report.
     if (!token.startsWith('-')) {
       // An empty number is a usage error, oclif's to report.
       if (token.trim() === '') return undefined
@@ -54,7 +60,7 @@ export function parseFast(argv: string[]): Parsed | undefined {
     const flag = equals === -1 ? token : token.slice(0, equals)
     const kind = Object.hasOwn(spec.flags, flag) ? spec.flags[flag] : undefined
     if (!kind) return undefined
-    const name = flag.length === 2 ? '--port' : flag
+    const name = flag === '-p' ? '--port' : flag
     // A repeated flag is oclif's usage error ("can only be specified once"), whatever form it was given in.
     if (Object.hasOwn(parsed.flags, name.slice(2))) return undefined
     if (kind === 'boolean') {
@@ -91,6 +97,16 @@ export async function runFast(argv: string[]): Promise<boolean> {
   try {
     if (parsed.command === 'listen') {
       await listen(parsed)
+    } else if (parsed.command === 'dial') {
+      const {dial} = await import('../handler/dial.js')
+      const {data, lines, warnings} = await dial(parsed.positional[0], {
+        port: parsed.flags.port as number | undefined,
+        dryRun: parsed.flags['dry-run'] === true,
+        notify: parsed.flags.notify === true,
+      })
+      // As the command class prints them (oclif leaves warnings out of --json: they are in the document).
+      if (!json) for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`)
+      process.stdout.write(json ? formatJson(successJson(data)) : `${lines.join('\n')}\n`)
     } else {
       const result = await forward(parsed)
       process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)

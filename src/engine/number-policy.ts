@@ -7,13 +7,19 @@ export interface NumberLists {
 
 type Matcher = {entry: string; test: (number: string) => boolean}
 
+/** The forms a number is also matched in (see src/dialing/rules.ts matchForms); the number itself by default. */
+export type NumberForms = (number: string) => string[]
+
 /**
  * `numbers.allow` / `numbers.block`: each entry is a prefix (`0900`, `+31900`; spaces and dashes ignored) or a
  * regular expression between slashes (`/^\+88[0-9]/`). Block wins; a non-empty allow list admits only its matches.
  */
-export function compileNumberPolicy(lists: NumberLists): (number: string) => void {
-  const block = lists.block.map((entry) => matcher('numbers.block', entry))
-  const allow = lists.allow.map((entry) => matcher('numbers.allow', entry))
+export function compileNumberPolicy(
+  lists: NumberLists,
+  forms: NumberForms = (number) => [number],
+): (number: string) => void {
+  const block = lists.block.map((entry) => matcher('numbers.block', entry, forms))
+  const allow = lists.allow.map((entry) => matcher('numbers.allow', entry, forms))
   return (number) => {
     const blocked = block.find((m) => m.test(number))
     if (blocked) {
@@ -34,12 +40,16 @@ export function compileNumberPolicy(lists: NumberLists): (number: string) => voi
   }
 }
 
-function matcher(key: string, entry: string): Matcher {
+/**
+ * An entry matches when it matches any form of the number (as dialled, international, ...); a prefix entry is
+ * itself taken in each of its forms, so `0900` and `+31900` mean the same once the country code is known.
+ */
+function matcher(key: string, entry: string, forms: NumberForms): Matcher {
   const regex = /^\/(.+)\/$/.exec(entry)
   if (regex) {
     try {
       const pattern = new RegExp(regex[1])
-      return {entry, test: (number) => pattern.test(number)}
+      return {entry, test: (number) => forms(number).some((form) => pattern.test(form))}
     } catch (error) {
       throw new ConfigError(`Invalid pattern ${entry} in ${key}: ${(error as Error).message}`)
     }
@@ -52,5 +62,6 @@ function matcher(key: string, entry: string): Matcher {
     )
   }
 
-  return {entry, test: (number) => number.startsWith(prefix)}
+  const prefixes = forms(prefix)
+  return {entry, test: (number) => forms(number).some((form) => prefixes.some((p) => form.startsWith(p)))}
 }

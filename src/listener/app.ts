@@ -64,12 +64,15 @@ export interface ListenerOptions {
   routes?: Partial<Record<RouteName, RouteHandler>>
   /** One record per answered request, for the console and logs. */
   onRequest?: (record: RequestRecord) => void
+  /** The dialing rules (src/dialing/rules.ts): the number `/make` dials for the one it was given. */
+  dialNumber?: (number: string) => string
 }
 
 function builtinRoutes(
   control: CallControl,
   config: ListenerOptions['config'],
   version: string,
+  dialNumber: (number: string) => string = (number) => number,
 ): Record<RouteName, RouteHandler> {
   return {
     async index({req, res}) {
@@ -81,7 +84,7 @@ function builtinRoutes(
     async make({rest, fields, command}) {
       const number = rest.length > 0 ? rest.join('/') : fields.number
       if (!number) throw new RequestError(`No number given: use /${command}/<number>`, 'ERR_INVALID_NUMBER')
-      return {ok: true, call: await control.make(number)}
+      return {ok: true, call: await control.make(dialNumber(number))}
     },
 
     async answer({fields}) {
@@ -123,7 +126,7 @@ function builtinRoutes(
 export function buildHandler(options: ListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const {control, config, version, onRequest, steps = [], guards = []} = options
   const table = routeTable(config.commands)
-  const handlers = {...builtinRoutes(control, config, version), ...options.routes}
+  const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
   async function dispatch(ctx: RequestContext): Promise<void> {
     for (const step of steps) {

@@ -21,9 +21,18 @@ import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
 import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
+import {normalizeNumber} from '../engine/number.js'
+import {applyDialingRules, matchForms} from '../dialing/rules.js'
+import type {DialingSettings} from '../dialing/settings.js'
+import {parseDialLink} from '../dialing/link.js'
+import {dialLinkStep} from './dial-links.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
-export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}}
+export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}; dialing: DialingSettings}
+
+/** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
+const numberPolicy = (config: ListenerConfig) =>
+  compileNumberPolicy(config.numbers, (number) => matchForms(number, config.dialing))
 
 export interface StartOptions {
   config: ListenerConfig
@@ -42,6 +51,11 @@ export interface RunningListener {
    */
   reconfigure(next: ListenerConfig): Promise<{applied: string[]; restart: string[]; waiting: string[]}>
   close(): Promise<void>
+}
+
+/** The number a `/make` asks for, from a link or as typed; a number the rules then refuse keeps its own error. */
+function dialTarget(raw: string): string {
+  return /^(tel|callto|sips?):/i.test(raw.trim()) ? parseDialLink(raw).number : normalizeNumber(raw)
 }
 
 /** How long a stopping listener waits for requests in flight before it closes their connections. */
@@ -69,7 +83,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     })
   }
 
-  const checkNumber = compileNumberPolicy(config.numbers)
+  const checkNumber = numberPolicy(config)
   const store = openStore(config.port)
   if (store.movedAside)
     report({
@@ -151,8 +165,10 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         events: events.route,
         popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
       },
-      steps: [compatStep(next)],
+      steps: [compatStep(next), dialLinkStep(next)],
       guards,
+      // A body's number may be a link too (the step rewrote the URL's); the rules apply to the number in it.
+      dialNumber: (raw) => applyDialingRules(dialTarget(raw), next.dialing).number,
       onRequest: (record) => report({kind: 'request', ...record}),
     })
   let handler = handlerFor(config)
@@ -231,7 +247,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       const live = changed.filter((key) => !RESTART_KEYS.includes(key))
       const restart = changed.filter((key) => RESTART_KEYS.includes(key))
       // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
-      const nextCheckNumber = compileNumberPolicy(next.numbers)
+      const nextCheckNumber = numberPolicy(next)
       const nextGuards = live.includes('security')
         ? securityGuards({security: next.security, port: () => port, checkNumber: numberRules})
         : guards

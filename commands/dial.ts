@@ -1,0 +1,38 @@
+import {Args, Flags} from '@oclif/core'
+
+import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
+import {dial, type DialResult} from '../src/cli/app.js'
+
+export default class Dial extends ListenerCommand {
+  static override summary = 'Dial a tel:, callto: or sip: link, or a number (what a clicked phone link runs)'
+  static override description = `Takes RFC 3966 tel: links (tel:+49-30-1234567;ext=12), callto: and callto://, sip: and sips: whose user part is a number, and plain numbers. The dialing rules (dialing.*) apply, as to /make. When no listener answers, the installed service (else a detached \`callctl listen\`) is started and the call placed once it answers (at most 3 s). An ;ext= extension is not sent yet: the drivers cannot send DTMF; it is shown as a warning and kept in --json as "ext".
+
+${EXIT_CODES_HELP}`
+
+  static override examples = [
+    "<%= config.bin %> dial 'tel:+49-30-1234567'",
+    "<%= config.bin %> dial 'callto://+31201234567'",
+    "<%= config.bin %> dial '+49 (0) 30 123 4567' --dry-run",
+  ]
+
+  static override args = {link: Args.string({required: true, description: 'a tel:, callto: or sip: link, or a number'})}
+  static override flags = {
+    'dry-run': Flags.boolean({description: 'print the number that would be dialled and the rules that made it'}),
+    notify: Flags.boolean({
+      description: 'also show a failure as a desktop notification (the link handler passes it: a click has no terminal)',
+    }),
+  }
+
+  async run(): Promise<DialResult> {
+    const {args, flags} = await this.parse(Dial)
+    if (args.link.trim() === '') this.error('No number given: callctl dial <link-or-number>', {exit: 2})
+    const {data, lines, warnings} = await dial(args.link, {
+      port: flags.port,
+      dryRun: flags['dry-run'],
+      notify: flags.notify,
+    })
+    for (const warning of warnings) this.warn(warning)
+    for (const line of lines) this.log(line)
+    return data
+  }
+}

@@ -1,0 +1,118 @@
+import {normalizeNumber} from '../engine/number.js'
+import {RequestError} from '../errors.js'
+
+/** What a clicked link or a typed number asks to dial. */
+export interface DialTarget {
+  /** Dialable, as normalizeNumber makes it (`+4930123`), before the dialing rules. */
+  number: string
+  scheme: 'tel' | 'callto' | 'sip' | 'sips' | 'plain'
+  /** `;ext=` of a tel: URI (or of a sip: user part): an extension to key in once the call is answered. */
+  ext?: string
+  /** `;isub=`: an ISDN subaddress, which no driver can send; kept so that it is not silently lost. */
+  isub?: string
+}
+
+/** Link schemes callctl dials, in the order `handler install` registers them. */
+export const DIAL_SCHEMES = ['tel', 'callto', 'sip'] as const
+export type DialScheme = (typeof DIAL_SCHEMES)[number]
+
+const SCHEME = /^([a-z][a-z\d+.-]*):/i
+
+/**
+ * Reads a link or a number: RFC 3966 `tel:` (visual separators, `;phone-context=`, `;ext=`, `;isub=`, percent
+ * encoding), Skype's `callto:` and `callto://`, `sip:`/`sips:` whose user part is a number, or a plain number.
+ * Throws a RequestError naming what is wrong, as the listener's `/make` does for a bad number.
+ */
+export function parseDialLink(input: string): DialTarget {
+  const text = input.trim()
+  const scheme = SCHEME.exec(text)?.[1]?.toLowerCase()
+  if (scheme === undefined) return {number: normalizeNumber(decode(text, input)), scheme: 'plain'}
+  const rest = text.slice(scheme.length + 1)
+  switch (scheme) {
+    case 'tel': {
+      return {...telephoneSubscriber(rest, input), scheme: 'tel'}
+    }
+
+    case 'callto': {
+      // callto://+49301234 and callto:+49301234; browsers sometimes append a slash, Skype a query (?call).
+      const body = rest.replace(/^\/\//, '').replace(/[?#].*$/s, '').replace(/\/+$/, '')
+      return {...telephoneSubscriber(body, input), scheme: 'callto'}
+    }
+
+    case 'sip':
+    case 'sips': {
+      return {...sipUser(rest, input), scheme}
+    }
+
+    default: {
+      throw new RequestError(
+        `Cannot dial ${JSON.stringify(input)}: "${scheme}:" links are not phone links; use tel:, callto:, sip: or a number`,
+        'ERR_INVALID_LINK',
+      )
+    }
+  }
+}
+
+/** A tel: URI's body (RFC 3966 `telephone-subscriber`): the number, then `;name=value` parameters. */
+function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'scheme'> {
+  const [rawNumber = '', ...parameters] = body.split(';')
+  const params = new Map<string, string>()
+  for (const parameter of parameters) {
+    const equals = parameter.indexOf('=')
+    const name = (equals === -1 ? parameter : parameter.slice(0, equals)).toLowerCase()
+    params.set(name, decode(equals === -1 ? '' : parameter.slice(equals + 1), input))
+  }
+
+  let number = decode(rawNumber, input)
+  const context = params.get('phone-context')
+  // A local number's context is either a global number prefix (`+1-212-555`, prepended) or a domain name (which
+  // says where the number is valid and cannot be dialled; the number is used as it is).
+  if (context?.startsWith('+') && !number.trim().startsWith('+')) number = `${context}${number}`
+  const ext = params.get('ext')
+  const isub = params.get('isub')
+  return {
+    number: normalizeNumber(number),
+    ...(ext ? {ext: extension(ext, input)} : {}),
+    ...(isub ? {isub} : {}),
+  }
+}
+
+/** The user part of a SIP URI when it is a telephone number (`sip:+4930123;ext=5@pbx.example.com;user=phone`). */
+function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
+  const at = rest.indexOf('@')
+  const user = at === -1 ? rest.replace(/[;?].*$/s, '') : rest.slice(0, at)
+  // A password in the userinfo (`user:password@host`) is no part of the number.
+  const withoutPassword = user.replace(/:.*$/s, '')
+  try {
+    return telephoneSubscriber(withoutPassword, input)
+  } catch (error) {
+    if (!(error instanceof RequestError)) throw error
+    throw new RequestError(
+      `Cannot dial ${JSON.stringify(input)}: its user part "${decode(withoutPassword, input)}" is not a phone number; callctl dials numbers`,
+      'ERR_INVALID_LINK',
+      400,
+      ['Dial the number of that address instead: callctl dial <number>'],
+    )
+  }
+}
+
+function extension(raw: string, input: string): string {
+  const ext = raw.replace(/[\s\-.()]/g, '')
+  if (!/^[\d*#]{1,16}$/.test(ext))
+    throw new RequestError(
+      `Invalid extension ${JSON.stringify(raw)} in ${JSON.stringify(input)}: ;ext= takes digits, * and #`,
+      'ERR_INVALID_LINK',
+    )
+  return ext
+}
+
+function decode(text: string, input: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    throw new RequestError(
+      `Cannot dial ${JSON.stringify(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
+      'ERR_INVALID_LINK',
+    )
+  }
+}

@@ -1,0 +1,96 @@
+import type {Argv} from '../os/launch.js'
+
+/**
+ * Telling the user something where they are, when `callctl dial` runs from a clicked link with no terminal: a
+ * desktop notification, and the native yes/no prompt of `handler.confirm`. Text from the link (a number, an error
+ * naming it) is untrusted: it reaches the OS program only as an argument or an environment variable, never inside
+ * script code.
+ */
+
+/** An OS command with the environment its script reads the text from (PowerShell). */
+export interface AlertCommand {
+  argv: Argv
+  env?: Record<string, string>
+}
+
+/** Where a program can be found, for choosing between notify-send, zenity and kdialog. */
+export type Finder = (program: string) => boolean
+
+// AppleScript reads the text from `argv`: `osascript -e 'on run argv' … title message`.
+const OSASCRIPT_NOTIFY = [
+  '-e',
+  'on run argv',
+  '-e',
+  'display notification (item 2 of argv) with title (item 1 of argv)',
+  '-e',
+  'end run',
+]
+
+const OSASCRIPT_CONFIRM = [
+  '-e',
+  'on run argv',
+  '-e',
+  'display dialog (item 2 of argv) with title (item 1 of argv) buttons {"Cancel", "Call"} default button "Call" cancel button "Cancel"',
+  '-e',
+  'end run',
+]
+
+// PowerShell reads the text from the environment: nothing from the link is parsed as PowerShell.
+const POWERSHELL_NOTIFY =
+  'Add-Type -AssemblyName System.Windows.Forms; [void][System.Windows.Forms.MessageBox]::Show($env:CALLCTL_ALERT_MESSAGE, $env:CALLCTL_ALERT_TITLE, 0, 48)'
+const POWERSHELL_CONFIRM =
+  "Add-Type -AssemblyName System.Windows.Forms; if ([System.Windows.Forms.MessageBox]::Show($env:CALLCTL_ALERT_MESSAGE, $env:CALLCTL_ALERT_TITLE, 1, 32) -eq 'OK') { exit 0 } else { exit 1 }"
+
+const powershell = (script: string, title: string, message: string): AlertCommand => ({
+  argv: ['powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script]],
+  env: {CALLCTL_ALERT_TITLE: title, CALLCTL_ALERT_MESSAGE: message},
+})
+
+/** The command that shows `message` as a desktop notification, or undefined where there is none. */
+export function notifyCommand(
+  title: string,
+  message: string,
+  platform: NodeJS.Platform,
+  has: Finder,
+): AlertCommand | undefined {
+  switch (platform) {
+    case 'darwin': {
+      return {argv: ['osascript', [...OSASCRIPT_NOTIFY, title, message]]}
+    }
+
+    case 'win32': {
+      return powershell(POWERSHELL_NOTIFY, title, message)
+    }
+
+    default: {
+      // `--` ends notify-send's options: a message starting with a dash is still the message.
+      return has('notify-send') ? {argv: ['notify-send', ['--app-name=callctl', '--', title, message]]} : undefined
+    }
+  }
+}
+
+/** The native yes/no prompt (exit 0: yes), or undefined where there is none (then the status page asks). */
+export function confirmCommand(
+  title: string,
+  question: string,
+  platform: NodeJS.Platform,
+  has: Finder,
+): AlertCommand | undefined {
+  switch (platform) {
+    case 'darwin': {
+      return {argv: ['osascript', [...OSASCRIPT_CONFIRM, title, question]]}
+    }
+
+    case 'win32': {
+      return powershell(POWERSHELL_CONFIRM, title, question)
+    }
+
+    default: {
+      // --no-markup: zenity reads --text as Pango markup otherwise.
+      if (has('zenity'))
+        return {argv: ['zenity', ['--question', '--no-markup', `--title=${title}`, `--text=${question}`]]}
+      if (has('kdialog')) return {argv: ['kdialog', ['--title', title, '--yesno', question]]}
+      return undefined
+    }
+  }
+}
