@@ -21,6 +21,10 @@ ${EXIT_CODES_HELP}`
     notify: Flags.boolean({
       description: 'also show a failure as a desktop notification (the link handler passes it: a click has no terminal)',
     }),
+    'config-dir': Flags.directory({
+      description: 'the config folder to use, as CALLCTL_CONFIG_DIR (the link handler passes the one it was installed with)',
+      hidden: true,
+    }),
   }
 
   async run(): Promise<DialResult> {
@@ -30,6 +34,7 @@ ${EXIT_CODES_HELP}`
       port: flags.port,
       dryRun: flags['dry-run'],
       notify: flags.notify,
+      configDir: flags['config-dir'],
     })
     for (const warning of warnings) this.warn(warning)
     for (const line of lines) this.log(line)

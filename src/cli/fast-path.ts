@@ -13,7 +13,14 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
   status: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 0},
   // What a clicked tel: link runs (the link handler passes --notify).
   dial: {
-    flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--notify': 'boolean', '--dry-run': 'boolean'},
+    flags: {
+      '--port': 'port',
+      '-p': 'port',
+      '--json': 'boolean',
+      '--notify': 'boolean',
+      '--dry-run': 'boolean',
+      '--config-dir': 'string',
+    },
     positional: 1,
   },
   listen: {
@@ -103,6 +110,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
         port: parsed.flags.port as number | undefined,
         dryRun: parsed.flags['dry-run'] === true,
         notify: parsed.flags.notify === true,
+        configDir: parsed.flags['config-dir'] as string | undefined,
       })
       // As the command class prints them (oclif leaves warnings out of --json: they are in the document).
       if (!json) for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`)

@@ -11,6 +11,8 @@ export interface DialOptions {
   dryRun?: boolean
   /** Show a failure as a desktop notification too: a clicked link has no terminal (the link handler sets it). */
   notify?: boolean
+  /** The config folder the handler was installed with (as CALLCTL_CONFIG_DIR; a listener it starts gets it too). */
+  configDir?: string
 }
 
 /** What `callctl dial` did (its `--json` output). */
@@ -47,6 +49,7 @@ export async function dial(
 ): Promise<{data: DialResult; lines: string[]; warnings: string[]}> {
   let config: Config | undefined
   try {
+    if (options.configDir) process.env.CALLCTL_CONFIG_DIR = options.configDir
     config = loadConfig()
     const target = parseDialLink(link)
     const {number: dialled, rules} = applyDialingRules(target.number, config.dialing)
