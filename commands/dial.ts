@@ -19,10 +19,12 @@ ${EXIT_CODES_HELP}`
   static override flags = {
     'dry-run': Flags.boolean({description: 'print the number that would be dialled and the rules that made it'}),
     notify: Flags.boolean({
-      description: 'also show a failure as a desktop notification (the link handler passes it: a click has no terminal)',
+      description:
+        'also show a failure as a desktop notification (the link handler passes it: a click has no terminal)',
     }),
     'config-dir': Flags.directory({
-      description: 'the config folder to use, as CALLCTL_CONFIG_DIR (the link handler passes the one it was installed with)',
+      description:
+        'the config folder to use, as CALLCTL_CONFIG_DIR (the link handler passes the one it was installed with)',
       hidden: true,
     }),
   }

@@ -35,7 +35,10 @@ export function parseDialLink(input: string): DialTarget {
 
     case 'callto': {
       // callto://+49301234 and callto:+49301234; browsers sometimes append a slash, Skype a query (?call).
-      const body = rest.replace(/^\/\//, '').replace(/[?#].*$/s, '').replace(/\/+$/, '')
+      const body = rest
+        .replace(/^\/\//, '')
+        .replace(/[?#].*$/s, '')
+        .replace(/\/+$/, '')
       return {...telephoneSubscriber(body, input), scheme: 'callto'}
     }
 
@@ -60,6 +63,12 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
   for (const parameter of parameters) {
     const equals = parameter.indexOf('=')
     const name = (equals === -1 ? parameter : parameter.slice(0, equals)).toLowerCase()
+    // RFC 3966 `pname`; parameters callctl does not use (postd, user=phone, ...) are skipped.
+    if (!/^[a-z\d-]+$/.test(name))
+      throw new RequestError(
+        `Cannot dial ${JSON.stringify(input)}: ";${parameter}" is not a tel: parameter (name=value)`,
+        'ERR_INVALID_LINK',
+      )
     params.set(name, decode(equals === -1 ? '' : parameter.slice(equals + 1), input))
   }
 

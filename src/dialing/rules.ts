@@ -13,13 +13,14 @@ export interface Dialled {
  */
 export function applyDialingRules(number: string, dialing: DialingSettings): Dialled {
   const rules: string[] = []
-  if (/^[*#]/.test(number)) return {number, rules}
   let current = number
   const stripped = dialing.strip.find((prefix) => current.startsWith(prefix) && current.length > prefix.length)
   if (stripped) {
     current = current.slice(stripped.length)
     rules.push(`dialing.strip: removed ${stripped}`)
   }
+
+  if (/^[*#]/.test(current)) return {number: current, rules}
 
   const digitCount = current.replace(/^\+/, '').length
   if (!current.startsWith('+') && digitCount <= dialing.extensionLength) {
@@ -101,10 +102,7 @@ export function matchForms(number: string, dialing: DialingSettings): string[] {
 }
 
 function lengthError(number: string, why: string): RequestError {
-  return new RequestError(
-    `Refused make: ${number} is ${why}`,
-    'ERR_NUMBER_LENGTH',
-    400,
-    ['Check the number, or change the limit: callctl config set dialing.minLength|dialing.maxLength <n>'],
-  )
+  return new RequestError(`Refused make: ${number} is ${why}`, 'ERR_NUMBER_LENGTH', 400, [
+    'Check the number, or change the limit: callctl config set dialing.minLength|dialing.maxLength <n>',
+  ])
 }

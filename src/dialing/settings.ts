@@ -19,7 +19,8 @@ export const dialingSettings = {
     trunkPrefix: s.string({
       pattern: '^[0-9]{0,2}$',
       default: '0',
-      description: 'the national trunk prefix before an area code (0 in most countries, 1 in North America, empty for none)',
+      description:
+        'the national trunk prefix before an area code (0 in most countries, 1 in North America, empty for none)',
     }),
     format: s.oneOf(['keep', 'international', 'national'], {
       default: 'keep',

@@ -59,7 +59,8 @@ export async function startListenerFor(
   }
 
   throw new CallctlError(
-    exited ?? `Started ${how === 'service' ? 'the callctl service' : 'callctl listen'}, but it did not answer on ${client.host}:${client.port} within ${waitMs / 1000} s`,
+    exited ??
+      `Started ${how === 'service' ? 'the callctl service' : 'callctl listen'}, but it did not answer on ${client.host}:${client.port} within ${waitMs / 1000} s`,
     {
       code: 'ERR_LISTENER_START',
       exit: ExitCode.noListener,

@@ -68,7 +68,11 @@ export async function dial(
     }
     const why = rules.length === 0 ? ['no dialing rule changed it'] : rules
     if (options.dryRun) {
-      return {data: {...result, dryRun: true}, lines: [`Would dial ${dialled}`, ...why.map((rule) => `  ${rule}`)], warnings}
+      return {
+        data: {...result, dryRun: true},
+        lines: [`Would dial ${dialled}`, ...why.map((rule) => `  ${rule}`)],
+        warnings,
+      }
     }
 
     const client = new ListenerClient({port: options.port}, config)
@@ -107,7 +111,9 @@ export async function dial(
     return {
       data: {...result, call},
       lines: [
-        ...(result.started ? [`Started the listener (${result.started === 'service' ? 'the callctl service' : 'callctl listen'})`] : []),
+        ...(result.started
+          ? [`Started the listener (${result.started === 'service' ? 'the callctl service' : 'callctl listen'})`]
+          : []),
         `Dialing ${call.number} (call ${call.id})`,
       ],
       warnings,

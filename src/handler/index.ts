@@ -41,7 +41,11 @@ export interface HandlerReport {
 /** `handler install` / `uninstall`: plans for this computer and, unless `dryRun`, carries it out. */
 export async function handlerAction(
   action: 'install' | 'uninstall',
-  {schemes = [...DIAL_SCHEMES], dryRun = false, ...given}: Partial<HandlerDeps> & {
+  {
+    schemes = [...DIAL_SCHEMES],
+    dryRun = false,
+    ...given
+  }: Partial<HandlerDeps> & {
     schemes?: DialScheme[]
     dryRun?: boolean
   } = {},
@@ -176,9 +180,10 @@ export interface HandlerStatus {
 }
 
 /** Per scheme, which application is the default now and whether it is callctl. Never throws for an OS command. */
-export async function handlerStatus(
-  {schemes = [...DIAL_SCHEMES], ...given}: Partial<HandlerDeps> & {schemes?: DialScheme[]} = {},
-): Promise<HandlerStatus> {
+export async function handlerStatus({
+  schemes = [...DIAL_SCHEMES],
+  ...given
+}: Partial<HandlerDeps> & {schemes?: DialScheme[]} = {}): Promise<HandlerStatus> {
   const {runner, where} = deps(given)
   const plan = handlerPlan(
     where,

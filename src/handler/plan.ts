@@ -117,8 +117,13 @@ function xdgPlan(where: HandlerWhere, schemes: readonly DialScheme[]): HandlerPl
     mimeApps: path.posix.join(configHome, 'mimeapps.list'),
     install: action({
       files: [{path: file, content: desktopEntry(where, schemes)}],
-      commands: [updateDatabase, ...schemes.map((scheme): ServiceCommand => ['xdg-mime', ['default', DESKTOP_ID, mime(scheme)]])],
-      notes: [`Links of ${schemes.map((s) => `${s}:`).join(', ')} now run callctl dial (a desktop may ask once which app to use).`],
+      commands: [
+        updateDatabase,
+        ...schemes.map((scheme): ServiceCommand => ['xdg-mime', ['default', DESKTOP_ID, mime(scheme)]]),
+      ],
+      notes: [
+        `Links of ${schemes.map((s) => `${s}:`).join(', ')} now run callctl dial (a desktop may ask once which app to use).`,
+      ],
     }),
     uninstall: action({remove: [file], afterRemove: [updateDatabase]}),
     status: schemes.map((scheme) => ({
@@ -243,13 +248,11 @@ function macPlan(where: HandlerWhere, schemes: readonly DialScheme[]): HandlerPl
         // No Dock icon for the moment it runs.
         plutil('-replace', 'LSUIElement', '-bool', 'YES'),
         [LSREGISTER, ['-f', applet]],
-        ...schemes.map(
-          (scheme): ServiceCommand => [
-            'osascript',
-            ['-l', 'JavaScript', '-e', JXA_SET_DEFAULT, scheme, BUNDLE_ID],
-            {mayFail: 'macOS asks the user to choose (see the note)'},
-          ],
-        ),
+        ...schemes.map((scheme): ServiceCommand => [
+          'osascript',
+          ['-l', 'JavaScript', '-e', JXA_SET_DEFAULT, scheme, BUNDLE_ID],
+          {mayFail: 'macOS asks the user to choose (see the note)'},
+        ]),
       ],
       notes: [
         `${APPLET_NAME} in ~/Applications dials the links. macOS may keep its own app for tel: until you choose: FaceTime → Settings → "Default for calls" → callctl Dial.`,

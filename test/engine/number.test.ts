@@ -28,3 +28,17 @@ describe('normalizeNumber', () => {
     expect(normalizeNumber('1'.repeat(32))).toHaveLength(32)
   })
 })
+
+describe('a (0) trunk prefix after a country code', () => {
+  test.each([
+    ['+49 (0) 30-123', '+4930123'],
+    ['+44 (0)20 7946 0000', '+442079460000'],
+    ['+49(0)30123', '+4930123'],
+    ['+31 (0) 6 1234 5678', '+31612345678'],
+    // Without a country code, (0) is only decoration around a digit that stays.
+    ['(0)30 123', '030123'],
+    ['+31 (20) 123-4567', '+31201234567'],
+  ])('%s → %s', (raw, expected) => {
+    expect(normalizeNumber(raw)).toBe(expected)
+  })
+})
