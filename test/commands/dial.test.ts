@@ -1,0 +1,209 @@
+import {chmodSync, mkdirSync, readFileSync, symlinkSync} from 'node:fs'
+import path from 'node:path'
+
+import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
+import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
+import {ROOT, tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
+
+interface Status {
+  pid: number
+  calls: Array<{number: string}>
+}
+
+async function statusOf(port: number): Promise<Status> {
+  return (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Status
+}
+
+/** A folder with a `notify-send` that records its argv (JSON lines in `record`), to put first on PATH. */
+function notifySendStub(): {env: Record<string, string>; calls: () => Array<{name: string; args: string[]}>} {
+  const dir = tempConfigDir()
+  const bin = path.join(dir, 'bin')
+  mkdirSync(bin)
+  const fixture = path.join(ROOT, 'test', 'fixtures', 'record-argv.cjs')
+  chmodSync(fixture, 0o755)
+  symlinkSync(fixture, path.join(bin, 'notify-send'))
+  const record = path.join(dir, 'record.jsonl')
+  return {
+    env: {PATH: `${bin}:${process.env.PATH}`, RECORD_FILE: record},
+    calls: () => {
+      try {
+        return readFileSync(record, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as {name: string; args: string[]})
+      } catch {
+        return []
+      }
+    },
+  }
+}
+
+describe('callctl dial against a running listener (real processes)', () => {
+  let configDir: string
+  let listener: ListenerProcess
+  const dial = (...args: string[]) => runCli(['dial', ...args, '--port', String(listener.port)], configDir)
+
+  beforeAll(async () => {
+    configDir = tempConfigDir()
+    listener = await startListenerProcess(configDir)
+  })
+  afterAll(async () => listener?.stop())
+
+  test('a tel: link is dialled; its ;ext= is dropped with a warning and kept in --json as ext', async () => {
+    const human = await dial('tel:+49-30-1234567;ext=123')
+    expect(human).toMatchObject({exitCode: 0, stderr: 'Warning: extension 123 not sent: the driver cannot send DTMF'})
+    expect(human.stdout).toMatch(/^Dialing \+49301234567 \(call sim-/)
+    const json = await dial('callto://+31 20 123 4567;ext=9', '--json')
+    expect(json.exitCode).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: true,
+      scheme: 'callto',
+      number: '+31201234567',
+      dialled: '+31201234567',
+      ext: '9',
+      warnings: ['extension 9 not sent: the driver cannot send DTMF'],
+      call: {number: '+31201234567', direction: 'outgoing'},
+    })
+    const numbers = (await statusOf(listener.port)).calls.map((call) => call.number)
+    expect(numbers).toEqual(expect.arrayContaining(['+49301234567', '+31201234567']))
+  })
+
+  test('a sip: address that is no number is refused (exit 4) and nothing is dialled', async () => {
+    const before = (await statusOf(listener.port)).calls.length
+    const result = await dial('sip:alice@example.com')
+    expect(result.exitCode).toBe(4)
+    expect(result.stderr).toMatch(/Cannot dial "sip:alice@example.com": its user part "alice" is not a phone number/)
+    expect(result.stderr).not.toMatch(/ at /)
+    expect((await statusOf(listener.port)).calls).toHaveLength(before)
+  })
+
+  test('/make/tel:…, /make/callto://… and ?number=tel:… dial the number the link holds', async () => {
+    for (const path of ['/make/tel:+4930123', '/make/callto://+4930124', '/make?number=tel:%2B49-30-125']) {
+      const response = await fetch(`${listener.url}${path}`, {method: 'POST'})
+      expect(response.status).toBe(200)
+      expect(((await response.json()) as {call: {number: string}}).call.number).toMatch(/^\+4930(123|124|125)$/)
+    }
+  })
+})
+
+describe('dialing rules and number lists, shared by /make and dial', () => {
+  test('dial --dry-run prints the number and the rules that made it, and /make dials that same number', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {
+      'dialing.countryCode': '49',
+      'dialing.format': 'national',
+      'dialing.outsideLine': '0',
+    })
+    const dry = await runCli(['dial', 'tel:+49-30-1234567', '--dry-run'], configDir)
+    expect(dry).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        'Would dial 00301234567',
+        '  dialing.format national: +49 (dialing.countryCode) became 0 (dialing.trunkPrefix)',
+        '  dialing.outsideLine: 0 dialled first',
+      ].join('\n'),
+    })
+    const listener = await startListenerProcess(configDir)
+    try {
+      const made = await fetch(`${listener.url}/make/+49 (0) 30 1234567`, {method: 'POST'})
+      expect(((await made.json()) as {call: {number: string}}).call.number).toBe('00301234567')
+      const dialled = await runCli(['dial', 'tel:+49-30-1234567', '--port', String(listener.port)], configDir)
+      expect(dialled.stdout).toMatch(/^Dialing 00301234567 /)
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('numbers.block +31900 refuses 0031900… and 0900… (with dialing.countryCode) by /make and by dial', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {'numbers.block': '+31900', 'dialing.countryCode': '31'})
+    const listener = await startListenerProcess(configDir)
+    try {
+      for (const number of ['0031900123456', '0900123456', '+31 900 123456']) {
+        const response = await fetch(`${listener.url}/make/${encodeURIComponent(number)}`, {method: 'POST'})
+        expect(response.status).toBe(403)
+      }
+
+      const dialled = await runCli(['dial', 'tel:0031-900-123456', '--port', String(listener.port)], configDir)
+      expect(dialled.exitCode).toBe(4)
+      expect(dialled.stderr).toMatch(/matches numbers.block entry "\+31900"/)
+    } finally {
+      await listener.stop()
+    }
+  })
+})
+
+describe('callctl dial with no listener running', () => {
+  test('starts a detached listener with the user config, waits until it answers (under 3 s) and dials', async () => {
+    const configDir = tempConfigDir()
+    const port = await closedPort()
+    await setConfig(configDir, {port: String(port), 'driver.sim.answerAfterMs': '-1'})
+    const started = performance.now()
+    const result = await runCli(['dial', 'tel:+49-30-1234567'], configDir)
+    const ms = performance.now() - started
+    let status: Status | undefined
+    try {
+      expect(result).toMatchObject({exitCode: 0, stderr: ''})
+      expect(result.stdout).toMatch(/^Started the listener \(callctl listen\)\nDialing \+49301234567 /)
+      status = await statusOf(port)
+      expect(status.calls.map((call) => call.number)).toEqual(['+49301234567'])
+      // The process start, the listener's start and the call: the listener's part is bounded by 3 s.
+      expect(ms).toBeLessThan(5000)
+    } finally {
+      if (status) process.kill(status.pid)
+    }
+  })
+
+  test('argv: a failure with --notify is shown by notify-send (text as arguments) and logged', async () => {
+    const configDir = tempConfigDir()
+    const stub = notifySendStub()
+    const result = await runCli(['dial', '--notify', 'tel:+49301;$(touch /tmp/x)'], configDir, stub.env)
+    expect(result.exitCode).toBe(4)
+    const message = 'Cannot dial "tel:+49301;$(touch /tmp/x)": ";$(touch /tmp/x)" is not a tel: parameter (name=value)'
+    expect(stub.calls()).toEqual([
+      {name: 'notify-send', args: ['--app-name=callctl', '--', 'callctl: the call was not placed', message]},
+    ])
+    const log = readFileSync(path.join(configDir, 'logs', 'listener.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+    expect(JSON.parse(log.at(-1)!)).toMatchObject({
+      kind: 'dial',
+      outcome: 'failed',
+      link: 'tel:+49301;$(touch /tmp/x)',
+      error: message,
+      code: 'ERR_INVALID_LINK',
+    })
+  })
+
+  test('argv: a listener that cannot start is a notification saying so, and dial gives up at once', async () => {
+    const configDir = tempConfigDir()
+    const stub = notifySendStub()
+    // A listener already holds this config folder: the one dial starts on another port exits at once (exit 6).
+    const holder = await startListenerProcess(configDir)
+    try {
+      const port = String(await closedPort())
+      const started = performance.now()
+      const result = await runCli(['dial', '--notify', '020123456', '--port', port], configDir, stub.env)
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toMatch(/callctl listen exited at once \(exit code 6\); run it in a terminal to see why/)
+      expect(performance.now() - started).toBeLessThan(3000)
+      expect(stub.calls()).toEqual([
+        {
+          name: 'notify-send',
+          args: [
+            '--app-name=callctl',
+            '--',
+            'callctl: the call was not placed',
+            expect.stringMatching(/^callctl listen exited at once .*\nStart the listener yourself/),
+          ],
+        },
+      ])
+      expect((await statusOf(holder.port)).calls).toEqual([])
+    } finally {
+      await holder.stop()
+    }
+  })
+})
