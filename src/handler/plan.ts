@@ -140,7 +140,7 @@ export function desktopEntry(where: HandlerWhere, schemes: readonly DialScheme[]
     '[Desktop Entry]',
     'Type=Application',
     'Name=callctl',
-    'Comment=Dial phone links (tel:, callto:, sip:) with callctl',
+    `Comment=Dial phone links (${schemes.map((scheme) => `${scheme}:`).join(', ')}) with callctl`,
     `Exec=${exec}`,
     'Terminal=false',
     'NoDisplay=true',

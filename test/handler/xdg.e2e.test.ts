@@ -1,0 +1,173 @@
+import {execa} from 'execa'
+import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {runCli} from '../helpers/cli.js'
+import {setConfig} from '../helpers/config.js'
+import {startListenerProcess} from '../helpers/listener-process.js'
+import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
+import {onPath} from '../../src/os/probe.js'
+
+const hasXdg = process.platform === 'linux' && onPath('xdg-open') && onPath('xdg-mime')
+const describeWithXdg = hasXdg || process.env.CI === 'true' ? describe : describe.skip
+
+interface Status {
+  pid: number
+  calls: Array<{number: string}>
+}
+
+/** A desktop session's folders, in a fresh home: nothing of the user's own is read or changed. */
+function desktopHome(): Record<string, string> {
+  const home = tempConfigDir()
+  const env = {
+    HOME: home,
+    XDG_DATA_HOME: path.join(home, 'data'),
+    XDG_CONFIG_HOME: path.join(home, 'config'),
+    // No desktop environment: xdg-open's generic mode, which still uses the x-scheme-handler default.
+    XDG_CURRENT_DESKTOP: '',
+    DESKTOP_SESSION: '',
+  }
+  mkdirSync(env.XDG_DATA_HOME, {recursive: true})
+  return env
+}
+
+/** xdg-open as a desktop runs it: DISPLAY set (it need not be a real X server; xdg-open only checks the variable). */
+async function xdgOpen(link: string, env: Record<string, string>) {
+  return execa('xdg-open', [link], {env: {...env, DISPLAY: ':99'}, reject: false, timeout: 15_000})
+}
+
+describeWithXdg('callctl handler on Linux with the real xdg-utils', () => {
+  test('install writes the desktop entry and the defaults; status names callctl; uninstall removes exactly that', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const install = await runCli(['handler', 'install'], configDir, env)
+    const desktop = path.join(env.XDG_DATA_HOME, 'applications', 'callctl-dial.desktop')
+    expect(install).toEqual({
+      exitCode: 0,
+      stderr: '',
+      stdout: [
+        `Wrote ${desktop}`,
+        `Ran: update-desktop-database ${path.dirname(desktop)}`,
+        'Ran: xdg-mime default callctl-dial.desktop x-scheme-handler/tel',
+        'Ran: xdg-mime default callctl-dial.desktop x-scheme-handler/callto',
+        'Ran: xdg-mime default callctl-dial.desktop x-scheme-handler/sip',
+        'Links of tel:, callto:, sip: now run callctl dial (a desktop may ask once which app to use).',
+      ].join('\n'),
+    })
+    expect(readFileSync(desktop, 'utf8')).toBe(
+      [
+        '[Desktop Entry]',
+        'Type=Application',
+        'Name=callctl',
+        'Comment=Dial phone links (tel:, callto:, sip:) with callctl',
+        `Exec=${process.execPath} ${RUN_JS} dial --notify --config-dir ${configDir} %u`,
+        'Terminal=false',
+        'NoDisplay=true',
+        'MimeType=x-scheme-handler/tel;x-scheme-handler/callto;x-scheme-handler/sip;',
+        '',
+      ].join('\n'),
+    )
+    const mimeApps = path.join(env.XDG_CONFIG_HOME, 'mimeapps.list')
+    // Another app's default beside callctl's must survive uninstall.
+    const status = await runCli(['handler', 'status', '--json'], configDir, env)
+    expect(JSON.parse(status.stdout)).toEqual({
+      ok: true,
+      platform: 'linux',
+      installed: true,
+      file: desktop,
+      schemes: ['tel', 'callto', 'sip'].map((scheme) => ({scheme, handler: 'callctl-dial.desktop', callctl: true})),
+    })
+    await execa('xdg-mime', ['default', 'firefox.desktop', 'x-scheme-handler/https'], {env})
+    const uninstall = await runCli(['handler', 'uninstall'], configDir, env)
+    expect(uninstall.stdout.split('\n')).toEqual([
+      `Removed ${desktop}`,
+      `Removed callctl's defaults from ${mimeApps}`,
+      `Ran: update-desktop-database ${path.dirname(desktop)}`,
+    ])
+    expect(existsSync(desktop)).toBe(false)
+    expect(readFileSync(mimeApps, 'utf8')).not.toMatch(/callctl/)
+    expect(readFileSync(mimeApps, 'utf8')).toMatch(/x-scheme-handler\/https=firefox.desktop/)
+    const after = await runCli(['handler', 'status'], configDir, env)
+    expect(after.stdout).toMatch(/^Not installed: .*\ntel: not callctl \(no default\)/)
+  })
+
+  test('--scheme tel registers only tel:', async () => {
+    const env = desktopHome()
+    const install = await runCli(['handler', 'install', '--scheme', 'tel', '--dry-run'], tempConfigDir(), env)
+    expect(install.stdout).toMatch(/MimeType=x-scheme-handler\/tel;\n/)
+    expect(install.stdout).not.toMatch(/callto/)
+    expect(existsSync(path.join(env.XDG_DATA_HOME, 'applications', 'callctl-dial.desktop'))).toBe(false)
+  })
+
+  test('xdg-open tel:+49-30-1234567 places the call on the running listener', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const listener = await startListenerProcess(configDir)
+    try {
+      await setConfig(configDir, {port: String(listener.port)})
+      expect((await runCli(['handler', 'install'], configDir, env)).exitCode).toBe(0)
+      const opened = await xdgOpen('tel:+49-30-1234567', env)
+      expect(opened.exitCode).toBe(0)
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as Status
+      expect(status.calls.map((call) => call.number)).toEqual(['+49301234567'])
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('xdg-open tel:… with no listener running starts one and places the call', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const port = await closedPort()
+    await setConfig(configDir, {port: String(port), 'driver.sim.answerAfterMs': '-1'})
+    expect((await runCli(['handler', 'install'], configDir, env)).exitCode).toBe(0)
+    let status: Status | undefined
+    try {
+      const opened = await xdgOpen('callto://+31201234567', env)
+      expect(opened.exitCode).toBe(0)
+      status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Status
+      expect(status.calls.map((call) => call.number)).toEqual(['+31201234567'])
+    } finally {
+      if (status) process.kill(status.pid)
+    }
+  })
+
+  test('argv: xdg-open of a hostile link dials nothing, and the user sees why (notify-send)', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const listener = await startListenerProcess(configDir)
+    const record = path.join(configDir, 'notify.jsonl')
+    const bin = path.join(configDir, 'bin')
+    mkdirSync(bin)
+    const {symlinkSync} = await import('node:fs')
+    symlinkSync(
+      path.join(path.dirname(RUN_JS), '..', 'test', 'fixtures', 'record-argv.cjs'),
+      path.join(bin, 'notify-send'),
+    )
+    try {
+      await setConfig(configDir, {port: String(listener.port)})
+      expect((await runCli(['handler', 'install'], configDir, env)).exitCode).toBe(0)
+      const opened = await xdgOpen('tel:+4930`reboot`', {
+        ...env,
+        PATH: `${bin}:${process.env.PATH}`,
+        RECORD_FILE: record,
+      })
+      expect(opened.exitCode).not.toBe(0)
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as Status
+      expect(status.calls).toEqual([])
+      const [shown] = readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as {args: string[]})
+      expect(shown.args).toEqual([
+        '--app-name=callctl',
+        '--',
+        'callctl: the call was not placed',
+        'Invalid number "+4930`reboot`": a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most 32 characters',
+      ])
+    } finally {
+      await listener.stop()
+    }
+  })
+})
