@@ -219,7 +219,7 @@ function windowsPlan(where: HandlerWhere, schemes: readonly DialScheme[]): Handl
         'reg',
         [
           'query',
-          String.raw`HKCU\Software\Microsoft\Windows\Shell\Associations\UrlAssociations\${scheme}\UserChoice`,
+          `${String.raw`HKCU\Software\Microsoft\Windows\Shell\Associations\UrlAssociations`}\\${scheme}\\UserChoice`,
           '/v',
           'ProgId',
         ],
