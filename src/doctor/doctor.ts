@@ -13,6 +13,7 @@ import {optionLikeArguments} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
+import {handlerStatus} from '../handler/index.js'
 import {installPlan} from '../wrappers/install.js'
 
 const {existsSync, statSync} = process.getBuiltinModule('node:fs')
@@ -72,7 +73,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     ...checkPopupApps(config),
   )
   checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
-  checks.push(checkWrappers(), await checkService())
+  checks.push(checkWrappers(), await checkService(), await checkLinkHandler())
   return checks
 }
 
@@ -332,6 +333,31 @@ async function checkService(): Promise<Check> {
       : ok('service', `installed (${status.file})${status.running ? ', running' : ''}`)
   } catch (error) {
     return warn('service', `cannot tell: ${(error as Error).message}`, 'callctl service status')
+  }
+}
+
+/** Whether a clicked tel:, callto: or sip: link reaches callctl (README "Click-to-dial from any app"). */
+async function checkLinkHandler(): Promise<Check> {
+  try {
+    const status = await handlerStatus()
+    const ours = status.schemes.filter((scheme) => scheme.callctl).map((scheme) => `${scheme.scheme}:`)
+    const others = status.schemes
+      .filter((scheme) => !scheme.callctl)
+      .map((scheme) => `${scheme.scheme}: ${scheme.handler ?? 'no default'}`)
+    if (!status.installed)
+      return warn(
+        'links',
+        'callctl is not the handler of phone links',
+        'callctl handler install (optional: click-to-dial)',
+      )
+    if (others.length === 0) return ok('links', `${ours.join(', ')} links open callctl dial`)
+    return warn(
+      'links',
+      `installed, but not the default for ${others.join(', ')}`,
+      'callctl handler install again, or choose callctl in your system settings (callctl handler status)',
+    )
+  } catch (error) {
+    return warn('links', `cannot tell: ${(error as Error).message}`, 'callctl handler status')
   }
 }
 

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
@@ -90,6 +90,40 @@ describeWithXdg('callctl handler on Linux with the real xdg-utils', () => {
     expect(readFileSync(mimeApps, 'utf8')).toMatch(/x-scheme-handler\/https=firefox.desktop/)
     const after = await runCli(['handler', 'status'], configDir, env)
     expect(after.stdout).toMatch(/^Not installed: .*\ntel: not callctl \(no default\)/)
+  })
+
+  test('doctor says whether phone links reach callctl', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const links = async () => {
+      const result = await runCli(['doctor', '--json'], configDir, env)
+      return (JSON.parse(result.stdout) as {checks: Array<{name: string}>}).checks.find(
+        (check) => check.name === 'links',
+      )
+    }
+
+    expect(await links()).toEqual({
+      name: 'links',
+      verdict: 'warn',
+      message: 'callctl is not the handler of phone links',
+      fix: 'callctl handler install (optional: click-to-dial)',
+    })
+    await runCli(['handler', 'install'], configDir, env)
+    expect(await links()).toEqual({
+      name: 'links',
+      verdict: 'ok',
+      message: 'tel:, callto:, sip: links open callctl dial',
+    })
+    // Another softphone takes sip: over.
+    writeFileSync(
+      path.join(env.XDG_DATA_HOME, 'applications', 'other.desktop'),
+      '[Desktop Entry]\nType=Application\nName=Other\nExec=true %u\nMimeType=x-scheme-handler/sip;\n',
+    )
+    await execa('xdg-mime', ['default', 'other.desktop', 'x-scheme-handler/sip'], {env})
+    expect(await links()).toMatchObject({
+      verdict: 'warn',
+      message: 'installed, but not the default for sip: other.desktop',
+    })
   })
 
   test('--scheme tel registers only tel:', async () => {
