@@ -22,10 +22,14 @@ const root = s.object({
 
 export type Config = Infer<typeof root>
 
-export const SETTINGS = new Settings<Config>(root, [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice], {
-  // 2026-12: the sim's settings joined the other drivers' under `driver`.
-  sim: 'driver.sim',
-})
+export const SETTINGS = new Settings<Config>(
+  root,
+  [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice],
+  {
+    // 2026-12: the sim's settings joined the other drivers' under `driver`.
+    sim: 'driver.sim',
+  },
+)
 
 export const DEFAULTS: Config = SETTINGS.defaults
 
