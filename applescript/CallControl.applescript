@@ -6,43 +6,92 @@
 -- From the ready-to-run scripts beside this file (make-call, answer-call, end-call): they run this file with
 -- parameters {"make", number}, {"answer"}, {"end"} or {"status"}.
 --
--- Settings: the port of `callctl listen` and, when `callctl config set security.token --generate` was used,
--- its token (see `callctl config get security.token --reveal`).
+-- Settings: read from callctl's own config (the file `callctl config path` prints; CALLCTL_CONFIG_DIR moves it), as
+-- `callctl make` reads them: the listener's port and host, its token and the command segments (`commands.make`, ...).
+-- Set listenerPort or listenerToken here only to talk to another listener than the configured one.
 
-property listenerPort : 5678
+property defaultPort : 5678
+-- 0: the port in callctl's config, else defaultPort.
+property listenerPort : 0
+-- "": security.token in callctl's config, if any.
 property listenerToken : ""
 -- Seconds to wait for the listener before giving up.
 property requestTimeout : 5
 
 on makeCall(phoneNumber)
-	return callListener("/make/" & encodeNumber(phoneNumber), "POST")
+	return callListener(commandSegment("make") & "/" & encodeNumber(phoneNumber), "POST")
 end makeCall
 
 on answerCall()
-	return callListener("/answer", "POST")
+	return callListener(commandSegment("answer"), "POST")
 end answerCall
 
 on endCall()
-	return callListener("/end", "POST")
+	return callListener(commandSegment("end"), "POST")
 end endCall
 
 on callStatus()
 	return callListener("/status", "GET")
 end callStatus
 
+-- The config file callctl reads: CALLCTL_CONFIG_DIR, else ~/Library/Preferences/callctl.
+on configFile()
+	set configDir to system attribute "CALLCTL_CONFIG_DIR"
+	if configDir is "" then set configDir to (POSIX path of (path to home folder)) & "Library/Preferences/callctl"
+	return configDir & "/config.json"
+end configFile
+
+-- One setting of callctl's config by its dotted key (plutil reads JSON), or "" when it is not set or there is no file.
+on configValue(keyPath)
+	try
+		return do shell script "/usr/bin/plutil -extract " & quoted form of keyPath & " raw -o - " & quoted form of configFile()
+	on error
+		return ""
+	end try
+end configValue
+
+-- "/make", or the segment the user chose with `callctl config set commands.make ...`.
+on commandSegment(commandName)
+	set segment to configValue("commands." & commandName)
+	if segment is "" then set segment to commandName
+	return "/" & encodeNumber(segment)
+end commandSegment
+
+on effectivePort()
+	if listenerPort is not 0 then return listenerPort
+	set configured to configValue("port")
+	if configured is "" then return defaultPort
+	return configured as integer
+end effectivePort
+
+on effectiveToken()
+	if listenerToken is not "" then return listenerToken
+	return configValue("security.token")
+end effectiveToken
+
+on effectiveHost()
+	set configured to configValue("host")
+	if configured is "" or configured is "0.0.0.0" then return "127.0.0.1"
+	if configured is "::" then return "[::1]"
+	if configured contains ":" then return "[" & configured & "]"
+	return configured
+end effectiveHost
+
 -- Runs curl (it ships with macOS) with every value quoted for the shell; returns the listener's JSON answer.
 on callListener(routePath, httpMethod)
-	set requestUrl to "http://127.0.0.1:" & (listenerPort as text) & routePath
+	set thePort to effectivePort()
+	set theToken to effectiveToken()
+	set requestUrl to "http://" & effectiveHost() & ":" & (thePort as text) & routePath
 	set command to "curl -sS --max-time " & requestTimeout & " -w '\\n%{http_code}' -X " & httpMethod
-	if listenerToken is not "" then set command to command & " -H " & quoted form of ("Authorization: Bearer " & listenerToken)
+	if theToken is not "" then set command to command & " -H " & quoted form of ("Authorization: Bearer " & theToken)
 	set command to command & " " & quoted form of requestUrl
 	try
 		set answer to do shell script command
 	on error errorText number errorNumber
 		if errorNumber is 7 then
-			reportProblem("callctl is not running on port " & listenerPort & ". Start it with: callctl listen")
+			reportProblem("callctl is not running on port " & thePort & ". Start it with: callctl listen")
 		else
-			reportProblem("callctl did not answer on port " & listenerPort & ": " & errorText)
+			reportProblem("callctl did not answer on port " & thePort & ": " & errorText)
 		end if
 	end try
 	set statusCode to last paragraph of answer

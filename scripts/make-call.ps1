@@ -1,7 +1,7 @@
-# Dials a number through callctl: .\make-call.ps1 020123456 [-Port 5678] [-Token TOKEN]
+# Dials a number through callctl: .\make-call.ps1 020123456 [-Port PORT] [-Token TOKEN]
 param(
     [Parameter(Mandatory, Position = 0)][string]$Number,
-    [int]$Port = 5678,
+    [int]$Port,
     [string]$Token
 )
 Import-Module (Join-Path $PSScriptRoot 'CallControl.psd1') -Force

@@ -14,9 +14,15 @@ const thinScripts = ['make-call.ps1', 'answer-call.ps1', 'end-call.ps1'].map((na
 
 /** The route (first path segment) and HTTP method of every request a wrapper sends, read out of its source. */
 function requestsIn(source: string): Array<[route: string, method: string]> {
-  const applescriptCalls = [...source.matchAll(/callListener\("\/([a-z]+)[^"]*"[^\n]*?, "(GET|POST)"\)/g)]
-  const powershellCalls = [...source.matchAll(/-Path ["']\/([a-z]+)[^"']*["'](?: -Method (Get|Post))?/g)]
-  return [...applescriptCalls, ...powershellCalls].map((match) => [match[1], (match[2] ?? 'POST').toUpperCase()])
+  // AppleScript: callListener(commandSegment("make") & …, "POST") or callListener("/status", "GET").
+  const applescriptCalls = [
+    ...source.matchAll(/callListener\((?:commandSegment\("([a-z]+)"\)|"\/([a-z]+)")[^\n]*?, "(GET|POST)"\)/g),
+  ].map((match) => [match[1] ?? match[2], match[3]] as [string, string])
+  // PowerShell: Invoke-CallctlRequest -Command Make|Answer|End|Status; Status alone is a GET.
+  const powershellCalls = [...source.matchAll(/Invoke-CallctlRequest -Command (Make|Answer|End|Status)\b/g)].map(
+    (match) => [match[1].toLowerCase(), match[1] === 'Status' ? 'GET' : 'POST'] as [string, string],
+  )
+  return [...applescriptCalls, ...powershellCalls]
 }
 
 const routesIn = (source: string) =>
@@ -41,9 +47,23 @@ describe('wrappers agree with the listener', () => {
   })
 
   test("their default port is the listener's default port", () => {
-    expect(Number(/property listenerPort : (\d+)/.exec(applescript)?.[1])).toBe(DEFAULTS.port)
+    expect(Number(/property defaultPort : (\d+)/.exec(applescript)?.[1])).toBe(DEFAULTS.port)
     expect(Number(/\$script:DefaultPort = (\d+)/.exec(powershell)?.[1])).toBe(DEFAULTS.port)
-    for (const script of thinScripts) expect(Number(/\[int\]\$Port = (\d+)/.exec(script)?.[1])).toBe(DEFAULTS.port)
+    // The scripts leave the port to the module, which reads the config: a default here would override it.
+    for (const script of thinScripts) expect(script).toMatch(/\[int\]\$Port[,)]/)
+    expect(powershell).toContain("if ($Command -eq 'Status') { $method = 'Get' }")
+  })
+
+  test("they read the config file and keys the CLI reads (the listener's port, host, token, command segments)", () => {
+    // The file: `callctl config path` is CALLCTL_CONFIG_DIR/config.json, else the OS folder of src/config/paths.ts.
+    expect(applescript).toContain('set configDir to system attribute "CALLCTL_CONFIG_DIR"')
+    expect(applescript).toContain('"Library/Preferences/callctl"')
+    expect(powershell).toContain("Join-Path $env:CALLCTL_CONFIG_DIR 'config.json'")
+    expect(powershell).toContain("Join-Path (Join-Path $env:APPDATA 'callctl') 'Config'")
+    for (const key of ['port', 'host', 'security.token', 'commands.'])
+      expect(applescript).toContain(`configValue("${key}`)
+    for (const key of ['$config.port', '$config.host', '$config.security.token', '$config.commands.'])
+      expect(powershell).toContain(key)
   })
 
   describe('against a real listener with a token', () => {
@@ -60,7 +80,7 @@ describe('wrappers agree with the listener', () => {
     })
 
     test('the token header they send is accepted; without it the request is refused', async () => {
-      expect(applescript).toContain('"Authorization: Bearer " & listenerToken')
+      expect(applescript).toContain('"Authorization: Bearer " & theToken')
       expect(powershell).toContain(`$headers['Authorization'] = "Bearer $Token"`)
       expect((await fetch(`${listener.url}/status`, {headers: {authorization: `Bearer ${token}`}})).status).toBe(200)
       expect((await fetch(`${listener.url}/status`)).status).toBe(401)

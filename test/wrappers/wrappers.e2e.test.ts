@@ -2,7 +2,9 @@ import {execa} from 'execa'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {setConfig} from '../helpers/config.js'
 import {useListener} from '../helpers/listener-process.js'
+import {until} from '../helpers/wait.js'
 import {ROOT} from '../helpers/paths.js'
 
 const has = (file: string) =>
@@ -42,26 +44,29 @@ describe('wrappers against a real listener', () => {
     process.stderr.write(
       'Skipping the AppleScript wrappers run: osascript exists only on macOS (the GitHub Actions macos job runs it)\n',
     )
+  /**
+   * The wrappers read the listener's port, token and command segments from callctl's config, as the CLI does: the
+   * config of this listener says port N, the token, and `commands.make` renamed; no script is edited.
+   */
+  async function configureForWrappers(): Promise<Record<string, string>> {
+    await setConfig(running.configDir, {port: String(running.listener.port), 'commands.make': 'dial-out'})
+    await until(async () => {
+      const index = (await (await fetch(`${running.listener.url}/`)).json()) as {routes: string[]}
+      return index.routes.includes('/dial-out/<number>')
+    })
+    return {CALLCTL_CONFIG_DIR: running.configDir}
+  }
+
   withOsascript(
-    'osascript make-call.applescript (a pasted en dash, UTF-8 encoded) / end-call.applescript (macOS)',
+    'osascript make-call.applescript (a pasted en dash, UTF-8 encoded) / end-call.applescript, with port, token and /make segment from the config (macOS)',
     async () => {
-      const library = path.join(ROOT, 'applescript/CallControl.applescript')
-      const original = readFileSync(library, 'utf8')
-      const {writeFileSync} = await import('node:fs')
-      writeFileSync(
-        library,
-        original
-          .replace('property listenerPort : 5678', `property listenerPort : ${running.listener.port}`)
-          .replace('property listenerToken : ""', `property listenerToken : "${token}"`),
-      )
-      try {
-        const made = await execa('osascript', [path.join(ROOT, 'applescript/make-call.applescript'), '+31 20\u2013123'])
-        expect(JSON.parse(made.stdout).call.number).toBe('+3120123')
-        const ended = await execa('osascript', [path.join(ROOT, 'applescript/end-call.applescript')])
-        expect(JSON.parse(ended.stdout).call.state).toBe('ended')
-      } finally {
-        writeFileSync(library, original)
-      }
+      const env = await configureForWrappers()
+      const made = await execa('osascript', [path.join(ROOT, 'applescript/make-call.applescript'), '+31 20\u2013123'], {
+        env,
+      })
+      expect(JSON.parse(made.stdout).call.number).toBe('+3120123')
+      const ended = await execa('osascript', [path.join(ROOT, 'applescript/end-call.applescript')], {env})
+      expect(JSON.parse(ended.stdout).call.state).toBe('ended')
     },
   )
 
@@ -70,18 +75,16 @@ describe('wrappers against a real listener', () => {
     process.stderr.write(
       'Skipping the PowerShell wrappers run: no pwsh/powershell here (the GitHub Actions windows job runs it)\n',
     )
-  withPwsh('make-call.ps1 / Stop-Call (PowerShell)', async () => {
+  withPwsh('make-call.ps1 / Stop-Call (PowerShell), with port, token and /make segment from the config', async () => {
     const shell = has('pwsh') || has('pwsh.exe') ? 'pwsh' : 'powershell.exe'
-    const made = await execa(shell, [
-      '-NoProfile',
-      '-File',
-      path.join(ROOT, 'scripts/make-call.ps1'),
-      '+31 20\u2013123',
-      '-Port',
-      String(running.listener.port),
-      '-Token',
-      token,
-    ])
+    const env = await configureForWrappers()
+    const made = await execa(
+      shell,
+      ['-NoProfile', '-File', path.join(ROOT, 'scripts/make-call.ps1'), '+31 20\u2013123'],
+      {
+        env,
+      },
+    )
     expect(made.stdout).toContain('+3120123')
     const module = path.join(ROOT, 'scripts/CallControl.psd1')
     const ended = await execa(shell, [
