@@ -20,6 +20,12 @@ export async function cliForwarding({runs}) {
       await post(`${listener.url}/end`)
       return ms
     },
+    // What a clicked tel: link runs: link parsing and the dialing rules on top of make's fast path.
+    'callctl dial': async () => {
+      const ms = await cli('dial', 'tel:+31-20-1234567', '--port', port)
+      await post(`${listener.url}/end`)
+      return ms
+    },
     'callctl answer': async () => {
       await post(`${listener.url}/notify/incoming?number=0612345678`)
       const ms = await cli('answer', '--port', port)
@@ -59,11 +65,14 @@ export async function cliForwarding({runs}) {
 
   const floor = median(times['node -e 0'])
   const rows = [{id: 'cli.node', measure: '`node -e 0` (the floor of any Node CLI)', value: floor, unit: 'ms'}]
-  for (const command of ['make', 'answer', 'end']) {
+  for (const command of ['make', 'dial', 'answer', 'end']) {
     const value = median(times[`callctl ${command}`])
     rows.push({
       id: `cli.${command}`,
-      measure: `\`callctl ${command}\` against a running listener`,
+      measure:
+        command === 'dial'
+          ? '`callctl dial tel:+31-20-1234567` against a running listener'
+          : `\`callctl ${command}\` against a running listener`,
       value,
       unit: 'ms',
       ratio: value / floor,

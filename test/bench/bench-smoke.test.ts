@@ -30,6 +30,7 @@ test('npm run bench (smoke run, --quick): every figure measured, each target mar
     expect.arrayContaining([
       'cli.node',
       'cli.make',
+      'cli.dial',
       'cli.answer',
       'cli.end',
       'cli.version',
