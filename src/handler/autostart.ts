@@ -26,6 +26,7 @@ export async function startListenerFor(
   const deadline = started + waitMs
   let how: StartedListener['how'] = 'process'
   let exited: string | undefined
+  let busy = false
   // A --port other than the configured one is not what the service listens on.
   if (port === undefined && (await startService())) {
     how = 'service'
@@ -43,6 +44,9 @@ export async function startListenerFor(
     child.nodeChildProcess.unref()
     void child.then((result) => {
       exited = `callctl listen exited at once (exit code ${result.exitCode ?? result.signal}); run it in a terminal to see why`
+      // Exit 6 is a port or config folder in use: when two clicks start a listener at once, one of them wins, and
+      // the other click's call goes to it.
+      busy = result.exitCode === ExitCode.cannotListen
     })
   }
 
@@ -54,7 +58,7 @@ export async function startListenerFor(
       if (error instanceof CallctlError && error.code === 'ERR_NOT_CALLCTL') throw error
     }
 
-    if (exited) break
+    if (exited && !busy) break
     await new Promise((resolve) => setTimeout(resolve, 40))
   }
 

@@ -157,6 +157,23 @@ describe('callctl dial with no listener running', () => {
     }
   })
 
+  test('three clicks at once with no listener: one listener starts, and all three calls are placed on it', async () => {
+    const configDir = tempConfigDir()
+    const port = await closedPort()
+    await setConfig(configDir, {port: String(port), 'driver.sim.answerAfterMs': '-1'})
+    const results = await Promise.all(
+      ['020123451', 'tel:020123452', 'callto:020123453'].map(async (link) => runCli(['dial', link], configDir)),
+    )
+    let status: Status | undefined
+    try {
+      expect(results.map((result) => result.exitCode)).toEqual([0, 0, 0])
+      status = await statusOf(port)
+      expect(status.calls.map((call) => call.number).sort()).toEqual(['020123451', '020123452', '020123453'])
+    } finally {
+      if (status) process.kill(status.pid)
+    }
+  })
+
   test('argv: a failure with --notify is shown by notify-send (text as arguments) and logged', async () => {
     const configDir = tempConfigDir()
     const stub = notifySendStub()
@@ -178,7 +195,7 @@ describe('callctl dial with no listener running', () => {
     })
   })
 
-  test('argv: a listener that cannot start is a notification saying so, and dial gives up at once', async () => {
+  test('argv: a listener that cannot start is a notification saying so, within the 3 s bound', async () => {
     const configDir = tempConfigDir()
     const stub = notifySendStub()
     // A listener already holds this config folder: the one dial starts on another port exits at once (exit 6).
@@ -189,7 +206,8 @@ describe('callctl dial with no listener running', () => {
       const result = await runCli(['dial', '--notify', '020123456', '--port', port], configDir, stub.env)
       expect(result.exitCode).toBe(3)
       expect(result.stderr).toMatch(/callctl listen exited at once \(exit code 6\); run it in a terminal to see why/)
-      expect(performance.now() - started).toBeLessThan(3000)
+      // Exit 6 (in use) may be another click's listener starting: dial waits out its bound for it, and no longer.
+      expect(performance.now() - started).toBeLessThan(5000)
       expect(stub.calls()).toEqual([
         {
           name: 'notify-send',
