@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import type {DialScheme} from '../dialing/link.js'
+import {CallctlError} from '../errors.js'
 import {type ServiceCommand, windowsQuote} from '../service/plan.js'
 
 /**
@@ -154,7 +155,11 @@ export function desktopEntry(where: HandlerWhere, schemes: readonly DialScheme[]
  * rules), then `\` doubled again (the string rules of the file); `%` is written `%%` (field codes).
  */
 export function desktopQuote(arg: string): string {
-  if (/[\n\r]/.test(arg)) throw new Error(`a line break cannot be put in a desktop entry: ${JSON.stringify(arg)}`)
+  if (/[\n\r]/.test(arg))
+    throw new CallctlError(`A line break cannot be put in a desktop entry: ${JSON.stringify(arg)}`, {
+      code: 'ERR_HANDLER_PATH',
+      suggestions: ['Install callctl (and set CALLCTL_CONFIG_DIR) in a folder whose path has no line break'],
+    })
   if (/^[\w@+=:,./-]+$/.test(arg)) return arg
   const exec = `"${arg.replaceAll(/["`$\\]/g, (c) => `\\${c}`)}"`
   return exec.replaceAll('\\', '\\\\').replaceAll('%', '%%')
