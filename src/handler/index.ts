@@ -66,6 +66,7 @@ export async function handlerAction(
 
 function describe(steps: HandlerAction, platform: NodeJS.Platform): string[] {
   return [
+    ...steps.dirs.map((dir) => `Would create the folder ${dir}`),
     ...steps.files.flatMap((file) => [
       `Would write ${file.path}:`,
       ...file.content
@@ -87,6 +88,7 @@ async function apply(
   runner: Runner,
 ): Promise<string[]> {
   const lines: string[] = []
+  for (const dir of steps.dirs) mkdirSync(dir, {recursive: true})
   for (const file of steps.files) {
     write(file.path, file.content)
     lines.push(`Wrote ${file.path}`)
@@ -198,6 +200,20 @@ export async function handlerStatus({
     // reg query prints `    ProgId    REG_SZ    callctl.tel`; xdg-mime and JXA print the id alone.
     const output = result.stdout.trim()
     const handler = plan.platform === 'win32' ? /REG_SZ\s+(.+)$/m.exec(output)?.[1]?.trim() : output || undefined
+    if (handler === undefined && query.fallback) {
+      // Windows without a UserChoice: the per-user class opens the links.
+      const fallback = await run(query.fallback.command)
+      const command = /REG_SZ\s+(.+)$/m.exec(fallback.stdout)?.[1]?.trim()
+      if (command) {
+        results.push({
+          scheme: query.scheme,
+          handler: `${query.fallback.name}: ${command}`,
+          callctl: command.includes(query.fallback.ours),
+        })
+        continue
+      }
+    }
+
     results.push({
       scheme: query.scheme,
       handler,

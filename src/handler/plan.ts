@@ -24,6 +24,8 @@ export interface HandlerWhere {
 }
 
 export interface HandlerAction {
+  /** Folders made before anything runs (osacompile does not create ~/Applications). */
+  dirs: string[]
   files: Array<{path: string; content: string}>
   commands: ServiceCommand[]
   /** Files and folders removed (recursively: the macOS applet is a folder). */
@@ -39,6 +41,11 @@ export interface SchemeQuery {
   command: ServiceCommand
   /** What the query prints when callctl is the handler (Linux: the desktop file id; macOS: the bundle id). */
   ours: string
+  /**
+   * Windows: with no UserChoice (the user never chose), the per-user class decides: asked with this, it is callctl's
+   * when its command names callctl's run.js.
+   */
+  fallback?: {command: ServiceCommand; ours: string; name: string}
 }
 
 export interface HandlerPlan {
@@ -89,6 +96,7 @@ export function handlerPlan(where: HandlerWhere, schemes: readonly DialScheme[])
 }
 
 const action = (parts: Partial<HandlerAction>): HandlerAction => ({
+  dirs: [],
   files: [],
   commands: [],
   remove: [],
@@ -200,7 +208,11 @@ function windowsPlan(where: HandlerWhere, schemes: readonly DialScheme[]): Handl
     ...schemes.map((scheme) => add(`${CAPABILITIES}\\URLAssociations`, scheme, progId(scheme))),
     add(REGISTERED_APPS, WINDOWS_APP, String.raw`Software\callctl\Capabilities`),
     // Windows 10 and 11 let only the user choose a default: open the page where callctl is now listed.
-    ['explorer.exe', [`ms-settings:defaultapps?registeredAppUser=${WINDOWS_APP}`], {mayFail: 'Settings did not open'}],
+    [
+      'explorer.exe',
+      [`ms-settings:defaultapps?registeredAppUser=${WINDOWS_APP}`],
+      {mayFail: 'explorer.exe exits 1 also when Settings opened'},
+    ],
   ]
   const remove = (key: string): ServiceCommand => ['reg', ['delete', key, '/f'], {mayFail: 'not there'}]
   return {
@@ -230,6 +242,11 @@ function windowsPlan(where: HandlerWhere, schemes: readonly DialScheme[]): Handl
         ],
       ],
       ours: progId(scheme),
+      fallback: {
+        command: ['reg', ['query', `${CLASSES}\\${scheme}\\shell\\open\\command`, '/ve']],
+        ours: where.runJs,
+        name: `${CLASSES}\\${scheme}`,
+      },
     })),
   }
 }
@@ -246,6 +263,7 @@ function macPlan(where: HandlerWhere, schemes: readonly DialScheme[]): HandlerPl
     platform: 'darwin',
     file: applet,
     install: action({
+      dirs: [path.posix.dirname(applet)],
       commands: [
         ['osacompile', ['-o', applet, ...appletScript(where).flatMap((line) => ['-e', line])]],
         plutil('-replace', 'CFBundleIdentifier', '-string', BUNDLE_ID),

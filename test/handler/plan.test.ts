@@ -26,6 +26,7 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
       add(`${key}\\shell\\open\\command`, undefined, command),
     ]
     expect(plan.install).toEqual({
+      dirs: [],
       files: [],
       commands: [
         ...urlClass(String.raw`HKCU\Software\Classes\tel`),
@@ -38,7 +39,11 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
         ),
         add(String.raw`HKCU\Software\callctl\Capabilities\URLAssociations`, 'tel', 'callctl.tel'),
         add(String.raw`HKCU\Software\RegisteredApplications`, 'callctl', String.raw`Software\callctl\Capabilities`),
-        ['explorer.exe', ['ms-settings:defaultapps?registeredAppUser=callctl'], {mayFail: 'Settings did not open'}],
+        [
+          'explorer.exe',
+          ['ms-settings:defaultapps?registeredAppUser=callctl'],
+          {mayFail: 'explorer.exe exits 1 also when Settings opened'},
+        ],
       ],
       remove: [],
       afterRemove: [],
@@ -142,7 +147,9 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
       jxa('sip'),
     ])
     expect(plan.install.notes[0]).toMatch(/FaceTime → Settings → "Default for calls"/)
+    expect(plan.install.dirs).toEqual(['/Users/ann/Applications'])
     expect(plan.uninstall).toEqual({
+      dirs: [],
       files: [],
       commands: [[LSREGISTER, ['-u', applet], {mayFail: 'not registered'}]],
       remove: [applet],
@@ -177,5 +184,77 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
     expect(() =>
       desktopEntry({platform: 'linux', home: '/h', nodePath: '/usr/bin/node', runJs: '/h/a\nExec=evil'}, ['tel']),
     ).toThrow(/line break/)
+  })
+})
+
+describe('handler status per scheme (argv: reg.exe and osascript recorded, answers as they print them)', () => {
+  test('argv: Windows reads UserChoice, else the per-user class it wrote, and tells callctl from another app', async () => {
+    const {handlerStatus} = await import('../../src/handler/index.js')
+    const runJs = String.raw`C:\callctl\bin\run.js`
+    const seen: string[][] = []
+    const runner = async (file: string, args: string[]) => {
+      seen.push([file, ...args])
+      const key = args[1]
+      if (key.endsWith(String.raw`tel\UserChoice`))
+        return {exitCode: 0, stdout: '\r\n    ProgId    REG_SZ    callctl.tel\r\n', stderr: ''}
+      if (key.endsWith(String.raw`sip\UserChoice`))
+        return {exitCode: 0, stdout: '    ProgId    REG_SZ    MicroSIP.sip\r\n', stderr: ''}
+      if (key.endsWith(String.raw`Classes\callto\shell\open\command`))
+        return {
+          exitCode: 0,
+          stdout: `    (Default)    REG_SZ    "node.exe" "${runJs}" dial --notify "%1"\r\n`,
+          stderr: '',
+        }
+      return {
+        exitCode: 1,
+        stdout: '',
+        stderr: 'ERROR: The system was unable to find the specified registry key or value.',
+      }
+    }
+
+    const status = await handlerStatus({
+      runner,
+      where: {platform: 'win32', home: String.raw`C:\Users\ann`, nodePath: 'node.exe', runJs},
+    })
+    expect(status.installed).toBe(false)
+    expect(status.schemes).toEqual([
+      {scheme: 'tel', handler: 'callctl.tel', callctl: true},
+      {
+        scheme: 'callto',
+        handler: String.raw`HKCU\Software\Classes\callto: "node.exe" "C:\callctl\bin\run.js" dial --notify "%1"`,
+        callctl: true,
+      },
+      {scheme: 'sip', handler: 'MicroSIP.sip', callctl: false},
+    ])
+    expect(seen[0]).toEqual(['reg', 'query', String.raw`HKCU\Software\Classes\callctl.tel\shell\open\command`, '/ve'])
+  })
+
+  test('argv: macOS asks Launch Services through JXA with the scheme as an argument', async () => {
+    const {handlerStatus} = await import('../../src/handler/index.js')
+    const seen: string[][] = []
+    const status = await handlerStatus({
+      schemes: ['tel'],
+      runner: async (file, args) => {
+        seen.push([file, ...args])
+        return {exitCode: 0, stdout: 'com.apple.FaceTime\n', stderr: ''}
+      },
+      where: {platform: 'darwin', home: '/nonexistent/home', nodePath: '/n', runJs: '/r'},
+    })
+    expect(seen).toEqual([
+      [
+        'osascript',
+        '-l',
+        'JavaScript',
+        '-e',
+        'ObjC.import("CoreServices"); function run(argv) { const handler = $.LSCopyDefaultHandlerForURLScheme($(argv[0])); return handler ? ObjC.unwrap(ObjC.castRefToObject(handler)) : "" }',
+        'tel',
+      ],
+    ])
+    expect(status).toEqual({
+      platform: 'darwin',
+      installed: false,
+      file: '/nonexistent/home/Applications/callctl Dial.app',
+      schemes: [{scheme: 'tel', handler: 'com.apple.FaceTime', callctl: false}],
+    })
   })
 })
