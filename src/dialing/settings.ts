@@ -1,9 +1,6 @@
 import {type Infer, s} from '../config/schema.js'
 import type {SettingsSlice} from '../config/settings.js'
 
-const digits = (description: string, max: number) =>
-  s.string({pattern: `^[0-9]{1,${max}}$`, description: `${description} (digits, at most ${max})`})
-
 /**
  * Dialing rules (README "Dialing rules"; 3CX's number rules are the model): how a number a CRM or a link gives
  * becomes the number the phone dials. `/make` and `callctl dial` apply the same rules; none change a number until set.
@@ -15,7 +12,10 @@ export const dialingSettings = {
       default: '00',
       description: 'what is dialled before a country code instead of + (00 in most countries, 011 in North America)',
     }),
-    countryCode: digits('your own country code, e.g. 31 or 49', 3),
+    countryCode: s.string({
+      pattern: '^[1-9][0-9]{0,2}$',
+      description: 'your own country code without + or 00, e.g. 31, 49 or 1',
+    }),
     trunkPrefix: s.string({
       pattern: '^[0-9]{0,2}$',
       default: '0',
