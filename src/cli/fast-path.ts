@@ -1,6 +1,7 @@
 import {ListenerClient} from '../client.js'
 import {DRIVER_NAMES} from '../drivers/registry.js'
-import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
+import type {ActionCommand} from '../client.js'
+import {actOnCall, answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
@@ -11,6 +12,15 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
   answer: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   end: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'}, positional: 0},
   status: {flags: {'--port': 'port', '-p': 'port', '--json': 'boolean'}, positional: 0},
+  ...Object.fromEntries(
+    (['reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute'] as const).map((action) => [
+      action,
+      {
+        flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'} as Record<string, Kind>,
+        positional: action === 'transfer' || action === 'dtmf' ? 1 : 0,
+      },
+    ]),
+  ),
   listen: {
     flags: {
       '--port': 'listenPort',
@@ -32,7 +42,7 @@ export interface Parsed {
 
 /**
  * Commands on a start-up budget run without loading oclif, whose command machinery costs more than what they do:
- * `make`, `answer`, `end` and `status` are what a CRM click or a hotkey runs, `listen` what a login item starts.
+ * `make`, `answer`, `end`, `status` and the in-call actions are what a CRM click or a hotkey runs, `listen` what a login item starts.
  * Only plain argv shapes are taken; help, unknown flags, bad values and anything else go to oclif, which owns
  * every usage error.
  */
@@ -120,8 +130,12 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
       return endCall(client, callId)
     }
 
-    default: {
+    case 'status': {
       return showStatus(client)
+    }
+
+    default: {
+      return actOnCall(client, command as ActionCommand, callId, positional[0])
     }
   }
 }

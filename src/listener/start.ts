@@ -1,7 +1,7 @@
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {DRIVER_NAMES, driverModule} from '../drivers/registry.js'
+import {DRIVER_NAMES, driverModule, driversThatCan} from '../drivers/registry.js'
 import type {Driver, DriverReachability} from '../engine/driver.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
@@ -124,7 +124,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     throw error
   })
 
-  const control = new CallControl(engine, driver, checkNumber)
+  const control = new CallControl(engine, driver, {
+    checkNumber,
+    holdOnAnswer: config.calls.holdOnAnswer,
+    driversThatCan,
+  })
   const events = eventStreamRoute(engine, () => config.user)
   const status = cachedStatus(
     engine,
@@ -200,7 +204,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   engine.subscribe((event) => {
-    if (event.type !== 'end' || !pendingDriver || engine.live().length > 0) return
+    if (event.call.state !== 'ended' || !pendingDriver || engine.live().length > 0) return
     const settings = pendingDriver
     pendingDriver = undefined
     // The `end` that ended the last call may still wait for the driver's answer (baresip sends the event first):
@@ -263,6 +267,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       }
 
       control.checkNumber = nextCheckNumber
+      control.holdOnAnswer = next.calls.holdOnAnswer
       handler = nextHandler
       config = running
       const waiting = pendingDriver ? ['driver'] : []

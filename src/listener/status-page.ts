@@ -1,6 +1,7 @@
 import type {ServerResponse} from 'node:http'
 
 import type {ListenerSettings} from './settings.js'
+import {CALL_EVENT_TYPES} from '../engine/call.js'
 
 const {createHash} = process.getBuiltinModule('node:crypto')
 
@@ -112,14 +113,15 @@ function connect() {
   source = new EventSource('/events' + (token ? '?token=' + encodeURIComponent(token) : ''))
   source.onopen = () => { $('state').textContent = 'live'; $('state').className = 'up' }
   source.onerror = () => { $('state').textContent = 'disconnected, retrying'; $('state').className = 'down' }
-  for (const type of ['incoming', 'outgoing', 'active', 'updated', 'end']) {
+  for (const type of ${JSON.stringify(CALL_EVENT_TYPES)}) {
     source.addEventListener(type, (message) => {
       const event = JSON.parse(message.data)
-      if (event.type === 'end') calls.delete(event.call.id)
+      const ended = event.call.state === 'ended'
+      if (ended) calls.delete(event.call.id)
       else calls.set(event.call.id, event.call)
       renderCalls()
       addEvent(event)
-      if (event.type === 'end') refresh()
+      if (ended) refresh()
     })
   }
 }

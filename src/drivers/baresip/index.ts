@@ -53,6 +53,7 @@ export const baresipDriver = defineDriver({
   name: 'baresip',
   settings,
   checks: {dialUri: (value) => checkPlaceholders(value as string, 'driver.baresip.dialUri', ['NUMBER', 'DOMAIN'])},
+  capabilities: ['make', 'answer', 'end'],
   async check(options, listening, running) {
     const where = `${options.host}:${options.port}`
     // A running listener holds ctrl_tcp, which serves one client: connecting to it here would push the listener off.
