@@ -3,7 +3,7 @@ import type {Call} from '../engine/call.js'
 import {CAPABILITIES, type Capability, type Driver, type DriverContext} from '../engine/driver.js'
 import {DriverError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
-import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import {ACTION_PLACEHOLDERS, checkPlaceholders, fillPlaceholders} from './placeholders.js'
 
 const script = (description?: string) => s.string({minLength: 1, ...(description && {description})})
 
@@ -28,7 +28,7 @@ const settings = s.object({
 export type AppleScriptSettings = Infer<typeof settings>
 
 const checkScript = (name: string) => (value: unknown) =>
-  checkPlaceholders(value as string, `driver.applescript.${name}`)
+  checkPlaceholders(value as string, `driver.applescript.${name}`, ACTION_PLACEHOLDERS)
 
 export const applescriptDriver = defineDriver({
   name: 'applescript',
@@ -78,7 +78,7 @@ export function createAppleScriptDriver(
     (await import('run-applescript')).runAppleScript(script),
 ): Driver {
   for (const name of ACTIONS) {
-    if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`)
+    if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`, ACTION_PLACEHOLDERS)
   }
 
   async function execute(

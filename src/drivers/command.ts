@@ -3,7 +3,7 @@ import type {Call} from '../engine/call.js'
 import {CAPABILITIES, type Capability, type Driver, type DriverContext} from '../engine/driver.js'
 import {CallStateError, DriverError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
-import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import {ACTION_PLACEHOLDERS, checkPlaceholders, fillPlaceholders} from './placeholders.js'
 
 const argvTemplate = s.array(s.string(), {
   minItems: 1,
@@ -40,7 +40,9 @@ const settings = s.object({
 export type CommandSettings = Infer<typeof settings>
 
 const checkArgv = (name: string) => (value: unknown) =>
-  (value as string[]).forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))
+  (value as string[]).forEach((word, index) =>
+    checkPlaceholders(word, `driver.command.${name}[${index}]`, ACTION_PLACEHOLDERS),
+  )
 
 export const commandDriver = defineDriver({
   name: 'command',
@@ -80,7 +82,7 @@ export function createCommandDriver({reporter, settings}: DriverContext<CommandS
     ACTIONS.map((action) => [action, settings[action]]),
   )
   for (const [name, argv] of Object.entries(templates)) {
-    argv?.forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))
+    argv?.forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`, ACTION_PLACEHOLDERS))
   }
 
   async function run(

@@ -5,7 +5,9 @@ import {ConfigError} from '../errors.js'
  * (`transfer`) and the DTMF digits sent (`dtmf`). The last two are empty in the other actions.
  */
 export type Placeholders = {NUMBER: string; NAME: string; CALLID: string; TARGET?: string; DIGITS?: string}
-const NAMES = ['NUMBER', 'NAME', 'CALLID', 'TARGET', 'DIGITS']
+const NAMES = ['NUMBER', 'NAME', 'CALLID']
+/** In the templates of drivers with one template per action (command, applescript). */
+export const ACTION_PLACEHOLDERS = [...NAMES, 'TARGET', 'DIGITS']
 
 /** Checks a driver template once, at start: an unknown `{PLACEHOLDER}` is a config error, not an empty string. */
 export function checkPlaceholders(template: string, where: string, names: readonly string[] = NAMES): void {
