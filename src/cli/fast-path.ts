@@ -21,6 +21,17 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
       },
     ]),
   ),
+  history: {
+    flags: {
+      '--since': 'string',
+      '--number': 'string',
+      '--result': 'string',
+      '--limit': 'string',
+      '--json': 'boolean',
+      '--csv': 'boolean',
+    },
+    positional: 0,
+  },
   listen: {
     flags: {
       '--port': 'listenPort',
@@ -90,6 +101,8 @@ export function parseFast(argv: string[]): Parsed | undefined {
     return undefined
   // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
   if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
+  // Both at once is oclif's usage error.
+  if (parsed.flags.json && parsed.flags.csv) return undefined
   return parsed
 }
 
@@ -101,6 +114,8 @@ export async function runFast(argv: string[]): Promise<boolean> {
   try {
     if (parsed.command === 'listen') {
       await listen(parsed)
+    } else if (parsed.command === 'history') {
+      await history(parsed)
     } else {
       const result = await forward(parsed)
       process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
@@ -138,6 +153,19 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
       return actOnCall(client, command as ActionCommand, callId, positional[0])
     }
   }
+}
+
+async function history({flags}: Parsed): Promise<void> {
+  const {historyCsv, showHistory} = await import('./history.js')
+  const {data, lines} = showHistory({
+    since: flags.since as string | undefined,
+    number: flags.number as string | undefined,
+    result: flags.result as string | undefined,
+    limit: flags.limit as string | undefined,
+  })
+  process.stdout.write(
+    flags.json ? formatJson(successJson(data)) : flags.csv ? historyCsv(data.calls) : `${lines.join('\n')}\n`,
+  )
 }
 
 async function listen({flags}: Parsed): Promise<void> {

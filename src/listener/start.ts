@@ -21,9 +21,12 @@ import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
 import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
+import {JOURNAL_SCHEMA, startJournal} from '../journal/journal.js'
+import {queryJournal} from '../journal/history.js'
+import type {JournalSettings} from '../journal/settings.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
-export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}}
+export type ListenerConfig = ListenerSettings & DeliverySettings & JournalSettings & {driver: {name: string}}
 
 export interface StartOptions {
   config: ListenerConfig
@@ -83,12 +86,23 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       ),
   })
   engine.subscribe((event) => report({kind: 'event', ...event}))
+  const journal = startJournal(engine, store, config.journal)
   const notifications = startNotifications(engine, {
     config,
     userAgent: `callctl/${version}`,
     outbox: openOutbox(store, (message) => report({kind: 'config', message})),
     onTrouble: (message) => report({kind: 'warning', message}),
-    onDelivery: (record) => report({kind: 'delivery', ...record}),
+    onDelivery: (record) => {
+      if (record.outcome === 'delivered') {
+        try {
+          journal.delivered(record.callId, record.event, record.target)
+        } catch (error) {
+          report({kind: 'warning', message: `journal: a delivery could not be noted: ${(error as Error).message}`})
+        }
+      }
+
+      report({kind: 'delivery', ...record})
+    },
     onPopup: (record) => report({kind: 'popup', ...record}),
     onPopupLink: (callId, url) => report({kind: 'popup-link', callId, url}),
   })
@@ -114,6 +128,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   /** What a stopping (or failed) start lets go of, in order: nothing is written to the store once it is closed. */
   async function release(driver?: Driver): Promise<void> {
     stopRecording()
+    journal.close()
     notifications.close()
     await driver?.close?.()
     store.close()
@@ -152,6 +167,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       version,
       routes: {
         status: async () => status(),
+        history: async ({fields}) => ({ok: true, calls: queryJournal(store.db, fields)}),
         events: events.route,
         popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
       },
@@ -170,6 +186,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   // Calls the previous listener left live when it died: their end notifications go out now, once.
   const leftover = endLeftoverCalls(engine, store)
+  journal.prune()
   notifications.refresh()
   if (leftover.length > 0)
     report({
@@ -268,6 +285,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
       control.checkNumber = nextCheckNumber
       control.holdOnAnswer = next.calls.holdOnAnswer
+      journal.setRetentionDays(next.journal.retentionDays)
       handler = nextHandler
       config = running
       const waiting = pendingDriver ? ['driver'] : []
@@ -294,7 +312,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
  * deliveries and end the first one's calls, so it is refused, naming the first.
  */
 function openStore(port: number): Store {
-  const store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA], {repair: true})
+  const store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA, JOURNAL_SCHEMA], {repair: true})
   const holder = store.claim(port)
   if (!holder) return store
   store.close()
