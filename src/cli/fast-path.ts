@@ -1,7 +1,6 @@
-import {ListenerClient} from '../client.js'
-import {DRIVER_NAMES} from '../drivers/registry.js'
 import type {ActionCommand} from '../client.js'
-import {actOnCall, answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
+import {DRIVER_NAMES} from '../drivers/names.js'
+import type {Forwarded} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
@@ -129,7 +128,15 @@ export async function runFast(argv: string[]): Promise<boolean> {
   return true
 }
 
+/**
+ * Loaded here rather than at the top: `history` reads the store and needs neither the config nor the client, and
+ * these two bring in every feature's settings.
+ */
 async function forward({command, flags, positional}: Parsed): Promise<Forwarded<object>> {
+  const [{ListenerClient}, {actOnCall, answerCall, endCall, makeCall, showStatus}] = await Promise.all([
+    import('../client.js'),
+    import('./forwarding.js'),
+  ])
   const client = new ListenerClient({port: flags.port as number | undefined})
   const callId = flags.call as string | undefined
   switch (command) {

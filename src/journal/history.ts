@@ -1,7 +1,6 @@
 import type {DatabaseSync} from 'node:sqlite'
 
 import {CALL_RESULTS, type CallResult} from '../engine/call.js'
-import {callerId} from '../engine/caller-id.js'
 import {CallctlError, ExitCode} from '../errors.js'
 import type {JournalEntry} from './journal.js'
 
@@ -49,7 +48,8 @@ export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
   }
 
   if (query.number !== undefined) {
-    const number = callerId(query.number)
+    // As numbers are kept: without the spaces, dashes, dots and brackets people write them with.
+    const number = query.number.replaceAll(/[\s().-]/g, '').slice(0, 128)
     if (number === '')
       throw invalid('Empty number: give the number (or part of it) to look for', 'Example: --number 0612345678')
     filters.number = number
