@@ -91,6 +91,67 @@ describeWithTool(BARESIP, 'in-call actions through a real baresip (spawned by ca
       expect(events).toEqual(['outgoing', 'active', 'held', 'resumed', 'updated', 'updated', 'end'])
     }, 60_000)
 
+    test('call waiting: a second caller rings as such; answering it holds the first; resume --call swaps', async () => {
+      const base = await freePortBlock(12)
+      const p = {sip: base, ctrl: base + 3, first: base + 5, second: base + 7, media: base + 9}
+      configDir = tempConfigDir()
+      await setConfig(configDir, {
+        'driver.name': 'baresip',
+        'driver.baresip.port': String(p.ctrl),
+        'driver.baresip.sipListen': `127.0.0.1:${p.sip}`,
+        'driver.baresip.rtpPorts': `${base + 100}-${base + 199}`,
+        'driver.baresip.account': '<sip:alice@127.0.0.1>;regint=0',
+        'driver.baresip.spawn': 'true',
+      })
+      listener = await startListenerProcess(configDir)
+      const caller = (scenario: string, port: number, number: string) =>
+        startSipp(scenario, [
+          `127.0.0.1:${p.sip}`,
+          '-s',
+          'alice',
+          '-p',
+          String(port),
+          '-mp',
+          String(port === p.first ? p.media : p.media + 1),
+          '-key',
+          'number',
+          number,
+          '-key',
+          'caller',
+          `Caller ${number}`,
+        ])
+      const calls = async () =>
+        (
+          (await (await fetch(`${listener!.url}/status`)).json()) as {
+            calls: Array<{id: string; number: string; state: string}>
+          }
+        ).calls
+      const first = caller('uac-held-resumed.xml', p.first, '0611111111')
+      cleanups.push(async () => first.stop())
+      await until(async () => (await calls()).length === 1, 10_000)
+      expect((await cli('answer')).exitCode).toBe(0)
+      const second = caller('uac-held.xml', p.second, '0622222222')
+      cleanups.push(async () => second.stop())
+      await until(async () => (await calls()).length === 2, 10_000)
+      expect((await calls()).map((call) => [call.number, call.state])).toEqual([
+        ['0611111111', 'active'],
+        ['0622222222', 'ringing'],
+      ])
+      expect((await cli('answer')).stdout).toMatch(/^Answered 0622222222 "Caller 0622222222" .*incoming active\)$/)
+      expect((await calls()).map((call) => call.state)).toEqual(['held', 'active'])
+      const [held] = await calls()
+      expect((await cli('resume', '--call', held.id)).stdout).toMatch(/^Resumed 0611111111 /)
+      expect((await calls()).map((call) => call.state)).toEqual(['active', 'held'])
+      expect((await cli('status')).stdout).toMatch(/0611111111 .*incoming active\)\n.*0622222222 .*incoming held\)$/)
+      expect((await cli('end')).stdout).toMatch(/^Ended 0611111111 /)
+      // baresip 1.0 takes the held call off hold itself when another ends: callctl reports it as `resumed`.
+      expect((await calls()).map((call) => [call.number, call.state])).toEqual([['0622222222', 'active']])
+      expect((await cli('end')).stdout).toMatch(/^Ended 0622222222 /)
+      // Each caller checked its re-INVITEs in order: the first held then taken back, the second held.
+      expect((await first.process).exitCode).toBe(0)
+      expect((await second.process).exitCode).toBe(0)
+    }, 60_000)
+
     test('transfer sends a REFER to the number; the callee NOTIFYs success and baresip ends the call as transferred', async () => {
       const trace = mkdtempSync(path.join(tmpdir(), 'callctl-sipp-'))
       const messages = path.join(trace, 'messages.log')

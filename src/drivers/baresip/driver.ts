@@ -56,6 +56,18 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const rawIds = new Map<string, string>()
   const dials = new Set<Dial>()
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
+  /**
+   * baresip's own call list, oldest first as it keeps it: a new call is appended, `callfind` moves one to the end.
+   * When a call closes, baresip 1.0 resumes the held call nearest the end by itself (ua.c resume_call), sending
+   * the re-INVITE without any event: the driver reports that `resumed` from this order.
+   */
+  const baresipOrder: string[] = []
+  const moveToEnd = (id: string) => {
+    const at = baresipOrder.indexOf(id)
+    if (at !== -1) baresipOrder.splice(at, 1)
+    baresipOrder.push(id)
+  }
+
   /** Calls being rejected: their CALL_CLOSED ends them `rejected`, not `missed`. */
   const rejecting = new Set<string>()
   /** Calls being transferred: baresip closes them once the transfer target answers the REFER's NOTIFY with 2xx. */
@@ -154,6 +166,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       if (!known.has(id)) {
         if (event.type === 'CALL_INCOMING') {
           known.set(id, event.peeruri ?? '')
+          moveToEnd(id)
           reporter.incoming({id, number: peerNumber(event.peeruri), name: event.peerdisplayname ?? ''})
         } else if (event.direction === 'outgoing') {
           // The first event with an id of a call we dialled (baresip gives none on the first LOCAL_SDP).
@@ -161,6 +174,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           // Closed before callctl knew it, and none of its dials: nothing to report.
           if (event.type === 'CALL_CLOSED' && !dial) return
           known.set(id, event.peeruri ?? '')
+          moveToEnd(id)
           reporter.outgoing({id, number: dial?.number ?? peerNumber(event.peeruri)})
           dial?.resolve(id)
         } else {
@@ -183,6 +197,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           if (transfer && /transfer/i.test(event.param ?? '')) reporter.transferred(id, transfer.number)
           else transfer?.failed(`the call ended first (${event.param ?? 'no reason given'})`)
           reporter.ended(id, event.param ?? '', rejecting.delete(id) ? 'rejected' : undefined)
+          if (baresipOrder.includes(id)) baresipOrder.splice(baresipOrder.indexOf(id), 1)
+          resumedByBaresip()
           break
         }
 
@@ -241,6 +257,19 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   async function makeCurrent(call: Call): Promise<void> {
     if (reporter.calls().every((other) => other.id === call.id)) return
     await command('callfind', rawIds.get(call.id) ?? call.id)
+    moveToEnd(call.id)
+  }
+
+  /** After a call closed: the held call baresip took off hold by itself, if any (see baresipOrder). */
+  function resumedByBaresip(): void {
+    const held = new Set(
+      reporter
+        .calls()
+        .filter((call) => call.state === 'held')
+        .map((call) => call.id),
+    )
+    const id = baresipOrder.findLast((candidate) => held.has(candidate))
+    if (id) reporter.resumed(id)
   }
 
   async function connect(): Promise<void> {
