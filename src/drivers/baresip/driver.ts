@@ -670,6 +670,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
             fail(`transfer to ${uri}: no answer from the other side within ${settings.dialTimeoutMs / 1000} s`, 504),
           )
         }, settings.dialTimeoutMs)
+        timer.unref()
         transfers.set(call.id, {
           number,
           failed: (reason) => {
@@ -722,6 +723,8 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       clearTimeout(retryTimer)
       const closing = fail('the listener is stopping', 503)
       for (const dial of dials) dial.fail(closing)
+      for (const transfer of transfers.values()) transfer.failed('the listener is stopping')
+      transfers.clear()
       for (const [id] of waiters) {
         for (const waiter of waiters.get(id) ?? []) waiter.resolve()
       }
