@@ -35,6 +35,8 @@ export interface ContractOptions {
   label?: string
   /** Failure cases this driver's harness can cause (see ContractHarness.faults). */
   faults?: Array<'gone' | 'stall' | 'garbage'>
+  /** False when the harness's other party cannot take a transfer (a callee that does not answer a REFER). */
+  transfers?: boolean
 }
 
 /** A driver's settings as the listener hands them over: the given ones over the module's defaults. */
@@ -113,7 +115,8 @@ export function testDriverContract<S extends object>(
     })
 
     test('transfer of an answered call reports transferred, then the call ends', async () => {
-      if (!driver.capabilities.has('make') || !driver.capabilities.has('transfer')) return
+      if (!driver.capabilities.has('make') || !driver.capabilities.has('transfer') || options.transfers === false)
+        return
       const made = await driver.make('020123456')
       await settle()
       const call = engine.get(made.id)!
