@@ -97,6 +97,16 @@ describe('callctl hold, resume, transfer, dtmf, mute, unmute, reject against a r
     expect(parseFast(['mute', '--help'])).toBeUndefined()
   })
 
+  test('a softphone hook reports hold, resume and a transfer with notify', async () => {
+    await post('/notify/incoming?number=0655555555&call=hook-1')
+    await post('/notify/active?call=hook-1')
+    expect((await cli('notify', 'held', '--call', 'hook-1')).stdout).toMatch(/^Reported held: .*incoming held\)$/)
+    expect((await cli('notify', 'resumed', '--call', 'hook-1')).stdout).toMatch(/incoming active\)$/)
+    const moved = await cli('notify', 'transferred', '--call', 'hook-1', '--to', '201', '--json')
+    expect(JSON.parse(moved.stdout).call).toMatchObject({transferredTo: '201', state: 'active'})
+    expect((await cli('notify', 'end', '--call', 'hook-1', '--reason', 'transferred')).exitCode).toBe(0)
+  })
+
   test('help lists the action commands', async () => {
     const help = await runCli(['--help'], configDir)
     for (const name of ['hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute', 'reject']) {
