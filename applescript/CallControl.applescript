@@ -1,4 +1,5 @@
--- callctl call control for AppleScript: make, answer and end calls through the local callctl listener.
+-- callctl call control for AppleScript: make, answer, end, hold, resume, transfer and reject calls, send DTMF and
+-- mute, through the local callctl listener.
 --
 -- As a library: save a compiled copy as ~/Library/Script Libraries/CallControl.scpt, then
 --     use CallControl : script "CallControl"
@@ -29,6 +30,39 @@ end answerCall
 on endCall()
 	return callListener(commandSegment("end"), "POST")
 end endCall
+
+-- The in-call actions act on the current call; their ...ById forms on the call with that id (see callStatus).
+on holdCall()
+	return callListener(commandSegment("hold"), "POST")
+end holdCall
+
+on resumeCall()
+	return callListener(commandSegment("resume"), "POST")
+end resumeCall
+
+on resumeCallById(callId)
+	return callListener(commandSegment("resume") & "?call=" & encodeNumber(callId), "POST")
+end resumeCallById
+
+on transferCall(phoneNumber)
+	return callListener(commandSegment("transfer") & "/" & encodeNumber(phoneNumber), "POST")
+end transferCall
+
+on sendDtmf(digits)
+	return callListener(commandSegment("dtmf") & "/" & encodeNumber(digits), "POST")
+end sendDtmf
+
+on muteCall()
+	return callListener(commandSegment("mute"), "POST")
+end muteCall
+
+on unmuteCall()
+	return callListener(commandSegment("unmute"), "POST")
+end unmuteCall
+
+on rejectCall()
+	return callListener(commandSegment("reject"), "POST")
+end rejectCall
 
 on callStatus()
 	return callListener("/status", "GET")
@@ -157,5 +191,12 @@ on run argv
 	if action is "answer" then return answerCall()
 	if action is "end" then return endCall()
 	if action is "status" then return callStatus()
-	error "Unknown action " & action & ": use make, answer, end or status" number 2
+	if action is "hold" then return holdCall()
+	if action is "resume" then return resumeCall()
+	if action is "transfer" then return transferCall(item 2 of argv)
+	if action is "dtmf" then return sendDtmf(item 2 of argv)
+	if action is "mute" then return muteCall()
+	if action is "unmute" then return unmuteCall()
+	if action is "reject" then return rejectCall()
+	error "Unknown action " & action & ": use make, answer, end, status, hold, resume, transfer, dtmf, mute, unmute or reject" number 2
 end run

@@ -10,6 +10,7 @@ import {parseArgs} from 'node:util'
 import {ROOT} from './lib.js'
 import {baresipPair} from './sections/baresip.js'
 import {cliForwarding, startUp} from './sections/cli.js'
+import {history} from './sections/history.js'
 import {memory, throughput, webhookLatency} from './sections/listener.js'
 
 const {values: flags} = parseArgs({
@@ -20,8 +21,28 @@ const {values: flags} = parseArgs({
 })
 // Quick: each figure measured once, on a small load (test/bench/bench-smoke.test.ts runs it with the rest of the tests).
 const size = flags.quick
-  ? {runs: 1, rounds: 1, seconds: 0.5, calls: 20, requests: 1000, memoryCalls: 100, restSamples: 2, dials: 3}
-  : {runs: 25, rounds: 3, seconds: 5, calls: 1000, requests: 100_000, memoryCalls: 10_000, restSamples: 12, dials: 20}
+  ? {
+      runs: 1,
+      rounds: 1,
+      seconds: 0.5,
+      calls: 20,
+      requests: 1000,
+      memoryCalls: 100,
+      restSamples: 2,
+      dials: 3,
+      journal: 1000,
+    }
+  : {
+      runs: 25,
+      rounds: 3,
+      seconds: 5,
+      calls: 1000,
+      requests: 100_000,
+      memoryCalls: 10_000,
+      restSamples: 12,
+      dials: 20,
+      journal: 100_000,
+    }
 
 const sections = [
   ['CLI forwarding', () => cliForwarding({runs: size.runs})],
@@ -29,6 +50,7 @@ const sections = [
   ['Event → webhook latency', () => webhookLatency({calls: size.calls})],
   ['Memory', () => memory({requests: size.requests, calls: size.memoryCalls, samples: size.restSamples})],
   ['Start-up', () => startUp({runs: flags.quick ? 1 : Math.round(size.runs / 2)})],
+  ['Call journal', () => history({runs: size.runs, calls: size.journal})],
   ['baresip: command → INVITE', () => baresipPair({rounds: size.dials})],
 ]
 

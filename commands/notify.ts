@@ -6,7 +6,7 @@ import {type Call, CALL_EVENT_TYPES, ListenerClient} from '../src/cli/app.js'
 
 export default class Notify extends ListenerCommand {
   static override summary = 'Report a call event to the listener (from a phone, a softphone hook or a script)'
-  static override description = `incoming and outgoing create a call; active, updated and end act on --call, else on the matching live call.
+  static override description = `incoming and outgoing create a call; the other events (active, updated, held, resumed, transferred, end, missed, rejected) act on --call, else on the matching live call. missed and rejected end a call saying how; end leaves that to callctl (an incoming call never answered ends missed).
 
 ${EXIT_CODES_HELP}`
 
@@ -15,6 +15,7 @@ ${EXIT_CODES_HELP}`
     '<%= config.bin %> notify incoming 020123456 --tags vip,sales --channel SIP/trunk-1',
     '<%= config.bin %> notify active',
     '<%= config.bin %> notify end --call abc123 --reason "remote hangup"',
+    '<%= config.bin %> notify transferred --call abc123 --to 201',
   ]
 
   static override args = {
@@ -25,7 +26,8 @@ ${EXIT_CODES_HELP}`
   static override flags = {
     name: Flags.string({description: "the other party's display name"}),
     call: Flags.string({description: 'call id (given by the phone, or reported back by the listener)'}),
-    reason: Flags.string({description: 'why the call ended (end only)'}),
+    reason: Flags.string({description: 'why the call ended (end, missed, rejected)'}),
+    to: Flags.string({description: 'the number the call was transferred to (transferred only)'}),
     tags: Flags.string({description: 'call tags, comma-separated ({TAGS} in templates)'}),
     channel: Flags.string({description: 'call channel ({CHANNEL} in templates)'}),
   }
@@ -39,6 +41,7 @@ ${EXIT_CODES_HELP}`
       reason: flags.reason,
       tags: flags.tags,
       channel: flags.channel,
+      to: flags.to,
     })
     this.log(describeCall(`Reported ${args.event}:`, call))
     return {call}

@@ -6,7 +6,10 @@
     Description       = 'Make, answer and end calls through the local callctl listener.'
     PowerShellVersion = '5.1'
     CompatiblePSEditions = @('Desktop', 'Core')
-    FunctionsToExport = @('Start-Call', 'Confirm-Call', 'Stop-Call', 'Get-CallStatus')
+    FunctionsToExport = @(
+        'Start-Call', 'Confirm-Call', 'Stop-Call', 'Get-CallStatus',
+        'Suspend-Call', 'Resume-Call', 'Move-Call', 'Send-CallDtmf', 'Disable-CallMicrophone', 'Enable-CallMicrophone', 'Deny-Call'
+    )
     CmdletsToExport   = @()
     VariablesToExport = @()
     AliasesToExport   = @()

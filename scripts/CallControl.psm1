@@ -1,7 +1,10 @@
-# callctl call control for PowerShell (Windows PowerShell 5.1 and PowerShell 7): make, answer and end calls
+# callctl call control for PowerShell (Windows PowerShell 5.1 and PowerShell 7): make, answer, end, hold, resume,
+# transfer, reject calls, send DTMF, mute
 # through the local callctl listener. Import-Module .\CallControl.psd1, then Get-Help Start-Call -Full.
 
 $script:DefaultPort = 5678
+# The listener's commands, each with its URL segment (`commands.<name>` in callctl's config).
+$script:Commands = @('Make', 'Answer', 'End', 'Reject', 'Hold', 'Resume', 'Transfer', 'Dtmf', 'Mute', 'Unmute')
 
 # The config file `callctl config path` prints: CALLCTL_CONFIG_DIR, else the per-user folder of this OS.
 function Get-CallctlConfigPath {
@@ -23,7 +26,8 @@ function Get-CallctlConfigPath {
 # The listener's address, token and command segments from callctl's config, as `callctl make` reads them: a user
 # who moves the port, sets a token or renames /make edits no script. -Port and -Token still win.
 function Get-CallctlSettings {
-    $settings = @{ Address = '127.0.0.1'; Port = $script:DefaultPort; Token = ''; Make = 'make'; Answer = 'answer'; End = 'end' }
+    $settings = @{ Address = '127.0.0.1'; Port = $script:DefaultPort; Token = ''; Segments = @{} }
+    foreach ($name in $script:Commands) { $settings.Segments[$name] = $name.ToLower() }
     $file = Get-CallctlConfigPath
     if (-not (Test-Path -LiteralPath $file -PathType Leaf)) { return $settings }
     try {
@@ -37,9 +41,9 @@ function Get-CallctlSettings {
     if ($config.host -and @('0.0.0.0', '::') -notcontains $config.host) { $settings.Address = [string]$config.host }
     if ($config.security -and $config.security.token) { $settings.Token = [string]$config.security.token }
     if ($config.commands) {
-        foreach ($name in @('Make', 'Answer', 'End')) {
+        foreach ($name in $script:Commands) {
             $segment = $config.commands.($name.ToLower())
-            if ($segment) { $settings[$name] = [uri]::EscapeDataString([string]$segment) }
+            if ($segment) { $settings.Segments[$name] = [uri]::EscapeDataString([string]$segment) }
         }
     }
     $settings
@@ -47,8 +51,10 @@ function Get-CallctlSettings {
 
 function Invoke-CallctlRequest {
     param(
-        [Parameter(Mandatory)][ValidateSet('Make', 'Answer', 'End', 'Status')][string]$Command,
-        [string]$Number,
+        [Parameter(Mandatory)][ValidateSet('Make', 'Answer', 'End', 'Reject', 'Hold', 'Resume', 'Transfer', 'Dtmf', 'Mute', 'Unmute', 'Status')][string]$Command,
+        # The number or digits that follow the segment (/make/<number>, /transfer/<number>, /dtmf/<digits>).
+        [string]$Argument,
+        [string]$CallId,
         [int]$Port,
         [string]$Token,
         [int]$TimeoutSec = 5
@@ -56,10 +62,11 @@ function Invoke-CallctlRequest {
     $settings = Get-CallctlSettings
     if (-not $Port) { $Port = $settings.Port }
     if (-not $Token) { $Token = $settings.Token }
-    $path = switch ($Command) {
-        'Make' { "/$($settings.Make)/$([uri]::EscapeDataString($Number))" }
-        'Status' { '/status' }
-        default { "/$($settings[$Command])" }
+    if ($Command -eq 'Status') { $path = '/status' }
+    else {
+        $path = "/$($settings.Segments[$Command])"
+        if ($Argument) { $path += "/$([uri]::EscapeDataString($Argument))" }
+        if ($CallId) { $path += "?call=$([uri]::EscapeDataString($CallId))" }
     }
     $method = 'Post'
     if ($Command -eq 'Status') { $method = 'Get' }
@@ -107,7 +114,7 @@ function Start-Call {
         [int]$Port,
         [string]$Token
     )
-    (Invoke-CallctlRequest -Command Make -Number $Number -Port $Port -Token $Token).call
+    (Invoke-CallctlRequest -Command Make -Argument $Number -Port $Port -Token $Token).call
 }
 
 function Confirm-Call {
@@ -142,6 +149,136 @@ function Stop-Call {
     (Invoke-CallctlRequest -Command End -Port $Port -Token $Token).call
 }
 
+function Suspend-Call {
+    <#
+    .SYNOPSIS
+    Puts the current call (or -CallId) on hold through the callctl listener.
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Suspend-Call
+    #>
+    [CmdletBinding()]
+    param([int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Hold -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Resume-Call {
+    <#
+    .SYNOPSIS
+    Takes a held call off hold (the one held last, or -CallId); the call talked on goes on hold, so this swaps calls.
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Resume-Call -CallId sim-1234
+    #>
+    [CmdletBinding()]
+    param([int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Resume -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Move-Call {
+    <#
+    .SYNOPSIS
+    Blind-transfers the current call (or -CallId) to a number through the callctl listener.
+    .PARAMETER Number
+    The number to transfer the call to.
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Move-Call -Number 201
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Number, [int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Transfer -Argument $Number -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Send-CallDtmf {
+    <#
+    .SYNOPSIS
+    Sends DTMF digits (0-9 * # A-D, with , for a pause) on the current call (or -CallId).
+    .PARAMETER Digits
+    The digits, e.g. "1234#".
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Send-CallDtmf -Digits "1234#"
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][string]$Digits, [int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Dtmf -Argument $Digits -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Disable-CallMicrophone {
+    <#
+    .SYNOPSIS
+    Mutes your microphone on the current call (or -CallId).
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Disable-CallMicrophone
+    #>
+    [CmdletBinding()]
+    param([int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Mute -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Enable-CallMicrophone {
+    <#
+    .SYNOPSIS
+    Unmutes your microphone on the current call (or -CallId).
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Enable-CallMicrophone
+    #>
+    [CmdletBinding()]
+    param([int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Unmute -CallId $CallId -Port $Port -Token $Token).call
+}
+
+function Deny-Call {
+    <#
+    .SYNOPSIS
+    Declines the ringing call (the oldest one, or -CallId): the caller hears busy.
+    .PARAMETER CallId
+    The id of the call to act on (from Get-CallStatus); without it, the current call.
+    .PARAMETER Port
+    The port of `callctl listen` (default: `port` in callctl's config, else 5678).
+    .PARAMETER Token
+    The listener's token, when one is set.
+    .EXAMPLE
+    Deny-Call
+    #>
+    [CmdletBinding()]
+    param([int]$Port, [string]$Token, [string]$CallId)
+    (Invoke-CallctlRequest -Command Reject -CallId $CallId -Port $Port -Token $Token).call
+}
+
 function Get-CallStatus {
     <#
     .SYNOPSIS
@@ -158,4 +295,7 @@ function Get-CallStatus {
     Invoke-CallctlRequest -Command Status -Port $Port -Token $Token
 }
 
-Export-ModuleMember -Function @('Start-Call', 'Confirm-Call', 'Stop-Call', 'Get-CallStatus')
+Export-ModuleMember -Function @(
+    'Start-Call', 'Confirm-Call', 'Stop-Call', 'Get-CallStatus',
+    'Suspend-Call', 'Resume-Call', 'Move-Call', 'Send-CallDtmf', 'Disable-CallMicrophone', 'Enable-CallMicrophone', 'Deny-Call'
+)

@@ -5,6 +5,9 @@ import {MAX_NUMBER_LENGTH} from './engine/number.js'
 import {CallctlError, ExitCode, type ExitCodeValue, RequestError} from './errors.js'
 import {type Config, loadConfig} from './settings.js'
 
+/** The in-call actions a client can ask for (README "In-call actions"). */
+export type ActionCommand = 'reject' | 'hold' | 'resume' | 'transfer' | 'dtmf' | 'mute' | 'unmute'
+
 export interface ClientOptions {
   /** Overrides the configured port. */
   port?: number
@@ -63,6 +66,15 @@ export class ListenerClient {
 
   async end(callId?: string): Promise<Call> {
     return this.#call(`/${this.commands.end}${query({call: callId})}`)
+  }
+
+  /**
+   * An in-call action (`hold`, `resume`, `transfer`, `dtmf`, `mute`, `unmute`, `reject`) on the given call, else
+   * the current one; `arg` is the number of a transfer or the digits of a dtmf.
+   */
+  async act(action: ActionCommand, callId?: string, arg?: string): Promise<Call> {
+    const path = arg === undefined ? '' : `/${encodeURIComponent(arg.slice(0, MAX_RAW_NUMBER + 1))}`
+    return this.#call(`/${this.commands[action]}${path}${query({call: callId})}`)
   }
 
   async notify(event: string, fields: Record<string, string | undefined>): Promise<Call> {

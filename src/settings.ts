@@ -6,11 +6,12 @@ import {listenerSettings, listenerSlice} from './listener/settings.js'
 import {deliverySettings, deliverySlice} from './delivery/settings.js'
 import {dialingSettings, dialingSlice} from './dialing/settings.js'
 import {handlerSettings, handlerSlice} from './handler/settings.js'
+import {journalSettings, journalSlice} from './journal/settings.js'
 
 /**
  * The config file, put together from each feature's slice: the listener's (port, host, URLs, security), the
- * drivers' (`driver.<name>`, see src/drivers/registry.ts) and outbound delivery's (notifications, callbacks,
- * popups). A new setting goes into its feature's slice; nothing here changes.
+ * drivers' (`driver.<name>`, see src/drivers/registry.ts), outbound delivery's (notifications, callbacks,
+ * popups), dialing rules, the link handler's and the call journal's. A new setting goes into its feature's slice; nothing here changes.
  */
 const root = s.object({
   ...listenerSettings,
@@ -18,13 +19,14 @@ const root = s.object({
   ...deliverySettings,
   ...dialingSettings,
   ...handlerSettings,
+  ...journalSettings,
 })
 
 export type Config = Infer<typeof root>
 
 export const SETTINGS = new Settings<Config>(
   root,
-  [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice],
+  [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice, journalSlice],
   {
     // 2026-12: the sim's settings joined the other drivers' under `driver`.
     sim: 'driver.sim',

@@ -13,7 +13,12 @@ const colour: Record<CallEvent['type'], (text: string) => string> = {
   outgoing: chalk.cyan,
   active: chalk.green,
   updated: chalk.blue,
+  held: chalk.blue,
+  resumed: chalk.green,
+  transferred: chalk.blue,
   end: chalk.gray,
+  missed: chalk.red,
+  rejected: chalk.gray,
 }
 
 function clock(iso: string): string {
@@ -24,8 +29,10 @@ function clock(iso: string): string {
 export function formatEvent(event: CallEvent): string {
   const {call} = event
   const who = [call.number || '(unknown number)', call.name && JSON.stringify(call.name)].filter(Boolean).join(' ')
-  const reason = event.type === 'end' && call.endReason ? chalk.dim(` (${call.endReason})`) : ''
-  return `${chalk.dim(clock(event.at))} ${colour[event.type](event.type.padEnd(8))} ${who}${reason} ${chalk.dim(call.id)}`
+  const reason = call.state === 'ended' && call.endReason ? chalk.dim(` (${call.endReason})`) : ''
+  // An event type from a log file of another version is shown plain rather than failing.
+  const paint = Object.hasOwn(colour, event.type) ? colour[event.type] : (text: string) => text
+  return `${chalk.dim(clock(event.at))} ${paint(event.type.padEnd(8))} ${who}${reason} ${chalk.dim(call.id)}`
 }
 
 export function formatRequest(record: RequestRecord, at = new Date().toISOString()): string {

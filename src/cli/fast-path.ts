@@ -1,6 +1,6 @@
-import {ListenerClient} from '../client.js'
-import {DRIVER_NAMES} from '../drivers/registry.js'
-import {answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
+import type {ActionCommand} from '../client.js'
+import {DRIVER_NAMES} from '../drivers/names.js'
+import type {Forwarded} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
@@ -23,6 +23,26 @@ const COMMANDS: Record<string, {flags: Record<string, Kind>; positional: number}
     },
     positional: 1,
   },
+  ...Object.fromEntries(
+    (['reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute'] as const).map((action) => [
+      action,
+      {
+        flags: {'--port': 'port', '-p': 'port', '--json': 'boolean', '--call': 'string'} as Record<string, Kind>,
+        positional: action === 'transfer' || action === 'dtmf' ? 1 : 0,
+      },
+    ]),
+  ),
+  history: {
+    flags: {
+      '--since': 'string',
+      '--number': 'string',
+      '--result': 'string',
+      '--limit': 'string',
+      '--json': 'boolean',
+      '--csv': 'boolean',
+    },
+    positional: 0,
+  },
   listen: {
     flags: {
       '--port': 'listenPort',
@@ -44,7 +64,7 @@ export interface Parsed {
 
 /**
  * Commands on a start-up budget run without loading oclif, whose command machinery costs more than what they do:
- * `make`, `answer`, `end` and `status` are what a CRM click or a hotkey runs, `listen` what a login item starts.
+ * `make`, `answer`, `end`, `status` and the in-call actions are what a CRM click or a hotkey runs, `listen` what a login item starts.
  * Only plain argv shapes are taken; help, unknown flags, bad values and anything else go to oclif, which owns
  * every usage error.
  */
@@ -93,6 +113,8 @@ export function parseFast(argv: string[]): Parsed | undefined {
     return undefined
   // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
   if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
+  // Both at once is oclif's usage error.
+  if (parsed.flags.json && parsed.flags.csv) return undefined
   return parsed
 }
 
@@ -115,6 +137,8 @@ export async function runFast(argv: string[]): Promise<boolean> {
       // As the command class prints them (oclif leaves warnings out of --json: they are in the document).
       if (!json) for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`)
       process.stdout.write(json ? formatJson(successJson(data)) : `${lines.join('\n')}\n`)
+    } else if (parsed.command === 'history') {
+      await history(parsed)
     } else {
       const result = await forward(parsed)
       process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
@@ -128,7 +152,15 @@ export async function runFast(argv: string[]): Promise<boolean> {
   return true
 }
 
+/**
+ * Loaded here rather than at the top: `history` reads the store and needs neither the config nor the client, and
+ * these two bring in every feature's settings.
+ */
 async function forward({command, flags, positional}: Parsed): Promise<Forwarded<object>> {
+  const [{ListenerClient}, {actOnCall, answerCall, endCall, makeCall, showStatus}] = await Promise.all([
+    import('../client.js'),
+    import('./forwarding.js'),
+  ])
   const client = new ListenerClient({port: flags.port as number | undefined})
   const callId = flags.call as string | undefined
   switch (command) {
@@ -144,10 +176,27 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
       return endCall(client, callId)
     }
 
-    default: {
+    case 'status': {
       return showStatus(client)
     }
+
+    default: {
+      return actOnCall(client, command as ActionCommand, callId, positional[0])
+    }
   }
+}
+
+async function history({flags}: Parsed): Promise<void> {
+  const {historyCsv, showHistory} = await import('./history.js')
+  const {data, lines} = showHistory({
+    since: flags.since as string | undefined,
+    number: flags.number as string | undefined,
+    result: flags.result as string | undefined,
+    limit: flags.limit as string | undefined,
+  })
+  process.stdout.write(
+    flags.json ? formatJson(successJson(data)) : flags.csv ? historyCsv(data.calls) : `${lines.join('\n')}\n`,
+  )
 }
 
 async function listen({flags}: Parsed): Promise<void> {

@@ -1,4 +1,4 @@
-import type {ListenerClient} from '../client.js'
+import type {ActionCommand, ListenerClient} from '../client.js'
 import type {Call} from '../engine/call.js'
 import {describeCall} from './describe-call.js'
 
@@ -35,6 +35,28 @@ export async function endCall(client: ListenerClient, callId?: string): Promise<
   return {data: {call}, lines: [describeCall('Ended', call)]}
 }
 
+/** What the human line starts with after each in-call action. */
+const ACTION_VERBS: Record<ActionCommand, string> = {
+  reject: 'Rejected',
+  hold: 'Held',
+  resume: 'Resumed',
+  transfer: 'Transferred',
+  dtmf: 'Sent DTMF on',
+  mute: 'Muted',
+  unmute: 'Unmuted',
+}
+
+export async function actOnCall(
+  client: ListenerClient,
+  action: ActionCommand,
+  callId?: string,
+  arg?: string,
+): Promise<Forwarded<{call: Call}>> {
+  const call = await client.act(action, callId, arg)
+  const verb = action === 'transfer' ? `Transferred to ${call.transferredTo ?? arg}:` : ACTION_VERBS[action]
+  return {data: {call}, lines: [describeCall(verb, call)]}
+}
+
 export async function showStatus(client: ListenerClient): Promise<Forwarded<ListenerStatus>> {
   const status = await client.status<ListenerStatus>()
   return {
@@ -42,7 +64,9 @@ export async function showStatus(client: ListenerClient): Promise<Forwarded<List
     lines: [
       `callctl ${status.version} listening on ${client.host}:${client.port} (pid ${status.pid}, driver ${status.driver.name})`,
       ...(status.driver.state === 'connected' ? [] : [`Driver ${status.driver.state}: ${status.driver.detail}`]),
-      status.calls.length === 0 ? 'No calls' : status.calls.map((call) => describeCall('', call).trim()).join('\n'),
+      status.calls.length === 0
+        ? 'No calls'
+        : status.calls.map((call) => describeCall('', call).trim() + (call.muted ? ' (muted)' : '')).join('\n'),
     ],
   }
 }

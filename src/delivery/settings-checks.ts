@@ -10,7 +10,7 @@ export const deliveryChecks: SettingChecks = {
   popups: (value) => void compilePopups({popups: value as PopupConfig[]}),
   internalNumbers: (value) => void compileInternalNumbers(value as string),
   ...Object.fromEntries(
-    ['incoming', 'outgoing', 'active', 'end'].map((event) => [
+    ['incoming', 'outgoing', 'active', 'end', 'missed'].map((event) => [
       `notifications.${event}`,
       (value: unknown) => void compileTemplate(value as string, `notifications.${event}`),
     ]),

@@ -7,7 +7,20 @@ const urlTemplate = s.string({
 })
 
 /** Wildix callback events, and the Enreach/callctl event names. */
-export const CALLBACK_EVENTS = ['new', 'updated', 'ended', 'incoming', 'outgoing', 'active', 'end'] as const
+export const CALLBACK_EVENTS = [
+  'new',
+  'updated',
+  'ended',
+  'incoming',
+  'outgoing',
+  'active',
+  'end',
+  'held',
+  'resumed',
+  'transferred',
+  'missed',
+  'rejected',
+] as const
 
 const callback = s.object(
   {
@@ -37,7 +50,14 @@ const popup = s.object(
 
 /** Outbound: Enreach notification URLs, Wildix callbacks and popups, and how they are delivered. */
 export const deliverySettings = {
-  notifications: s.object({incoming: urlTemplate, outgoing: urlTemplate, active: urlTemplate, end: urlTemplate}),
+  notifications: s.object({
+    incoming: urlTemplate,
+    outgoing: urlTemplate,
+    active: urlTemplate,
+    end: urlTemplate,
+    /** Optional: missed calls go here instead of to `end`. */
+    missed: urlTemplate,
+  }),
   user: s.object({
     number: s.string({description: 'your own number, {USERNUM}'}),
     name: s.string({description: 'your own name, {USERNAME}'}),

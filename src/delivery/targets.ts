@@ -3,11 +3,16 @@ import type {Call, CallEvent, CallEventType} from '../engine/call.js'
 import {ConfigError} from '../errors.js'
 import {compileTemplate, type Template, type TemplateValues} from './template.js'
 
-/** Wildix callback events in callctl's terms: "new call", "call updated" (answered, changed), "call ended". */
+/**
+ * Wildix callback events in callctl's terms: "new call", "call updated" (answered, changed, held, resumed,
+ * transferred), "call ended" (however it ended). `end` is every end too, as it was before `missed` and `rejected`
+ * existed: a receiver that asked for `end` still hears of every call that ends.
+ */
 const EVENT_GROUPS: Record<string, readonly CallEventType[]> = {
   new: ['incoming', 'outgoing'],
-  updated: ['active', 'updated'],
-  ended: ['end'],
+  updated: ['active', 'updated', 'held', 'resumed', 'transferred'],
+  ended: ['end', 'missed', 'rejected'],
+  end: ['end', 'missed', 'rejected'],
 }
 
 export interface OutgoingRequest {
@@ -39,13 +44,13 @@ export function compileInternalNumbers(pattern: string | undefined): (call: Call
   return (call) => call.number !== '' && regex.test(call.number)
 }
 
-function compileCallback(callback: CallbackConfig, key: string): Target {
+function compileCallback(callback: CallbackConfig, key: string, only?: readonly CallEventType[]): Target {
   const url = compileTemplate(callback.url, `${key}.url`)
   const body = callback.body === undefined ? undefined : compileTemplate(callback.body, `${key}.body`)
   const headers = Object.entries(callback.headers ?? {}).map(
     ([name, value]) => [name.toLowerCase(), compileTemplate(value, `${key}.headers.${name}`)] as [string, Template],
   )
-  const types = new Set(callback.events.flatMap((name) => EVENT_GROUPS[name] ?? [name as CallEventType]))
+  const types = new Set(only ?? callback.events.flatMap((name) => EVENT_GROUPS[name] ?? [name as CallEventType]))
   const method = callback.method ?? (body ? 'POST' : 'GET')
   const bodyType = callback.bodyType ?? 'json'
   return {
@@ -73,7 +78,12 @@ function compileCallback(callback: CallbackConfig, key: string): Target {
 export function compileTargets(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Target[] {
   const short = Object.entries(config.notifications)
     .filter((entry): entry is [CallEventType, string] => typeof entry[1] === 'string')
-    .map(([event, url]) => compileCallback({url, events: [event]}, `notifications.${event}`))
+    .map(([event, url]) => {
+      // Enreach has `end` for every end; the optional `missed` URL takes the missed calls from it.
+      const types: CallEventType[] =
+        event === 'end' ? ['end', 'rejected', ...(config.notifications.missed ? [] : ['missed' as const])] : [event]
+      return compileCallback({url, events: ['end']}, `notifications.${event}`, types)
+    })
   return [...short, ...config.callbacks.map((callback, index) => compileCallback(callback, `callbacks[${index}]`))]
 }
 

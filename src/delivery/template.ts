@@ -14,10 +14,15 @@ export const VARIABLES = {
   TAGS: 'call tags, comma-separated',
   CHANNEL: 'call channel (driver or `notify --channel`)',
   CALLID: 'the call id',
-  EVENT: 'incoming, outgoing, active, updated or end',
+  EVENT: 'incoming, outgoing, active, updated, held, resumed, transferred, end, missed or rejected',
   TIMESTAMP: 'when the event happened, ISO 8601',
-  DURATION: 'seconds since the call was answered (0 if it was not)',
-  REASON: "why the call ended, in the phone's words (end only)",
+  DURATION: 'seconds talking: from answer to the end (or to now on a live call); 0 if never answered',
+  REASON: "why the call ended, in the phone's words (end, missed, rejected)",
+  RESULT: 'how the call ended: answered, missed, rejected, busy, failed or cancelled (empty while live)',
+  STARTED: 'when the call started (rang or was dialled), ISO 8601',
+  ANSWERED: 'when it was answered, ISO 8601 (empty if never)',
+  ENDED: 'when it ended, ISO 8601 (empty while live)',
+  TRANSFERTO: 'the number the call was transferred to (transferred, and its end)',
 } as const
 
 export type Variable = keyof typeof VARIABLES
@@ -161,5 +166,10 @@ export function valuesFor(event: CallEvent, user: UserIdentity = {}): TemplateVa
     TIMESTAMP: event.at,
     DURATION: String(answered === undefined ? 0 : Math.max(0, Math.round((until - answered) / 1000))),
     REASON: call.endReason ?? '',
+    RESULT: call.result ?? '',
+    STARTED: call.createdAt,
+    ANSWERED: call.answeredAt ?? '',
+    ENDED: call.endedAt ?? '',
+    TRANSFERTO: call.transferredTo ?? '',
   }
 }

@@ -1,28 +1,41 @@
 import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
-import type {Capability, Driver, DriverContext} from '../engine/driver.js'
+import {CAPABILITIES, type Capability, type Driver, type DriverContext} from '../engine/driver.js'
 import {DriverError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
-import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import {ACTION_PLACEHOLDERS, checkPlaceholders, fillPlaceholders} from './placeholders.js'
 
 const script = (description?: string) => s.string({minLength: 1, ...(description && {description})})
 
-/** AppleScript templates; {NUMBER}, {NAME}, {CALLID} become AppleScript string literals. */
+/** One script per action an app's dictionary offers; an action without one is not offered (501). */
+const ACTIONS = ['make', 'answer', 'end', 'reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute'] as const
+type Action = (typeof ACTIONS)[number]
+
+/** AppleScript templates; {NUMBER}, {NAME}, {CALLID}, {TARGET}, {DIGITS} become AppleScript string literals. */
 const settings = s.object({
   make: script('AppleScript; {NUMBER} becomes a string literal'),
   answer: script(),
   end: script(),
+  reject: script(),
+  hold: script(),
+  resume: script(),
+  transfer: script('AppleScript; {TARGET} is the number transferred to'),
+  dtmf: script('AppleScript; {DIGITS} are the digits'),
+  mute: script(),
+  unmute: script(),
 })
 
 export type AppleScriptSettings = Infer<typeof settings>
 
 const checkScript = (name: string) => (value: unknown) =>
-  checkPlaceholders(value as string, `driver.applescript.${name}`)
+  checkPlaceholders(value as string, `driver.applescript.${name}`, ACTION_PLACEHOLDERS)
 
 export const applescriptDriver = defineDriver({
   name: 'applescript',
   settings,
-  checks: {make: checkScript('make'), answer: checkScript('answer'), end: checkScript('end')},
+  checks: Object.fromEntries(ACTIONS.map((action) => [action, checkScript(action)])),
+  capabilities: CAPABILITIES,
+  capabilitiesNote: 'driver.applescript.<action> set, macOS',
   check: () =>
     process.platform === 'darwin'
       ? {verdict: 'ok', message: 'applescript (macOS)'}
@@ -42,8 +55,16 @@ export function appleScriptString(value: string): string {
     .replaceAll(/[\r\n]/g, ' ')}"`
 }
 
-export function renderAppleScript(template: string, call: {number: string; name: string; id: string}): string {
-  return fillPlaceholders(template, {NUMBER: call.number, NAME: call.name, CALLID: call.id}, appleScriptString)
+export function renderAppleScript(
+  template: string,
+  call: {number: string; name: string; id: string},
+  extra: {TARGET?: string; DIGITS?: string} = {},
+): string {
+  return fillPlaceholders(
+    template,
+    {NUMBER: call.number, NAME: call.name, CALLID: call.id, ...extra},
+    appleScriptString,
+  )
 }
 
 /**
@@ -56,21 +77,28 @@ export function createAppleScriptDriver(
   run: (script: string) => Promise<unknown> = async (script) =>
     (await import('run-applescript')).runAppleScript(script),
 ): Driver {
-  for (const name of ['make', 'answer', 'end'] as const) {
-    if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`)
+  for (const name of ACTIONS) {
+    if (templates[name]) checkPlaceholders(templates[name], `driver.applescript.${name}`, ACTION_PLACEHOLDERS)
   }
 
-  async function execute(name: Capability, call: {number: string; name: string; id: string}): Promise<void> {
+  async function execute(
+    name: Action,
+    call: {number: string; name: string; id: string},
+    extra: {TARGET?: string; DIGITS?: string} = {},
+  ): Promise<void> {
     try {
-      await run(renderAppleScript(templates[name]!, call))
+      await run(renderAppleScript(templates[name]!, call, extra))
     } catch (error) {
       throw new DriverError('applescript', `${name} script failed: ${(error as Error).message}`, {cause: error})
     }
   }
 
+  const has = (action: Action) => Boolean(templates[action])
   return {
     name: 'applescript',
-    capabilities: new Set((['make', 'answer', 'end'] as const).filter((name) => templates[name])),
+    capabilities: new Set<Capability>(
+      CAPABILITIES.filter((capability) => (capability === 'mute' ? has('mute') && has('unmute') : has(capability))),
+    ),
 
     async init() {
       if (platform !== 'darwin') {
@@ -95,6 +123,36 @@ export function createAppleScriptDriver(
     async end(call: Call) {
       await execute('end', call)
       reporter.ended(call.id, 'local hangup')
+    },
+
+    async reject(call: Call) {
+      await execute('reject', call)
+      reporter.ended(call.id, 'declined', 'rejected')
+    },
+
+    async hold(call: Call) {
+      await execute('hold', call)
+      reporter.held(call.id)
+    },
+
+    async resume(call: Call) {
+      await execute('resume', call)
+      reporter.resumed(call.id)
+    },
+
+    async transfer(call: Call, number: string) {
+      await execute('transfer', call, {TARGET: number})
+      reporter.transferred(call.id, number)
+      reporter.ended(call.id, `transferred to ${number}`)
+    },
+
+    async dtmf(call: Call, digits: string) {
+      await execute('dtmf', call, {DIGITS: digits})
+    },
+
+    async mute(call: Call, muted: boolean) {
+      await execute(muted ? 'mute' : 'unmute', call)
+      reporter.muted(call.id, muted)
     },
   }
 }

@@ -1,20 +1,34 @@
 import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
-import type {Capability, Driver, DriverContext} from '../engine/driver.js'
+import {CAPABILITIES, type Capability, type Driver, type DriverContext} from '../engine/driver.js'
 import {CallStateError, DriverError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
-import {checkPlaceholders, fillPlaceholders} from './placeholders.js'
+import {ACTION_PLACEHOLDERS, checkPlaceholders, fillPlaceholders} from './placeholders.js'
 
 const argvTemplate = s.array(s.string(), {
   minItems: 1,
-  description: 'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in',
+  description:
+    'a JSON array: the program, then its arguments; {NUMBER} {NAME} {CALLID} are filled in ({TARGET} in transfer, {DIGITS} in dtmf)',
 })
+
+/** One program template per action; an action without one is not offered (501). */
+const ACTIONS = ['make', 'answer', 'end', 'reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute'] as const
+type Action = (typeof ACTIONS)[number]
 
 const settings = s.object({
   /** argv templates, e.g. ["C:\\Program Files\\MicroSIP\\microsip.exe", "{NUMBER}"]. */
   make: argvTemplate,
   answer: argvTemplate,
   end: argvTemplate,
+  reject: argvTemplate,
+  hold: argvTemplate,
+  resume: argvTemplate,
+  /** MicroSIP: ["microsip.exe", "/transfer:{TARGET}"]. */
+  transfer: argvTemplate,
+  /** MicroSIP: ["microsip.exe", "/dtmf:{DIGITS}"]. */
+  dtmf: argvTemplate,
+  mute: argvTemplate,
+  unmute: argvTemplate,
   /**
    * True when the softphone reports answer and end itself (hooks running `callctl notify active|end`); false to
    * have callctl mark the call when the command succeeds.
@@ -26,15 +40,19 @@ const settings = s.object({
 export type CommandSettings = Infer<typeof settings>
 
 const checkArgv = (name: string) => (value: unknown) =>
-  (value as string[]).forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))
+  (value as string[]).forEach((word, index) =>
+    checkPlaceholders(word, `driver.command.${name}[${index}]`, ACTION_PLACEHOLDERS),
+  )
 
 export const commandDriver = defineDriver({
   name: 'command',
   settings,
-  checks: {make: checkArgv('make'), answer: checkArgv('answer'), end: checkArgv('end')},
+  checks: Object.fromEntries(ACTIONS.map((action) => [action, checkArgv(action)])),
+  capabilities: CAPABILITIES,
+  capabilitiesNote: 'driver.command.<action> set',
   async check(command) {
     const {onPath} = await import('../os/probe.js')
-    const programs = [command.make, command.answer, command.end]
+    const programs = ACTIONS.map((action) => command[action])
       .map((argv) => argv?.[0])
       .filter((program): program is string => Boolean(program))
     const missing = programs.filter((program) => !onPath(program))
@@ -60,14 +78,20 @@ export const commandDriver = defineDriver({
  * shell, each placeholder filling exactly one argument. The softphone reports events back through `callctl notify`.
  */
 export function createCommandDriver({reporter, settings}: DriverContext<CommandSettings>): Driver {
-  const templates = {make: settings.make, answer: settings.answer, end: settings.end}
+  const templates: Partial<Record<Action, string[]>> = Object.fromEntries(
+    ACTIONS.map((action) => [action, settings[action]]),
+  )
   for (const [name, argv] of Object.entries(templates)) {
-    argv?.forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`))
+    argv?.forEach((word, index) => checkPlaceholders(word, `driver.command.${name}[${index}]`, ACTION_PLACEHOLDERS))
   }
 
-  async function run(name: Capability, call: {number: string; name: string; id: string}): Promise<void> {
+  async function run(
+    name: Action,
+    call: {number: string; name: string; id: string},
+    extra: {TARGET?: string; DIGITS?: string} = {},
+  ): Promise<void> {
     const [file, ...args] = templates[name]!.map((word) =>
-      fillPlaceholders(word, {NUMBER: call.number, NAME: call.name, CALLID: call.id}),
+      fillPlaceholders(word, {NUMBER: call.number, NAME: call.name, CALLID: call.id, ...extra}),
     )
     const {execa} = await import('execa')
     const result = await execa(file, args, {shell: false, reject: false, timeout: settings.timeoutMs, stdin: 'ignore'})
@@ -94,9 +118,14 @@ export function createCommandDriver({reporter, settings}: DriverContext<CommandS
     }
   }
 
+  const has = (action: Action) => Boolean(templates[action]?.length)
+  // Mute is offered only with its way back.
+  const capabilities = new Set<Capability>(
+    CAPABILITIES.filter((capability) => (capability === 'mute' ? has('mute') && has('unmute') : has(capability))),
+  )
   return {
     name: 'command',
-    capabilities: new Set((Object.keys(templates) as Capability[]).filter((name) => templates[name]?.length)),
+    capabilities,
 
     async make(number) {
       await run('make', {number, name: '', id: ''})
@@ -112,6 +141,39 @@ export function createCommandDriver({reporter, settings}: DriverContext<CommandS
     async end(call: Call) {
       await run('end', call)
       settle(() => reporter.ended(call.id, 'local hangup'))
+    },
+
+    async reject(call: Call) {
+      await run('reject', call)
+      settle(() => reporter.ended(call.id, 'declined', 'rejected'))
+    },
+
+    async hold(call: Call) {
+      await run('hold', call)
+      settle(() => reporter.held(call.id))
+    },
+
+    async resume(call: Call) {
+      await run('resume', call)
+      settle(() => reporter.resumed(call.id))
+    },
+
+    async transfer(call: Call, number: string) {
+      await run('transfer', call, {TARGET: number})
+      settle(() => {
+        reporter.transferred(call.id, number)
+        reporter.ended(call.id, `transferred to ${number}`)
+      })
+    },
+
+    async dtmf(call: Call, digits: string) {
+      await run('dtmf', call, {DIGITS: digits})
+    },
+
+    async mute(call: Call, muted: boolean) {
+      await run(muted ? 'mute' : 'unmute', call)
+      // No softphone hook reports mute (there is no such event): callctl marks it when the command succeeded.
+      reporter.muted(call.id, muted)
     },
   }
 }

@@ -1,5 +1,5 @@
 import type {Node} from '../config/schema.js'
-import type {Driver, DriverContext, DriverReachability} from '../engine/driver.js'
+import type {Capability, Driver, DriverContext, DriverReachability} from '../engine/driver.js'
 
 /** What `callctl doctor` says about a driver's setup. */
 export interface DriverCheck {
@@ -17,6 +17,13 @@ export interface DriverCheck {
 export interface DriverModule<Name extends string = string, Settings extends object = object> {
   name: Name
   settings: Node<Settings, true>
+  /**
+   * What the driver can do at most, for the README and for the 501 a driver without a capability answers ("drivers
+   * that can: ..."). The running driver's own set (`Driver.capabilities`) may be smaller, e.g. per its settings.
+   */
+  capabilities: readonly Capability[]
+  /** When the running driver's set depends on its settings: how to get them, e.g. "driver.command.<action> set". */
+  capabilitiesNote?: string
   /** Checks the schema cannot express, by setting under `driver.<name>` (run by `config set` and `doctor`): throw the problem. */
   checks?: Record<string, (value: unknown) => void>
   /**

@@ -1,8 +1,13 @@
 import {ConfigError} from '../errors.js'
 
-/** What a driver template may say: the number dialled, and the call acted on. */
-export type Placeholders = {NUMBER: string; NAME: string; CALLID: string}
+/**
+ * What a driver template may say: the number dialled, the call acted on, the number a call is transferred to
+ * (`transfer`) and the DTMF digits sent (`dtmf`). The last two are empty in the other actions.
+ */
+export type Placeholders = {NUMBER: string; NAME: string; CALLID: string; TARGET?: string; DIGITS?: string}
 const NAMES = ['NUMBER', 'NAME', 'CALLID']
+/** In the templates of drivers with one template per action (command, applescript). */
+export const ACTION_PLACEHOLDERS = [...NAMES, 'TARGET', 'DIGITS']
 
 /** Checks a driver template once, at start: an unknown `{PLACEHOLDER}` is a config error, not an empty string. */
 export function checkPlaceholders(template: string, where: string, names: readonly string[] = NAMES): void {
@@ -19,5 +24,7 @@ export function fillPlaceholders(
   values: Placeholders,
   encode: (value: string) => string = (v) => v,
 ): string {
-  return template.replaceAll(/\{(NUMBER|NAME|CALLID)\}/g, (_, name: keyof Placeholders) => encode(values[name]))
+  return template.replaceAll(/\{(NUMBER|NAME|CALLID|TARGET|DIGITS)\}/g, (_, name: keyof Placeholders) =>
+    encode(values[name] ?? ''),
+  )
 }

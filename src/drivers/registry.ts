@@ -4,6 +4,7 @@ import {baresipDriver} from './baresip/index.js'
 import {commandDriver} from './command.js'
 import type {SettingChecks, SettingsSlice} from '../config/settings.js'
 import type {DriverModule} from './driver-module.js'
+import type {Capability} from '../engine/driver.js'
 import {simDriver} from './sim.js'
 import {uriDriver} from './uri.js'
 
@@ -38,4 +39,12 @@ export const driverSlice: SettingsSlice = {properties: {driver: driverSettings},
 
 export function driverModule(name: string): DriverModule<string, object> | undefined {
   return DRIVERS.find((driver) => driver.name === name) as DriverModule<string, object> | undefined
+}
+
+/** The drivers that can do `capability`, each with what it needs for it: `command (driver.command.<action> set)`. */
+export function driversThatCan(capability: Capability): string[] {
+  return DRIVERS.filter((driver: DriverModule<string, object>) => driver.capabilities.includes(capability)).map(
+    (driver: DriverModule<string, object>) =>
+      driver.capabilitiesNote ? `${driver.name} (${driver.capabilitiesNote})` : driver.name,
+  )
 }

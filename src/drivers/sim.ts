@@ -1,6 +1,6 @@
 import {type Infer, s} from '../config/schema.js'
 import type {Call} from '../engine/call.js'
-import type {Capability, Driver, DriverContext} from '../engine/driver.js'
+import {CAPABILITIES, type Driver, type DriverContext} from '../engine/driver.js'
 import {CallStateError} from '../errors.js'
 import {defineDriver} from './driver-module.js'
 
@@ -23,12 +23,13 @@ export type SimSettings = Infer<typeof settings>
 export const simDriver = defineDriver({
   name: 'sim',
   settings,
+  capabilities: CAPABILITIES,
   check: () => ({verdict: 'ok', message: 'sim (the built-in simulated phone)'}),
   create: createSimDriver,
 })
 
 /** The built-in phone: no audio, no network, but the same call life cycle as a real one. */
-function createSimDriver({reporter, settings}: DriverContext<SimSettings>): Driver {
+function createSimDriver({reporter, settings, log}: DriverContext<SimSettings>): Driver {
   const {answerAfterMs, hangupAfterMs} = settings
   const timers = new Map<string, NodeJS.Timeout>()
 
@@ -59,7 +60,7 @@ function createSimDriver({reporter, settings}: DriverContext<SimSettings>): Driv
 
   return {
     name: 'sim',
-    capabilities: new Set<Capability>(['make', 'answer', 'end']),
+    capabilities: new Set(CAPABILITIES),
 
     async make(number) {
       const call = reporter.outgoing({id: `sim-${globalThis.crypto.randomUUID()}`, number})
@@ -86,6 +87,34 @@ function createSimDriver({reporter, settings}: DriverContext<SimSettings>): Driv
     async end(call: Call) {
       cancel(call.id)
       reporter.ended(call.id, 'local hangup')
+    },
+
+    async reject(call: Call) {
+      cancel(call.id)
+      reporter.ended(call.id, 'declined', 'rejected')
+    },
+
+    async hold(call: Call) {
+      reporter.held(call.id)
+    },
+
+    async resume(call: Call) {
+      reporter.resumed(call.id)
+    },
+
+    async transfer(call: Call, number: string) {
+      cancel(call.id)
+      reporter.transferred(call.id, number)
+      // A blind transfer hands the call on: it is over for us once the phone has sent it.
+      reporter.ended(call.id, `transferred to ${number}`)
+    },
+
+    async dtmf(call: Call, digits: string) {
+      log(`sim: sent DTMF ${digits} on call ${call.id}`)
+    },
+
+    async mute(call: Call, muted: boolean) {
+      reporter.muted(call.id, muted)
     },
 
     async close() {

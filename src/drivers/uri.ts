@@ -23,6 +23,8 @@ export const uriDriver = defineDriver({
   name: 'uri',
   settings,
   checks: {template: (value) => checkTemplate(value as string)},
+  // The call belongs to the app the URI opened: callctl can start it, nothing more.
+  capabilities: ['make'],
   create: (context: DriverContext<UriSettings>) => createUriDriver(context),
 })
 

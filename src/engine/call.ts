@@ -1,8 +1,35 @@
 export type Direction = 'incoming' | 'outgoing'
-export type CallState = 'ringing' | 'dialing' | 'active' | 'ended'
-export type CallEventType = 'incoming' | 'outgoing' | 'active' | 'updated' | 'end'
+/** `held`: answered, and put on hold by us (the other party hears music or silence). */
+export type CallState = 'ringing' | 'dialing' | 'active' | 'held' | 'ended'
 
-export const CALL_EVENT_TYPES: readonly CallEventType[] = ['incoming', 'outgoing', 'active', 'updated', 'end']
+/**
+ * One event per transition. A call ends with exactly one of `end`, `missed` (an incoming call that ended
+ * unanswered) or `rejected` (declined with `reject`): subscribers that only care that it ended test
+ * `call.state === 'ended'`.
+ */
+export type CallEventType =
+  'incoming' | 'outgoing' | 'active' | 'updated' | 'held' | 'resumed' | 'transferred' | 'end' | 'missed' | 'rejected'
+
+export const CALL_EVENT_TYPES: readonly CallEventType[] = [
+  'incoming',
+  'outgoing',
+  'active',
+  'updated',
+  'held',
+  'resumed',
+  'transferred',
+  'end',
+  'missed',
+  'rejected',
+]
+
+/** The events that end a call. */
+export const FINAL_EVENT_TYPES: readonly CallEventType[] = ['end', 'missed', 'rejected']
+
+/** How a finished call went, for the journal and `{RESULT}`. */
+export type CallResult = 'answered' | 'missed' | 'rejected' | 'busy' | 'failed' | 'cancelled'
+
+export const CALL_RESULTS: readonly CallResult[] = ['answered', 'missed', 'rejected', 'busy', 'failed', 'cancelled']
 
 export interface Call {
   id: string
@@ -17,6 +44,12 @@ export interface Call {
   endedAt?: string
   /** Why the call ended, in the driver's words ("local hangup", "486 Busy Here"). */
   endReason?: string
+  /** Set once the call has ended. */
+  result?: CallResult
+  /** Our microphone is muted on this call. */
+  muted?: boolean
+  /** The number the call was blind-transferred to. */
+  transferredTo?: string
   tags: string[]
   channel: string
 }

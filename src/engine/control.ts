@@ -12,7 +12,11 @@ export function reporterFor(engine: CallEngine): DriverReporter {
     outgoing: (details) => engine.outgoing(details),
     active: (id) => engine.activate(id),
     updated: (id, details) => engine.update(id, details),
-    ended: (id, reason) => engine.finish(id, reason),
+    held: (id) => engine.hold(id),
+    resumed: (id) => engine.resume(id),
+    transferred: (id, number) => engine.transferred(id, number),
+    muted: (id, muted) => engine.setMuted(id, muted),
+    ended: (id, reason, result) => engine.finish(id, reason, result),
     calls: () => engine.live(),
   }
 }
@@ -30,13 +34,33 @@ export type StatusCall = Omit<Call, 'state'> & {state: CallState | 'unknown'; la
  * What the listener's routes call: commands go to the driver after the engine has picked and checked the call;
  * `notify` reports go straight to the engine.
  */
+export interface CallControlOptions {
+  /** Throws for numbers that may not be dialled or transferred to (`numbers.allow` / `numbers.block`). */
+  checkNumber?: (number: string) => void
+  /** Answering a second call puts the active one on hold first (`calls.holdOnAnswer`), when the driver can hold. */
+  holdOnAnswer?: boolean
+  /** The drivers that could do what this one cannot, for the 501 answer. */
+  driversThatCan?: (capability: Capability) => string[]
+}
+
+/** DTMF as the phone takes it: 0-9 * # A-D, `,` a pause. */
+const DTMF = /^[0-9*#A-D,]{1,64}$/
+
 export class CallControl {
+  /** Throws for numbers that may not be dialled (`numbers.allow` / `numbers.block`). */
+  public checkNumber: (number: string) => void
+  public holdOnAnswer: boolean
+  readonly #driversThatCan: (capability: Capability) => string[]
+
   constructor(
     readonly engine: CallEngine,
     public driver: Driver,
-    /** Throws for numbers that may not be dialled (`numbers.allow` / `numbers.block`). */
-    public checkNumber: (number: string) => void = () => {},
-  ) {}
+    options: CallControlOptions = {},
+  ) {
+    this.checkNumber = options.checkNumber ?? (() => {})
+    this.holdOnAnswer = options.holdOnAnswer ?? true
+    this.#driversThatCan = options.driversThatCan ?? (() => [])
+  }
 
   async make(rawNumber: string): Promise<Call> {
     this.#require('make')
@@ -45,11 +69,76 @@ export class CallControl {
     return this.#drive(() => this.driver.make(number))
   }
 
+  /** Answers a ringing call; with `holdOnAnswer`, the call talked on so far goes on hold first (call waiting). */
   async answer(id?: string): Promise<Call> {
     this.#require('answer')
     const call = this.engine.answerable(id)
+    await this.#holdOthers(call.id)
     await this.#drive(() => this.driver.answer(call))
     return this.engine.get(call.id) ?? call
+  }
+
+  /** Declines a ringing incoming call: it ends `rejected`. */
+  async reject(id?: string): Promise<Call> {
+    this.#require('reject')
+    const call = this.engine.answerable(id, 'reject')
+    await this.#drive(async () => this.driver.reject!(call))
+    return this.engine.get(call.id) ?? call
+  }
+
+  async hold(id?: string): Promise<Call> {
+    this.#require('hold')
+    const call = this.engine.target('hold', ['active'], id)
+    await this.#drive(async () => this.driver.hold!(call))
+    return this.engine.get(call.id) ?? call
+  }
+
+  /** Takes a held call off hold; the call talked on until now goes on hold first, so `resume --call` swaps. */
+  async resume(id?: string): Promise<Call> {
+    this.#require('resume')
+    const call = this.engine.target('resume', ['held'], id)
+    await this.#holdOthers(call.id)
+    await this.#drive(async () => this.driver.resume!(call))
+    return this.engine.get(call.id) ?? call
+  }
+
+  async transfer(rawNumber: string, id?: string): Promise<Call> {
+    this.#require('transfer')
+    const number = normalizeNumber(rawNumber)
+    this.checkNumber(number)
+    const call = this.engine.target('transfer', ['active', 'held'], id)
+    await this.#drive(async () => this.driver.transfer!(call, number))
+    return this.engine.get(call.id) ?? call
+  }
+
+  async dtmf(rawDigits: string, id?: string): Promise<Call> {
+    this.#require('dtmf')
+    const digits = rawDigits.replaceAll(/\s/g, '').toUpperCase()
+    if (!DTMF.test(digits)) {
+      throw new RequestError(
+        `Invalid DTMF ${JSON.stringify(rawDigits.slice(0, 80))}: use 1 to 64 of 0-9 * # A-D, with , for a pause`,
+        'ERR_INVALID_DTMF',
+      )
+    }
+
+    const call = this.engine.target('send DTMF to', ['active'], id)
+    await this.#drive(async () => this.driver.dtmf!(call, digits))
+    return this.engine.get(call.id) ?? call
+  }
+
+  async mute(muted: boolean, id?: string): Promise<Call> {
+    this.#require('mute')
+    const call = this.engine.target(muted ? 'mute' : 'unmute', ['active', 'held'], id)
+    await this.#drive(async () => this.driver.mute!(call, muted))
+    return this.engine.get(call.id) ?? call
+  }
+
+  /** Call waiting: the active calls other than `id` go on hold, when configured and the driver can. */
+  async #holdOthers(id: string): Promise<void> {
+    if (!this.holdOnAnswer || !this.driver.capabilities.has('hold')) return
+    for (const other of this.engine.activeOthers(id)) {
+      await this.#drive(async () => this.driver.hold!(other))
+    }
   }
 
   async end(id?: string): Promise<Call> {
@@ -80,8 +169,8 @@ export class CallControl {
   }
 
   /** A phone, softphone hook or script reports a call event (`callctl notify`). */
-  notify(type: CallEventType, details: CallDetails & {reason?: string}): Call {
-    const {reason, ...rest} = details
+  notify(type: CallEventType, details: CallDetails & {reason?: string; to?: string}): Call {
+    const {reason, to: _to, ...rest} = details
     // Any caller ID is taken (`anonymous`, `sip:alice@pbx`): the engine cleans it, and a number is normalised there.
     const call = {...rest, number: rest.number === undefined ? undefined : callerId(rest.number)}
     switch (type) {
@@ -102,8 +191,25 @@ export class CallControl {
         return this.engine.update(id, {...call, id: undefined})
       }
 
-      case 'end': {
-        return this.engine.finish(call.id ?? this.engine.endable().id, reason ?? 'reported')
+      case 'held': {
+        return this.engine.hold(call.id ?? this.engine.target('hold', ['active']).id)
+      }
+
+      case 'resumed': {
+        return this.engine.resume(call.id ?? this.engine.target('resume', ['held']).id)
+      }
+
+      case 'transferred': {
+        const id = call.id ?? this.engine.target('transfer', ['active', 'held']).id
+        return this.engine.transferred(id, details.to ?? '')
+      }
+
+      case 'end':
+      case 'missed':
+      case 'rejected': {
+        const id = call.id ?? this.engine.endable().id
+        // `missed` and `rejected` say how it ended; a plain `end` leaves that to the engine.
+        return this.engine.finish(id, reason ?? 'reported', type === 'end' ? undefined : type)
       }
     }
   }
@@ -122,9 +228,13 @@ export class CallControl {
 
   #require(capability: Capability): void {
     if (!this.driver.capabilities.has(capability)) {
-      throw new DriverError(this.driver.name, `this driver cannot ${capability} calls`, {
+      const others = this.#driversThatCan(capability).filter((name) => name !== this.driver.name)
+      const what = capability === 'dtmf' ? 'send DTMF' : capability === 'mute' ? 'mute or unmute' : capability
+      const can = others.length > 0 ? `; drivers that can: ${others.join(', ')}` : ''
+      throw new DriverError(this.driver.name, `this driver cannot ${what} calls${can}`, {
         code: 'ERR_NOT_SUPPORTED',
         status: 501,
+        suggestions: others.length > 0 ? ['Change the driver with callctl config set driver.name <name>'] : [],
       })
     }
   }

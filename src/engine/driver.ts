@@ -1,7 +1,22 @@
-import type {Call, CallDetails} from './call.js'
+import type {Call, CallDetails, CallResult} from './call.js'
 
-/** What a driver can do; the listener answers 501 for a command the driver lacks. */
-export type Capability = 'make' | 'answer' | 'end'
+/**
+ * What a driver can do; the listener answers 501 for a command the driver lacks, naming the drivers that can.
+ * `mute` covers unmute too.
+ */
+export type Capability = 'make' | 'answer' | 'end' | 'reject' | 'hold' | 'resume' | 'transfer' | 'dtmf' | 'mute'
+
+export const CAPABILITIES: readonly Capability[] = [
+  'make',
+  'answer',
+  'end',
+  'reject',
+  'hold',
+  'resume',
+  'transfer',
+  'dtmf',
+  'mute',
+]
 
 /**
  * How a driver reports what its phone did. Each method is one validated transition of the call engine, which
@@ -12,7 +27,12 @@ export interface DriverReporter {
   outgoing(details: CallDetails): Call
   active(id: string): Call
   updated(id: string, details: CallDetails): Call
-  ended(id: string, reason?: string): Call
+  held(id: string): Call
+  resumed(id: string): Call
+  transferred(id: string, number: string): Call
+  muted(id: string, muted: boolean): Call
+  /** `result` only when the driver knows better than the engine would guess (e.g. `rejected`). */
+  ended(id: string, reason?: string, result?: CallResult): Call
   /** Live calls as callctl knows them, so that a driver can check state before acting. */
   calls(): Call[]
 }
@@ -45,6 +65,19 @@ export interface Driver {
   make(number: string): Promise<Call>
   answer(call: Call): Promise<void>
   end(call: Call): Promise<void>
+  /*
+   * The in-call actions, each present exactly when its capability is declared. Each reports its transition
+   * (`held`, `resumed`, `transferred`, `muted`, `ended` with `rejected`) before it resolves, as `make` does.
+   */
+  /** Decline a ringing incoming call (busy or decline to the caller), which is not answering and hanging up. */
+  reject?(call: Call): Promise<void>
+  hold?(call: Call): Promise<void>
+  resume?(call: Call): Promise<void>
+  /** Blind transfer to a number already checked against the number rules. */
+  transfer?(call: Call, number: string): Promise<void>
+  /** `digits` are 0-9 * # A-D, with `,` a pause of about a second. */
+  dtmf?(call: Call, digits: string): Promise<void>
+  mute?(call: Call, muted: boolean): Promise<void>
   /**
    * For a driver that talks to a phone it can lose (a socket, a daemon): whether it reaches it now. Without this
    * hook a driver counts as always connected. While it is not connected, callctl cannot know its calls' state.

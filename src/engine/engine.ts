@@ -1,7 +1,7 @@
 import {EventEmitter} from 'node:events'
 
 import {CallStateError} from '../errors.js'
-import type {Call, CallDetails, CallEvent, CallEventType, Direction} from './call.js'
+import type {Call, CallDetails, CallEvent, CallEventType, CallResult, CallState, Direction} from './call.js'
 import {cleanDetails, cleanText} from './caller-id.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
@@ -18,7 +18,10 @@ type Listener = (event: CallEvent) => void
 export class CallEngine {
   readonly #calls = new Map<string, Call>()
   readonly #ended: Call[] = []
-  /** When each live call was answered, in order: `end` without an id ends the one answered last. */
+  /**
+   * When each live call was last answered, resumed or held, in order: `end` without an id ends the active one
+   * answered last, `resume` without an id resumes the call held last.
+   */
   readonly #answerOrder = new Map<string, number>()
   #answers = 0
   readonly #bus = new EventEmitter()
@@ -70,15 +73,15 @@ export class CallEngine {
     if (this.#calls.has(call.id)) throw new CallStateError(`Call ${call.id} already exists`)
     // Read back from a file: cleaned like anything a driver reports.
     this.#calls.set(call.id, {...call, ...cleanDetails(call), id: call.id})
-    if (call.state === 'active') this.#answerOrder.set(call.id, ++this.#answers)
+    if (call.state === 'active' || call.state === 'held') this.#answerOrder.set(call.id, ++this.#answers)
   }
 
   /** The remote answered (outgoing) or we answered (incoming). */
   activate(id: string): Call {
     // Not "answer": a remote answering, or a phone reporting `notify active`, lands here too.
     const call = this.#live(id, 'make active')
-    if (call.state === 'active') {
-      throw new CallStateError(`Call ${id} is already active`)
+    if (call.state === 'active' || call.state === 'held') {
+      throw new CallStateError(`Call ${id} is already ${call.state === 'held' ? 'answered (on hold)' : 'active'}`)
     }
 
     call.state = 'active'
@@ -94,25 +97,93 @@ export class CallEngine {
     return changed ? this.#emit('updated', call) : {...call}
   }
 
-  finish(id: string, reason = ''): Call {
+  /** The call is on hold (we put it there): `held`. */
+  hold(id: string): Call {
+    const call = this.#live(id, 'hold')
+    if (call.state !== 'active') throw cannot(call, 'held', ['active'])
+    call.state = 'held'
+    this.#answerOrder.set(id, ++this.#answers)
+    return this.#emit('held', call)
+  }
+
+  /** The call is off hold again, and the current one: `resumed`. */
+  resume(id: string): Call {
+    const call = this.#live(id, 'resume')
+    if (call.state !== 'held') throw cannot(call, 'resumed', ['held'])
+    call.state = 'active'
+    this.#answerOrder.set(id, ++this.#answers)
+    return this.#emit('resumed', call)
+  }
+
+  /** The call was handed on to `number` (blind transfer): `transferred`. The driver reports its end after. */
+  transferred(id: string, number: string): Call {
+    const call = this.#live(id, 'transfer')
+    if (call.state !== 'active' && call.state !== 'held') throw cannot(call, 'transferred', ['active', 'held'])
+    call.transferredTo = cleanText(number)
+    return this.#emit('transferred', call)
+  }
+
+  /** Our microphone on the call was muted or unmuted: `updated`, or nothing when it already was. */
+  setMuted(id: string, muted: boolean): Call {
+    const call = this.#live(id, muted ? 'mute' : 'unmute')
+    if (call.state !== 'active' && call.state !== 'held')
+      throw cannot(call, muted ? 'muted' : 'unmuted', ['active', 'held'])
+    if (Boolean(call.muted) === muted) return {...call}
+    call.muted = muted
+    return this.#emit('updated', call)
+  }
+
+  /**
+   * The call is over: `end`, or `missed` for an incoming call that was never answered, or `rejected` when `result`
+   * says so (`reject`). Without `result` it follows from the call and the reason (see resultOf).
+   */
+  finish(id: string, reason = '', result?: CallResult): Call {
     const call = this.#live(id, 'end')
+    call.endReason = cleanText(reason)
+    call.result = result ?? resultOf(call)
     call.state = 'ended'
     call.endedAt = now()
-    call.endReason = cleanText(reason)
     this.#calls.delete(id)
     this.#answerOrder.delete(id)
     this.#ended.unshift(call)
     this.#ended.length = Math.min(this.#ended.length, ENDED_CALLS_KEPT)
-    return this.#emit('end', call)
+    const type = call.result === 'missed' ? 'missed' : call.result === 'rejected' ? 'rejected' : 'end'
+    return this.#emit(type, call)
   }
 
-  /** The call `answer` acts on: the given one, else the oldest ringing incoming call. */
-  answerable(id?: string): Call {
+  /**
+   * The call an in-call action (`hold`, `transfer`, ...) acts on: the given one, which must be in one of `states`,
+   * else the live call in one of them that was answered, resumed or held last. A wrong state is a 409 naming it.
+   */
+  target(action: string, states: readonly CallState[], id?: string): Call {
     if (id !== undefined) {
-      const call = this.#live(id, 'answer')
+      const call = this.#live(id, action)
+      if (!states.includes(call.state)) throw cannot(call, pastTense(action), states)
+      return {...call}
+    }
+
+    const candidates = [...this.#calls.values()]
+      .filter((call) => states.includes(call.state))
+      .sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+    const call = candidates.at(-1)
+    if (!call) throw new CallStateError(`No ${states.join(' or ')} call to ${action}`, 'ERR_NO_CALL')
+    return {...call}
+  }
+
+  /** Live calls that are active (not on hold), other than `except`. */
+  activeOthers(except: string): Call[] {
+    return [...this.#calls.values()]
+      .filter((call) => call.state === 'active' && call.id !== except)
+      .map((c) => ({...c}))
+  }
+
+  /** The call `answer` (or `reject`) acts on: the given one, else the oldest ringing incoming call. */
+  answerable(id?: string, action: 'answer' | 'reject' = 'answer'): Call {
+    if (id !== undefined) {
+      const call = this.#live(id, action)
       if (call.direction !== 'incoming' || call.state !== 'ringing') {
         throw new CallStateError(
-          `Call ${id} cannot be answered: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
+          `Call ${id} cannot be ${action}ed: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
         )
       }
 
@@ -120,11 +191,11 @@ export class CallEngine {
     }
 
     const ringing = [...this.#calls.values()].find((call) => call.direction === 'incoming' && call.state === 'ringing')
-    if (!ringing) throw new CallStateError('No ringing incoming call to answer', 'ERR_NO_CALL')
+    if (!ringing) throw new CallStateError(`No ringing incoming call to ${action}`, 'ERR_NO_CALL')
     return {...ringing}
   }
 
-  /** The call `end` acts on: the given one, else the active call, else the newest ringing or dialing one. */
+  /** The call `end` acts on: the given one, else the active call, else the newest ringing, dialing or held one. */
   endable(id?: string): Call {
     if (id !== undefined) return {...this.#live(id, 'end')}
     const calls = [...this.#calls.values()]
@@ -199,6 +270,31 @@ function applyDetails(call: Call, details: CallDetails): boolean {
   }
 
   return changed
+}
+
+/** `{RESULT}` of a call that ends without one given: answered, else what its reason and direction say. */
+function resultOf(call: Call): CallResult {
+  if (call.answeredAt) return 'answered'
+  if (call.direction === 'incoming') return 'missed'
+  // An outgoing call that never connected: the far end was busy, we gave up, or it failed.
+  if (/\b(486|600)\b|busy/i.test(call.endReason ?? '')) return 'busy'
+  if (/local|listener (stopped|restarted)|cancel/i.test(call.endReason ?? '')) return 'cancelled'
+  return 'failed'
+}
+
+function cannot(call: Call, done: string, states: readonly CallState[]): CallStateError {
+  return new CallStateError(
+    `Call ${call.id} cannot be ${done}: it is ${call.state}; only ${article(states[0])} ${states.join(' or ')} call can`,
+  )
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? 'an' : 'a'
+}
+
+function pastTense(action: string): string {
+  const irregular: Record<string, string> = {hold: 'held', 'send DTMF to': 'sent DTMF', transfer: 'transferred'}
+  return irregular[action] ?? `${action.replace(/e$/, '')}ed`
 }
 
 function now(): string {

@@ -95,6 +95,42 @@ function builtinRoutes(
       return {ok: true, call: await control.end(fields.call || undefined)}
     },
 
+    async reject({fields}) {
+      return {ok: true, call: await control.reject(fields.call || undefined)}
+    },
+
+    async hold({fields}) {
+      return {ok: true, call: await control.hold(fields.call || undefined)}
+    },
+
+    async resume({fields}) {
+      return {ok: true, call: await control.resume(fields.call || undefined)}
+    },
+
+    async transfer({rest, fields, command}) {
+      const number = rest.length > 0 ? rest.join('/') : fields.number
+      if (!number) throw new RequestError(`No number given: use /${command}/<number>`, 'ERR_INVALID_NUMBER')
+      return {ok: true, call: await control.transfer(number, fields.call || undefined)}
+    },
+
+    async dtmf({rest, fields, command}) {
+      const digits = rest.length > 0 ? rest.join('/') : fields.digits
+      if (!digits) throw new RequestError(`No digits given: use /${command}/<digits>`, 'ERR_INVALID_DTMF')
+      return {ok: true, call: await control.dtmf(digits, fields.call || undefined)}
+    },
+
+    async mute({fields}) {
+      return {ok: true, call: await control.mute(true, fields.call || undefined)}
+    },
+
+    async unmute({fields}) {
+      return {ok: true, call: await control.mute(false, fields.call || undefined)}
+    },
+
+    async history() {
+      throw new RequestError('The call journal is not kept by this listener', 'ERR_NO_HISTORY', 404)
+    },
+
     async status() {
       return {name: 'callctl', version, pid: process.pid, ...control.status()}
     },
@@ -218,7 +254,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   }
 }
 
-function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: string} {
+function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: string; to?: string} {
   // Names, numbers and reasons come from the network: the engine cleans them (src/engine/caller-id.ts), as it does
   // what every driver reports.
   return {
@@ -228,6 +264,7 @@ function notifyDetails(fields: Record<string, string>): CallDetails & {reason?: 
     tags: fields.tags === undefined ? undefined : fields.tags.split(','),
     channel: fields.channel,
     reason: fields.reason,
+    to: fields.to,
   }
 }
 

@@ -8,6 +8,13 @@ export const YEALINK_FORMS = [
   '/servlet?key=OK',
   '/servlet?key=ANSWER',
   '/servlet?key=CALLEND',
+  '/servlet?key=HOLD',
+  '/servlet?key=F_HOLD',
+  '/servlet?key=HOLD:<call>',
+  '/servlet?key=UNHOLD',
+  '/servlet?key=UNHOLD:<call>',
+  '/servlet?key=MUTE',
+  '/servlet?key=<keypad key>',
 ]
 export const SNOM_FORMS = [
   '/command.htm?number=<N>',
@@ -16,13 +23,26 @@ export const SNOM_FORMS = [
   '/command.htm?key=DISCONNECT',
 ]
 
-type Action = {route: 'make'; number: string} | {route: 'answer' | 'end'}
+type Action =
+  | {route: 'make'; number: string}
+  | {route: 'dtmf'; digits: string}
+  | {route: 'answer' | 'end' | 'hold' | 'resume' | 'mute'; call?: string}
+
+/** Yealink's keypad keys; pressed during a call they send DTMF. */
+const YEALINK_DIGITS: Record<string, string> = {STAR: '*', POUND: '#'}
 
 function yealink(query: URLSearchParams): Action | undefined {
   const key = query.get('key') ?? ''
   if (key.startsWith('number=')) return {route: 'make', number: key.slice('number='.length)}
   if (key === 'OK' || key === 'ANSWER') return {route: 'answer'}
   if (key === 'CALLEND') return {route: 'end'}
+  // HOLD:<id> / UNHOLD:<id> name the call (the phone's call id, which is callctl's here).
+  const [name, call] = key.split(/:(.*)/s, 2)
+  if (name === 'HOLD' || name === 'F_HOLD') return {route: 'hold', call: call || undefined}
+  if (name === 'UNHOLD') return {route: 'resume', call: call || undefined}
+  // Yealink's MUTE toggles; callctl's mutes (unmute is /unmute).
+  if (key === 'MUTE') return {route: 'mute'}
+  if (/^\d$/.test(key) || Object.hasOwn(YEALINK_DIGITS, key)) return {route: 'dtmf', digits: YEALINK_DIGITS[key] ?? key}
   return undefined
 }
 
@@ -56,7 +76,9 @@ export function compatStep(config: Pick<ListenerSettings, 'compat' | 'commands'>
         400,
       )
     const segment = config.commands[action.route]
-    url.pathname = action.route === 'make' ? `/${segment}/${encodeURIComponent(action.number)}` : `/${segment}`
+    const argument = action.route === 'make' ? action.number : action.route === 'dtmf' ? action.digits : undefined
+    url.pathname = argument === undefined ? `/${segment}` : `/${segment}/${encodeURIComponent(argument)}`
     for (const name of ['key', 'number']) url.searchParams.delete(name)
+    if ('call' in action && action.call !== undefined) url.searchParams.set('call', action.call)
   }
 }

@@ -20,7 +20,7 @@ export function recordLiveCalls(engine: CallEngine, store: Store): () => void {
   const upsert = store.db.prepare('INSERT OR REPLACE INTO live_calls (id, data) VALUES (?, ?)')
   const remove = store.db.prepare('DELETE FROM live_calls WHERE id = ?')
   return engine.subscribe((event) => {
-    if (event.type === 'end') remove.run(event.call.id)
+    if (event.call.state === 'ended') remove.run(event.call.id)
     else upsert.run(event.call.id, JSON.stringify(event.call))
   })
 }
@@ -64,7 +64,7 @@ function checkCall(raw: string): Call | string {
   if (typeof call !== 'object' || call === null) return 'not a call record'
   if (typeof call.id !== 'string' || call.id === '') return 'id is missing'
   if (call.direction !== 'incoming' && call.direction !== 'outgoing') return 'direction is not incoming or outgoing'
-  if (call.state !== 'ringing' && call.state !== 'dialing' && call.state !== 'active') return 'state is not live'
+  if (!['ringing', 'dialing', 'active', 'held'].includes(call.state as string)) return 'state is not live'
   for (const key of ['number', 'name', 'createdAt', 'channel'] as const) {
     if (typeof call[key] !== 'string') return `${key} is not text`
   }

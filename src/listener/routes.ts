@@ -1,25 +1,37 @@
 import type {ListenerSettings} from './settings.js'
 import {ConfigError} from '../errors.js'
+import {CALL_EVENT_TYPES} from '../engine/call.js'
 
-export type RouteName = 'index' | 'make' | 'answer' | 'end' | 'status' | 'events' | 'notify' | 'popup'
+import {ACTION_COMMANDS} from './settings.js'
 
-/** The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments". */
-export const COMMAND_ROUTES = ['make', 'answer', 'end'] as const
+/**
+ * The routes whose first path segment comes from config (`commands.*`), the Enreach "command segments", and the
+ * in-call actions beside them.
+ */
+export const COMMAND_ROUTES = ['make', 'answer', 'end', ...ACTION_COMMANDS] as const
+export type CommandRoute = (typeof COMMAND_ROUTES)[number]
 
-/** Methods each route takes. Commands take GET so that a plain link or `curl URL` works, as in Enreach. */
+export type RouteName = CommandRoute | 'index' | 'status' | 'history' | 'events' | 'notify' | 'popup'
+
+/** Commands take GET so that a plain link or `curl URL` works, as in Enreach. */
+const COMMAND_METHODS: readonly string[] = ['GET', 'POST']
+
+/** Methods each route takes. */
 export const ROUTE_METHODS: Record<RouteName, readonly string[]> = {
+  ...(Object.fromEntries(COMMAND_ROUTES.map((route) => [route, COMMAND_METHODS])) as Record<
+    CommandRoute,
+    readonly string[]
+  >),
   index: ['GET'],
-  make: ['GET', 'POST'],
-  answer: ['GET', 'POST'],
-  end: ['GET', 'POST'],
   status: ['GET'],
+  history: ['GET'],
   events: ['GET'],
   notify: ['GET', 'POST'],
   popup: ['POST'],
 }
 
 /** Segments of the listener's own routes: a command segment may not take one of them. */
-const FIXED_SEGMENTS = ['status', 'events', 'notify', 'popup']
+const FIXED_SEGMENTS = ['status', 'history', 'events', 'notify', 'popup']
 
 /** Why these command segments cannot work together (two commands on one segment, or a built-in route), if so. */
 export function commandSegmentProblem(commands: ListenerSettings['commands']): string | undefined {
@@ -39,13 +51,14 @@ export function commandSegmentProblem(commands: ListenerSettings['commands']): s
 export function routeTable(commands: ListenerSettings['commands']): Map<string, RouteName> {
   const problem = commandSegmentProblem(commands)
   if (problem)
-    throw new ConfigError(problem, ['Change it with callctl config set commands.<make|answer|end> <segment>'])
+    throw new ConfigError(problem, [
+      `Change it with callctl config set commands.<${COMMAND_ROUTES.join('|')}> <segment>`,
+    ])
   return new Map<string, RouteName>([
     ['', 'index'],
-    [commands.make, 'make'],
-    [commands.answer, 'answer'],
-    [commands.end, 'end'],
+    ...COMMAND_ROUTES.map((route) => [commands[route], route] as const),
     ['status', 'status'],
+    ['history', 'history'],
     ['events', 'events'],
     ['notify', 'notify'],
     ['popup', 'popup'],
@@ -58,9 +71,17 @@ export function describeRoutes(commands: ListenerSettings['commands']): string[]
     `/${commands.make}/<number>`,
     `/${commands.answer}`,
     `/${commands.end}`,
+    `/${commands.reject}`,
+    `/${commands.hold}`,
+    `/${commands.resume}`,
+    `/${commands.transfer}/<number>`,
+    `/${commands.dtmf}/<digits>`,
+    `/${commands.mute}`,
+    `/${commands.unmute}`,
     '/status',
+    '/history',
     '/events',
-    '/notify/<incoming|outgoing|active|updated|end>',
+    `/notify/<${CALL_EVENT_TYPES.join('|')}>`,
     '/popup',
   ]
 }

@@ -1,6 +1,6 @@
 import type {SettingChecks} from '../config/settings.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
-import {commandSegmentProblem} from './routes.js'
+import {COMMAND_ROUTES, commandSegmentProblem} from './routes.js'
 import type {ListenerSettings} from './settings.js'
 
 const segment = (route: string) => (value: unknown, config: object) =>
@@ -10,7 +10,5 @@ const segment = (route: string) => (value: unknown, config: object) =>
 export const listenerChecks: SettingChecks = {
   'numbers.allow': (value) => void compileNumberPolicy({allow: value as string[], block: []}),
   'numbers.block': (value) => void compileNumberPolicy({allow: [], block: value as string[]}),
-  'commands.make': segment('make'),
-  'commands.answer': segment('answer'),
-  'commands.end': segment('end'),
+  ...Object.fromEntries(COMMAND_ROUTES.map((route) => [`commands.${route}`, segment(route)])),
 }

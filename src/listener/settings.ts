@@ -4,6 +4,9 @@ import type {SettingsSlice} from '../config/settings.js'
 const segment = s.string({pattern: '^[A-Za-z0-9_~-]+$', description: 'one URL path segment: letters, digits, _ ~ -'})
 const command = (name: string) => s.string({...segment, default: name})
 
+/** The call actions whose URL segment is configurable, besides make, answer and end. */
+export const ACTION_COMMANDS = ['reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute', 'unmute'] as const
+
 /** The listener's own settings: where it listens, its URLs, and who may use them (README "Security"). */
 export const listenerSettings = {
   port: s.integer({minimum: 1, maximum: 65_535, default: 5678, description: 'TCP port of the listener'}),
@@ -12,7 +15,26 @@ export const listenerSettings = {
     default: '127.0.0.1',
     description: 'address the listener binds to: a host name or an IP address',
   }),
-  commands: s.object({make: command('make'), answer: command('answer'), end: command('end')}),
+  commands: s.object({
+    make: command('make'),
+    answer: command('answer'),
+    end: command('end'),
+    reject: command('reject'),
+    hold: command('hold'),
+    resume: command('resume'),
+    transfer: command('transfer'),
+    dtmf: command('dtmf'),
+    mute: command('mute'),
+    unmute: command('unmute'),
+  }),
+
+  // Several calls at once (README "Several calls").
+  calls: s.object({
+    holdOnAnswer: s.boolean({
+      default: true,
+      description: 'answering a second call puts the active one on hold first (when the driver can hold)',
+    }),
+  }),
 
   // Desk-phone URLs (README "Clients written for desk phones").
   compat: s.object({

@@ -1,7 +1,7 @@
 import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {DRIVER_NAMES, driverModule} from '../drivers/registry.js'
+import {DRIVER_NAMES, driverModule, driversThatCan} from '../drivers/registry.js'
 import type {Driver, DriverReachability} from '../engine/driver.js'
 import {CallControl, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
@@ -21,6 +21,9 @@ import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
 import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
+import {JOURNAL_SCHEMA, startJournal} from '../journal/journal.js'
+import {queryJournal} from '../journal/history.js'
+import type {JournalSettings} from '../journal/settings.js'
 import {normalizeNumber} from '../engine/number.js'
 import {applyDialingRules, matchForms} from '../dialing/rules.js'
 import type {DialingSettings} from '../dialing/settings.js'
@@ -28,7 +31,9 @@ import {parseDialLink} from '../dialing/link.js'
 import {dialLinkStep} from './dial-links.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
-export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}; dialing: DialingSettings}
+export type ListenerConfig = ListenerSettings &
+  DeliverySettings &
+  JournalSettings & {driver: {name: string}; dialing: DialingSettings}
 
 /** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
 const numberPolicy = (config: ListenerConfig) =>
@@ -97,12 +102,23 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       ),
   })
   engine.subscribe((event) => report({kind: 'event', ...event}))
+  const journal = startJournal(engine, store, config.journal)
   const notifications = startNotifications(engine, {
     config,
     userAgent: `callctl/${version}`,
     outbox: openOutbox(store, (message) => report({kind: 'config', message})),
     onTrouble: (message) => report({kind: 'warning', message}),
-    onDelivery: (record) => report({kind: 'delivery', ...record}),
+    onDelivery: (record) => {
+      if (record.outcome === 'delivered') {
+        try {
+          journal.delivered(record.callId, record.event, record.target)
+        } catch (error) {
+          report({kind: 'warning', message: `journal: a delivery could not be noted: ${(error as Error).message}`})
+        }
+      }
+
+      report({kind: 'delivery', ...record})
+    },
     onPopup: (record) => report({kind: 'popup', ...record}),
     onPopupLink: (callId, url) => report({kind: 'popup-link', callId, url}),
   })
@@ -128,6 +144,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   /** What a stopping (or failed) start lets go of, in order: nothing is written to the store once it is closed. */
   async function release(driver?: Driver): Promise<void> {
     stopRecording()
+    journal.close()
     notifications.close()
     await driver?.close?.()
     store.close()
@@ -138,7 +155,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
     throw error
   })
 
-  const control = new CallControl(engine, driver, checkNumber)
+  const control = new CallControl(engine, driver, {
+    checkNumber,
+    holdOnAnswer: config.calls.holdOnAnswer,
+    driversThatCan,
+  })
   const events = eventStreamRoute(engine, () => config.user)
   const status = cachedStatus(
     engine,
@@ -162,6 +183,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       version,
       routes: {
         status: async () => status(),
+        history: async ({fields}) => ({ok: true, calls: queryJournal(store.db, fields)}),
         events: events.route,
         popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
       },
@@ -182,6 +204,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
 
   // Calls the previous listener left live when it died: their end notifications go out now, once.
   const leftover = endLeftoverCalls(engine, store)
+  journal.prune()
   notifications.refresh()
   if (leftover.length > 0)
     report({
@@ -216,7 +239,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   }
 
   engine.subscribe((event) => {
-    if (event.type !== 'end' || !pendingDriver || engine.live().length > 0) return
+    if (event.call.state !== 'ended' || !pendingDriver || engine.live().length > 0) return
     const settings = pendingDriver
     pendingDriver = undefined
     // The `end` that ended the last call may still wait for the driver's answer (baresip sends the event first):
@@ -279,6 +302,8 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       }
 
       control.checkNumber = nextCheckNumber
+      control.holdOnAnswer = next.calls.holdOnAnswer
+      journal.setRetentionDays(next.journal.retentionDays)
       handler = nextHandler
       config = running
       const waiting = pendingDriver ? ['driver'] : []
@@ -305,7 +330,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
  * deliveries and end the first one's calls, so it is refused, naming the first.
  */
 function openStore(port: number): Store {
-  const store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA], {repair: true})
+  const store = new Store(storeFile(), [OUTBOX_SCHEMA, LIVE_CALLS_SCHEMA, JOURNAL_SCHEMA], {repair: true})
   const holder = store.claim(port)
   if (!holder) return store
   store.close()

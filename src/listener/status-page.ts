@@ -1,6 +1,7 @@
 import type {ServerResponse} from 'node:http'
 
 import type {ListenerSettings} from './settings.js'
+import {CALL_EVENT_TYPES} from '../engine/call.js'
 
 const {createHash} = process.getBuiltinModule('node:crypto')
 
@@ -16,7 +17,7 @@ button.go{background:var(--ok);color:#fff;border:0}button.stop{background:var(--
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.4em .5em;border-bottom:1px solid var(--line)}
 .ringing{color:var(--ring);font-weight:600}.active{color:var(--ok);font-weight:600}
 #events li{font-family:ui-monospace,monospace;font-size:.9em;list-style:none;white-space:pre}#events{padding:0}
-#error{color:var(--bad);min-height:1.2em}[hidden]{display:none!important}`
+#error{color:var(--bad);min-height:1.2em}[hidden]{display:none!important}form.inline{display:inline-flex;gap:.2em;margin:0 .2em}`
 
 /** Runs in the page: everything goes through the listener's own URLs, under the same policy as any client. */
 const SCRIPT = `
@@ -24,6 +25,8 @@ const $ = (id) => document.getElementById(id)
 // The command segments (commands.make, ...) as configured: the page uses the listener's real routes.
 const routes = document.body.dataset
 const calls = new Map()
+// What the driver can (from /status): the page offers only those actions.
+let can = new Set()
 let token = sessionStorage.getItem('callctl-token') || ''
 let source
 
@@ -61,6 +64,25 @@ function button(parent, label, className, action) {
   parent.append(b)
 }
 
+// A small form in a call's row: a text field and its button (transfer to a number, DTMF digits).
+function field(parent, placeholder, label, action) {
+  const form = document.createElement('form')
+  form.className = 'inline'
+  const input = document.createElement('input')
+  input.placeholder = placeholder
+  input.setAttribute('aria-label', placeholder)
+  input.size = 10
+  const submit = document.createElement('button')
+  submit.textContent = label
+  form.append(input, submit)
+  form.addEventListener('submit', (event) => {
+    event.preventDefault()
+    const value = input.value.trim()
+    if (value) action(value).then(() => showError(''), (error) => showError(error.message))
+  })
+  parent.append(form)
+}
+
 function renderCalls() {
   const body = $('calls')
   body.replaceChildren()
@@ -74,10 +96,18 @@ function renderCalls() {
     cell(row, call.state === 'unknown' ? 'unknown (was ' + call.lastKnownState + ')' : call.state, call.state)
     cell(row, duration(call), 'duration')
     const actions = cell(row, '')
-    if (call.direction === 'incoming' && call.state === 'ringing') {
-      button(actions, 'Answer', 'go', () => request('POST', '/' + routes.answer + '?call=' + encodeURIComponent(call.id)))
-    }
-    button(actions, 'End', 'stop', () => request('POST', '/' + routes.end + '?call=' + encodeURIComponent(call.id)))
+    const act = (route, suffix = '') => () =>
+      request('POST', '/' + routes[route] + suffix + '?call=' + encodeURIComponent(call.id))
+    const ringing = call.direction === 'incoming' && call.state === 'ringing'
+    const talking = call.state === 'active' || call.state === 'held'
+    if (ringing) button(actions, 'Answer', 'go', act('answer'))
+    if (ringing && can.has('reject')) button(actions, 'Reject', 'stop', act('reject'))
+    if (call.state === 'active' && can.has('hold')) button(actions, 'Hold', '', act('hold'))
+    if (call.state === 'held' && can.has('resume')) button(actions, 'Resume', 'go', act('resume'))
+    if (talking && can.has('mute')) button(actions, call.muted ? 'Unmute' : 'Mute', '', act(call.muted ? 'unmute' : 'mute'))
+    if (talking && can.has('transfer')) field(actions, 'Transfer to', 'Transfer', (value) => act('transfer', '/' + encodeURIComponent(value))())
+    if (call.state === 'active' && can.has('dtmf')) field(actions, 'Digits', 'DTMF', (value) => act('dtmf', '/' + encodeURIComponent(value))())
+    button(actions, 'End', 'stop', act('end'))
   }
   $('no-calls').hidden = calls.size > 0
 }
@@ -92,6 +122,7 @@ function addEvent(event) {
 async function refresh() {
   try {
     const status = await request('GET', '/status')
+    can = new Set(status.capabilities || [])
     $('version').textContent = 'callctl ' + status.version
     const driver = status.driver
     $('driver').textContent = 'driver: ' + driver.name + (driver.state === 'connected' ? '' : ' (' + driver.state + ': ' + driver.detail + ')')
@@ -112,14 +143,15 @@ function connect() {
   source = new EventSource('/events' + (token ? '?token=' + encodeURIComponent(token) : ''))
   source.onopen = () => { $('state').textContent = 'live'; $('state').className = 'up' }
   source.onerror = () => { $('state').textContent = 'disconnected, retrying'; $('state').className = 'down' }
-  for (const type of ['incoming', 'outgoing', 'active', 'updated', 'end']) {
+  for (const type of ${JSON.stringify(CALL_EVENT_TYPES)}) {
     source.addEventListener(type, (message) => {
       const event = JSON.parse(message.data)
-      if (event.type === 'end') calls.delete(event.call.id)
+      const ended = event.call.state === 'ended'
+      if (ended) calls.delete(event.call.id)
       else calls.set(event.call.id, event.call)
       renderCalls()
       addEvent(event)
-      if (event.type === 'end') refresh()
+      if (ended) refresh()
     })
   }
 }
@@ -164,7 +196,9 @@ const hash = (text: string) => `'sha256-${createHash('sha256').update(text).dige
  */
 export function sendStatusPage(res: ServerResponse, commands: ListenerSettings['commands']): void {
   // Segments match ^[A-Za-z0-9_~-]+$ (the config schema): safe in an attribute as they are.
-  const data = `data-make="${commands.make}" data-answer="${commands.answer}" data-end="${commands.end}"`
+  const data = Object.entries(commands)
+    .map(([name, segment]) => `data-${name}="${segment}"`)
+    .join(' ')
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>callctl</title>
 <meta name="viewport" content="width=device-width"><style>${STYLE}</style></head><body ${data}>${BODY}<script>${SCRIPT}</script></body></html>`
   res.writeHead(200, {

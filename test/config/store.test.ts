@@ -215,7 +215,7 @@ describe('command segments', () => {
       'commands.make cannot be "status": /status is a built-in route',
     )
     expect(readFileSync(path.join(configDir(), 'config.json'), 'utf8')).toContain('"make": "dial"')
-    expect(store.effective().commands).toEqual({make: 'dial', answer: 'answer', end: 'end'})
+    expect(store.effective().commands).toMatchObject({make: 'dial', answer: 'answer', end: 'end', hold: 'hold'})
   })
 
   test('a file broken elsewhere does not block setting a segment (the check reads only the segments)', async () => {

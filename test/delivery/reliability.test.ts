@@ -198,7 +198,10 @@ describe('what a hostile tester found, fixed (real listener processes)', () => {
       )
       const live = new Set((db.prepare('SELECT id FROM live_calls').all() as Array<{id: string}>).map(({id}) => id))
       db.close()
-      const ended = new Set(stored.filter(({event}) => event === 'end').map(({callId}) => callId))
+      // An unanswered call ends `missed`: its end notification carries that event name.
+      const ended = new Set(
+        stored.filter(({event}) => ['end', 'missed', 'rejected'].includes(event)).map(({callId}) => callId),
+      )
       // Every announced call is either still live (ended at the next start) or already has its end stored.
       const orphans = stored.filter(
         ({event, callId}) => event === 'incoming' && !live.has(callId) && !ended.has(callId),

@@ -111,6 +111,11 @@ describe('variables', () => {
       TIMESTAMP: '2026-01-01T10:00:30.000Z',
       DURATION: '20',
       REASON: '',
+      RESULT: '',
+      STARTED: '2026-01-01T10:00:00.000Z',
+      ANSWERED: '2026-01-01T10:00:10.000Z',
+      ENDED: '',
+      TRANSFERTO: '',
     })
     expect(values.DURATION).toBe('0')
   })

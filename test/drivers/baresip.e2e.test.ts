@@ -121,7 +121,8 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
           },
         }
       },
-      {label: 'baresip (real baresip, sipp as the callee)', faults: ['gone', 'stall']},
+      // This callee answers no REFER: transfer is tested with one that does (baresip-actions.e2e.test.ts).
+      {label: 'baresip (real baresip, sipp as the callee)', faults: ['gone', 'stall'], transfers: false},
     )
   })
 

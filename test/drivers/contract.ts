@@ -2,7 +2,7 @@ import {defaultsOf} from '../../src/config/schema.js'
 import {schemaProblems} from '../../src/config/validate.js'
 import type {DriverModule} from '../../src/drivers/driver-module.js'
 import {reporterFor} from '../../src/engine/control.js'
-import type {Driver, DriverContext} from '../../src/engine/driver.js'
+import {CAPABILITIES, type Driver, type DriverContext} from '../../src/engine/driver.js'
 import {CallEngine} from '../../src/engine/engine.js'
 import type {CallEvent} from '../../src/engine/call.js'
 import {sleep, until} from '../helpers/wait.js'
@@ -35,6 +35,8 @@ export interface ContractOptions {
   label?: string
   /** Failure cases this driver's harness can cause (see ContractHarness.faults). */
   faults?: Array<'gone' | 'stall' | 'garbage'>
+  /** False when the harness's other party cannot take a transfer (a callee that does not answer a REFER). */
+  transfers?: boolean
 }
 
 /** A driver's settings as the listener hands them over: the given ones over the module's defaults. */
@@ -90,7 +92,38 @@ export function testDriverContract<S extends object>(
 
     test('has its name and declares capabilities', () => {
       expect(driver.name).toBe(name)
-      for (const capability of driver.capabilities) expect(['make', 'answer', 'end']).toContain(capability)
+      for (const capability of driver.capabilities) expect(CAPABILITIES).toContain(capability)
+      // The module's declaration (for the README and 501 answers) covers what the running driver offers.
+      for (const capability of driver.capabilities) expect(h.module.capabilities).toContain(capability)
+      // A declared action has its method.
+      for (const action of ['reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute'] as const) {
+        if (driver.capabilities.has(action)) expect(typeof driver[action]).toBe('function')
+      }
+    })
+
+    test('hold then resume of an answered call report held, resumed', async () => {
+      if (!driver.capabilities.has('make') || !driver.capabilities.has('hold')) return
+      const made = await driver.make('020123456')
+      await settle()
+      const call = engine.get(made.id)!
+      if (call.state !== 'active') return
+      await driver.hold!(call)
+      await until(() => engine.get(call.id)?.state === 'held')
+      await driver.resume!(engine.get(call.id)!)
+      await until(() => engine.get(call.id)?.state === 'active')
+      expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['held', 'resumed']))
+    })
+
+    test('transfer of an answered call reports transferred, then the call ends', async () => {
+      if (!driver.capabilities.has('make') || !driver.capabilities.has('transfer') || options.transfers === false)
+        return
+      const made = await driver.make('020123456')
+      await settle()
+      const call = engine.get(made.id)!
+      if (call.state !== 'active') return
+      await driver.transfer!(call, '0201111111')
+      await until(() => engine.get(call.id)?.state === 'ended')
+      expect(events.find((event) => event.type === 'transferred')?.call.transferredTo).toBe('0201111111')
     })
 
     test('make reports an outgoing call with the number', async () => {

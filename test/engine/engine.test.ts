@@ -46,7 +46,8 @@ describe('CallEngine', () => {
     const call = engine.incoming({number: '2'})
     engine.finish(call.id)
     expect(() => engine.finish(call.id)).toThrow(/already ended/)
-    expect(types()).toEqual(['incoming', 'end'])
+    // Never answered: it ends as `missed`.
+    expect(types()).toEqual(['incoming', 'missed'])
   })
 
   test('answer without an id takes the oldest ringing incoming call', () => {

@@ -124,6 +124,27 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
         break
       }
 
+      case 'hold':
+      case 'resume':
+      case 'mute':
+      case 'sndcode': {
+        reply(socket, message.token, true)
+        break
+      }
+
+      case 'transfer': {
+        // As baresip 1.0 does once the NOTIFY says the target answered.
+        const [id, uri] =
+          current && fake.calls.has(current) ? [current, fake.calls.get(current)] : ([...fake.calls].at(-1) ?? [])
+        reply(socket, message.token, true)
+        if (id) {
+          fake.calls.delete(id)
+          setTimeout(() => send({type: 'CALL_CLOSED', peeruri: uri, id, param: 'Call transfered'}), 20)
+        }
+
+        break
+      }
+
       default: {
         reply(socket, message.token, message.command === 'accept', `command not found (${message.command})`)
       }

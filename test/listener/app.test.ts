@@ -158,7 +158,7 @@ describe('listener routes (sim driver, in process)', () => {
 
 describe('listener config', () => {
   test('command segments are configurable', async () => {
-    const {listener} = await start({commands: {make: 'dial', answer: 'pickup', end: 'hangup'}})
+    const {listener} = await start({commands: {...DEFAULTS.commands, make: 'dial', answer: 'pickup', end: 'hangup'}})
     try {
       expect((await get(listener, '/dial/123')).status).toBe(200)
       expect((await get(listener, '/make/123')).status).toBe(404)

@@ -51,6 +51,30 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
     }
   })
 
+  test('Yealink hold, unhold (of a named call), mute and keypad digits act as hold, resume, mute and dtmf', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {'compat.yealink': 'true', 'sim.answerAfterMs': '0'})
+    const listener = await startListenerProcess(configDir)
+    const get = async (path: string) => {
+      const response = await fetch(`${listener.url}${path}`)
+      return {status: response.status, body: (await response.json()) as any}
+    }
+
+    try {
+      const {call} = (await get('/servlet?key=number=020123456')).body
+      expect((await get('/servlet?key=F_HOLD')).body.call).toMatchObject({id: call.id, state: 'held'})
+      expect((await get(`/servlet?key=UNHOLD:${call.id}`)).body.call.state).toBe('active')
+      expect((await get(`/servlet?key=HOLD:${call.id}`)).body.call.state).toBe('held')
+      expect((await get('/servlet?key=UNHOLD')).body.call.state).toBe('active')
+      expect((await get('/servlet?key=MUTE')).body.call.muted).toBe(true)
+      for (const key of ['5', 'STAR', 'POUND']) expect((await get(`/servlet?key=${key}`)).status).toBe(200)
+      await listener.waitForLine((line) => line.kind === 'request' && line.path === '/dtmf/%23')
+      expect((await get('/servlet?key=UNHOLD:no-such-call')).status).toBe(409)
+    } finally {
+      await listener.stop()
+    }
+  })
+
   test('off by default: the URLs are unknown commands', async () => {
     const listener = await startListenerProcess(tempConfigDir())
     try {

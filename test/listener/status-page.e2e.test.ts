@@ -86,6 +86,54 @@ describeWithTool(CHROMIUM, 'the status page at / in headless Chromium', () => {
     }
   })
 
+  test('each call has its controls: hold, resume, mute, DTMF, transfer for a live call, reject for a ringing one', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {'sim.answerAfterMs': '0', 'commands.hold': 'park'})
+    const listener = await startListenerProcess(configDir)
+    const {page, problems} = await openPage(listener)
+    try {
+      await page.locator('#state', {hasText: 'live'}).waitFor()
+      await runCli(['make', '020123456', '--port', String(listener.port)], configDir)
+      const row = page.locator('#calls tr', {hasText: '020123456'})
+      await row.locator('td', {hasText: 'active'}).waitFor()
+      // Renamed segment (commands.hold park): the page uses it.
+      await row.getByRole('button', {name: 'Hold'}).click()
+      await row.locator('td', {hasText: 'held'}).waitFor()
+      expect((await status(listener)).calls).toEqual([expect.objectContaining({state: 'held'})])
+      await expect(row.getByRole('textbox', {name: 'Digits'}).count()).resolves.toBe(0)
+      await row.getByRole('button', {name: 'Resume'}).click()
+      await row.locator('td', {hasText: 'active'}).waitFor()
+      await row.getByRole('button', {name: 'Mute'}).click()
+      await row.getByRole('button', {name: 'Unmute'}).waitFor()
+      expect((await status(listener)).calls).toEqual([expect.objectContaining({muted: true})])
+      await row.getByRole('textbox', {name: 'Digits'}).fill('12#')
+      await row.getByRole('button', {name: 'DTMF'}).click()
+      await listener.waitForLine(
+        (line) => line.kind === 'request' && line.path === '/dtmf/12%23' && line.status === 200,
+      )
+      await page.screenshot({path: path.join(ARTIFACTS, 'status-page-controls.png'), fullPage: true})
+      await row.getByRole('textbox', {name: 'Transfer to'}).fill('0201111111')
+      await row.getByRole('button', {name: 'Transfer'}).click()
+      await page.locator('#no-calls').waitFor({state: 'visible'})
+      await expect(page.locator('#events li').first().textContent()).resolves.toMatch(/^\S+ +end +020123456/)
+
+      await runCli(['notify', 'incoming', '0612345678', '--port', String(listener.port)], configDir)
+      const ringing = page.locator('#calls tr', {hasText: '0612345678'})
+      await ringing.getByRole('button', {name: 'Reject'}).click()
+      await page.locator('#no-calls').waitFor({state: 'visible'})
+      await expect(page.locator('#events li').first().textContent()).resolves.toMatch(/rejected +0612345678/)
+      // A bad transfer number is shown as the listener's message, not swallowed.
+      await runCli(['make', '020123456', '--port', String(listener.port)], configDir)
+      await row.getByRole('textbox', {name: 'Transfer to'}).fill('abc')
+      await row.getByRole('button', {name: 'Transfer'}).click()
+      await page.locator('#error', {hasText: /number/i}).waitFor()
+      expect(problems.filter((problem) => !problem.includes('400'))).toEqual([])
+    } finally {
+      await page.close()
+      await listener.stop()
+    }
+  })
+
   test('with a token set, the page asks for it and then works; it is never in the page itself', async () => {
     const token = 'status-page-token-0123456789'
     const configDir = tempConfigDir()

@@ -18,26 +18,23 @@ function requestsIn(source: string): Array<[route: string, method: string]> {
   const applescriptCalls = [
     ...source.matchAll(/callListener\((?:commandSegment\("([a-z]+)"\)|"\/([a-z]+)")[^\n]*?, "(GET|POST)"\)/g),
   ].map((match) => [match[1] ?? match[2], match[3]] as [string, string])
-  // PowerShell: Invoke-CallctlRequest -Command Make|Answer|End|Status; Status alone is a GET.
-  const powershellCalls = [...source.matchAll(/Invoke-CallctlRequest -Command (Make|Answer|End|Status)\b/g)].map(
+  // PowerShell: Invoke-CallctlRequest -Command Make|Answer|…|Status; Status alone is a GET.
+  const powershellCalls = [...source.matchAll(/Invoke-CallctlRequest -Command ([A-Z][a-z]+)\b/g)].map(
     (match) => [match[1].toLowerCase(), match[1] === 'Status' ? 'GET' : 'POST'] as [string, string],
   )
   return [...applescriptCalls, ...powershellCalls]
 }
 
-const routesIn = (source: string) =>
-  requestsIn(source)
-    .map(([route]) => route)
-    .sort()
+const routesIn = (source: string) => [...new Set(requestsIn(source).map(([route]) => route))].sort()
 
 /**
  * The wrappers are checked against the listener's own routes, default port and token handling: a renamed route
  * breaks this test, not a user's script.
  */
 describe('wrappers agree with the listener', () => {
-  const expected = [DEFAULTS.commands.make, DEFAULTS.commands.answer, DEFAULTS.commands.end, 'status'].sort()
+  const expected = [...Object.values(DEFAULTS.commands), 'status'].sort()
 
-  test("the routes they call are the listener's routes, all four of them", () => {
+  test("the routes they call are the listener's routes: every command and status", () => {
     const table = routeTable(DEFAULTS.commands)
     for (const source of [applescript, powershell]) {
       const routes = routesIn(source)
@@ -90,19 +87,61 @@ describe('wrappers agree with the listener', () => {
       ['AppleScript', applescript],
       ['PowerShell', powershell],
     ])('%s: each request, with its route and method, is answered by a handler (200)', async (_name, source) => {
-      await fetch(`${listener.url}/notify/incoming?number=1`, {headers: {authorization: `Bearer ${token}`}})
-      const order = [DEFAULTS.commands.make, DEFAULTS.commands.answer, DEFAULTS.commands.end, 'status']
-      const requests = requestsIn(source).sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
-      expect(requests).toHaveLength(4)
-      // make dials, answer picks up the ringing call, end hangs up, status reads.
+      const auth = {authorization: `Bearer ${token}`}
+      const notify = async (path: string) => fetch(`${listener.url}/notify/${path}`, {headers: auth})
+      const c = DEFAULTS.commands
+      // A life of calls in which every request finds its call in a state that allows it.
+      const order = [
+        c.make,
+        c.mute,
+        c.unmute,
+        c.hold,
+        c.resume,
+        c.dtmf,
+        c.transfer,
+        c.answer,
+        c.end,
+        c.reject,
+        'status',
+      ]
+      const before: Record<string, () => Promise<unknown>> = {
+        // The sim never answers here (answerAfterMs -1): the callee answers through notify.
+        [c.mute]: async () => notify('active'),
+        [c.answer]: async () => notify('incoming?number=1'),
+        [c.reject]: async () => notify('incoming?number=2'),
+      }
+      const suffix: Record<string, string> = {[c.make]: '/020123456', [c.transfer]: '/0201111111', [c.dtmf]: '/12%23'}
+      const requests = requestsIn(source)
+        .filter(([route], index, all) => all.findIndex(([other]) => other === route) === index)
+        .sort((a, b) => order.indexOf(a[0]) - order.indexOf(b[0]))
+      expect(requests.map(([route]) => route)).toEqual(order)
       for (const [route, method] of requests) {
-        const suffix = route === DEFAULTS.commands.make ? '/020123456' : ''
-        const response = await fetch(`${listener.url}/${route}${suffix}`, {
-          method,
-          headers: {authorization: `Bearer ${token}`},
-        })
+        await before[route]?.()
+        const response = await fetch(`${listener.url}/${route}${suffix[route] ?? ''}`, {method, headers: auth})
         expect([route, method, response.status]).toEqual([route, method, 200])
       }
+    })
+
+    test('the in-call actions send ?call=<id> when given one, and their PowerShell verbs are approved ones', () => {
+      expect(applescript).toContain('callListener(commandSegment("resume") & "?call=" & encodeNumber(callId), "POST")')
+      expect(powershell).toContain('$path += "?call=$([uri]::EscapeDataString($CallId))"')
+      // Get-Verb (PowerShell 7): the verbs of the cmdlets, each from the approved list.
+      const approved = [
+        'Start',
+        'Confirm',
+        'Stop',
+        'Get',
+        'Suspend',
+        'Resume',
+        'Move',
+        'Send',
+        'Disable',
+        'Enable',
+        'Deny',
+      ]
+      const exported = powershell.slice(powershell.indexOf('Export-ModuleMember'))
+      const verbs = [...exported.matchAll(/'([A-Z][a-z]+)-[A-Za-z]+'/g)].map((match) => match[1])
+      expect(verbs.sort()).toEqual([...approved].sort())
     })
   })
 })

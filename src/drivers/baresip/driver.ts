@@ -1,13 +1,15 @@
 import type {Call} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
 import {CallStateError, DriverError} from '../../errors.js'
-import type {BaresipSettings} from './index.js'
+import {BARESIP_CAPABILITIES, type BaresipSettings} from './index.js'
 import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError, type CtrlDown} from './ctrl.js'
 import {otherClients} from './other-clients.js'
 import {type BaresipLine, type SpawnedBaresip, spawnBaresip, writeHeadlessConfig} from './spawn.js'
 
 /** Retry delays: a baresip that is starting answers within a second; a port held by something else does not change fast. */
 const RECONNECT_MS = {first: 100, max: 500, notCtrlTcp: 5000}
+/** What a `,` in DTMF waits, as on a phone's dial string. */
+const DTMF_PAUSE_MS = 1000
 /** While another ctrl_tcp client holds baresip: how often to look whether it left (Linux), or to try again (elsewhere). */
 const TAKEOVER_MS = {watch: 1000, retry: 30_000, maxRetry: 300_000}
 /** Garbage twice within this window: the peer is broken, retry slowly. */
@@ -54,6 +56,22 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   const rawIds = new Map<string, string>()
   const dials = new Set<Dial>()
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
+  /**
+   * baresip's own call list, oldest first as it keeps it: a new call is appended, `callfind` moves one to the end.
+   * When a call closes, baresip 1.0 resumes the held call nearest the end by itself (ua.c resume_call), sending
+   * the re-INVITE without any event: the driver reports that `resumed` from this order.
+   */
+  const baresipOrder: string[] = []
+  const moveToEnd = (id: string) => {
+    const at = baresipOrder.indexOf(id)
+    if (at !== -1) baresipOrder.splice(at, 1)
+    baresipOrder.push(id)
+  }
+
+  /** Calls being rejected: their CALL_CLOSED ends them `rejected`, not `missed`. */
+  const rejecting = new Set<string>()
+  /** Calls being transferred: baresip closes them once the transfer target answers the REFER's NOTIFY with 2xx. */
+  const transfers = new Map<string, {number: string; failed: (reason: string) => void}>()
   let reachability: DriverReachability = {state: 'connecting', detail: `connecting to ${where}`}
   let spawned: SpawnedBaresip | undefined
   /** The spawned baresip has not opened ctrl_tcp yet. */
@@ -90,6 +108,12 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   /** What baresip itself printed last as an error (spawned only): often the actual reason. */
   function baresipSaid(): string {
     return baresipErrors.length > 0 ? `; baresip said: ${baresipErrors.at(-1)}` : ''
+  }
+
+  function dialUriFor(number: string): string {
+    return settings.dialUri
+      .replaceAll('{NUMBER}', number.replaceAll('#', '%23'))
+      .replaceAll('{DOMAIN}', accountDomain(settings.account))
   }
 
   function settle(id: string): void {
@@ -142,6 +166,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       if (!known.has(id)) {
         if (event.type === 'CALL_INCOMING') {
           known.set(id, event.peeruri ?? '')
+          moveToEnd(id)
           reporter.incoming({id, number: peerNumber(event.peeruri), name: event.peerdisplayname ?? ''})
         } else if (event.direction === 'outgoing') {
           // The first event with an id of a call we dialled (baresip gives none on the first LOCAL_SDP).
@@ -149,6 +174,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           // Closed before callctl knew it, and none of its dials: nothing to report.
           if (event.type === 'CALL_CLOSED' && !dial) return
           known.set(id, event.peeruri ?? '')
+          moveToEnd(id)
           reporter.outgoing({id, number: dial?.number ?? peerNumber(event.peeruri)})
           dial?.resolve(id)
         } else {
@@ -165,7 +191,20 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         case 'CALL_CLOSED': {
           known.delete(id)
           rawIds.delete(id)
-          reporter.ended(id, event.param ?? '')
+          const transfer = transfers.get(id)
+          transfers.delete(id)
+          // "Call transfered" (sic, baresip 1.0): the NOTIFY said the target answered. Anything else ended it first.
+          if (transfer && /transfer/i.test(event.param ?? '')) reporter.transferred(id, transfer.number)
+          else transfer?.failed(`the call ended first (${event.param ?? 'no reason given'})`)
+          reporter.ended(id, event.param ?? '', rejecting.delete(id) ? 'rejected' : undefined)
+          if (baresipOrder.includes(id)) baresipOrder.splice(baresipOrder.indexOf(id), 1)
+          resumedByBaresip()
+          break
+        }
+
+        case 'CALL_TRANSFER_FAILED': {
+          transfers.get(id)?.failed(event.param ?? 'no reason given')
+          transfers.delete(id)
           break
         }
 
@@ -218,6 +257,19 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   async function makeCurrent(call: Call): Promise<void> {
     if (reporter.calls().every((other) => other.id === call.id)) return
     await command('callfind', rawIds.get(call.id) ?? call.id)
+    moveToEnd(call.id)
+  }
+
+  /** After a call closed: the held call baresip took off hold by itself, if any (see baresipOrder). */
+  function resumedByBaresip(): void {
+    const held = new Set(
+      reporter
+        .calls()
+        .filter((call) => call.state === 'held')
+        .map((call) => call.id),
+    )
+    const id = baresipOrder.findLast((candidate) => held.has(candidate))
+    if (id) reporter.resumed(id)
   }
 
   async function connect(): Promise<void> {
@@ -492,7 +544,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
   return {
     name: 'baresip',
-    capabilities: new Set<Capability>(['make', 'answer', 'end']),
+    capabilities: new Set<Capability>(BARESIP_CAPABILITIES),
 
     reachability: () => ({...reachability}),
 
@@ -507,9 +559,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     },
 
     async make(number) {
-      const uri = settings.dialUri
-        .replaceAll('{NUMBER}', number.replaceAll('#', '%23'))
-        .replaceAll('{DOMAIN}', accountDomain(settings.account))
+      const uri = dialUriFor(number)
       let dial!: Dial
       const reported = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -569,6 +619,9 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           `cannot answer call ${call.id} while call ${first.id} rang before it: baresip answers the call that rang first; answer that one, or use baresip itself`,
           409,
         )
+      // With a call already up (call waiting), `accept` answers baresip's current call and holds the one before it
+      // (ua_hold_answer): this one is made current first.
+      await makeCurrent(call)
       await command('accept')
       await until(call, ['active', 'ended'])
     },
@@ -579,11 +632,99 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       await until(call, ['ended'])
     },
 
+    // baresip 1.0 has no decline of its own: `hangup` of a ringing call answers the caller 486.
+    async reject(call) {
+      rejecting.add(call.id)
+      try {
+        await makeCurrent(call)
+        await command('hangup')
+        await until(call, ['ended'])
+      } finally {
+        rejecting.delete(call.id)
+      }
+    },
+
+    // `hold` and `resume` send the re-INVITE and report no event: the transition is callctl's once baresip took it.
+    async hold(call) {
+      await makeCurrent(call)
+      await command('hold')
+      reporter.held(call.id)
+    },
+
+    async resume(call) {
+      await makeCurrent(call)
+      await command('resume')
+      reporter.resumed(call.id)
+    },
+
+    /**
+     * `transfer` sends a REFER; baresip closes the call ("Call transfered") when the NOTIFY says the target
+     * answered, or reports CALL_TRANSFER_FAILED. Waits for either, so that a refused transfer is an error.
+     */
+    async transfer(call, number) {
+      const uri = dialUriFor(number)
+      const outcome = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          transfers.delete(call.id)
+          reject(
+            fail(`transfer to ${uri}: no answer from the other side within ${settings.dialTimeoutMs / 1000} s`, 504),
+          )
+        }, settings.dialTimeoutMs)
+        timer.unref()
+        transfers.set(call.id, {
+          number,
+          failed: (reason) => {
+            clearTimeout(timer)
+            reject(fail(`transfer to ${uri} failed: ${reason}`))
+          },
+        })
+        const waiter = {
+          states: ['ended'],
+          resolve() {
+            clearTimeout(timer)
+            resolve()
+          },
+        }
+        waiters.set(call.id, (waiters.get(call.id) ?? new Set()).add(waiter))
+      })
+      outcome.catch(() => {})
+      try {
+        await makeCurrent(call)
+        await command('transfer', uri)
+      } catch (error) {
+        transfers.delete(call.id)
+        throw error
+      }
+
+      await outcome
+    },
+
+    /** `sndcode` sends RFC 4733 events; a `,` is a pause of a second between the groups of digits. */
+    async dtmf(call, digits) {
+      const groups = digits.split(',')
+      for (const [index, group] of groups.entries()) {
+        if (index > 0) await new Promise((resolve) => setTimeout(resolve, DTMF_PAUSE_MS))
+        if (group === '') continue
+        await makeCurrent(call)
+        await command('sndcode', group)
+      }
+    },
+
+    // baresip's `mute` toggles: sent only when the state is to change.
+    async mute(call, muted) {
+      if (Boolean(call.muted) === muted) return
+      await makeCurrent(call)
+      await command('mute')
+      reporter.muted(call.id, muted)
+    },
+
     async close() {
       closed = true
       clearTimeout(retryTimer)
       const closing = fail('the listener is stopping', 503)
       for (const dial of dials) dial.fail(closing)
+      for (const transfer of transfers.values()) transfer.failed('the listener is stopping')
+      transfers.clear()
       for (const [id] of waiters) {
         for (const waiter of waiters.get(id) ?? []) waiter.resolve()
       }

@@ -1,5 +1,5 @@
 import {type Infer, s} from '../../config/schema.js'
-import type {DriverContext} from '../../engine/driver.js'
+import {CAPABILITIES, type Capability, type DriverContext} from '../../engine/driver.js'
 import {defineDriver} from '../driver-module.js'
 import {checkPlaceholders} from '../placeholders.js'
 
@@ -48,11 +48,18 @@ const settings = s.object({
 
 export type BaresipSettings = Infer<typeof settings>
 
+/**
+ * All of them, each a baresip 1.0 ctrl_tcp command of its menu module: accept, hangup (also reject: 486 to the
+ * caller), hold, resume, transfer (REFER), sndcode (RFC 4733 DTMF), mute (a toggle), with callfind to pick the call.
+ */
+export const BARESIP_CAPABILITIES: readonly Capability[] = CAPABILITIES
+
 /** A real SIP softphone driven over baresip's ctrl_tcp socket; the driver itself (src/drivers/baresip/driver.ts) loads with the listener. */
 export const baresipDriver = defineDriver({
   name: 'baresip',
   settings,
   checks: {dialUri: (value) => checkPlaceholders(value as string, 'driver.baresip.dialUri', ['NUMBER', 'DOMAIN'])},
+  capabilities: BARESIP_CAPABILITIES,
   async check(options, listening, running) {
     const where = `${options.host}:${options.port}`
     // A running listener holds ctrl_tcp, which serves one client: connecting to it here would push the listener off.

@@ -12,7 +12,9 @@ import {RateLimit} from './rate-limit.js'
 const {createHash, timingSafeEqual} = process.getBuiltinModule('node:crypto')
 
 /** Routes that only read state. Without CORS a foreign page cannot read the answer, so they need no origin check. */
-const READ_ONLY = new Set<RouteName>(['index', 'status', 'events'])
+const READ_ONLY = new Set<RouteName>(['index', 'status', 'history', 'events'])
+/** Routes that dial a number, and so share `make`'s rate limit (a transfer to a premium number costs as much). */
+const DIALS = new Set<RouteName>(['make', 'transfer'])
 /** Routes a navigation started elsewhere (a link, a bookmark, a redirect) may ask for, after the user confirms. */
 const CONFIRMABLE = new Set<RouteName>(['make', 'answer', 'end'])
 
@@ -187,10 +189,10 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
       else if (!READ_ONLY.has(ctx.route) && checkBrowser(ctx, requester)) return true
 
       // A method the route refuses (HEAD /make) is answered 405 after the guards: it uses up no call.
-      if (ctx.route === 'make' && ROUTE_METHODS.make.includes(ctx.req.method ?? '') && !makeLimit.take()) {
+      if (DIALS.has(ctx.route) && ROUTE_METHODS[ctx.route].includes(ctx.req.method ?? '') && !makeLimit.take()) {
         throw Object.assign(
           new RequestError(
-            `Refused make: more than ${security.makeRateLimit} calls a minute; raise security.makeRateLimit to allow more`,
+            `Refused ${ctx.route}: more than ${security.makeRateLimit} calls a minute; raise security.makeRateLimit to allow more`,
             'ERR_RATE_LIMIT',
             429,
           ),

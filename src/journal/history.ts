@@ -1,0 +1,197 @@
+import type {DatabaseSync} from 'node:sqlite'
+
+import {CALL_RESULTS, type CallResult} from '../engine/call.js'
+import {CallctlError, ExitCode} from '../errors.js'
+import type {JournalEntry} from './journal.js'
+
+/** What `callctl history` and `GET /history` may ask for. Raw text, as flags and query fields come. */
+export interface HistoryQuery {
+  since?: string
+  number?: string
+  result?: string
+  limit?: string
+}
+
+/** A checked query: what goes into the SQL. */
+interface Filters {
+  since?: string
+  number?: string
+  result?: CallResult
+  limit: number
+}
+
+export const DEFAULT_LIMIT = 50
+const MAX_LIMIT = 100_000
+const UNITS_MS: Record<string, number> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
+
+function invalid(message: string, hint: string): CallctlError {
+  return new CallctlError(message, {code: 'ERR_INVALID_FILTER', status: 400, exit: ExitCode.usage, suggestions: [hint]})
+}
+
+/** Checks a query; a bad value is one clear error naming it and what it takes. */
+export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
+  const filters: Filters = {limit: DEFAULT_LIMIT}
+  if (query.since !== undefined) {
+    const text = query.since.trim()
+    const relative = /^(\d{1,6})([mhdw])$/.exec(text)
+    const at = relative
+      ? now - Number(relative[1]) * UNITS_MS[relative[2]]
+      : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
+        ? Date.parse(text)
+        : Number.NaN
+    if (Number.isNaN(at))
+      throw invalid(
+        `Invalid since ${JSON.stringify(text.slice(0, 40))}: give an age such as 30m, 12h, 1d, 2w, or a date such as 2026-12-01`,
+        'Example: callctl history --since 1d',
+      )
+    filters.since = new Date(at).toISOString()
+  }
+
+  if (query.number !== undefined) {
+    // As numbers are kept: without the spaces, dashes, dots and brackets people write them with.
+    const number = query.number.replaceAll(/[\s().-]/g, '').slice(0, 128)
+    if (number === '')
+      throw invalid('Empty number: give the number (or part of it) to look for', 'Example: --number 0612345678')
+    filters.number = number
+  }
+
+  if (query.result !== undefined) {
+    if (!(CALL_RESULTS as readonly string[]).includes(query.result))
+      throw invalid(
+        `Invalid result ${JSON.stringify(query.result.slice(0, 40))}: use one of ${CALL_RESULTS.join(', ')}`,
+        'Example: callctl history --result missed',
+      )
+    filters.result = query.result as CallResult
+  }
+
+  if (query.limit !== undefined) {
+    const limit = Number(query.limit)
+    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_LIMIT)
+      throw invalid(
+        `Invalid limit ${JSON.stringify(query.limit.slice(0, 40))}: use a whole number from 1 to ${MAX_LIMIT}`,
+        'Example: --limit 20',
+      )
+    filters.limit = limit
+  }
+
+  return filters
+}
+
+interface Row {
+  id: string
+  direction: string
+  number: string
+  name: string
+  tags: string
+  channel: string
+  started: string
+  answered: string | null
+  ended: string
+  duration: number
+  result: string
+  reason: string
+  transferred_to: string | null
+  delivered: string
+}
+
+/** The journal's newest entries first, filtered. A database without a journal yet has none. */
+export function queryJournal(db: DatabaseSync, query: HistoryQuery): JournalEntry[] {
+  const filters = checkQuery(query)
+  const where: string[] = []
+  const values: Array<string | number> = []
+  if (filters.since) {
+    where.push('ended >= ?')
+    values.push(filters.since)
+  }
+
+  if (filters.number) {
+    // Part of a number finds it: the last digits, or the number as dialled without its country code.
+    where.push('instr(number, ?) > 0')
+    values.push(filters.number.replace(/^\+/, ''))
+  }
+
+  if (filters.result) {
+    where.push('result = ?')
+    values.push(filters.result)
+  }
+
+  let rows: Row[]
+  try {
+    rows = db
+      .prepare(
+        `SELECT * FROM journal ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ended DESC, seq DESC LIMIT ?`,
+      )
+      .all(...values, filters.limit) as unknown as Row[]
+  } catch (error) {
+    if (/no such table/.test((error as Error).message)) return []
+    throw error
+  }
+
+  return rows.map(entryOf)
+}
+
+/** A row as an entry; what does not parse (a hand-edited file) is shown empty rather than failing the listing. */
+function entryOf(row: Row): JournalEntry {
+  return {
+    id: String(row.id),
+    direction: row.direction === 'outgoing' ? 'outgoing' : 'incoming',
+    number: String(row.number),
+    name: String(row.name),
+    tags: stringList(row.tags),
+    channel: String(row.channel),
+    started: String(row.started),
+    answered: row.answered === null ? null : String(row.answered),
+    ended: String(row.ended),
+    duration: Number(row.duration) || 0,
+    result: (CALL_RESULTS as readonly string[]).includes(row.result) ? (row.result as CallResult) : 'failed',
+    reason: String(row.reason),
+    transferredTo: row.transferred_to === null ? null : String(row.transferred_to),
+    delivered: stringList(row.delivered),
+  }
+}
+
+function stringList(raw: string): string[] {
+  try {
+    const value = JSON.parse(raw) as unknown
+    return Array.isArray(value) ? value.map(String) : []
+  } catch {
+    return []
+  }
+}
+
+/**
+ * The journal of the store file, read without the listener (which may be down) and without the store's open-time
+ * checks and migrations: `history` is on the start-up budget. A missing file is an empty journal.
+ */
+export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
+  checkQuery(query)
+  const {existsSync} = process.getBuiltinModule('node:fs')
+  if (!existsSync(file)) return []
+  const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+  let db: DatabaseSync
+  try {
+    db = new Database(file, {readOnly: true})
+  } catch (error) {
+    throw new CallctlError(`Cannot read callctl's store ${file}: ${(error as Error).message}`, {
+      code: 'ERR_STORE',
+      cause: error,
+      suggestions: [
+        'Check that the config folder and callctl.db are readable by you (callctl config path shows the folder)',
+      ],
+    })
+  }
+
+  try {
+    db.exec('PRAGMA busy_timeout = 2000')
+    return queryJournal(db, query)
+  } catch (error) {
+    if (error instanceof CallctlError) throw error
+    throw new CallctlError(`Cannot read the call journal in ${file}: ${(error as Error).message}`, {
+      code: 'ERR_STORE',
+      cause: error,
+      suggestions: ['If the file is damaged, `callctl listen` moves it aside and starts a new one'],
+    })
+  } finally {
+    db.close()
+  }
+}
