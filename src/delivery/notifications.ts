@@ -34,7 +34,7 @@ export interface NotificationOptions {
 export interface Notifications {
   /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
   openClickPopups(callId?: string): Promise<PopupRecord[]>
-  deliveries(): {pending: number; failed: number; quarantined: number}
+  deliveries(): ReturnType<Deliverer['counts']>
   /** Reads the outbox and the quarantine again now, rather than at the next periodic look. */
   refresh(): void
   /**
@@ -82,7 +82,11 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     const internal = isInternal(event.call)
     const values = valuesFor(event, config.user)
     for (const target of targets) {
-      if (target.matches(event, internal)) deliverer.enqueue(event, target.key, target.request(values), target.secret)
+      if (target.matches(event, internal))
+        deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
+          secret: target.secret,
+          scheme: target.scheme,
+        })
     }
 
     for (const popup of popupsFor(popups, event, internal)) void open(popup, event.call, popup.argv(values))

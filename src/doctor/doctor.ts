@@ -256,6 +256,7 @@ function checkDeliveries(config: Config): Check[] {
   const pending = outbox.pending().length
   const failed = outbox.failedCount()
   const damaged = outbox.store.quarantineCount()
+  const disabled = outbox.disabled()
   outbox.store.close()
   const errors = new Map<string, string>()
   for (const record of lastRecords(1000)) {
@@ -266,6 +267,14 @@ function checkDeliveries(config: Config): Check[] {
   }
 
   const checks: Check[] = []
+  for (const off of disabled)
+    checks.push(
+      fail(
+        'delivery',
+        `${off.target} is switched off: ${off.url} answered ${off.reason} at ${off.at}; nothing is sent to it`,
+        `Once the receiver wants callbacks again: callctl outbox --enable ${off.target}`,
+      ),
+    )
   if (damaged > 0)
     checks.push(
       fail(

@@ -319,18 +319,28 @@ const reachabilityKey = ({state, detail}: DriverReachability) => `${state}|${det
 function cachedStatus(
   engine: CallEngine,
   build: () => object,
-  counts: () => {pending: number; failed: number; quarantined: number; subscribers: number; driver: string},
+  counts: () => {
+    pending: number
+    failed: number
+    quarantined: number
+    /** Targets a 410 Gone switched off: listed only when there are any. */
+    disabled: Array<{target: string}>
+    subscribers: number
+    driver: string
+  },
 ): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
   let key = ''
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, quarantined, subscribers, driver} = counts()
-    const current = `${events}|${pending}|${failed}|${quarantined}|${subscribers}|${driver}`
+    const {pending, failed, quarantined, disabled, subscribers, driver} = counts()
+    const off = disabled.map((target) => target.target).join(',')
+    const current = `${events}|${pending}|${failed}|${quarantined}|${off}|${subscribers}|${driver}`
     if (current !== key) {
       key = current
-      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed, quarantined}}))
+      const deliveries = {pending, failed, quarantined, ...(disabled.length > 0 && {disabled})}
+      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries}))
     }
 
     return cached
