@@ -7,7 +7,7 @@ import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
-import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
+import {type Answer, startWebhookReceiver} from '../helpers/webhook-receiver.js'
 import {until} from '../helpers/wait.js'
 
 interface Verified {
@@ -193,7 +193,7 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
     const configDir = tempConfigDir()
     const target = await startWebhookReceiver()
     let throttled = 0
-    const receiver = await startWebhookReceiver((request) => {
+    const receiver = await startWebhookReceiver((request): Answer => {
       if (request.url.startsWith('/moved')) return {status: 301, headers: {location: `${target.url}/new`}}
       return throttled++ === 0 ? {status: 429, headers: {'retry-after': '3'}} : 200
     })
