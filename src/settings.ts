@@ -4,17 +4,18 @@ import type {ConfigStore} from './config/store.js'
 import {driverSettings, driverSlice} from './drivers/registry.js'
 import {listenerSettings, listenerSlice} from './listener/settings.js'
 import {deliverySettings, deliverySlice} from './delivery/settings.js'
+import {lookupSettings, lookupSlice} from './lookup/settings.js'
 
 /**
  * The config file, put together from each feature's slice: the listener's (port, host, URLs, security), the
- * drivers' (`driver.<name>`, see src/drivers/registry.ts) and outbound delivery's (notifications, callbacks,
- * popups). A new setting goes into its feature's slice; nothing here changes.
+ * drivers' (`driver.<name>`, see src/drivers/registry.ts), outbound delivery's (notifications, callbacks,
+ * popups) and the caller-name lookup's (`lookup`). A new setting goes into its feature's slice; nothing here changes.
  */
-const root = s.object({...listenerSettings, driver: driverSettings, ...deliverySettings})
+const root = s.object({...listenerSettings, driver: driverSettings, ...deliverySettings, ...lookupSettings})
 
 export type Config = Infer<typeof root>
 
-export const SETTINGS = new Settings<Config>(root, [listenerSlice, driverSlice, deliverySlice], {
+export const SETTINGS = new Settings<Config>(root, [listenerSlice, driverSlice, deliverySlice, lookupSlice], {
   // 2026-12: the sim's settings joined the other drivers' under `driver`.
   sim: 'driver.sim',
 })

@@ -21,7 +21,7 @@ export function standardType(event: string): string {
  * The body of a Standard Webhooks callback without a body template: `{type, timestamp, data}`, the spec's shape,
  * with the call as `/status` shows it and the user's own number and name.
  */
-export function standardBody(event: CallEvent, user: UserIdentity = {}): string {
+export function standardBody(event: CallEvent & {lookup?: object}, user: UserIdentity = {}): string {
   return JSON.stringify({
     type: standardType(event.type),
     timestamp: event.at,
@@ -30,6 +30,8 @@ export function standardBody(event: CallEvent, user: UserIdentity = {}): string 
       eventId: event.id,
       call: event.call,
       user: {number: user.number ?? '', name: user.name ?? ''},
+      // Where the caller's name came from and how long it took, when a lookup ran.
+      ...(event.lookup && {lookup: event.lookup}),
     },
   })
 }

@@ -26,7 +26,7 @@ export interface Target {
   secret?: string
   scheme: SignatureScheme
   matches(event: CallEvent, internal: boolean): boolean
-  request(values: TemplateValues, event: CallEvent, user?: UserIdentity): OutgoingRequest
+  request(values: TemplateValues, event: CallEvent & {lookup?: object}, user?: UserIdentity): OutgoingRequest
 }
 
 /** Internal ("colleague") numbers, `internalNumbers`: skipped by popups, and by callbacks unless they opt in. */

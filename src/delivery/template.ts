@@ -28,6 +28,7 @@ export const DOLLAR_ALIASES: Record<string, Variable> = {
   callerid: 'CALLERNUM',
   remote: 'CALLERNUM',
   display_remote: 'CALLERNAME',
+  callername: 'CALLERNAME',
   local: 'USERNUM',
   display_local: 'USERNAME',
   call_id: 'CALLID',

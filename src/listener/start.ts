@@ -21,9 +21,11 @@ import {isLoopbackHost} from './security/origin.js'
 import {securityGuards} from './security/policy.js'
 import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
+import {createLookup} from '../lookup/lookup.js'
+import type {LookupSettings} from '../lookup/settings.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
-export type ListenerConfig = ListenerSettings & DeliverySettings & {driver: {name: string}}
+export type ListenerConfig = ListenerSettings & DeliverySettings & LookupSettings & {driver: {name: string}}
 
 export interface StartOptions {
   config: ListenerConfig
@@ -83,7 +85,17 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       ),
   })
   engine.subscribe((event) => report({kind: 'event', ...event}))
+  const lookupFor = (settings: ListenerConfig['lookup']) =>
+    createLookup({
+      settings,
+      userAgent: `callctl/${version}`,
+      onFailure: (message) => report({kind: 'warning', message}),
+      onLookup: (callId, result) => report({kind: 'lookup', callId, ...result}),
+    })
+  let lookup = lookupFor(config.lookup)
   const notifications = startNotifications(engine, {
+    // The caller's name from the lookup's sources, before popups and callbacks render.
+    enrich: (event) => lookup.enrich(event),
     config,
     userAgent: `callctl/${version}`,
     outbox: openOutbox(store, (message) => report({kind: 'config', message})),
@@ -232,6 +244,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       const restart = changed.filter((key) => RESTART_KEYS.includes(key))
       // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
       const nextCheckNumber = compileNumberPolicy(next.numbers)
+      const nextLookup = live.includes('lookup') ? lookupFor(next.lookup) : lookup
       const nextGuards = live.includes('security')
         ? securityGuards({security: next.security, port: () => port, checkNumber: numberRules})
         : guards
@@ -263,6 +276,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       }
 
       control.checkNumber = nextCheckNumber
+      lookup = nextLookup
       handler = nextHandler
       config = running
       const waiting = pendingDriver ? ['driver'] : []
