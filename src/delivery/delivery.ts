@@ -92,7 +92,7 @@ export class Deliverer {
     {secret, scheme}: {secret?: string; scheme?: SignatureScheme} = {},
   ): void {
     const {outbox} = this.#options
-    const off = this.#disabled.get(target)
+    const off = this.#disabledFor(target, request.url)
     if (off) {
       this.#options.onDelivery?.({
         id: event.id,
@@ -252,7 +252,7 @@ export class Deliverer {
     let retryAfterMs: number | undefined
     /** The receiver answered 410 Gone: it wants no more, so the target is switched off until re-enabled. */
     let gone = false
-    const off = this.#disabled.get(delivery.target)
+    const off = this.#disabledFor(delivery.target, request.url)
     if (off) {
       // Queued before its target was switched off: failed without a request.
       error = disabledMessage(off)
@@ -350,6 +350,15 @@ export class Deliverer {
     report('retrying')
   }
 
+  /**
+   * The 410 that switched this target off, if it still applies: a target is its config key at the server that
+   * answered, so a `callbacks[0]` that now points at another server (the list was edited) is not held off by it.
+   */
+  #disabledFor(target: string, url: string): DisabledTarget | undefined {
+    const off = this.#disabled.get(target)
+    return off && originOf(off.url) === originOf(url) ? off : undefined
+  }
+
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
   #troubled(delivery: Delivery, error: unknown): void {
     const {target, event, callId, request, attempts, id} = delivery
@@ -415,6 +424,14 @@ const PERMANENT_ERRORS = new Set([
 
 function isPermanentRequestError(failure: unknown): boolean {
   return PERMANENT_ERRORS.has((failure as {code?: string}).code ?? '')
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */

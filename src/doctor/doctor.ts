@@ -11,6 +11,7 @@ import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
 import {optionLikeArguments} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
+import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {installPlan} from '../wrappers/install.js'
@@ -71,7 +72,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     ...checkConfigFolder(),
     ...checkPopupApps(config),
   )
-  checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
+  checks.push(...(await checkTargets(config)), ...checkDeliveries(config), ...(await checkLookup(config)))
   checks.push(checkWrappers(), await checkService())
   return checks
 }
@@ -309,6 +310,24 @@ function checkDeliveries(config: Config): Check[] {
     )
   else if (errors.size === 0) checks.push(ok('outbox', 'nothing waiting, nothing failed'))
   return checks
+}
+
+/** Each caller-name source, asked for a number no one has: a missing file or a CRM that fails shows here. */
+async function checkLookup(config: Config): Promise<Check[]> {
+  if (config.lookup.sources.length === 0) return []
+  const problems: string[] = []
+  const lookup = createLookup({
+    settings: {...config.lookup, cacheSeconds: 0, timeoutMs: Math.max(config.lookup.timeoutMs, 2000)},
+    userAgent: 'callctl-doctor',
+    onFailure: (message) => problems.push(message.replace(/^lookup: /, '')),
+  })
+  const result = await lookup.resolve('+0000000000')
+  if (result.outcome === 'timeout') problems.push(`no answer within ${Math.max(config.lookup.timeoutMs, 2000)} ms`)
+  return problems.length === 0
+    ? [ok('lookup', `${config.lookup.sources.length} caller-name source(s) answer`)]
+    : problems.map((problem) =>
+        warn('lookup', problem, 'Calls still go out, without a name from this source; fix the path, URL or token'),
+      )
 }
 
 function checkWrappers(): Check {

@@ -124,7 +124,8 @@ export function createLookup(options: LookupOptions): CallerLookup {
       let report = calls.get(call.id)
       if (!report) {
         // Looked up once per call, at its first event: the phone's own name wins unless configured otherwise.
-        if (call.number === '' || (call.name !== '' && !settings.overridePhoneName)) return undefined
+        // A withheld number (`anonymous`) has nothing to look up.
+        if (!/\d/.test(call.number) || (call.name !== '' && !settings.overridePhoneName)) return undefined
         report = resolve(call.number).then((result) => {
           onLookup?.(call.id, result)
           return result
@@ -136,7 +137,8 @@ export function createLookup(options: LookupOptions): CallerLookup {
       if (event.type === 'end') calls.delete(call.id)
       return report.then((result) => ({
         ...event,
-        call: result.name ? {...call, name: result.name} : call,
+        // A name the phone gives later (an `updated` event) wins as the first one would have.
+        call: result.name && (call.name === '' || settings.overridePhoneName) ? {...call, name: result.name} : call,
         lookup: result,
       }))
     },

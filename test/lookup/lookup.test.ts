@@ -207,6 +207,31 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     expect(running.lines.some((line) => line.kind === 'lookup' && line.callId === named.id)).toBe(false)
     // Still running and answering.
     expect((await fetch(`${running.url}/status`)).status).toBe(200)
+    // doctor asks each source too, and names the broken one.
+    const doctor = await runCli(['doctor'], configDir)
+    expect(doctor.stdout).toContain(`lookup         csv:${missing} failed: ENOENT`)
+  }, 60_000)
+
+  test('a listener stopped while a lookup is pending stores the call notifications, without the name, and sends them at its next start', async () => {
+    const configDir = tempConfigDir()
+    crm = await startLookupServer(() => ({body: JSON.stringify({name: 'Too Late'}), delayMs: 4000}))
+    const running = await start(configDir, {
+      sources: [{url: `${crm.url}/lookup?number={CALLERNUM}`, namePath: 'name'}],
+      timeoutMs: 3000,
+    })
+    await incoming(running, '0201234567')
+    await until(() => crm!.asked.length === 1)
+    await running.stop()
+    listener = undefined
+    // Requests that went out as the listener stopped may come again (delivery is at least once): distinct URLs count.
+    listener = await startListenerProcess(configDir)
+    const distinct = () => [...new Set(receiver.received.map((request) => request.url))].sort()
+    await until(() => distinct().length >= 3, 15_000)
+    expect(distinct()).toEqual([
+      '/cb?n=0201234567&name=&e=end',
+      '/cb?n=0201234567&name=&e=incoming',
+      '/enreach?callerid=0201234567&name=',
+    ])
   }, 60_000)
 
   test('overridePhoneName: a name found replaces the one the phone gave', async () => {
