@@ -189,6 +189,31 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
     }
   }, 90_000)
 
+  test('a switched-off callbacks[0] edited to point at another server is sent to again (the 410 was that server)', async () => {
+    const configDir = tempConfigDir()
+    const gone = await startWebhookReceiver(() => 410)
+    const fresh = await startWebhookReceiver()
+    await setConfig(configDir, {callbacks: JSON.stringify([{url: `${gone.url}/x`, events: ['new']}])})
+    const listener = await startListenerProcess(configDir)
+    try {
+      await fetch(`${listener.url}/notify/incoming?number=020123456`, {method: 'POST'})
+      await listener.waitForLine((line) => String(line.message).includes('answered 410 Gone'))
+      await runCli(
+        ['config', 'set', 'callbacks', JSON.stringify([{url: `${fresh.url}/y`, events: ['new']}])],
+        configDir,
+      )
+      await listener.waitForLine((line) => String(line.message).includes('applied callbacks'))
+      await fetch(`${listener.url}/notify/incoming?number=020123457`, {method: 'POST'})
+      const [request] = await fresh.waitFor(1)
+      expect(request.url).toBe('/y')
+      expect(gone.received).toHaveLength(1)
+    } finally {
+      await listener.stop()
+      await gone.close()
+      await fresh.close()
+    }
+  }, 60_000)
+
   test('3xx is a failure (the redirect is not followed); 429 waits for Retry-After', async () => {
     const configDir = tempConfigDir()
     const target = await startWebhookReceiver()
