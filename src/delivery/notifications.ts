@@ -136,10 +136,15 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
           callId === undefined ? 'No call to open popups for' : `No call ${callId}`,
           'ERR_NO_CALL',
         )
-      const values = valuesFor(
-        {id: '', type: call.state === 'ended' ? 'end' : 'updated', at: new Date().toISOString(), call},
-        config.user,
-      )
+      const event: CallEvent = {
+        id: '',
+        type: call.state === 'ended' ? 'end' : 'updated',
+        at: new Date().toISOString(),
+        call,
+      }
+      // The name a lookup found for the call (within its budget; a file or the cache answers at once).
+      const ready = (await options.enrich?.(event)?.catch(() => event)) ?? event
+      const values = valuesFor(ready, config.user)
       const chosen = clickPopups(popups, call)
       return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
     },

@@ -7,6 +7,7 @@ import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
+import {argvRecorder} from '../helpers/recorder.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 import {until} from '../helpers/wait.js'
 
@@ -264,6 +265,23 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     expect(body.data.call.name).toBe('CRM Name')
     expect(body.data.lookup).toMatchObject({outcome: 'found', source: `csv:${csv}`, name: 'CRM Name'})
     expect(typeof body.data.lookup.ms).toBe('number')
+  }, 60_000)
+
+  test('`callctl popup` opens click popups with the name found', async () => {
+    const configDir = tempConfigDir()
+    const csv = path.join(configDir, 'contacts.csv')
+    writeFileSync(csv, '0201234567,CRM Name\n')
+    const recorder = argvRecorder(['xdg-open'])
+    await setConfig(configDir, {
+      popups: JSON.stringify([{on: 'click', url: 'https://crm.example.com/?name={CALLERNAME}'}]),
+      lookup: JSON.stringify({sources: [{csv}]}),
+    })
+    listener = await startListenerProcess(configDir, [], recorder.env)
+    await incoming(listener, '0201234567')
+    const opened = await runCli(['popup', '--port', String(listener.port)], configDir)
+    expect(opened.exitCode).toBe(0)
+    await until(() => recorder.calls().length === 1)
+    expect(recorder.calls()[0].args).toEqual(['https://crm.example.com/?name=CRM%20Name'])
   }, 60_000)
 
   test('config set refuses a source with two kinds, a URL variable other than {CALLERNUM}, and namePath on a file', async () => {
