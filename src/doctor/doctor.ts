@@ -205,7 +205,10 @@ async function checkTargets(config: Config): Promise<Check[]> {
   }
 
   const targets = [
-    ...Object.entries(config.notifications).map(([event, url]) => ({key: `notifications.${event}`, url: String(url)})),
+    // The URLs only: `includeInternal` is a setting of them, not a target.
+    ...Object.entries(config.notifications)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+      .map(([event, url]) => ({key: `notifications.${event}`, url})),
     ...config.callbacks.map((callback, index) => ({key: `callbacks[${index}]`, url: callback.url})),
   ]
   if (targets.length === 0)
