@@ -1,28 +1,33 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
+import {CallctlError, ExitCode, openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
   static override summary = 'List notifications waiting to be delivered, those that failed, and damaged records'
   static override description =
-    'Notifications are stored in the outbox (callctl.db in the config folder) before they are sent and removed after a 2xx answer. Transient failures (network, timeouts, 408, 429, 5xx) are retried with backoff for delivery.maxAgeHours; a request that can never succeed (a 4xx, a bad URL or header) fails at once. Failed ones are kept. A stored record that is damaged is never sent: it is kept, raw, in the quarantine and listed here. A running listener picks up retried ones within 10 seconds.'
+    'Notifications are stored in the outbox (callctl.db in the config folder) before they are sent and removed after a 2xx answer. Transient failures (network, timeouts, 408, 429, 5xx) are retried with backoff for delivery.maxAgeHours, later when the receiver sends Retry-After; a request that can never succeed (a 3xx, a 4xx, a bad URL or header) fails at once. Failed ones are kept. A target whose receiver answers 410 Gone is switched off: nothing more is sent to it until --enable. A stored record that is damaged is never sent: it is kept, raw, in the quarantine and listed here. A running listener picks up retried and enabled ones within 10 seconds.'
 
   static override examples = [
     '<%= config.bin %> outbox',
     '<%= config.bin %> outbox --retry',
     '<%= config.bin %> outbox --purge',
     '<%= config.bin %> outbox --purge-damaged',
+    '<%= config.bin %> outbox --enable "callbacks[0]"',
   ]
   static override flags = {
     retry: Flags.boolean({
       description: 'put failed deliveries back in the queue',
-      exclusive: ['purge', 'purge-damaged'],
+      exclusive: ['purge', 'purge-damaged', 'enable'],
     }),
-    purge: Flags.boolean({description: 'delete failed deliveries', exclusive: ['retry', 'purge-damaged']}),
+    purge: Flags.boolean({description: 'delete failed deliveries', exclusive: ['retry', 'purge-damaged', 'enable']}),
     'purge-damaged': Flags.boolean({
       description: 'delete the damaged records kept in the quarantine',
-      exclusive: ['retry', 'purge'],
+      exclusive: ['retry', 'purge', 'enable'],
+    }),
+    enable: Flags.string({
+      description: 'switch on again a target a 410 Gone switched off ("callbacks[0]"), or "all"',
+      exclusive: ['retry', 'purge', 'purge-damaged'],
     }),
   }
 
@@ -43,6 +48,18 @@ export default class OutboxCommand extends BaseCommand {
         return {purged: count}
       }
 
+      if (flags.enable !== undefined) {
+        const enabled = outbox.enable(flags.enable === 'all' ? undefined : flags.enable)
+        if (enabled.length === 0)
+          throw new CallctlError(`${flags.enable} is not switched off`, {
+            code: 'ERR_NOT_DISABLED',
+            exit: ExitCode.usage,
+            suggestions: ['callctl outbox lists the targets that are switched off'],
+          })
+        this.log(`switched on again: ${enabled.join(', ')}`)
+        return {enabled}
+      }
+
       if (flags['purge-damaged']) {
         const count = outbox.store.purgeQuarantine()
         this.log(`${plural(count, 'damaged record')} deleted`)
@@ -52,8 +69,13 @@ export default class OutboxCommand extends BaseCommand {
       const pending = outbox.pending().map(shownDelivery)
       const failed = outbox.failed().map(shownDelivery)
       const damaged = outbox.store.quarantined()
+      const disabled = outbox.disabled()
       const line = (state: string, d: (typeof pending)[number]) =>
         `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${plural(d.attempts, 'attempt')}${d.lastError ? `: ${d.lastError}` : ''})`
+      for (const off of disabled)
+        this.log(
+          `off     ${off.at} ${off.target}: ${off.url} answered ${off.reason}; callctl outbox --enable ${off.target}`,
+        )
       if (pending.length + failed.length + damaged.length === 0)
         this.log('Outbox empty: every notification was delivered')
       for (const delivery of pending) this.log(line('pending', delivery))
@@ -65,6 +87,7 @@ export default class OutboxCommand extends BaseCommand {
       return {
         pending,
         failed,
+        ...(disabled.length > 0 && {disabled}),
         ...(damaged.length > 0 && {damaged: damaged.map((record) => ({...record, raw: shownRaw(record.raw)}))}),
       }
     } finally {

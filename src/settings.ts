@@ -7,11 +7,13 @@ import {deliverySettings, deliverySlice} from './delivery/settings.js'
 import {dialingSettings, dialingSlice} from './dialing/settings.js'
 import {handlerSettings, handlerSlice} from './handler/settings.js'
 import {journalSettings, journalSlice} from './journal/settings.js'
+import {lookupSettings, lookupSlice} from './lookup/settings.js'
 
 /**
  * The config file, put together from each feature's slice: the listener's (port, host, URLs, security), the
  * drivers' (`driver.<name>`, see src/drivers/registry.ts), outbound delivery's (notifications, callbacks,
- * popups), dialing rules, the link handler's and the call journal's. A new setting goes into its feature's slice; nothing here changes.
+ * popups), the dialing rules, the link handler's, the call journal's and the caller-name lookup's. A new setting
+ * goes into its feature's slice; nothing here changes.
  */
 const root = s.object({
   ...listenerSettings,
@@ -20,13 +22,14 @@ const root = s.object({
   ...dialingSettings,
   ...handlerSettings,
   ...journalSettings,
+  ...lookupSettings,
 })
 
 export type Config = Infer<typeof root>
 
 export const SETTINGS = new Settings<Config>(
   root,
-  [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice, journalSlice],
+  [listenerSlice, driverSlice, deliverySlice, dialingSlice, handlerSlice, journalSlice, lookupSlice],
   {
     // 2026-12: the sim's settings joined the other drivers' under `driver`.
     sim: 'driver.sim',

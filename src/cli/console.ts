@@ -98,6 +98,11 @@ function formatKnown(record: ListenerRecord): string {
       return formatPopup(record as unknown as PopupRecord, at)
     }
 
+    case 'lookup': {
+      const found = record.outcome === 'found' ? `${text('name')} from ${text('source')}` : text('outcome')
+      return `${chalk.dim(clock(at))} ${chalk.magenta('lookup')}   ${found} (${String(record.ms)} ms${record.cached ? ', cached' : ''})`
+    }
+
     case 'popup-link': {
       return `${chalk.dim(clock(at))} ${chalk.magenta('popup')}    ${terminalLink(text('url'))} (or: callctl popup)`
     }

@@ -1,8 +1,8 @@
 import type {CallEvent} from '../engine/call.js'
-import type {Delivery, NewDelivery, Outbox} from './outbox.js'
+import type {Delivery, DisabledTarget, NewDelivery, Outbox} from './outbox.js'
 import {hideUrlSecrets} from '../config/schema.js'
 import {send} from './send.js'
-import {signatureHeaders} from './signature.js'
+import {type SignatureScheme, signatureHeaders, standardHeaders} from './signature.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
 
@@ -63,6 +63,8 @@ export class Deliverer {
   /** Counted, not read per `/status`: refreshed by the rescan, so `outbox --purge` shows within seconds. */
   #failed = 0
   #quarantined = 0
+  /** Targets a 410 switched off, by key: read at start and at each rescan, so `outbox --enable` is seen. */
+  #disabled = new Map<string, DisabledTarget>()
 
   constructor(options: DelivererOptions) {
     this.#options = options
@@ -82,9 +84,30 @@ export class Deliverer {
     this.#rescan.unref()
   }
 
-  /** Writes the delivery to disk first, then queues it. */
-  enqueue(event: CallEvent, target: string, request: Delivery['request'], secret?: string): void {
+  /** Writes the delivery to disk first, then queues it; a target a 410 switched off gets nothing. */
+  enqueue(
+    event: CallEvent,
+    target: string,
+    request: Delivery['request'],
+    {secret, scheme}: {secret?: string; scheme?: SignatureScheme} = {},
+  ): void {
     const {outbox} = this.#options
+    const off = this.#disabledFor(target, request.url)
+    if (off) {
+      this.#options.onDelivery?.({
+        id: event.id,
+        target,
+        event: event.type,
+        callId: event.call.id,
+        url: hideUrlSecrets(request.url),
+        attempt: 0,
+        outcome: 'failed',
+        error: disabledMessage(off),
+        ms: 0,
+      })
+      return
+    }
+
     const fresh: NewDelivery = {
       id: randomUUID(),
       target,
@@ -94,6 +117,8 @@ export class Deliverer {
       attempts: 0,
       nextAttemptAt: 0,
       request,
+      eventId: event.id,
+      ...(scheme === undefined ? {} : {scheme}),
       ...(secret === undefined ? {} : {secret}),
     }
     let delivery: Delivery
@@ -120,8 +145,13 @@ export class Deliverer {
     this.#load()
   }
 
-  counts(): {pending: number; failed: number; quarantined: number} {
-    return {pending: this.#known.size, failed: this.#failed, quarantined: this.#quarantined}
+  counts(): {pending: number; failed: number; quarantined: number; disabled: DisabledTarget[]} {
+    return {
+      pending: this.#known.size,
+      failed: this.#failed,
+      quarantined: this.#quarantined,
+      disabled: [...this.#disabled.values()],
+    }
   }
 
   close(): void {
@@ -133,6 +163,7 @@ export class Deliverer {
 
   #load(): void {
     const {outbox} = this.#options
+    this.#disabled = new Map(outbox.disabled().map((row) => [row.target, row]))
     for (const delivery of outbox.pending(this.#known)) this.#add(delivery)
     // Failed rows are read (and damaged ones quarantined) only when their number changed: they are not sent, but
     // `/status` must not count a damaged row as a failed delivery.
@@ -219,34 +250,44 @@ export class Deliverer {
     /** Set when no retry can ever succeed: a bad URL or header, or a 4xx that is not about timing. */
     let permanent = false
     let retryAfterMs: number | undefined
-    try {
-      const body = request.body ?? ''
-      // The idempotency key makes a POST safe to repeat (send() repeats a blip once).
-      const response = await send(request.url, {
-        method: request.method,
-        headers: {
-          ...request.headers,
-          'user-agent': userAgent,
-          'x-callctl-event': delivery.event,
-          'x-callctl-event-id': delivery.id,
-          'idempotency-key': delivery.id,
-          ...(delivery.secret ? signatureHeaders(delivery.secret, body) : {}),
-        },
-        body: request.body,
-        timeoutMs,
-      })
-      status = response.status
-      if (status < 200 || status >= 300) {
-        error = `HTTP ${status}`
-        // A redirect is not followed (a receiver that moved is configured anew), so it never succeeds either.
-        permanent = status >= 300 && status < 500 && status !== 408 && status !== 429
-        if (status === 429 || status === 503) retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+    /** The receiver answered 410 Gone: it wants no more, so the target is switched off until re-enabled. */
+    let gone = false
+    const off = this.#disabledFor(delivery.target, request.url)
+    if (off) {
+      // Queued before its target was switched off: failed without a request.
+      error = disabledMessage(off)
+      permanent = true
+    } else
+      try {
+        const body = request.body ?? ''
+        // The idempotency key makes a POST safe to repeat (send() repeats a blip once).
+        const response = await send(request.url, {
+          method: request.method,
+          headers: {
+            ...request.headers,
+            'user-agent': userAgent,
+            'x-callctl-event': delivery.event,
+            'x-callctl-event-id': delivery.id,
+            'idempotency-key': delivery.id,
+            ...signing(delivery, body),
+          },
+          body: request.body,
+          timeoutMs,
+        })
+        status = response.status
+        if (status < 200 || status >= 300) {
+          error = `HTTP ${status}`
+          // A redirect is not followed (a receiver that moved is configured anew), so it never succeeds either.
+          permanent = status >= 300 && status < 500 && status !== 408 && status !== 429
+          gone = status === 410
+          // Throttling and a gateway in trouble: the receiver says when to come back.
+          if (THROTTLED.has(status)) retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+        }
+      } catch (failure) {
+        // One line: some errors (TLS) span several.
+        error = (failure as Error).message.replaceAll(/\s+/g, ' ').trim()
+        permanent = isPermanentRequestError(failure)
       }
-    } catch (failure) {
-      // One line: some errors (TLS) span several.
-      error = (failure as Error).message.replaceAll(/\s+/g, ' ').trim()
-      permanent = isPermanentRequestError(failure)
-    }
 
     // A listener stopped meanwhile has closed the store: the delivery stays as stored, for the next start.
     if (this.#closed) return
@@ -272,7 +313,26 @@ export class Deliverer {
       return
     }
 
-    delivery.lastError = permanent ? `${error} (not retried: it cannot succeed as it is)` : error
+    if (gone) {
+      const disabled: DisabledTarget = {
+        target: delivery.target,
+        url: hideUrlSecrets(request.url),
+        at: new Date().toISOString(),
+        reason: 'HTTP 410 Gone',
+      }
+      this.#disabled.set(delivery.target, disabled)
+      try {
+        outbox.disable(disabled)
+      } catch (failure) {
+        this.#troubled(delivery, failure)
+      }
+
+      this.#options.onTrouble?.(
+        `${delivery.target} answered 410 Gone: switched off, nothing more is sent to it; callctl outbox --enable ${delivery.target} switches it on again`,
+      )
+    }
+
+    delivery.lastError = off ? error : permanent ? `${error} (not retried: it cannot succeed as it is)` : error
     const age = Date.now() - Date.parse(delivery.createdAt)
     // A createdAt that is not a date gives NaN: too old, not a delivery retried forever.
     if (permanent || !(age <= maxAgeHours * 3_600_000)) {
@@ -288,6 +348,15 @@ export class Deliverer {
     delivery.nextAttemptAt = Date.now() + Math.max(backoffMs(delivery.attempts), retryAfterMs ?? 0)
     if (delivery.seq > 0) outbox.save(delivery)
     report('retrying')
+  }
+
+  /**
+   * The 410 that switched this target off, if it still applies: a target is its config key at the server that
+   * answered, so a `callbacks[0]` that now points at another server (the list was edited) is not held off by it.
+   */
+  #disabledFor(target: string, url: string): DisabledTarget | undefined {
+    const off = this.#disabled.get(target)
+    return off && originOf(off.url) === originOf(url) ? off : undefined
   }
 
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
@@ -313,6 +382,19 @@ export class Deliverer {
     chain?.shift()
     if (chain?.length === 0) this.#chains.delete(key)
   }
+}
+
+/** Answers that mean "not now": their Retry-After is honoured (and send() does not repeat them at once). */
+const THROTTLED = new Set([429, 502, 503, 504])
+
+function disabledMessage(off: DisabledTarget): string {
+  return `${off.target} is switched off since ${off.at} (${off.reason}); callctl outbox --enable ${off.target} switches it on again`
+}
+
+/** The signature headers of the delivery's scheme; Standard Webhooks' id and timestamp even without a secret. */
+function signing(delivery: Delivery, body: string): Record<string, string> {
+  if (delivery.scheme === 'standard') return standardHeaders(delivery.eventId ?? delivery.id, delivery.secret, body)
+  return delivery.secret ? signatureHeaders(delivery.secret, body) : {}
 }
 
 /** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS, never NaN or 0. */
@@ -342,6 +424,14 @@ const PERMANENT_ERRORS = new Set([
 
 function isPermanentRequestError(failure: unknown): boolean {
   return PERMANENT_ERRORS.has((failure as {code?: string}).code ?? '')
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */

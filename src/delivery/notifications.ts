@@ -1,5 +1,5 @@
 import type {DeliverySettings} from './settings.js'
-import type {Call} from '../engine/call.js'
+import type {Call, CallEvent} from '../engine/call.js'
 import type {CallEngine} from '../engine/engine.js'
 import {CallStateError} from '../errors.js'
 import {Deliverer, type DeliveryRecord} from './delivery.js'
@@ -29,12 +29,20 @@ export interface NotificationOptions {
   onPopupLink?: (callId: string, url: string) => void
   /** Starts a program; tests on platforms callctl cannot run here replace it to see the exact argv. */
   launcher?: (argv: Argv) => Promise<void>
+  /**
+   * Fills in what the phone did not say before anything renders (the caller-name lookup): the event as it should be
+   * delivered, or undefined to deliver it as it is. Its promise must settle within its own budget.
+   */
+  enrich?: (event: CallEvent) => Promise<DeliveredEvent> | undefined
 }
+
+/** An event as delivered: the engine's, with what a lookup added (source, time) when there was one. */
+export type DeliveredEvent = CallEvent & {lookup?: object}
 
 export interface Notifications {
   /** Opens the `click` popups of a call: the given one, else the newest live call, else the last ended one. */
   openClickPopups(callId?: string): Promise<PopupRecord[]>
-  deliveries(): {pending: number; failed: number; quarantined: number}
+  deliveries(): ReturnType<Deliverer['counts']>
   /** Reads the outbox and the quarantine again now, rather than at the next periodic look. */
   refresh(): void
   /**
@@ -78,11 +86,15 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     return record
   }
 
-  const unsubscribe = engine.subscribe((event) => {
+  function deliver(event: DeliveredEvent): void {
     const internal = isInternal(event.call)
     const values = valuesFor(event, config.user)
     for (const target of targets) {
-      if (target.matches(event, internal)) deliverer.enqueue(event, target.key, target.request(values), target.secret)
+      if (target.matches(event, internal))
+        deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
+          secret: target.secret,
+          scheme: target.scheme,
+        })
     }
 
     for (const popup of popupsFor(popups, event, internal)) void open(popup, event.call, popup.argv(values))
@@ -91,6 +103,29 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
         if (popup.url) onPopupLink?.(event.call.id, popup.url(values))
       }
     }
+  }
+
+  /** Per call, the events waiting for a lookup: a call's events are delivered in order, each after the one before. */
+  const waiting = new Map<string, Promise<void>>()
+  /** Events not delivered yet, in order: a closing listener delivers them as they are rather than lose them. */
+  const backlog = new Set<{event: CallEvent}>()
+  const unsubscribe = engine.subscribe((event) => {
+    const enriched = options.enrich?.(event)
+    const before = waiting.get(event.call.id)
+    // Nothing to wait for: delivered at once, inside the engine's transaction (stored with the event).
+    if (!enriched && !before) return deliver(event)
+    const item = {event}
+    backlog.add(item)
+    const next = (before ?? Promise.resolve())
+      .then(async () => (enriched ? enriched.catch(() => event) : event))
+      .then((ready) => {
+        if (backlog.delete(item)) deliver(ready)
+      })
+      .catch((error: unknown) => options.onTrouble?.(`notifications: ${(error as Error).message}`))
+    waiting.set(event.call.id, next)
+    void next.finally(() => {
+      if (waiting.get(event.call.id) === next) waiting.delete(event.call.id)
+    })
   })
 
   return {
@@ -101,10 +136,15 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
           callId === undefined ? 'No call to open popups for' : `No call ${callId}`,
           'ERR_NO_CALL',
         )
-      const values = valuesFor(
-        {id: '', type: call.state === 'ended' ? 'end' : 'updated', at: new Date().toISOString(), call},
-        config.user,
-      )
+      const event: CallEvent = {
+        id: '',
+        type: call.state === 'ended' ? 'end' : 'updated',
+        at: new Date().toISOString(),
+        call,
+      }
+      // The name a lookup found for the call (within its budget; a file or the cache answers at once).
+      const ready = (await options.enrich?.(event)?.catch(() => event)) ?? event
+      const values = valuesFor(ready, config.user)
       const chosen = clickPopups(popups, call)
       return Promise.all(chosen.map((popup) => open(popup, call, popup.argv(values))))
     },
@@ -122,6 +162,16 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     },
     close() {
       unsubscribe()
+      // What still waits for a lookup goes to the outbox now, without the name, while the store is open.
+      for (const item of backlog) {
+        backlog.delete(item)
+        try {
+          deliver(item.event)
+        } catch (error) {
+          options.onTrouble?.(`notifications: ${(error as Error).message}`)
+        }
+      }
+
       deliverer.close()
     },
   }

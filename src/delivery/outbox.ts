@@ -3,6 +3,7 @@ import path from 'node:path'
 import {configDir, storeFile} from '../config/paths.js'
 import {HIDDEN, hideUrlSecrets, isCredentialName} from '../config/schema.js'
 import {Store, type StoreSchema} from '../store/database.js'
+import type {SignatureScheme} from './signature.js'
 import type {OutgoingRequest} from './targets.js'
 
 /** One notification on its way: stored before it is sent, removed after a 2xx. */
@@ -20,6 +21,19 @@ export interface Delivery {
   lastError?: string
   request: OutgoingRequest
   secret?: string
+  /** The call event's id: Standard Webhooks' `webhook-id`, the same for every retry (older records: `id`). */
+  eventId?: string
+  /** How it is signed; older records: callctl's scheme. */
+  scheme?: SignatureScheme
+}
+
+/** A target switched off because its receiver answered 410 Gone, until `callctl outbox --enable` (README). */
+export interface DisabledTarget {
+  target: string
+  /** The URL that answered 410, secrets hidden. */
+  url: string
+  at: string
+  reason: string
 }
 
 export type NewDelivery = Omit<Delivery, 'seq'>
@@ -33,6 +47,12 @@ export const OUTBOX_SCHEMA: StoreSchema = {
        data TEXT NOT NULL
      );
      CREATE INDEX deliveries_by_state ON deliveries (state, seq)`,
+    `CREATE TABLE disabled_targets (
+       target TEXT PRIMARY KEY,
+       url TEXT NOT NULL,
+       at TEXT NOT NULL,
+       reason TEXT NOT NULL
+     )`,
   ],
 }
 
@@ -93,6 +113,35 @@ export class Outbox {
       }
 
       return failed.length
+    })
+  }
+
+  /** Switches a target off for good (a 410 Gone): its deliveries fail without a request until it is enabled. */
+  disable(target: DisabledTarget): void {
+    this.store.run('INSERT OR REPLACE INTO disabled_targets (target, url, at, reason) VALUES (?, ?, ?, ?)', [
+      target.target,
+      target.url,
+      target.at,
+      target.reason,
+    ])
+  }
+
+  disabled(): DisabledTarget[] {
+    return (
+      this.store.statement('SELECT target, url, at, reason FROM disabled_targets ORDER BY target').all() as Array<
+        Record<string, unknown>
+      >
+    ).map((row) => ({target: String(row.target), url: String(row.url), at: String(row.at), reason: String(row.reason)}))
+  }
+
+  /** Switches targets on again (all of them without a name); says which were off. */
+  enable(target?: string): string[] {
+    return this.store.transaction(() => {
+      const off = this.disabled()
+        .map((row) => row.target)
+        .filter((name) => target === undefined || name === target)
+      for (const name of off) this.store.run('DELETE FROM disabled_targets WHERE target = ?', [name])
+      return off
     })
   }
 
@@ -239,11 +288,13 @@ export function checkDelivery(raw: string): NewDelivery | string {
   if (!Number.isSafeInteger(record.attempts) || (record.attempts as number) < 0) return 'attempts is not a count'
   if (typeof record.nextAttemptAt !== 'number' || !Number.isFinite(record.nextAttemptAt))
     return 'nextAttemptAt is not a time'
-  for (const key of ['lastError', 'secret'] as const) {
+  for (const key of ['lastError', 'secret', 'eventId'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'string') return `${key} is not text`
   }
 
   const request = record.request as Record<string, unknown> | null | undefined
+  if (record.scheme !== undefined && record.scheme !== 'standard' && record.scheme !== 'callctl')
+    return 'scheme is not standard or callctl'
   if (typeof request !== 'object' || request === null) return 'request is missing'
   if (request.method !== 'GET' && request.method !== 'POST') return 'request.method is not GET or POST'
   if (typeof request.url !== 'string') return 'request.url is missing'
@@ -267,5 +318,7 @@ export function checkDelivery(raw: string): NewDelivery | string {
       ...(request.body === undefined ? {} : {body: request.body}),
     },
     ...(record.secret === undefined ? {} : {secret: record.secret as string}),
+    ...(record.eventId === undefined ? {} : {eventId: record.eventId as string}),
+    ...(record.scheme === undefined ? {} : {scheme: record.scheme as SignatureScheme}),
   }
 }

@@ -43,6 +43,10 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
 
     // Each word of the app line is its own template: a value always stays inside the argument it was written in.
     const words = parseCommandLine(popup.app ?? '').map((word, n) => compileTemplate(word, `${key}.app argument ${n}`))
+    if (!words[0]?.source)
+      throw new ConfigError(`${key}.app names no program: ${JSON.stringify(popup.app)}`, [
+        `e.g. {"on": "ringing", "app": "\\"C:\\\\Program Files\\\\CRM\\\\crm.exe\\" {CALLERNUM}"}`,
+      ])
     const code = codeWithValues(words)
     if (code)
       throw new ConfigError(

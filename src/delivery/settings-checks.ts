@@ -6,7 +6,8 @@ import {compileTemplate} from './template.js'
 
 /** What the schema cannot say (an unknown template variable, a bad pattern), for `config set`. */
 export const deliveryChecks: SettingChecks = {
-  callbacks: (value) => void compileTargets({notifications: {}, callbacks: value as CallbackConfig[]}),
+  callbacks: (value) =>
+    void compileTargets({notifications: {includeInternal: false}, callbacks: value as CallbackConfig[]}),
   popups: (value) => void compilePopups({popups: value as PopupConfig[]}),
   internalNumbers: (value) => void compileInternalNumbers(value as string),
   ...Object.fromEntries(

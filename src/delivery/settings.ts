@@ -32,7 +32,14 @@ const callback = s.object(
     headers: s.record(s.string(), {secretKeys: CREDENTIAL_NAMES}),
     body: s.string({description: 'a body template'}),
     bodyType: s.oneOf(['json', 'form']),
-    secret: s.string({minLength: 16, description: 'signs each request (HMAC-SHA256)', secret: true}),
+    secret: s.string({
+      minLength: 16,
+      description: 'signs each request (HMAC-SHA256); `callctl callbacks secret N` makes a whsec_ one',
+      secret: true,
+    }),
+    signature: s.oneOf(['standard', 'callctl'], {
+      description: "Standard Webhooks (default with a whsec_ secret) or callctl's older X-Callctl-Signature",
+    }),
     includeInternal: s.boolean(),
   },
   {required: ['url', 'events']},
@@ -57,6 +64,10 @@ export const deliverySettings = {
     end: urlTemplate,
     /** Optional: missed calls go here instead of to `end`. */
     missed: urlTemplate,
+    includeInternal: s.boolean({
+      default: false,
+      description: 'also notify about calls with internalNumbers (colleagues); off: they are not notified',
+    }),
   }),
   user: s.object({
     number: s.string({description: 'your own number, {USERNUM}'}),

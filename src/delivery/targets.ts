@@ -1,7 +1,9 @@
 import type {CallbackConfig, DeliverySettings} from './settings.js'
 import type {Call, CallEvent, CallEventType} from '../engine/call.js'
 import {ConfigError} from '../errors.js'
-import {compileTemplate, type Template, type TemplateValues} from './template.js'
+import {type SignatureScheme, schemeOf, standardKey} from './signature.js'
+import {standardBody} from './standard-events.js'
+import {compileTemplate, type Template, type TemplateValues, type UserIdentity} from './template.js'
 
 /**
  * Wildix callback events in callctl's terms: "new call", "call updated" (answered, changed, held, resumed,
@@ -27,8 +29,9 @@ export interface Target {
   /** Stable name, for logs and per-target ordering: `callbacks[0]`, `notifications.incoming`. */
   key: string
   secret?: string
+  scheme: SignatureScheme
   matches(event: CallEvent, internal: boolean): boolean
-  request(values: TemplateValues): OutgoingRequest
+  request(values: TemplateValues, event: CallEvent & {lookup?: object}, user?: UserIdentity): OutgoingRequest
 }
 
 /** Internal ("colleague") numbers, `internalNumbers`: skipped by popups, and by callbacks unless they opt in. */
@@ -51,19 +54,34 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
     ([name, value]) => [name.toLowerCase(), compileTemplate(value, `${key}.headers.${name}`)] as [string, Template],
   )
   const types = new Set(only ?? callback.events.flatMap((name) => EVENT_GROUPS[name] ?? [name as CallEventType]))
-  const method = callback.method ?? (body ? 'POST' : 'GET')
+  const scheme = schemeOf(callback)
+  if (scheme === 'standard' && callback.secret !== undefined && !standardKey(callback.secret))
+    throw new ConfigError(
+      `${key}.secret is not a Standard Webhooks secret (whsec_ and 24 to 64 bytes in base64), which signature "standard" needs`,
+      [
+        `callctl callbacks secret ${key.replace(/^callbacks\[(\d+)\]$/, '$1')} makes one`,
+        'or set "signature": "callctl"',
+      ],
+    )
+  // Standard Webhooks without a body template: a POST of the spec's JSON envelope.
+  const envelope = scheme === 'standard' && !body
+  const method = callback.method ?? (body || envelope ? 'POST' : 'GET')
   const bodyType = callback.bodyType ?? 'json'
   return {
     key,
     secret: callback.secret,
+    scheme,
     matches: (event, internal) =>
       types.has(event.type) &&
       (callback.direction === undefined || callback.direction === event.call.direction) &&
       (!internal || callback.includeInternal === true),
-    request(values) {
+    request(values, event, user) {
       const rendered: OutgoingRequest = {url: url.render(values, 'url'), method, headers: {}}
       for (const [name, template] of headers) rendered.headers[name] = headerValue(template.render(values, 'text'))
-      if (body) {
+      if (envelope && method === 'POST') {
+        rendered.body = standardBody(event, user)
+        rendered.headers['content-type'] ??= 'application/json'
+      } else if (body) {
         rendered.body = body.render(values, bodyType)
         rendered.headers['content-type'] ??=
           bodyType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded'
@@ -76,13 +94,19 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
 
 /** Every target of the config, checked once: an unknown variable in any template fails here, naming it. */
 export function compileTargets(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Target[] {
-  const short = Object.entries(config.notifications)
+  const {includeInternal, ...urls} = config.notifications
+  // Enreach's notification URLs are unsigned GETs as Enreach sends them: callctl's scheme, never the envelope.
+  const short = Object.entries(urls)
     .filter((entry): entry is [CallEventType, string] => typeof entry[1] === 'string')
     .map(([event, url]) => {
       // Enreach has `end` for every end; the optional `missed` URL takes the missed calls from it.
       const types: CallEventType[] =
         event === 'end' ? ['end', 'rejected', ...(config.notifications.missed ? [] : ['missed' as const])] : [event]
-      return compileCallback({url, events: ['end']}, `notifications.${event}`, types)
+      return compileCallback(
+        {url, events: [event], signature: 'callctl', includeInternal: includeInternal === true},
+        `notifications.${event}`,
+        types,
+      )
     })
   return [...short, ...config.callbacks.map((callback, index) => compileCallback(callback, `callbacks[${index}]`))]
 }

@@ -33,6 +33,7 @@ export const DOLLAR_ALIASES: Record<string, Variable> = {
   callerid: 'CALLERNUM',
   remote: 'CALLERNUM',
   display_remote: 'CALLERNAME',
+  callername: 'CALLERNAME',
   local: 'USERNUM',
   display_local: 'USERNAME',
   call_id: 'CALLID',
@@ -45,8 +46,9 @@ export interface Template {
   render(values: TemplateValues, encoding: Encoding): string
 }
 
-// `{VAR}`, `{VAR:n}`, `{VAR:skip:len}`; `$name`; `$$` is a literal `$`. Longest alias first: `$display_remote`.
-const TOKEN = /\{([A-Z][A-Z_]*)((?::[^{}]*)?)\}|\$\$|\$([a-z][a-z_]*)/gi
+// `{VAR}`, `{VAR:n}`, `{VAR:skip:len}`; `$name`; `$$` is a literal `$`; Wildix's `<<clid>>`, the caller or called
+// number.
+const TOKEN = /\{([A-Z][A-Z_]*)((?::[^{}]*)?)\}|\$\$|\$([a-z][a-z_]*)|<<(clid)>>/gi
 const MANIPULATION = /^(?::(-?\d+)(?::(-?\d+))?)?$/
 
 /**
@@ -57,11 +59,16 @@ export function compileTemplate(source: string, where: string): Template {
   const parts: Part[] = []
   let last = 0
   for (const match of source.matchAll(TOKEN)) {
-    const [text, braced, suffix, dollar] = match
+    const [text, braced, suffix, dollar, clid] = match
     parts.push(source.slice(last, match.index))
     last = match.index + text.length
     if (text === '$$') {
       parts.push('$')
+      continue
+    }
+
+    if (clid !== undefined) {
+      parts.push({variable: 'CALLERNUM', skip: 0})
       continue
     }
 

@@ -11,6 +11,7 @@ import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
 import {optionLikeArguments} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
+import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
 import {handlerStatus} from '../handler/index.js'
@@ -72,7 +73,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
     ...checkConfigFolder(),
     ...checkPopupApps(config),
   )
-  checks.push(...(await checkTargets(config)), ...checkDeliveries(config))
+  checks.push(...(await checkTargets(config)), ...checkDeliveries(config), ...(await checkLookup(config)))
   checks.push(checkWrappers(), await checkService(), await checkLinkHandler())
   return checks
 }
@@ -205,7 +206,10 @@ async function checkTargets(config: Config): Promise<Check[]> {
   }
 
   const targets = [
-    ...Object.entries(config.notifications).map(([event, url]) => ({key: `notifications.${event}`, url: String(url)})),
+    // The URLs only: `includeInternal` is a setting of them, not a target.
+    ...Object.entries(config.notifications)
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+      .map(([event, url]) => ({key: `notifications.${event}`, url})),
     ...config.callbacks.map((callback, index) => ({key: `callbacks[${index}]`, url: callback.url})),
   ]
   if (targets.length === 0)
@@ -257,6 +261,7 @@ function checkDeliveries(config: Config): Check[] {
   const pending = outbox.pending().length
   const failed = outbox.failedCount()
   const damaged = outbox.store.quarantineCount()
+  const disabled = outbox.disabled()
   outbox.store.close()
   const errors = new Map<string, string>()
   for (const record of lastRecords(1000)) {
@@ -267,6 +272,14 @@ function checkDeliveries(config: Config): Check[] {
   }
 
   const checks: Check[] = []
+  for (const off of disabled)
+    checks.push(
+      fail(
+        'delivery',
+        `${off.target} is switched off: ${off.url} answered ${off.reason} at ${off.at}; nothing is sent to it`,
+        `Once the receiver wants callbacks again: callctl outbox --enable ${off.target}`,
+      ),
+    )
   if (damaged > 0)
     checks.push(
       fail(
@@ -301,6 +314,24 @@ function checkDeliveries(config: Config): Check[] {
     )
   else if (errors.size === 0) checks.push(ok('outbox', 'nothing waiting, nothing failed'))
   return checks
+}
+
+/** Each caller-name source, asked for a number no one has: a missing file or a CRM that fails shows here. */
+async function checkLookup(config: Config): Promise<Check[]> {
+  if (config.lookup.sources.length === 0) return []
+  const problems: string[] = []
+  const lookup = createLookup({
+    settings: {...config.lookup, cacheSeconds: 0, timeoutMs: Math.max(config.lookup.timeoutMs, 2000)},
+    userAgent: 'callctl-doctor',
+    onFailure: (message) => problems.push(message.replace(/^lookup: /, '')),
+  })
+  const result = await lookup.resolve('+0000000000')
+  if (result.outcome === 'timeout') problems.push(`no answer within ${Math.max(config.lookup.timeoutMs, 2000)} ms`)
+  return problems.length === 0
+    ? [ok('lookup', `${config.lookup.sources.length} caller-name source(s) answer`)]
+    : problems.map((problem) =>
+        warn('lookup', problem, 'Calls still go out, without a name from this source; fix the path, URL or token'),
+      )
 }
 
 function checkWrappers(): Check {

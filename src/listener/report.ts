@@ -1,6 +1,7 @@
 import type {DeliveryRecord} from '../delivery/delivery.js'
 import type {PopupRecord} from '../delivery/notifications.js'
 import type {CallEvent} from '../engine/call.js'
+import type {LookupReport} from '../lookup/lookup.js'
 import type {RequestRecord} from './app.js'
 
 /**
@@ -13,6 +14,7 @@ export type ListenerReport =
   | ({kind: 'delivery'} & DeliveryRecord)
   | ({kind: 'popup'} & PopupRecord)
   | {kind: 'popup-link'; callId: string; url: string}
+  | ({kind: 'lookup'; callId: string} & LookupReport)
   | {kind: 'driver'; message: string}
   | {kind: 'warning'; message: string}
   | {kind: 'config'; message: string}

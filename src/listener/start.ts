@@ -29,11 +29,14 @@ import {applyDialingRules, matchForms} from '../dialing/rules.js'
 import type {DialingSettings} from '../dialing/settings.js'
 import {parseDialLink} from '../dialing/link.js'
 import {dialLinkStep} from './dial-links.js'
+import {createLookup} from '../lookup/lookup.js'
+import type {LookupSettings} from '../lookup/settings.js'
 
 /** What the listener runs with: its own settings, outbound delivery's, and the driver's under `driver.<name>`. */
 export type ListenerConfig = ListenerSettings &
   DeliverySettings &
-  JournalSettings & {driver: {name: string}; dialing: DialingSettings}
+  JournalSettings &
+  LookupSettings & {driver: {name: string}; dialing: DialingSettings}
 
 /** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
 const numberPolicy = (config: ListenerConfig) =>
@@ -103,7 +106,17 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   })
   engine.subscribe((event) => report({kind: 'event', ...event}))
   const journal = startJournal(engine, store, config.journal)
+  const lookupFor = (settings: ListenerConfig['lookup']) =>
+    createLookup({
+      settings,
+      userAgent: `callctl/${version}`,
+      onFailure: (message) => report({kind: 'warning', message}),
+      onLookup: (callId, result) => report({kind: 'lookup', callId, ...result}),
+    })
+  let lookup = lookupFor(config.lookup)
   const notifications = startNotifications(engine, {
+    // The caller's name from the lookup's sources, before popups and callbacks render.
+    enrich: (event) => lookup.enrich(event),
     config,
     userAgent: `callctl/${version}`,
     outbox: openOutbox(store, (message) => report({kind: 'config', message})),
@@ -271,6 +284,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       const restart = changed.filter((key) => RESTART_KEYS.includes(key))
       // Everything is compiled before anything changes: a mistake throws and the listener runs on as it was.
       const nextCheckNumber = numberPolicy(next)
+      const nextLookup = live.includes('lookup') ? lookupFor(next.lookup) : lookup
       const nextGuards = live.includes('security')
         ? securityGuards({security: next.security, port: () => port, checkNumber: numberRules})
         : guards
@@ -304,6 +318,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       control.checkNumber = nextCheckNumber
       control.holdOnAnswer = next.calls.holdOnAnswer
       journal.setRetentionDays(next.journal.retentionDays)
+      lookup = nextLookup
       handler = nextHandler
       config = running
       const waiting = pendingDriver ? ['driver'] : []
@@ -360,18 +375,28 @@ const reachabilityKey = ({state, detail}: DriverReachability) => `${state}|${det
 function cachedStatus(
   engine: CallEngine,
   build: () => object,
-  counts: () => {pending: number; failed: number; quarantined: number; subscribers: number; driver: string},
+  counts: () => {
+    pending: number
+    failed: number
+    quarantined: number
+    /** Targets a 410 Gone switched off: listed only when there are any. */
+    disabled: Array<{target: string}>
+    subscribers: number
+    driver: string
+  },
 ): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
   let key = ''
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, quarantined, subscribers, driver} = counts()
-    const current = `${events}|${pending}|${failed}|${quarantined}|${subscribers}|${driver}`
+    const {pending, failed, quarantined, disabled, subscribers, driver} = counts()
+    const off = disabled.map((target) => target.target).join(',')
+    const current = `${events}|${pending}|${failed}|${quarantined}|${off}|${subscribers}|${driver}`
     if (current !== key) {
       key = current
-      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries: {pending, failed, quarantined}}))
+      const deliveries = {pending, failed, quarantined, ...(disabled.length > 0 && {disabled})}
+      cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries}))
     }
 
     return cached

@@ -127,7 +127,8 @@ async function refresh() {
     const driver = status.driver
     $('driver').textContent = 'driver: ' + driver.name + (driver.state === 'connected' ? '' : ' (' + driver.state + ': ' + driver.detail + ')')
     $('driver').className = driver.state === 'connected' ? 'muted' : 'warn'
-    $('deliveries').textContent = status.deliveries.pending + ' pending, ' + status.deliveries.failed + ' failed'
+    $('deliveries').textContent = status.deliveries.pending + ' pending, ' + status.deliveries.failed + ' failed' +
+      (status.deliveries.disabled ? '; switched off (410 Gone): ' + status.deliveries.disabled.map((d) => d.target).join(', ') : '')
     calls.clear()
     for (const call of status.calls) calls.set(call.id, call)
     renderCalls()

@@ -25,24 +25,65 @@ export function urlOpener(url: string, platform: NodeJS.Platform = process.platf
   }
 }
 
+/** Straight and curly double quotes: Wildix's own examples are written with “ ” (a word processor's). */
+const QUOTES = new Set(['"', '\u201C', '\u201D'])
+
 /**
- * Splits a Wildix "Popup App" line into an argument array: words, "double-quoted" or “curly-quoted” paths with
- * spaces, and `^&` (cmd.exe's escape, written for Windows) read as a plain `&`.
+ * Splits a Wildix "Popup App" line into an argument array the way Windows reads a command line (CreateProcess for
+ * the program, the C runtime's rules for the arguments), so a line written for Windows means the same here:
+ * - a program path in quotes ends at its closing quote, even when an argument follows without a space
+ *   (`“C:\…\iexplore.exe”^&Subaction=…` starts iexplore.exe with `&Subaction=…`);
+ * - “curly” quotes count as quotes; inside quotes `""` is one `"`; backslashes are literal except before a quote,
+ *   where 2n of them are n and quote, 2n+1 are n and a literal `"`;
+ * - `^&` (cmd.exe's escape that Wildix asks for) is a plain `&`.
  */
 export function parseCommandLine(line: string): string[] {
+  const chars = [...line.replaceAll('^&', '&')]
   const args: string[] = []
+  let at = 0
+  while (at < chars.length && /\s/.test(chars[at])) at++
+  if (QUOTES.has(chars[at] ?? '')) {
+    // The program: everything up to the next quote, backslashes and all (a path, not an argument).
+    let end = at + 1
+    while (end < chars.length && !QUOTES.has(chars[end])) end++
+    args.push(chars.slice(at + 1, end).join(''))
+    at = end + 1
+  }
+
   let current = ''
-  let quote: string | undefined
   let inWord = false
-  const text = line.replaceAll('^&', '&')
-  for (const char of text) {
-    if (quote) {
-      if (char === quote || (quote === '\u201C' && char === '\u201D')) quote = undefined
-      else current += char
-    } else if (char === '"' || char === '\u201C' || char === '\u201D') {
-      quote = char === '\u201D' ? '\u201C' : char
+  let quoted = false
+  while (at < chars.length) {
+    const char = chars[at]
+    if (char === '\\') {
+      let slashes = 0
+      while (chars[at] === '\\') {
+        slashes++
+        at++
+      }
+
+      if (QUOTES.has(chars[at] ?? '')) {
+        current += '\\'.repeat(Math.floor(slashes / 2))
+        if (slashes % 2 === 1) {
+          current += chars[at]
+          at++
+        }
+      } else current += '\\'.repeat(slashes)
       inWord = true
-    } else if (/\s/.test(char)) {
+      continue
+    }
+
+    if (QUOTES.has(char)) {
+      // `""` inside quotes: a literal quote, and still quoted.
+      if (quoted && QUOTES.has(chars[at + 1] ?? '')) {
+        current += '"'
+        at += 2
+        continue
+      }
+
+      quoted = !quoted
+      inWord = true
+    } else if (!quoted && /\s/.test(char)) {
       if (inWord) args.push(current)
       current = ''
       inWord = false
@@ -50,6 +91,8 @@ export function parseCommandLine(line: string): string[] {
       current += char
       inWord = true
     }
+
+    at++
   }
 
   if (inWord) args.push(current)

@@ -149,3 +149,12 @@ test('doctor --port checks a listener on another port; a stray key in the file c
   expect((await runCli(['config', 'unset', 'prot'], configDir)).stdout).toBe('prot unset')
   expect((await doctor(configDir)).find('config')[0]).toMatchObject({verdict: 'ok'})
 })
+
+test('no notification URLs and no callbacks is a warning, even with notifications.includeInternal set', async () => {
+  const configDir = tempConfigDir()
+  await setConfig(configDir, {'notifications.includeInternal': 'true'})
+  const {checks} = await doctor(configDir)
+  expect(checks.filter((check) => check.name === 'notifications').map((check) => check.message)).toEqual([
+    'no notification URLs or callbacks are set',
+  ])
+}, 30_000)

@@ -153,7 +153,7 @@ describe('callbacks and the outbox (in process, real receiver)', () => {
     await until(() => records.some((record) => record.outcome === 'failed'))
     expect(outbox.pending()).toEqual([])
     expect(outbox.failed()).toHaveLength(1)
-    expect(notifications.deliveries()).toEqual({pending: 0, failed: 1, quarantined: 0})
+    expect(notifications.deliveries()).toEqual({pending: 0, failed: 1, quarantined: 0, disabled: []})
     expect(outbox.retryFailed()).toBe(1)
     expect(outbox.pending()).toHaveLength(1)
     expect(outbox.purgeFailed()).toBe(0)

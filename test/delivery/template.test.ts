@@ -1,6 +1,7 @@
 import type {CallEvent} from '../../src/engine/call.js'
 import {ConfigError} from '../../src/errors.js'
 import {parseCommandLine} from '../../src/os/launch.js'
+import {compilePopups} from '../../src/delivery/popups.js'
 import {compileTemplate, substring, valuesFor} from '../../src/delivery/template.js'
 
 function event(overrides: Partial<CallEvent['call']> = {}, type: CallEvent['type'] = 'incoming'): CallEvent {
@@ -191,4 +192,37 @@ describe('unknown variables are config errors naming the template and the variab
 test('other lower-case braces stay text (a JSON body, a word in braces)', () => {
   const template = compileTemplate('{"event": "{EVENT}", "note": {hello}}', 'callbacks[0].body')
   expect(template.render({EVENT: 'end'} as never, 'text')).toBe('{"event": "end", "note": {hello}}')
+})
+
+describe('popup app lines are read as Windows reads a command line', () => {
+  test.each([
+    [
+      'a quoted program ends at its closing quote, an argument glued to it',
+      '"C:\\Apps\\crm.exe"--x y',
+      ['C:\\Apps\\crm.exe', '--x', 'y'],
+    ],
+    ['curly quotes around the program and an argument', '“C:\\A B\\crm.exe” “a b”', ['C:\\A B\\crm.exe', 'a b']],
+    ['backslashes are literal unless before a quote', 'crm C:\\dir\\ x\\\\y', ['crm', 'C:\\dir\\', 'x\\\\y']],
+    ['2n backslashes and a quote: n backslashes, the quote opens', 'crm a\\\\"b c"', ['crm', 'a\\b c']],
+    ['2n+1 backslashes and a quote: a literal quote', 'crm a\\"b', ['crm', 'a"b']],
+    ['"" inside quotes is one quote', 'crm "say ""hi"""', ['crm', 'say "hi"']],
+    ['quotes inside a word join it', 'crm a"b c"d', ['crm', 'ab cd']],
+    ['^& is &, outside quotes and in', 'crm a^&b "c^&d"', ['crm', 'a&b', 'c&d']],
+    ['an empty quoted argument stays an argument', 'crm "" x', ['crm', '', 'x']],
+  ])('%s', (_name, line, expected) => {
+    expect(parseCommandLine(line)).toEqual(expected)
+  })
+
+  test('an app line that names no program is refused', () => {
+    expect(() => compilePopups({popups: [{on: 'ringing', app: '“” {CALLERNUM}'}]})).toThrow(
+      'popups[0].app names no program',
+    )
+  })
+})
+
+describe("Wildix's <<clid>>", () => {
+  test('is the caller or called number, encoded for where it lands', () => {
+    expect(url('https://crm.example.com/?variable1=<<clid>>')).toBe('https://crm.example.com/?variable1=%2B31201234567')
+    expect(argv('iexplorer.exe "variable1=<<CLID>>"')).toEqual(['iexplorer.exe', 'variable1=+31201234567'])
+  })
 })
