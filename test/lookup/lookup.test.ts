@@ -124,9 +124,9 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     expect(crm.asked.map((a) => a.url).sort()).toEqual(['/lookup?number=0301112222', '/lookup?number=0409998888'])
     expect(crm.asked[0].headers.authorization).toBe('Bearer crm-token')
 
-    // The looked-up name stays with the call: its end carries it too.
+    // The looked-up name stays with the call: its end carries it too (unanswered, it ends as missed).
     await fetch(`${running.url}/notify/end?call=${fromUrl.id}`, {method: 'POST'})
-    await until(() => receiver.received.some((r) => r.url === '/cb?n=0301112222&name=Acme%20Ltd&e=end'))
+    await until(() => receiver.received.some((r) => r.url === '/cb?n=0301112222&name=Acme%20Ltd&e=missed'))
   }, 60_000)
 
   test('plain-text answers; a file edited while the listener runs is read again; last-N-digit matching', async () => {
@@ -228,9 +228,10 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     listener = await startListenerProcess(configDir)
     const distinct = () => [...new Set(receiver.received.map((request) => request.url))].sort()
     await until(() => distinct().length >= 3, 15_000)
+    // Unanswered when the listener stopped, the call ended as missed.
     expect(distinct()).toEqual([
-      '/cb?n=0201234567&name=&e=end',
       '/cb?n=0201234567&name=&e=incoming',
+      '/cb?n=0201234567&name=&e=missed',
       '/enreach?callerid=0201234567&name=',
     ])
   }, 60_000)
