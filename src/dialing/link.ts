@@ -24,6 +24,14 @@ const SCHEME = /^([a-z][a-z\d+.-]*):/i
  * Throws a RequestError naming what is wrong, as the listener's `/make` does for a bad number.
  */
 export function parseDialLink(input: string): DialTarget {
+  const target = parseLink(input)
+  // `tel:*` or `tel:#`: a feature code's first key, no number; a click must not dial it.
+  if (!/\d/.test(target.number))
+    throw new RequestError(`Cannot dial ${shown(input)}: it holds no digit, so no number`, 'ERR_INVALID_LINK')
+  return target
+}
+
+function parseLink(input: string): DialTarget {
   const text = input.trim()
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase()
   if (scheme === undefined) return {number: normalizeNumber(decode(text, input)), scheme: 'plain'}
@@ -49,7 +57,7 @@ export function parseDialLink(input: string): DialTarget {
 
     default: {
       throw new RequestError(
-        `Cannot dial ${JSON.stringify(input)}: "${scheme}:" links are not phone links; use tel:, callto:, sip: or a number`,
+        `Cannot dial ${shown(input)}: "${scheme}:" links are not phone links; use tel:, callto:, sip: or a number`,
         'ERR_INVALID_LINK',
       )
     }
@@ -66,7 +74,7 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
     // RFC 3966 `pname`; parameters callctl does not use (postd, user=phone, ...) are skipped.
     if (!/^[a-z\d-]+$/.test(name))
       throw new RequestError(
-        `Cannot dial ${JSON.stringify(input)}: ";${parameter}" is not a tel: parameter (name=value)`,
+        `Cannot dial ${shown(input)}: ${shown(`;${parameter}`)} is not a tel: parameter (name=value)`,
         'ERR_INVALID_LINK',
       )
     params.set(name, decode(equals === -1 ? '' : parameter.slice(equals + 1), input))
@@ -82,7 +90,7 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
   return {
     number: normalizeNumber(number),
     ...(ext ? {ext: extension(ext, input)} : {}),
-    ...(isub ? {isub} : {}),
+    ...(isub ? {isub: subaddress(isub, input)} : {}),
   }
 }
 
@@ -97,7 +105,7 @@ function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
   } catch (error) {
     if (!(error instanceof RequestError)) throw error
     throw new RequestError(
-      `Cannot dial ${JSON.stringify(input)}: its user part "${decode(withoutPassword, input)}" is not a phone number; callctl dials numbers`,
+      `Cannot dial ${shown(input)}: its user part ${shown(decode(withoutPassword, input))} is not a phone number; callctl dials numbers`,
       'ERR_INVALID_LINK',
       400,
       ['Dial the number of that address instead: callctl dial <number>'],
@@ -109,10 +117,35 @@ function extension(raw: string, input: string): string {
   const ext = raw.replace(/[\s\-.()]/g, '')
   if (!/^[\d*#]{1,16}$/.test(ext))
     throw new RequestError(
-      `Invalid extension ${JSON.stringify(raw)} in ${JSON.stringify(input)}: ;ext= takes digits, * and #`,
+      `Invalid extension ${shown(raw)} in ${shown(input)}: ;ext= takes digits, * and #`,
       'ERR_INVALID_LINK',
     )
   return ext
+}
+
+/** RFC 3966 `isub` is URI characters: whatever else came (a NUL, a line break) makes the link invalid. */
+function subaddress(isub: string, input: string): string {
+  if (!/^[\x21-\x7E]{1,40}$/.test(isub))
+    throw new RequestError(
+      `Invalid subaddress ${shown(isub)} in ${shown(input)}: ;isub= takes up to 40 printable characters`,
+      'ERR_INVALID_LINK',
+    )
+  return isub
+}
+
+/** The longest part of a link a message quotes: a 100 kB link must not become a 100 kB notification or log line. */
+export const SHOWN_LINK_CHARS = 200
+
+/**
+ * A link (or a part of one) as messages quote it: cut to SHOWN_LINK_CHARS, in double quotes, with control characters
+ * and Unicode direction overrides escaped, so that what the user reads is what the link holds.
+ */
+export function shown(text: string): string {
+  const cut = text.length > SHOWN_LINK_CHARS ? `${text.slice(0, SHOWN_LINK_CHARS)}…` : text
+  return JSON.stringify(cut).replaceAll(
+    /[\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/g,
+    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
+  )
 }
 
 function decode(text: string, input: string): string {
@@ -120,7 +153,7 @@ function decode(text: string, input: string): string {
     return decodeURIComponent(text)
   } catch {
     throw new RequestError(
-      `Cannot dial ${JSON.stringify(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
+      `Cannot dial ${shown(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
       'ERR_INVALID_LINK',
     )
   }

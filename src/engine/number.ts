@@ -6,10 +6,10 @@ export const MAX_NUMBER_LENGTH = 32
 const DECORATION = /[\s\-.()\u2010-\u2015\u2212]/g
 const DIALABLE = /^\+?[0-9*#]+$/
 /**
- * `+49 (0) 30 123`: the national trunk prefix written in brackets after a country code, a common way to print a
+ * `+49 (0) 30 123` (or `0049 (0) 30 123`): the national trunk prefix written in brackets after a country code, a common way to print a
  * number for callers at home and abroad. Dialled with the country code it must go (`+4930123`), or the call fails.
  */
-const TRUNK_AFTER_COUNTRY_CODE = /^(\s*\+[\d\s\-.\u00A0\u2009]{1,8}?)\(\s*0\s*\)/
+const TRUNK_AFTER_COUNTRY_CODE = /^(\s*(?:\+|00)[\d\s\-.\u00A0\u2009]{1,8}?)\(\s*0\s*\)/
 
 export const NUMBER_RULE = `a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most ${MAX_NUMBER_LENGTH} characters`
 

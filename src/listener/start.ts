@@ -25,7 +25,7 @@ import {JOURNAL_SCHEMA, startJournal} from '../journal/journal.js'
 import {queryJournal} from '../journal/history.js'
 import type {JournalSettings} from '../journal/settings.js'
 import {normalizeNumber} from '../engine/number.js'
-import {applyDialingRules, matchForms} from '../dialing/rules.js'
+import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import type {DialingSettings} from '../dialing/settings.js'
 import {parseDialLink} from '../dialing/link.js'
 import {dialLinkStep} from './dial-links.js'
@@ -40,7 +40,7 @@ export type ListenerConfig = ListenerSettings &
 
 /** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
 const numberPolicy = (config: ListenerConfig) =>
-  compileNumberPolicy(config.numbers, (number) => matchForms(number, config.dialing))
+  compileNumberPolicy(config.numbers, numberMatching(config.dialing))
 
 export interface StartOptions {
   config: ListenerConfig
