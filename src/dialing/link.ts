@@ -1,4 +1,6 @@
-import {normalizeNumber} from '../engine/number.js'
+import {normalizeNumber, shown} from '../engine/number.js'
+
+export {SHOWN_LINK_CHARS, shown} from '../engine/number.js'
 import {RequestError} from '../errors.js'
 
 /** What a clicked link or a typed number asks to dial. */
@@ -131,21 +133,6 @@ function subaddress(isub: string, input: string): string {
       'ERR_INVALID_LINK',
     )
   return isub
-}
-
-/** The longest part of a link a message quotes: a 100 kB link must not become a 100 kB notification or log line. */
-export const SHOWN_LINK_CHARS = 200
-
-/**
- * A link (or a part of one) as messages quote it: cut to SHOWN_LINK_CHARS, in double quotes, with control characters
- * and Unicode direction overrides escaped, so that what the user reads is what the link holds.
- */
-export function shown(text: string): string {
-  const cut = text.length > SHOWN_LINK_CHARS ? `${text.slice(0, SHOWN_LINK_CHARS)}…` : text
-  return JSON.stringify(cut).replaceAll(
-    /[\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/g,
-    (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`,
-  )
 }
 
 function decode(text: string, input: string): string {
