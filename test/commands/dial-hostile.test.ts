@@ -22,7 +22,10 @@ async function statusOf(port: number): Promise<Status> {
 }
 
 /** Programs on PATH that record their argv (JSON lines): notify-send, zenity. */
-function recorders(...names: string[]): {env: Record<string, string>; calls: () => Array<{name: string; args: string[]}>} {
+function recorders(...names: string[]): {
+  env: Record<string, string>
+  calls: () => Array<{name: string; args: string[]}>
+} {
   const dir = tempConfigDir()
   const bin = path.join(dir, 'bin')
   mkdirSync(bin)
@@ -163,7 +166,10 @@ describe('defect 3: the token and the number go only to a callctl listener', () 
     const configDir = tempConfigDir()
     await setConfig(configDir, {'security.token': 'secret-token-12345678'})
     try {
-      for (const args of [['dial', 'tel:+4930999'], ['make', '+4930999']]) {
+      for (const args of [
+        ['dial', 'tel:+4930999'],
+        ['make', '+4930999'],
+      ]) {
         const result = await runCli([...args, '--port', port], configDir)
         expect(result.exitCode).toBe(3)
         expect(result.stderr).toMatch(/is not a callctl listener/)
@@ -232,7 +238,9 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
     const [call] = notify.calls()
     expect(call.args[3].length).toBeLessThanOrEqual(1001)
     expect(call.args[3]).toMatch(/^Cannot dial "tel:1;(\\")+…"/)
-    const log = readFileSync(path.join(configDir, 'logs', 'listener.jsonl'), 'utf8').trim().split('\n')
+    const log = readFileSync(path.join(configDir, 'logs', 'listener.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
     expect(log.at(-1)!.length).toBeLessThan(4000)
   })
 
