@@ -33,8 +33,8 @@ export interface DialResult {
   /** The listener will key `ext` in after answer (false: its driver cannot send DTMF; a warning says so). */
   extKeyed?: boolean
   warnings: string[]
-  /** How the listener was started when none was running. */
-  started?: 'service' | 'process'
+  /** How the listener was started when none was running (`other`: another click started it; this one waited). */
+  started?: 'service' | 'process' | 'other'
   /** The status page asks first (handler.confirm with no native prompt on this system). */
   confirmation?: string
   /** The native prompt of handler.confirm was answered no. */
@@ -129,7 +129,8 @@ export async function dial(
     return {
       data: {...result, call},
       lines: [
-        ...(result.started
+        ...(result.started === 'other' ? ['Waited for the listener another click started'] : []),
+        ...(result.started && result.started !== 'other'
           ? [`Started the listener (${result.started === 'service' ? 'the callctl service' : 'callctl listen'})`]
           : []),
         `Dialing ${call.number} (call ${call.id})`,

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createServer, type IncomingHttpHeaders} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
@@ -90,6 +90,31 @@ describe('defect 1: a relative config folder', () => {
       expect(result.exitCode).toBe(0)
       status = await statusOf(port)
       expect(status.calls.map((call) => call.number)).toEqual(['+4930889'])
+    } finally {
+      if (status) process.kill(status.pid)
+    }
+  })
+})
+
+describe('defect 4: many clicks with no listener running', () => {
+  test('twelve clicks at once start one listener; the others wait for it, and every call is placed', async () => {
+    const configDir = tempConfigDir()
+    const port = await closedPort()
+    await setConfig(configDir, {port: String(port), 'driver.sim.answerAfterMs': '-1'})
+    const numbers = Array.from({length: 12}, (_, index) => `02012345${String(index).padStart(2, '0')}`)
+    const results = await Promise.all(
+      numbers.map(async (number) => runCli(['dial', `tel:${number}`, '--json'], configDir)),
+    )
+    let status: Status | undefined
+    try {
+      expect(results.map((result) => result.exitCode)).toEqual(numbers.map(() => 0))
+      const started = results.map((result) => (JSON.parse(result.stdout) as {started?: string}).started)
+      // One click started the listener; the others waited for it (or found it running already).
+      expect(started.filter((how) => how === 'process')).toHaveLength(1)
+      expect(started.filter((how) => how !== 'process' && how !== 'other' && how !== undefined)).toEqual([])
+      status = await statusOf(port)
+      expect(status.calls.map((call) => call.number).sort()).toEqual(numbers)
+      expect(existsSync(path.join(configDir, `listener-start-${port}.lock`))).toBe(false)
     } finally {
       if (status) process.kill(status.pid)
     }
