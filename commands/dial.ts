@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {dial, type DialResult} from '../src/cli/app.js'
+import {dial, type DialResult, reportDialFailure} from '../src/cli/app.js'
 
 export default class Dial extends ListenerCommand {
   static override summary = 'Dial a tel:, callto: or sip: link, or a number (what a clicked phone link runs)'
@@ -30,8 +30,21 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<DialResult> {
-    const {args, flags} = await this.parse(Dial)
-    if (args.link.trim() === '') this.error('No number given: callctl dial <link-or-number>', {exit: 2})
+    // A usage error (an empty link, a link that split into several words) from a clicked link has no terminal either.
+    const notify = this.argv.includes('--notify')
+    const report = async (error: unknown) => {
+      if (notify) await reportDialFailure(this.argv.filter((word) => !word.startsWith('-')).join(' '), error)
+    }
+
+    const {args, flags} = await this.parse(Dial).catch(async (error: unknown) => {
+      await report(error)
+      throw error
+    })
+    if (args.link.trim() === '') {
+      const message = 'No number given: callctl dial <link-or-number>'
+      await report(new Error(message))
+      this.error(message, {exit: 2})
+    }
     const {data, lines, warnings} = await dial(args.link, {
       port: flags.port,
       dryRun: flags['dry-run'],

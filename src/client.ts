@@ -91,7 +91,8 @@ export class ListenerClient {
       name = (await this.request<{name?: unknown} | null>('GET', '/', undefined, {anonymous: true}))?.name
     } catch (error) {
       // A refusal (any status not 2xx) is no answer of a callctl listener to `/`; no listener at all stays that.
-      const refused = error instanceof CallctlError && (error.exit === ExitCode.refused || error.exit === ExitCode.driver)
+      const refused =
+        error instanceof CallctlError && (error.exit === ExitCode.refused || error.exit === ExitCode.driver)
       throw refused ? notCallctl(this.#where, error.status) : error
     }
 

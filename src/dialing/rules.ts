@@ -83,7 +83,10 @@ export function toInternational(given: string, dialing: DialingSettings): {numbe
   if (number.startsWith('+'))
     return {
       number,
-      how: number === given ? 'already international' : `${trunkPrefix} (dialing.trunkPrefix) after +${countryCode} dropped`,
+      how:
+        number === given
+          ? 'already international'
+          : `${trunkPrefix} (dialing.trunkPrefix) after +${countryCode} dropped`,
     }
   if (internationalPrefix && number.startsWith(internationalPrefix) && number.length > internationalPrefix.length)
     return {

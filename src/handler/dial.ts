@@ -80,7 +80,11 @@ export async function dial(
     if (options.dryRun) {
       return {
         data: {...result, dryRun: true},
-        lines: [`Would dial ${dialled}`, ...why.map((rule) => `  ${rule}`)],
+        lines: [
+          `Would dial ${dialled}`,
+          ...why.map((rule) => `  ${rule}`),
+          ...(target.ext ? [`Then key in ${target.ext} once answered (where the driver can send DTMF)`] : []),
+        ],
         warnings,
       }
     }

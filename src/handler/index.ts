@@ -130,7 +130,10 @@ function keepOtherSchemes(
   if (left.length === 0) return plan.uninstall
   const text = readFileSync(plan.file, 'utf8')
     .replace(/^MimeType=.*$/m, `MimeType=${left.map((scheme) => `x-scheme-handler/${scheme};`).join('')}`)
-    .replace(/^Comment=.*$/m, `Comment=Dial phone links (${left.map((scheme) => `${scheme}:`).join(', ')}) with callctl`)
+    .replace(
+      /^Comment=.*$/m,
+      `Comment=Dial phone links (${left.map((scheme) => `${scheme}:`).join(', ')}) with callctl`,
+    )
   return {
     ...plan.uninstall,
     files: [{path: plan.file, content: text}],

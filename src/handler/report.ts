@@ -11,7 +11,13 @@ import {type AlertCommand, notifyCommand} from './alert.js'
 export async function reportDialFailure(link: string, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
   const hint = error instanceof CallctlError ? error.suggestions[0] : undefined
-  log({kind: 'dial', outcome: 'failed', link: clip(link), error: clip(message, 1000), code: (error as {code?: string}).code})
+  log({
+    kind: 'dial',
+    outcome: 'failed',
+    link: clip(link),
+    error: clip(message, 1000),
+    code: (error as {code?: string}).code,
+  })
   await show('callctl: the call was not placed', hint ? `${message}\n${hint}` : message)
 }
 

@@ -39,8 +39,7 @@ export type ListenerConfig = ListenerSettings &
   LookupSettings & {driver: {name: string}; dialing: DialingSettings}
 
 /** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
-const numberPolicy = (config: ListenerConfig) =>
-  compileNumberPolicy(config.numbers, numberMatching(config.dialing))
+const numberPolicy = (config: ListenerConfig) => compileNumberPolicy(config.numbers, numberMatching(config.dialing))
 
 export interface StartOptions {
   config: ListenerConfig

@@ -281,6 +281,18 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
   })
 })
 
+describe('defect 16: usage errors of a clicked link are shown too', () => {
+  test.each([[[' ']], [['tel:+4930', 'extra']]])('argv: dial --notify %j: exit 2 and a notification', async (args) => {
+    const notify = recorders('notify-send')
+    const result = await runCli(['dial', '--notify', ...args], tempConfigDir(), notify.env)
+    expect(result.exitCode).toBe(2)
+    const calls = notify.calls()
+    expect(calls).toHaveLength(1)
+    expect(calls[0].args.slice(0, 3)).toEqual(['--app-name=callctl', '--', 'callctl: the call was not placed'])
+    expect(calls[0].args[3]).toMatch(/No number given|Unexpected argument: extra/)
+  })
+})
+
 describe('defects 9, 10, 15: the number lists are checked before anything else', () => {
   test('argv: a blocked number gets no confirmation prompt, and --dry-run says it is refused', async () => {
     const configDir = tempConfigDir()
