@@ -46,6 +46,7 @@ function clip(text: string, max = SHOWN_LINK_CHARS): string {
  */
 export function alertText(message: string): string {
   return clip(message, 1000).replaceAll(
+    // eslint-disable-next-line no-control-regex -- control characters are what this replaces
     /[\u0000-\u0009\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069\u2028\u2029]/g,
     '\uFFFD',
   )

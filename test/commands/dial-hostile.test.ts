@@ -249,6 +249,7 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
       const calls = notify.calls()
       expect(calls).toHaveLength(1)
       expect(calls[0].args.slice(0, 3)).toEqual(['--app-name=callctl', '--', 'callctl: the call was not placed'])
+      // eslint-disable-next-line no-control-regex -- control characters are what must not arrive
       expect(calls[0].args[3]).not.toMatch(/[\u0000-\u0009\u000B-\u001F]/)
       expect((await statusOf(listener.port)).calls).toEqual([])
     },

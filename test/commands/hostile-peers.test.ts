@@ -41,9 +41,7 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
     const {server, port} = await serve((req, res) =>
       req.url === '/'
         ? res.writeHead(200, {'content-type': 'application/json'}).end('{"name":"callctl"}')
-        : res
-            .writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)})
-            .end(body),
+        : res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body),
     )
     try {
       const result = await runCli(['make', '0201', '--port', port], tempConfigDir())

@@ -146,9 +146,7 @@ describe('dialing.format national never turns a number into another one', () => 
   test('the trunk prefix after the country code is dropped, also with format keep, and says so', () => {
     expect(applyDialingRules('+310201234', rules({countryCode: '31'}))).toEqual({
       number: '+31201234',
-      rules: [
-        'dialing.trunkPrefix: 0 after the country code 31 dropped (it is not dialled after a country code)',
-      ],
+      rules: ['dialing.trunkPrefix: 0 after the country code 31 dropped (it is not dialled after a country code)'],
     })
   })
 })

@@ -45,4 +45,3 @@ describe('a (0) trunk prefix after a country code', () => {
     expect(normalizeNumber(raw)).toBe(expected)
   })
 })
-
