@@ -353,6 +353,19 @@ describe(';ext= is keyed in by the listener once the call is answered', () => {
     await fetch(`${listener.url}/end?call=${body.call.id}`, {method: 'POST'})
   })
 
+  test('?ext= empty is no extension; ?ext=12a is refused before anything is dialled', async () => {
+    const empty = await fetch(`${listener.url}/make/+49301234?ext=`, {method: 'POST'})
+    const body = (await empty.json()) as {call: {id: string}; ext?: unknown}
+    expect(empty.status).toBe(200)
+    expect(body.ext).toBeUndefined()
+    await fetch(`${listener.url}/end?call=${body.call.id}`, {method: 'POST'})
+    const before = (await statusOf(listener.port)).calls.length
+    const bad = await fetch(`${listener.url}/make/+49301234?ext=12a`, {method: 'POST'})
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as {error: {code: string}}).error.code).toBe('ERR_INVALID_DTMF')
+    expect((await statusOf(listener.port)).calls).toHaveLength(before)
+  })
+
   test('a call that ends before it is answered gets no DTMF', async () => {
     const response = await fetch(`${listener.url}/make/${encodeURIComponent('tel:+49301234;ext=57')}`, {method: 'POST'})
     const {call} = (await response.json()) as {call: {id: string}}
