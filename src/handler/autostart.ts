@@ -126,7 +126,8 @@ function startLock(port: number): string {
  */
 function takeLock(lock: string, waitMs: number): boolean {
   try {
-    mkdirSync(path.dirname(lock), {recursive: true})
+    // As the config store creates it: readable by its owner only.
+    mkdirSync(path.dirname(lock), {recursive: true, mode: 0o700})
     closeSync(openSync(lock, 'wx'))
     return true
   } catch (error) {

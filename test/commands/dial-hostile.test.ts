@@ -70,6 +70,8 @@ describe('defect 1: a relative config folder', () => {
       status = await statusOf(port)
       expect(status.calls.map((call) => call.number)).toEqual(['+4930888'])
     } finally {
+      // Also when an assertion failed first: no listener is left running.
+      status ??= await statusOf(port).catch(() => undefined)
       if (status) process.kill(status.pid)
     }
   })
@@ -91,6 +93,8 @@ describe('defect 1: a relative config folder', () => {
       status = await statusOf(port)
       expect(status.calls.map((call) => call.number)).toEqual(['+4930889'])
     } finally {
+      // Also when an assertion failed first: no listener is left running.
+      status ??= await statusOf(port).catch(() => undefined)
       if (status) process.kill(status.pid)
     }
   })
@@ -116,6 +120,8 @@ describe('defect 4: many clicks with no listener running', () => {
       expect(status.calls.map((call) => call.number).sort()).toEqual(numbers)
       expect(existsSync(path.join(configDir, `listener-start-${port}.lock`))).toBe(false)
     } finally {
+      // Also when an assertion failed first: no listener is left running.
+      status ??= await statusOf(port).catch(() => undefined)
       if (status) process.kill(status.pid)
     }
   })

@@ -40,7 +40,7 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
     // A callctl (it says so at `/`, where make asks first) that answers make with a hostile message.
     const {server, port} = await serve((req, res) =>
       req.url === '/'
-        ? res.writeHead(200, {'content-type': 'application/json'}).end('{"name":"callctl"}')
+        ? res.writeHead(200, {'content-type': 'application/json', 'content-length': 18}).end('{"name":"callctl"}')
         : res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body),
     )
     try {
