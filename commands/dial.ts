@@ -1,11 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {EXIT_CODES_HELP, ListenerCommand} from '../src/cli/base-command.js'
-import {dial, type DialResult} from '../src/cli/app.js'
+import {dial, type DialResult, reportDialFailure} from '../src/cli/app.js'
 
 export default class Dial extends ListenerCommand {
   static override summary = 'Dial a tel:, callto: or sip: link, or a number (what a clicked phone link runs)'
-  static override description = `Takes RFC 3966 tel: links (tel:+49-30-1234567;ext=12), callto: and callto://, sip: and sips: whose user part is a number, and plain numbers. The dialing rules (dialing.*) apply, as to /make. When no listener answers, the installed service (else a detached \`callctl listen\`) is started and the call placed once it answers (at most 3 s). An ;ext= extension is not sent yet: the drivers cannot send DTMF; it is shown as a warning and kept in --json as "ext".
+  static override description = `Takes RFC 3966 tel: links (tel:+49-30-1234567;ext=12), callto: and callto://, sip: and sips: whose user part is a number, and plain numbers. The dialing rules (dialing.*) apply, as to /make. When no listener answers, the installed service (else a detached \`callctl listen\`) is started and the call placed once it answers (at most 3 s). An ;ext= extension is keyed in by the listener as DTMF once the call is answered, where its driver can send DTMF (else a warning says it is not sent); --json has it as "ext" and "extKeyed". numbers.block and numbers.allow are checked first (--dry-run too, and before handler.confirm asks). Many clicks at once start one listener. A link with no digit or a control character is refused (exit 4).
 
 ${EXIT_CODES_HELP}`
 
@@ -30,8 +30,21 @@ ${EXIT_CODES_HELP}`
   }
 
   async run(): Promise<DialResult> {
-    const {args, flags} = await this.parse(Dial)
-    if (args.link.trim() === '') this.error('No number given: callctl dial <link-or-number>', {exit: 2})
+    // A usage error (an empty link, a link that split into several words) from a clicked link has no terminal either.
+    const notify = this.argv.includes('--notify')
+    const report = async (error: unknown) => {
+      if (notify) await reportDialFailure(this.argv.filter((word) => !word.startsWith('-')).join(' '), error)
+    }
+
+    const {args, flags} = await this.parse(Dial).catch(async (error: unknown) => {
+      await report(error)
+      throw error
+    })
+    if (args.link.trim() === '') {
+      const message = 'No number given: callctl dial <link-or-number>'
+      await report(new Error(message))
+      this.error(message, {exit: 2})
+    }
     const {data, lines, warnings} = await dial(args.link, {
       port: flags.port,
       dryRun: flags['dry-run'],

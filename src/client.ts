@@ -34,6 +34,8 @@ export class ListenerClient {
   readonly commands: Config['commands']
   readonly #timeoutMs: number
   readonly #token: string | undefined
+  /** The port answered `/` as callctl: the token and numbers may go there. */
+  #identified = false
 
   constructor(options: ClientOptions = {}, config: Config = loadConfig()) {
     // A listener bound to every interface is still reached over loopback.
@@ -48,6 +50,23 @@ export class ListenerClient {
     return `${this.host}:${this.port}`
   }
 
+  /**
+   * `make` with a link's `;ext=` (`?ext=`): the listener keys it in after answer where its driver can send DTMF
+   * (`keyed`), else it only dials.
+   */
+  async makeWithExtension(number: string, ext: string): Promise<{call: Call; keyed: boolean}> {
+    if (number.length > MAX_RAW_NUMBER) return {call: await this.make(number), keyed: false}
+    await this.identify()
+    const answer = await this.request<{call?: Call; ext?: {keyedAfterAnswer?: unknown}} | null>(
+      'POST',
+      `/${this.commands.make}/${encodeURIComponent(number)}${query({ext})}`,
+    )
+    const call = answer?.call
+    if (typeof call !== 'object' || call === null || typeof call.id !== 'string' || typeof call.state !== 'string')
+      throw notCallctl(this.#where, 200)
+    return {call, keyed: answer?.ext?.keyedAfterAnswer === true}
+  }
+
   async make(number: string): Promise<Call> {
     // Far past any number with its decoration: the listener would refuse the request line itself, unanswered.
     if (number.length > MAX_RAW_NUMBER) {
@@ -57,7 +76,28 @@ export class ListenerClient {
       )
     }
 
+    await this.identify()
     return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`)
+  }
+
+  /**
+   * Asks whatever holds the port, without the token, whether it is a callctl listener (`GET /` answers its name to
+   * anyone), before a number or the token is sent: another program that took the port gets neither. Asked once.
+   */
+  async identify(): Promise<void> {
+    if (this.#identified) return
+    let name: unknown
+    try {
+      name = (await this.request<{name?: unknown} | null>('GET', '/', undefined, {anonymous: true}))?.name
+    } catch (error) {
+      // A refusal (any status not 2xx) is no answer of a callctl listener to `/`; no listener at all stays that.
+      const refused =
+        error instanceof CallctlError && (error.exit === ExitCode.refused || error.exit === ExitCode.driver)
+      throw refused ? notCallctl(this.#where, error.status) : error
+    }
+
+    if (name !== 'callctl') throw notCallctl(this.#where, 200)
+    this.#identified = true
   }
 
   async answer(callId?: string): Promise<Call> {
@@ -99,6 +139,7 @@ export class ListenerClient {
   /** Follows `/events` until the listener closes the stream (or `signal` aborts): one call event at a time. */
   async *events(signal?: AbortSignal): AsyncGenerator<StreamedEvent> {
     const where = this.#where
+    if (this.#token) await this.identify()
     // node:http here: a stream is long-lived, so its start-up cost does not matter.
     const {request} = await import('node:http')
     const response = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
@@ -162,8 +203,9 @@ export class ListenerClient {
     return call
   }
 
-  async request<T>(method: string, path: string, body?: string): Promise<T> {
+  async request<T>(method: string, path: string, body?: string, {anonymous = false} = {}): Promise<T> {
     const where = this.#where
+    if (this.#token && !anonymous) await this.identify()
     // The request is written by hand. No header can be added through it: the token and host come from a checked
     // config (printable ASCII without spaces, a host name or address) and the path is percent-encoded.
 
@@ -171,7 +213,7 @@ export class ListenerClient {
       `${method} ${path} HTTP/1.1`,
       `Host: ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`,
       'Connection: close',
-      ...(this.#token ? [`Authorization: Bearer ${this.#token}`] : []),
+      ...(this.#token && !anonymous ? [`Authorization: Bearer ${this.#token}`] : []),
       ...(body === undefined ? [] : ['Content-Type: application/json']),
       `Content-Length: ${body === undefined ? 0 : Buffer.byteLength(body)}`,
     ]

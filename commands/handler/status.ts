@@ -16,6 +16,8 @@ export default class HandlerStatus_ extends BaseCommand {
       this.log(`${scheme.scheme}: ${scheme.callctl ? 'callctl' : 'not callctl'} (${now})`)
     }
 
+    for (const problem of status.problems) this.warn(problem)
+
     return status
   }
 }

@@ -1,4 +1,6 @@
-import {normalizeNumber} from '../engine/number.js'
+import {normalizeNumber, shown} from '../engine/number.js'
+
+export {SHOWN_LINK_CHARS, shown} from '../engine/number.js'
 import {RequestError} from '../errors.js'
 
 /** What a clicked link or a typed number asks to dial. */
@@ -24,6 +26,14 @@ const SCHEME = /^([a-z][a-z\d+.-]*):/i
  * Throws a RequestError naming what is wrong, as the listener's `/make` does for a bad number.
  */
 export function parseDialLink(input: string): DialTarget {
+  const target = parseLink(input)
+  // `tel:*` or `tel:#`: a feature code's first key, no number; a click must not dial it.
+  if (!/\d/.test(target.number))
+    throw new RequestError(`Cannot dial ${shown(input)}: it holds no digit, so no number`, 'ERR_INVALID_LINK')
+  return target
+}
+
+function parseLink(input: string): DialTarget {
   const text = input.trim()
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase()
   if (scheme === undefined) return {number: normalizeNumber(decode(text, input)), scheme: 'plain'}
@@ -49,7 +59,7 @@ export function parseDialLink(input: string): DialTarget {
 
     default: {
       throw new RequestError(
-        `Cannot dial ${JSON.stringify(input)}: "${scheme}:" links are not phone links; use tel:, callto:, sip: or a number`,
+        `Cannot dial ${shown(input)}: "${scheme}:" links are not phone links; use tel:, callto:, sip: or a number`,
         'ERR_INVALID_LINK',
       )
     }
@@ -66,7 +76,7 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
     // RFC 3966 `pname`; parameters callctl does not use (postd, user=phone, ...) are skipped.
     if (!/^[a-z\d-]+$/.test(name))
       throw new RequestError(
-        `Cannot dial ${JSON.stringify(input)}: ";${parameter}" is not a tel: parameter (name=value)`,
+        `Cannot dial ${shown(input)}: ${shown(`;${parameter}`)} is not a tel: parameter (name=value)`,
         'ERR_INVALID_LINK',
       )
     params.set(name, decode(equals === -1 ? '' : parameter.slice(equals + 1), input))
@@ -82,7 +92,7 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
   return {
     number: normalizeNumber(number),
     ...(ext ? {ext: extension(ext, input)} : {}),
-    ...(isub ? {isub} : {}),
+    ...(isub ? {isub: subaddress(isub, input)} : {}),
   }
 }
 
@@ -97,7 +107,7 @@ function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
   } catch (error) {
     if (!(error instanceof RequestError)) throw error
     throw new RequestError(
-      `Cannot dial ${JSON.stringify(input)}: its user part "${decode(withoutPassword, input)}" is not a phone number; callctl dials numbers`,
+      `Cannot dial ${shown(input)}: its user part ${shown(decode(withoutPassword, input))} is not a phone number; callctl dials numbers`,
       'ERR_INVALID_LINK',
       400,
       ['Dial the number of that address instead: callctl dial <number>'],
@@ -109,10 +119,20 @@ function extension(raw: string, input: string): string {
   const ext = raw.replace(/[\s\-.()]/g, '')
   if (!/^[\d*#]{1,16}$/.test(ext))
     throw new RequestError(
-      `Invalid extension ${JSON.stringify(raw)} in ${JSON.stringify(input)}: ;ext= takes digits, * and #`,
+      `Invalid extension ${shown(raw)} in ${shown(input)}: ;ext= takes digits, * and #`,
       'ERR_INVALID_LINK',
     )
   return ext
+}
+
+/** RFC 3966 `isub` is URI characters: whatever else came (a NUL, a line break) makes the link invalid. */
+function subaddress(isub: string, input: string): string {
+  if (!/^[\x21-\x7E]{1,40}$/.test(isub))
+    throw new RequestError(
+      `Invalid subaddress ${shown(isub)} in ${shown(input)}: ;isub= takes up to 40 printable characters`,
+      'ERR_INVALID_LINK',
+    )
+  return isub
 }
 
 function decode(text: string, input: string): string {
@@ -120,7 +140,7 @@ function decode(text: string, input: string): string {
     return decodeURIComponent(text)
   } catch {
     throw new RequestError(
-      `Cannot dial ${JSON.stringify(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
+      `Cannot dial ${shown(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
       'ERR_INVALID_LINK',
     )
   }

@@ -20,6 +20,14 @@ export function applyDialingRules(number: string, dialing: DialingSettings): Dia
     rules.push(`dialing.strip: removed ${stripped}`)
   }
 
+  const untrunked = withoutTrunkAfterCountryCode(current, dialing)
+  if (untrunked !== current) {
+    rules.push(
+      `dialing.trunkPrefix: ${dialing.trunkPrefix} after the country code ${dialing.countryCode} dropped (it is not dialled after a country code)`,
+    )
+    current = untrunked
+  }
+
   if (/^[*#]/.test(current)) return {number: current, rules}
 
   const digitCount = current.replace(/^\+/, '').length
@@ -69,9 +77,17 @@ function formatNumber(number: string, dialing: DialingSettings): {number: string
 }
 
 /** The number with `+<country code>` where the settings tell it; otherwise as it was (a local number). */
-export function toInternational(number: string, dialing: DialingSettings): {number: string; how: string} {
+export function toInternational(given: string, dialing: DialingSettings): {number: string; how: string} {
   const {internationalPrefix, countryCode, trunkPrefix} = dialing
-  if (number.startsWith('+')) return {number, how: 'already international'}
+  const number = withoutTrunkAfterCountryCode(given, dialing)
+  if (number.startsWith('+'))
+    return {
+      number,
+      how:
+        number === given
+          ? 'already international'
+          : `${trunkPrefix} (dialing.trunkPrefix) after +${countryCode} dropped`,
+    }
   if (internationalPrefix && number.startsWith(internationalPrefix) && number.length > internationalPrefix.length)
     return {
       number: `+${number.slice(internationalPrefix.length)}`,
@@ -88,17 +104,90 @@ export function toInternational(number: string, dialing: DialingSettings): {numb
 }
 
 /**
- * The forms of a number that `numbers.allow` and `numbers.block` are matched against: as dialled, without the
- * outside line, and international (`0031900…` and, with dialing.countryCode 31, `0900…` both as `+31900…`), so that
- * `+31900` blocks every way of writing that number.
+ * `+31 0 900…` and `0031 0 900…`: the national trunk prefix written after the own country code is never dialled
+ * there (`+31900…` is meant); kept, the call fails, or a national format turns it into another number.
+ */
+export function withoutTrunkAfterCountryCode(number: string, dialing: DialingSettings): string {
+  const {countryCode, trunkPrefix, internationalPrefix} = dialing
+  if (!countryCode || !trunkPrefix) return number
+  for (const lead of ['+', internationalPrefix]) {
+    const head = `${lead}${countryCode}${trunkPrefix}`
+    if (lead && number.startsWith(head) && number.length > head.length)
+      return `${lead}${countryCode}${number.slice(head.length)}`
+  }
+
+  return number
+}
+
+/**
+ * Feature codes a PBX or network takes in front of a number (`*31#` and `#31#` show or hide the caller id, `*67`,
+ * `*82`): `*`/`#`, two or three digits, an optional `#`. Which length is meant cannot be told, so both are tried.
+ */
+const FEATURE_CODES = [/^[*#]{1,2}\d{2}#?/, /^[*#]{1,2}\d{3}#?/]
+
+/** The number with its leading feature codes taken off, every way they can be read (the number itself when none). */
+function withoutFeatureCodes(number: string): string[] {
+  const bare = new Set<string>()
+  const visit = (current: string, depth: number) => {
+    const next = FEATURE_CODES.map((code) => code.exec(current)?.[0] ?? '')
+      .filter((code) => code && current.length > code.length)
+      .map((code) => current.slice(code.length))
+    if (next.length === 0 || depth >= 4) bare.add(current)
+    else for (const rest of new Set(next)) visit(rest, depth + 1)
+  }
+
+  visit(number, 0)
+  return [...bare]
+}
+
+/**
+ * The forms of a number that `numbers.block` is matched against, any of which blocks: as dialled, without the
+ * outside line, without leading feature codes (`*31#0900…`), and international (`0031900…`, `+310900…` and, with
+ * dialing.countryCode 31, `0900…` all as `+31900…`), so that `+31900` blocks every way of writing that number.
  */
 export function matchForms(number: string, dialing: DialingSettings): string[] {
   const forms = new Set([number])
-  const {outsideLine, extensionLength} = dialing
-  if (outsideLine && number.startsWith(outsideLine) && number.length - outsideLine.length > extensionLength)
-    forms.add(number.slice(outsideLine.length))
-  for (const form of [...forms]) forms.add(toInternational(form, dialing).number)
+  const outside = withoutOutsideLine(number, dialing)
+  forms.add(outside)
+  for (const form of withoutFeatureCodes(outside)) forms.add(form)
+  for (const form of [...forms]) {
+    forms.add(withoutTrunkAfterCountryCode(form, dialing))
+    forms.add(toInternational(form, dialing).number)
+  }
+
   return [...forms]
+}
+
+/**
+ * The forms `numbers.allow` needs to admit, every one of them: the number without the outside line and without
+ * leading feature codes, international where dialing.countryCode tells how (else as written, `00` made `+`). An
+ * allow entry is read the same way, so `0` (with dialing.countryCode 31) admits `+31…` and nothing abroad.
+ */
+export function canonicalForms(number: string, dialing: DialingSettings): string[] {
+  const forms = withoutFeatureCodes(withoutOutsideLine(number, dialing))
+  return [...new Set(forms.map((form) => toInternational(form, dialing).number))]
+}
+
+/** How `numbers.allow` and `numbers.block` read numbers and their own entries (src/engine/number-policy.ts). */
+export function numberMatching(dialing: DialingSettings): {
+  forms: (number: string) => string[]
+  canonical: (number: string) => string[]
+  entry: (prefix: string) => string[]
+} {
+  return {
+    forms: (number) => matchForms(number, dialing),
+    canonical: (number) => canonicalForms(number, dialing),
+    // An entry is a prefix, not a number: no feature code is taken off it (`*31#` would become nothing).
+    entry: (prefix) => [
+      ...new Set([prefix, withoutTrunkAfterCountryCode(prefix, dialing), toInternational(prefix, dialing).number]),
+    ],
+  }
+}
+
+function withoutOutsideLine(number: string, {outsideLine, extensionLength}: DialingSettings): string {
+  return outsideLine && number.startsWith(outsideLine) && number.length - outsideLine.length > extensionLength
+    ? number.slice(outsideLine.length)
+    : number
 }
 
 function lengthError(number: string, why: string): RequestError {

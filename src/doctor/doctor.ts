@@ -381,6 +381,9 @@ async function checkLinkHandler(): Promise<Check> {
         'callctl is not the handler of phone links',
         'callctl handler install (optional: click-to-dial)',
       )
+    // The default, but a click would still fail (a moved program, a path xdg-open splits).
+    if (status.problems.length > 0)
+      return warn('links', status.problems[0], 'callctl handler install again (callctl handler status)')
     if (others.length === 0) return ok('links', `${ours.join(', ')} links open callctl dial`)
     return warn(
       'links',

@@ -43,6 +43,9 @@ export interface CallControlOptions {
   driversThatCan?: (capability: Capability) => string[]
 }
 
+/** How long after answer a link's `;ext=` is keyed in: long enough for a menu to start listening. */
+export const EXTENSION_PAUSE_MS = 1500
+
 /** DTMF as the phone takes it: 0-9 * # A-D, `,` a pause. */
 const DTMF = /^[0-9*#A-D,]{1,64}$/
 
@@ -62,11 +65,55 @@ export class CallControl {
     this.#driversThatCan = options.driversThatCan ?? (() => [])
   }
 
-  async make(rawNumber: string): Promise<Call> {
+  /**
+   * Dials; `ext` (a link's `;ext=`) is keyed in once the call is answered, when the driver can send DTMF
+   * (`keysExtensions`).
+   */
+  async make(rawNumber: string, {ext}: {ext?: string} = {}): Promise<Call> {
     this.#require('make')
     const number = normalizeNumber(rawNumber)
     this.checkNumber(number)
-    return this.#drive(() => this.driver.make(number))
+    const digits = ext?.replaceAll(/[\s\-.()]/g, '')
+    if (digits !== undefined && !/^[\d*#]{1,16}$/.test(digits))
+      throw new RequestError(
+        `Invalid extension ${JSON.stringify(ext!.slice(0, 40))}: an extension is 1 to 16 of 0-9, * and #`,
+        'ERR_INVALID_DTMF',
+      )
+    const call = await this.#drive(() => this.driver.make(number))
+    if (digits) this.#keyInOnAnswer(call.id, digits)
+    return call
+  }
+
+  /** Whether `make` keys in an extension after answer: only drivers that send DTMF can. */
+  get keysExtensions(): boolean {
+    return this.driver.capabilities.has('dtmf')
+  }
+
+  /**
+   * `;ext=`: sent as DTMF once the call is active, after a pause (the far end's menu greets first); forgotten when
+   * the call ends first. A failure is a warning: the call itself stands.
+   */
+  #keyInOnAnswer(id: string, digits: string): void {
+    if (!this.keysExtensions) return
+    let sent = false
+    const send = () => {
+      if (sent) return
+      sent = true
+      stop()
+      const timer = setTimeout(() => {
+        this.dtmf(digits, id).catch((error: Error) =>
+          process.emitWarning(`callctl: extension ${digits} not sent on call ${id}: ${error.message}`),
+        )
+      }, EXTENSION_PAUSE_MS)
+      timer.unref()
+    }
+
+    const stop = this.engine.subscribe((event) => {
+      if (event.call.id !== id) return
+      if (event.call.state === 'active') send()
+      else if (event.call.state === 'ended') stop()
+    })
+    if (this.engine.get(id)?.state === 'active') send()
   }
 
   /** Answers a ringing call; with `holdOnAnswer`, the call talked on so far goes on hold first (call waiting). */

@@ -5,23 +5,37 @@ export interface NumberLists {
   block: string[]
 }
 
-type Matcher = {entry: string; test: (number: string) => boolean}
+/** `test` takes the forms of a number: true when the entry matches any of them. */
+type Matcher = {entry: string; test: (forms: string[]) => boolean}
 
 /** The forms a number is also matched in (see src/dialing/rules.ts matchForms); the number itself by default. */
 export type NumberForms = (number: string) => string[]
 
 /**
+ * How numbers and entries are read (src/dialing/rules.ts numberMatching): `forms` of a number, any of which a block
+ * entry matches; `canonical` forms, every one of which an allow entry must match; an `entry`'s own forms.
+ */
+export interface NumberMatching {
+  forms: NumberForms
+  canonical: NumberForms
+  entry: NumberForms
+}
+
+/**
  * `numbers.allow` / `numbers.block`: each entry is a prefix (`0900`, `+31900`; spaces and dashes ignored) or a
- * regular expression between slashes (`/^\+88[0-9]/`). Block wins; a non-empty allow list admits only its matches.
+ * regular expression between slashes (`/^\+88[0-9]/`). Block wins, when it matches any form of the number; a
+ * non-empty allow list admits only numbers whose canonical forms all match one of its entries.
  */
 export function compileNumberPolicy(
   lists: NumberLists,
-  forms: NumberForms = (number) => [number],
+  matching: NumberMatching | NumberForms = (number) => [number],
 ): (number: string) => void {
-  const block = lists.block.map((entry) => matcher('numbers.block', entry, forms))
-  const allow = lists.allow.map((entry) => matcher('numbers.allow', entry, forms))
+  const {forms, canonical, entry} =
+    typeof matching === 'function' ? {forms: matching, canonical: matching, entry: matching} : matching
+  const block = lists.block.map((item) => matcher('numbers.block', item, entry))
+  const allow = lists.allow.map((item) => matcher('numbers.allow', item, entry))
   return (number) => {
-    const blocked = block.find((m) => m.test(number))
+    const blocked = block.find((m) => m.test(forms(number)))
     if (blocked) {
       throw new RequestError(
         `Refused make: ${number} matches numbers.block entry "${blocked.entry}"; remove that entry to allow it`,
@@ -30,7 +44,7 @@ export function compileNumberPolicy(
       )
     }
 
-    if (allow.length > 0 && !allow.some((m) => m.test(number))) {
+    if (allow.length > 0 && !canonical(number).every((form) => allow.some((m) => m.test([form])))) {
       throw new RequestError(
         `Refused make: ${number} matches no numbers.allow entry; add a matching prefix to numbers.allow to allow it`,
         'ERR_NUMBER_NOT_ALLOWED',
@@ -44,12 +58,12 @@ export function compileNumberPolicy(
  * An entry matches when it matches any form of the number (as dialled, international, ...); a prefix entry is
  * itself taken in each of its forms, so `0900` and `+31900` mean the same once the country code is known.
  */
-function matcher(key: string, entry: string, forms: NumberForms): Matcher {
+function matcher(key: string, entry: string, entryForms: NumberForms): Matcher {
   const regex = /^\/(.+)\/$/.exec(entry)
   if (regex) {
     try {
       const pattern = new RegExp(regex[1])
-      return {entry, test: (number) => forms(number).some((form) => pattern.test(form))}
+      return {entry, test: (numbers) => numbers.some((form) => pattern.test(form))}
     } catch (error) {
       throw new ConfigError(`Invalid pattern ${entry} in ${key}: ${(error as Error).message}`)
     }
@@ -62,6 +76,6 @@ function matcher(key: string, entry: string, forms: NumberForms): Matcher {
     )
   }
 
-  const prefixes = forms(prefix)
-  return {entry, test: (number) => forms(number).some((form) => prefixes.some((p) => form.startsWith(p)))}
+  const prefixes = entryForms(prefix)
+  return {entry, test: (numbers) => numbers.some((form) => prefixes.some((p) => form.startsWith(p)))}
 }

@@ -63,10 +63,18 @@ export function notifyCommand(
     }
 
     default: {
-      // `--` ends notify-send's options: a message starting with a dash is still the message.
-      return has('notify-send') ? {argv: ['notify-send', ['--app-name=callctl', '--', title, message]]} : undefined
+      // `--` ends notify-send's options: a message starting with a dash is still the message. notify-send has no
+      // --no-markup: notification servers read the body as markup (a link in it would be clickable), so it is escaped.
+      return has('notify-send')
+        ? {argv: ['notify-send', ['--app-name=callctl', '--', title, escapeMarkup(message)]]}
+        : undefined
     }
   }
+}
+
+/** The body markup of the freedesktop notification spec (a subset of HTML): `&`, `<` and `>` shown as they are. */
+export function escapeMarkup(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 }
 
 /** The native yes/no prompt (exit 0: yes), or undefined where there is none (then the status page asks). */

@@ -1,8 +1,11 @@
+import path from 'node:path'
+
 import {ListenerClient} from '../client.js'
 import type {Call} from '../engine/call.js'
 import {CallctlError} from '../errors.js'
 import {type DialTarget, parseDialLink} from '../dialing/link.js'
-import {applyDialingRules} from '../dialing/rules.js'
+import {applyDialingRules, numberMatching} from '../dialing/rules.js'
+import {compileNumberPolicy} from '../engine/number-policy.js'
 import {type Config, loadConfig} from '../settings.js'
 
 export interface DialOptions {
@@ -25,11 +28,13 @@ export interface DialResult {
   /** The number the phone dials, after the dialing rules, and the rules that changed it. */
   dialled: string
   rules: string[]
-  /** `;ext=`: kept for keying it in after answer, which no driver can do yet. */
+  /** `;ext=`: keyed in by the listener once the call is answered, where its driver can send DTMF. */
   ext?: string
+  /** The listener will key `ext` in after answer (false: its driver cannot send DTMF; a warning says so). */
+  extKeyed?: boolean
   warnings: string[]
-  /** How the listener was started when none was running. */
-  started?: 'service' | 'process'
+  /** How the listener was started when none was running (`other`: another click started it; this one waited). */
+  started?: 'service' | 'process' | 'other'
   /** The status page asks first (handler.confirm with no native prompt on this system). */
   confirmation?: string
   /** The native prompt of handler.confirm was answered no. */
@@ -49,12 +54,17 @@ export async function dial(
 ): Promise<{data: DialResult; lines: string[]; warnings: string[]}> {
   let config: Config | undefined
   try {
-    if (options.configDir) process.env.CALLCTL_CONFIG_DIR = options.configDir
+    // Absolute before anything reads it: the listener dial may start runs in another working folder, where a
+    // relative path (or one xdg-open passed on with its quotes) would be another config, with no token and no lists.
+    const configDir = options.configDir ?? process.env.CALLCTL_CONFIG_DIR
+    if (configDir) process.env.CALLCTL_CONFIG_DIR = path.resolve(configDir)
     config = loadConfig()
     const target = parseDialLink(link)
     const {number: dialled, rules} = applyDialingRules(target.number, config.dialing)
+    // The listener refuses these too; checked here first, so that no prompt asks about (and no --dry-run shows as
+    // dialled) a number that will be refused, and a broken entry is named before any listener is started.
+    compileNumberPolicy(config.numbers, numberMatching(config.dialing))(dialled)
     const warnings = [
-      ...(target.ext ? [`extension ${target.ext} not sent: the driver cannot send DTMF`] : []),
       ...(target.isub ? [`subaddress ${target.isub} not sent: no driver can send an ISDN subaddress`] : []),
     ]
     const result: DialResult = {
@@ -70,7 +80,11 @@ export async function dial(
     if (options.dryRun) {
       return {
         data: {...result, dryRun: true},
-        lines: [`Would dial ${dialled}`, ...why.map((rule) => `  ${rule}`)],
+        lines: [
+          `Would dial ${dialled}`,
+          ...why.map((rule) => `  ${rule}`),
+          ...(target.ext ? [`Then key in ${target.ext} once answered (where the driver can send DTMF)`] : []),
+        ],
         warnings,
       }
     }
@@ -92,15 +106,23 @@ export async function dial(
       }
     }
 
+    const make = async (): Promise<Call> => {
+      if (!target.ext) return client.make(target.number)
+      const {call, keyed} = await client.makeWithExtension(target.number, target.ext)
+      result.extKeyed = keyed
+      if (!keyed) warnings.push(`extension ${target.ext} not sent: the driver cannot send DTMF`)
+      return call
+    }
+
     let call: Call
     try {
-      call = await client.make(target.number)
+      call = await make()
     } catch (error) {
       if (!(error instanceof CallctlError) || error.code !== 'ERR_NO_LISTENER') throw error
       const {startListenerFor} = await import('./autostart.js')
       const started = await startListenerFor(client, {port: options.port})
       result.started = started.how
-      call = await client.make(target.number)
+      call = await make()
     }
 
     if (options.notify && warnings.length > 0) {
@@ -111,10 +133,12 @@ export async function dial(
     return {
       data: {...result, call},
       lines: [
-        ...(result.started
+        ...(result.started === 'other' ? ['Waited for the listener another click started'] : []),
+        ...(result.started && result.started !== 'other'
           ? [`Started the listener (${result.started === 'service' ? 'the callctl service' : 'callctl listen'})`]
           : []),
         `Dialing ${call.number} (call ${call.id})`,
+        ...(result.extKeyed ? [`Extension ${target.ext} will be keyed in once the call is answered`] : []),
       ],
       warnings,
     }

@@ -5,9 +5,18 @@ import {CallctlError} from '../errors.js'
 import {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
 import {describeCommand, execaRunner, type Runner, type ServiceCommand} from '../service/index.js'
 import {packageRoot} from '../wrappers/install.js'
-import {type HandlerAction, type HandlerPlan, handlerPlan, type HandlerWhere} from './plan.js'
+import {
+  DESKTOP_ID,
+  desktopEntry,
+  type HandlerAction,
+  type HandlerPlan,
+  handlerPlan,
+  type HandlerWhere,
+  plainForGenericXdg,
+} from './plan.js'
 
-const {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
+const {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} =
+  process.getBuiltinModule('node:fs')
 
 export {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
 
@@ -53,7 +62,8 @@ export async function handlerAction(
   const {runner, where} = deps(given)
   const unique = DIAL_SCHEMES.filter((scheme) => schemes.includes(scheme))
   const plan = handlerPlan(where, unique)
-  const steps = plan[action]
+  if (action === 'install' && plan.mimeApps) refuseWordsXdgSplits(where)
+  const steps = plan.mimeApps ? keepOtherSchemes(plan, action, where, unique) : plan[action]
   const lines = dryRun ? describe(steps, plan.platform) : await apply(steps, plan, action, unique, runner)
   return {
     action,
@@ -61,6 +71,74 @@ export async function handlerAction(
     schemes: unique,
     dryRun,
     lines: [...lines, ...steps.notes.map((note) => (dryRun ? `Then: ${note}` : note))],
+  }
+}
+
+/**
+ * Debian's xdg-open without a desktop (its generic mode) splits a desktop entry's Exec at spaces and keeps quotes
+ * and `%%` as they are: a path that needs quoting reaches dial as several words, or as another (relative) folder.
+ * Refused at install, with what to change, rather than a click that silently does nothing.
+ */
+function refuseWordsXdgSplits(where: HandlerWhere): void {
+  const names = ['the Node program', "callctl's bin/run.js", 'the config folder (CALLCTL_CONFIG_DIR)']
+  const paths = [where.nodePath, where.runJs, where.configDir]
+  const bad = paths.findIndex((word) => word !== undefined && !plainForGenericXdg(word))
+  if (bad === -1) return
+  throw new CallctlError(
+    `Cannot install the link handler: the path of ${names[bad]}, ${JSON.stringify(paths[bad])}, holds a character other than letters, digits and _ @ + = : , . / -, which xdg-open without a desktop cannot pass on (it splits at spaces and keeps quotes)`,
+    {
+      code: 'ERR_HANDLER_PATH',
+      suggestions: [
+        bad === 2
+          ? 'Use a config folder whose path has none (e.g. CALLCTL_CONFIG_DIR=~/.config/callctl-work), then run handler install again'
+          : 'Install Node and callctl in a folder whose path has none, then run handler install again',
+      ],
+    },
+  )
+}
+
+/** The schemes an installed desktop entry declares (its MimeType=). */
+function declaredSchemes(file: string): DialScheme[] {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return []
+  }
+
+  const types = /^MimeType=(.*)$/m.exec(text)?.[1]?.split(';') ?? []
+  return DIAL_SCHEMES.filter((scheme) => types.includes(`x-scheme-handler/${scheme}`))
+}
+
+/**
+ * One desktop entry serves every scheme: `install --scheme tel` adds tel to the schemes it declares, and
+ * `uninstall --scheme tel` takes tel out of it, keeping the file (and the others' defaults) while any scheme is left.
+ */
+function keepOtherSchemes(
+  plan: HandlerPlan,
+  action: 'install' | 'uninstall',
+  where: HandlerWhere,
+  schemes: DialScheme[],
+): HandlerAction {
+  const declared = declaredSchemes(plan.file)
+  if (action === 'install') {
+    const all = DIAL_SCHEMES.filter((scheme) => declared.includes(scheme) || schemes.includes(scheme))
+    return {...plan.install, files: [{path: plan.file, content: desktopEntry(where, all)}]}
+  }
+
+  const left = declared.filter((scheme) => !schemes.includes(scheme))
+  if (left.length === 0) return plan.uninstall
+  const text = readFileSync(plan.file, 'utf8')
+    .replace(/^MimeType=.*$/m, `MimeType=${left.map((scheme) => `x-scheme-handler/${scheme};`).join('')}`)
+    .replace(
+      /^Comment=.*$/m,
+      `Comment=Dial phone links (${left.map((scheme) => `${scheme}:`).join(', ')}) with callctl`,
+    )
+  return {
+    ...plan.uninstall,
+    files: [{path: plan.file, content: text}],
+    remove: [],
+    notes: [`${left.map((scheme) => `${scheme}:`).join(', ')} links still run callctl dial.`],
   }
 }
 
@@ -128,11 +206,13 @@ async function runAll(commands: ServiceCommand[], platform: NodeJS.Platform, run
   return lines
 }
 
-function write(file: string, content: string): void {
+function write(file: string, content: string, mode = 0o644): void {
   const temporary = `${file}.${process.pid}.tmp`
   try {
     mkdirSync(path.dirname(file), {recursive: true})
-    writeFileSync(temporary, content, {mode: 0o644})
+    writeFileSync(temporary, content, {mode})
+    // writeFileSync's mode is filtered by the umask; the file gets exactly the mode asked for.
+    chmodSync(temporary, mode)
     renameSync(temporary, file)
   } catch (error) {
     rmSync(temporary, {force: true})
@@ -157,12 +237,16 @@ function forgetDefaults(file: string, schemes: DialScheme[]): boolean {
   const kept = text.split('\n').flatMap((line) => {
     const match = /^([^=]+)=(.*)$/.exec(line)
     if (!match || !types.has(match[1].trim())) return [line]
-    const apps = match[2].split(';').filter((app) => app && app !== 'callctl-dial.desktop')
-    return apps.length === 0 ? [] : [`${match[1]}=${apps.join(';')};`]
+    // `tel = a.desktop ; callctl-dial.desktop`: spaces around = and ; are allowed by the spec.
+    const listed = match[2].split(';').map((app) => app.trim())
+    if (!listed.includes(DESKTOP_ID)) return [line]
+    const apps = listed.filter((app) => app && app !== DESKTOP_ID)
+    return apps.length === 0 ? [] : [`${match[1].trim()}=${apps.join(';')};`]
   })
   const next = kept.join('\n')
   if (next === text) return false
-  write(file, next)
+  // mimeapps.list may be private (0600): it stays as readable as it was.
+  write(file, next, statSync(file).mode & 0o777)
   return true
 }
 
@@ -179,6 +263,8 @@ export interface HandlerStatus {
   installed: boolean
   file: string
   schemes: SchemeStatus[]
+  /** Why a click would not reach callctl although it is the default (a moved program, a path xdg-open splits). */
+  problems: string[]
 }
 
 /** Per scheme, which application is the default now and whether it is callctl. Never throws for an OS command. */
@@ -222,5 +308,36 @@ export async function handlerStatus({
     })
   }
 
-  return {platform: plan.platform, installed, file: plan.file, schemes: results}
+  const problems = installed && plan.mimeApps ? desktopEntryProblems(plan.file) : []
+  return {platform: plan.platform, installed, file: plan.file, schemes: results, problems}
+}
+
+/**
+ * What would make the installed desktop entry fail on a click although it is the default: words that Debian's
+ * generic xdg-open splits or keeps quoted, and programs or folders it names that are gone.
+ */
+function desktopEntryProblems(file: string): string[] {
+  let exec: string | undefined
+  try {
+    exec = /^Exec=(.*)$/m.exec(readFileSync(file, 'utf8'))?.[1]
+  } catch (error) {
+    return [`${file} cannot be read: ${(error as Error).message}`]
+  }
+
+  const fix = 'run `callctl handler install` again'
+  if (exec === undefined) return [`${file} has no Exec line: ${fix}`]
+  if (/["'\\`$]|%%/.test(exec))
+    return [
+      `${file} runs a command with quoted words, which xdg-open without a desktop splits: install from paths of letters, digits and _ @ + = : , . / - (see callctl handler install)`,
+    ]
+  const [node, runJs, ...rest] = exec.split(' ')
+  const configDir = rest.indexOf('--config-dir')
+  const named = [
+    ['the Node program', node],
+    ["callctl's bin/run.js", runJs],
+    ...(configDir === -1 ? [] : [['the config folder', rest[configDir + 1]]]),
+  ]
+  return named
+    .filter(([, target]) => !target || !existsSync(target))
+    .map(([what, target]) => `${file} runs ${what} ${target ?? '(none)'}, which does not exist: ${fix}`)
 }

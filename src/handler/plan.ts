@@ -1,6 +1,6 @@
 import path from 'node:path'
 
-import type {DialScheme} from '../dialing/link.js'
+import {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
 import {CallctlError} from '../errors.js'
 import {type ServiceCommand, windowsQuote} from '../service/plan.js'
 
@@ -157,6 +157,11 @@ export function desktopEntry(where: HandlerWhere, schemes: readonly DialScheme[]
   ].join('\n')}\n`
 }
 
+/** A word that every reader of Exec (GIO, KDE, Debian's generic xdg-open) takes as one word, unchanged. */
+export function plainForGenericXdg(word: string): boolean {
+  return /^[\w@+=:,./-]+$/.test(word)
+}
+
 /**
  * One argument of a desktop entry's Exec. Plain words stay bare: xdg-open without a desktop (Debian's generic mode)
  * splits Exec at spaces and knows no quotes. Others are double-quoted with `"`, `` ` ``, `$` and `\` escaped (the Exec
@@ -168,7 +173,7 @@ export function desktopQuote(arg: string): string {
       code: 'ERR_HANDLER_PATH',
       suggestions: ['Install callctl (and set CALLCTL_CONFIG_DIR) in a folder whose path has no line break'],
     })
-  if (/^[\w@+=:,./-]+$/.test(arg)) return arg
+  if (plainForGenericXdg(arg)) return arg
   const exec = `"${arg.replaceAll(/["`$\\]/g, (c) => `\\${c}`)}"`
   return exec.replaceAll('\\', '\\\\').replaceAll('%', '%%')
 }
@@ -226,8 +231,17 @@ function windowsPlan(where: HandlerWhere, schemes: readonly DialScheme[]): Handl
     uninstall: action({
       commands: [
         ...schemes.flatMap((scheme) => [remove(`${CLASSES}\\${scheme}`), remove(`${CLASSES}\\${progId(scheme)}`)]),
-        remove(String.raw`HKCU\Software\callctl`),
-        ['reg', ['delete', REGISTERED_APPS, '/v', WINDOWS_APP, '/f'], {mayFail: 'not there'}],
+        // Some schemes only: the others keep their classes and their place in Default Apps.
+        ...(schemes.length < DIAL_SCHEMES.length
+          ? schemes.map((scheme): ServiceCommand => [
+              'reg',
+              ['delete', `${CAPABILITIES}\\URLAssociations`, '/v', scheme, '/f'],
+              {mayFail: 'not there'},
+            ])
+          : [
+              remove(String.raw`HKCU\Software\callctl`),
+              ['reg', ['delete', REGISTERED_APPS, '/v', WINDOWS_APP, '/f'], {mayFail: 'not there'}] as ServiceCommand,
+            ]),
       ],
     }),
     status: schemes.map((scheme) => ({

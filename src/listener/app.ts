@@ -84,7 +84,11 @@ function builtinRoutes(
     async make({rest, fields, command}) {
       const number = rest.length > 0 ? rest.join('/') : fields.number
       if (!number) throw new RequestError(`No number given: use /${command}/<number>`, 'ERR_INVALID_NUMBER')
-      return {ok: true, call: await control.make(dialNumber(number))}
+      // `?ext=` (a link's `;ext=`, see dial-links.ts): keyed in after answer where the driver can send DTMF.
+      // An empty `?ext=` (a CRM template with no extension) is none.
+      if (!fields.ext) return {ok: true, call: await control.make(dialNumber(number))}
+      const call = await control.make(dialNumber(number), {ext: fields.ext})
+      return {ok: true, call, ext: {digits: fields.ext, keyedAfterAnswer: control.keysExtensions}}
     },
 
     async answer({fields}) {

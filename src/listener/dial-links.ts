@@ -7,8 +7,7 @@ const LINK = /^(tel|callto|sips?):/i
 /**
  * `/make/tel:+4930123`, `/make/callto://+4930123`, `?number=sip:+4930123@pbx`: a CRM that puts its phone link into the
  * make URL. Rewritten to the plain number before routing, so that the security policy, its confirmation page and
- * the number lists see the number that is dialled. An `;ext=` is not kept here: the listener has no way yet to key
- * it in after answer (callctl dial warns about it).
+ * the number lists see the number that is dialled. An `;ext=` becomes `?ext=`: `/make` keys it in after answer.
  */
 export function dialLinkStep(config: Pick<ListenerSettings, 'commands'>): RequestStep {
   const prefix = `/${config.commands.make}/`
@@ -21,10 +20,18 @@ export function dialLinkStep(config: Pick<ListenerSettings, 'commands'>): Reques
         return // pathSegments reports the broken encoding
       }
 
-      if (LINK.test(raw)) url.pathname = `${prefix}${encodeURIComponent(parseDialLink(raw).number)}`
+      if (LINK.test(raw)) {
+        const target = parseDialLink(raw)
+        url.pathname = `${prefix}${encodeURIComponent(target.number)}`
+        if (target.ext) url.searchParams.set('ext', target.ext)
+      }
     }
 
     const number = url.searchParams.get('number')
-    if (number !== null && LINK.test(number.trim())) url.searchParams.set('number', parseDialLink(number).number)
+    if (number !== null && LINK.test(number.trim())) {
+      const target = parseDialLink(number)
+      url.searchParams.set('number', target.number)
+      if (target.ext) url.searchParams.set('ext', target.ext)
+    }
   }
 }

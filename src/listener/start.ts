@@ -25,7 +25,7 @@ import {JOURNAL_SCHEMA, startJournal} from '../journal/journal.js'
 import {queryJournal} from '../journal/history.js'
 import type {JournalSettings} from '../journal/settings.js'
 import {normalizeNumber} from '../engine/number.js'
-import {applyDialingRules, matchForms} from '../dialing/rules.js'
+import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import type {DialingSettings} from '../dialing/settings.js'
 import {parseDialLink} from '../dialing/link.js'
 import {dialLinkStep} from './dial-links.js'
@@ -39,8 +39,7 @@ export type ListenerConfig = ListenerSettings &
   LookupSettings & {driver: {name: string}; dialing: DialingSettings}
 
 /** `numbers.allow` / `numbers.block` with the dialing settings, so that every way of writing a number matches. */
-const numberPolicy = (config: ListenerConfig) =>
-  compileNumberPolicy(config.numbers, (number) => matchForms(number, config.dialing))
+const numberPolicy = (config: ListenerConfig) => compileNumberPolicy(config.numbers, numberMatching(config.dialing))
 
 export interface StartOptions {
   config: ListenerConfig

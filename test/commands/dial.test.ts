@@ -51,10 +51,12 @@ describe('callctl dial against a running listener (real processes)', () => {
   })
   afterAll(async () => listener?.stop())
 
-  test('a tel: link is dialled; its ;ext= is dropped with a warning and kept in --json as ext', async () => {
+  test('a tel: link is dialled; its ;ext= is keyed in after answer by the listener (the sim sends DTMF)', async () => {
     const human = await dial('tel:+49-30-1234567;ext=123')
-    expect(human).toMatchObject({exitCode: 0, stderr: 'Warning: extension 123 not sent: the driver cannot send DTMF'})
-    expect(human.stdout).toMatch(/^Dialing \+49301234567 \(call sim-/)
+    expect(human).toMatchObject({exitCode: 0, stderr: ''})
+    expect(human.stdout).toMatch(
+      /^Dialing \+49301234567 \(call sim-.*\)\nExtension 123 will be keyed in once the call is answered$/,
+    )
     const json = await dial('callto://+31 20 123 4567;ext=9', '--json')
     expect(json.exitCode).toBe(0)
     expect(JSON.parse(json.stdout)).toMatchObject({
@@ -63,7 +65,8 @@ describe('callctl dial against a running listener (real processes)', () => {
       number: '+31201234567',
       dialled: '+31201234567',
       ext: '9',
-      warnings: ['extension 9 not sent: the driver cannot send DTMF'],
+      extKeyed: true,
+      warnings: [],
       call: {number: '+31201234567', direction: 'outgoing'},
     })
     const numbers = (await statusOf(listener.port)).calls.map((call) => call.number)

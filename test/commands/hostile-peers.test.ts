@@ -37,8 +37,11 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
   test('an error message with escape sequences from the network is shown escaped', async () => {
     const message = 'bad \u001B]0;owned\u0007 \u001B[2J\r\nFake: line'
     const body = JSON.stringify({ok: false, error: {code: 'ERR_X', message}})
-    const {server, port} = await serve((_req, res) =>
-      res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body),
+    // A callctl (it says so at `/`, where make asks first) that answers make with a hostile message.
+    const {server, port} = await serve((req, res) =>
+      req.url === '/'
+        ? res.writeHead(200, {'content-type': 'application/json', 'content-length': 18}).end('{"name":"callctl"}')
+        : res.writeHead(400, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body),
     )
     try {
       const result = await runCli(['make', '0201', '--port', port], tempConfigDir())

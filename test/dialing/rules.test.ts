@@ -1,4 +1,4 @@
-import {applyDialingRules, matchForms} from '../../src/dialing/rules.js'
+import {applyDialingRules, canonicalForms, numberMatching} from '../../src/dialing/rules.js'
 import type {DialingSettings} from '../../src/dialing/settings.js'
 import {compileNumberPolicy} from '../../src/engine/number-policy.js'
 import {DEFAULTS} from '../../src/settings.js'
@@ -76,9 +76,7 @@ describe('dialing rules', () => {
 
 describe('numbers.block and numbers.allow match after normalisation', () => {
   const policy = (lists: {allow?: string[]; block?: string[]}, settings: Partial<DialingSettings> = {}) =>
-    compileNumberPolicy({allow: lists.allow ?? [], block: lists.block ?? []}, (number) =>
-      matchForms(number, rules(settings)),
-    )
+    compileNumberPolicy({allow: lists.allow ?? [], block: lists.block ?? []}, numberMatching(rules(settings)))
 
   test('+31900 blocks 0031900… (the international prefix), without any other setting', () => {
     expect(() => policy({block: ['+31900']})('0031900123456')).toThrow('matches numbers.block entry "+31900"')
@@ -105,5 +103,50 @@ describe('numbers.block and numbers.allow match after normalisation', () => {
 
   test('a pattern is tried on every form', () => {
     expect(() => policy({block: ['/^\\+88/']})('008816123456')).toThrow('numbers.block entry "/^\\+88/"')
+  })
+
+  // Hostile report 16, defect 2: ways past the lists.
+  test('an allow list of national numbers (0, +31) admits no number abroad, written with 00 either', () => {
+    const check = policy({allow: ['0', '+31']}, {countryCode: '31'})
+    expect(() => check('004930123')).toThrow('matches no numbers.allow entry')
+    expect(() => check('+4930123')).toThrow('matches no numbers.allow entry')
+    expect(() => check('020123456')).not.toThrow()
+    expect(() => check('0031201234')).not.toThrow()
+  })
+
+  test('feature codes in front (*31#, #31#, *67, *67#) do not get a blocked number past numbers.block', () => {
+    const check = policy({block: ['0900']}, {countryCode: '31'})
+    for (const number of ['*31#0900123', '#31#0900123', '*670900123', '*67#0900123', '*31#*670900123'])
+      expect(() => check(number)).toThrow('numbers.block entry "0900"')
+    expect(() => check('*31#020123')).not.toThrow()
+    // Nor past an allow list: the number behind the feature code is what must be allowed.
+    const allow = policy({allow: ['0']}, {countryCode: '31'})
+    expect(() => allow('*31#004930123')).toThrow('matches no numbers.allow entry')
+    expect(() => allow('*31#020123')).not.toThrow()
+    // A feature code in the lists themselves stays a prefix (it does not become an empty one).
+    expect(() => policy({block: ['*31#']})('020123')).not.toThrow()
+    expect(() => policy({block: ['*31#']})('*31#020123')).toThrow('numbers.block entry "*31#"')
+  })
+
+  test('a trunk 0 after the own country code (+310900…, 00310900…) is still the blocked 0900 number', () => {
+    const check = policy({block: ['0900']}, {countryCode: '31'})
+    for (const number of ['+310900123', '00310900123']) expect(() => check(number)).toThrow('numbers.block')
+    expect(canonicalForms('00310900123', rules({countryCode: '31'}))).toEqual(['+31900123'])
+  })
+})
+
+describe('dialing.format national never turns a number into another one', () => {
+  test.each(['+310900123', '00310900123', '0900123', '+31900123', '0031900123'])(
+    '%s (with dialing.countryCode 31) is dialled as 0900123',
+    (number) => {
+      expect(applyDialingRules(number, rules({countryCode: '31', format: 'national'})).number).toBe('0900123')
+    },
+  )
+
+  test('the trunk prefix after the country code is dropped, also with format keep, and says so', () => {
+    expect(applyDialingRules('+310201234', rules({countryCode: '31'}))).toEqual({
+      number: '+31201234',
+      rules: ['dialing.trunkPrefix: 0 after the country code 31 dropped (it is not dialled after a country code)'],
+    })
   })
 })

@@ -38,6 +38,9 @@ describe('a (0) trunk prefix after a country code', () => {
     // Without a country code, (0) is only decoration around a digit that stays.
     ['(0)30 123', '030123'],
     ['+31 (20) 123-4567', '+31201234567'],
+    // Hostile report 16, defect 2: after 00 as after +.
+    ['0031 (0) 900123', '0031900123'],
+    ['0049(0)30123', '004930123'],
   ])('%s → %s', (raw, expected) => {
     expect(normalizeNumber(raw)).toBe(expected)
   })

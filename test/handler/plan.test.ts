@@ -55,10 +55,13 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
 
   test('argv: Windows uninstall deletes exactly the keys and the value install wrote, and status reads UserChoice', () => {
     const plan = handlerPlan(windows, ['tel', 'sip'])
+    const full = handlerPlan(windows, ['tel', 'callto', 'sip'])
     const del = (key: string) => ['reg', ['delete', key, '/f'], {mayFail: 'not there'}]
-    expect(plan.uninstall.commands).toEqual([
+    expect(full.uninstall.commands).toEqual([
       del(String.raw`HKCU\Software\Classes\tel`),
       del(String.raw`HKCU\Software\Classes\callctl.tel`),
+      del(String.raw`HKCU\Software\Classes\callto`),
+      del(String.raw`HKCU\Software\Classes\callctl.callto`),
       del(String.raw`HKCU\Software\Classes\sip`),
       del(String.raw`HKCU\Software\Classes\callctl.sip`),
       del(String.raw`HKCU\Software\callctl`),
@@ -68,12 +71,29 @@ describe('handler plans (argv: reg.exe, osacompile, plutil, lsregister and osasc
         {mayFail: 'not there'},
       ],
     ])
+    // Some schemes only (defect 7 of the hostile report): the others keep their classes and Default Apps entry.
+    expect(plan.uninstall.commands).toEqual([
+      del(String.raw`HKCU\Software\Classes\tel`),
+      del(String.raw`HKCU\Software\Classes\callctl.tel`),
+      del(String.raw`HKCU\Software\Classes\sip`),
+      del(String.raw`HKCU\Software\Classes\callctl.sip`),
+      [
+        'reg',
+        ['delete', String.raw`HKCU\Software\callctl\Capabilities\URLAssociations`, '/v', 'tel', '/f'],
+        {mayFail: 'not there'},
+      ],
+      [
+        'reg',
+        ['delete', String.raw`HKCU\Software\callctl\Capabilities\URLAssociations`, '/v', 'sip', '/f'],
+        {mayFail: 'not there'},
+      ],
+    ])
     const written = new Set(
-      plan.install.commands
+      full.install.commands
         .filter(([file]) => file === 'reg')
         .map(([, args]) => args[1].replace(/\\(DefaultIcon|shell\\open\\command|URLAssociations)$/, '')),
     )
-    const removed = new Set(plan.uninstall.commands.map(([, args]) => args[1]))
+    const removed = new Set(full.uninstall.commands.map(([, args]) => args[1]))
     // Every key written is removed (Capabilities with HKCU\Software\callctl, its parent that only install creates).
     for (const key of written) {
       expect(
@@ -255,6 +275,7 @@ describe('handler status per scheme (argv: reg.exe and osascript recorded, answe
       installed: false,
       file: '/nonexistent/home/Applications/callctl Dial.app',
       schemes: [{scheme: 'tel', handler: 'com.apple.FaceTime', callctl: false}],
+      problems: [],
     })
   })
 })

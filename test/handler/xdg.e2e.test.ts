@@ -77,6 +77,7 @@ describeWithXdg('callctl handler on Linux with the real xdg-utils', () => {
       installed: true,
       file: desktop,
       schemes: ['tel', 'callto', 'sip'].map((scheme) => ({scheme, handler: 'callctl-dial.desktop', callctl: true})),
+      problems: [],
     })
     await execa('xdg-mime', ['default', 'firefox.desktop', 'x-scheme-handler/https'], {env})
     const uninstall = await runCli(['handler', 'uninstall'], configDir, env)

@@ -72,7 +72,9 @@ describe('the listener log and callctl logs', () => {
       'active',
       'end',
     ])
+    // `make` asks `/` first whether a callctl listener holds the port (README "Security").
     expect(records.filter((record) => record.kind === 'request').map((record) => record.path)).toEqual([
+      '/',
       '/make/020%20123%20456',
       '/end',
     ])
