@@ -1,5 +1,5 @@
 import {createSocket, type Socket} from 'node:dgram'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -9,7 +9,7 @@ import {type ListenerProcess, startListenerProcess} from '../helpers/listener-pr
 import {tempConfigDir} from '../helpers/paths.js'
 import {freePortBlock, type Sipp, startSipp} from '../helpers/sip.js'
 import {BARESIP, describeWithTool, SIPP} from '../helpers/tools.js'
-import {until} from '../helpers/wait.js'
+import {sleep, until} from '../helpers/wait.js'
 
 /** RFC 4733 event codes as digits. */
 const DIGITS = '0123456789*#ABCD'
@@ -150,6 +150,33 @@ describeWithTool(BARESIP, 'in-call actions through a real baresip (spawned by ca
       // Each caller checked its re-INVITEs in order: the first held then taken back, the second held.
       expect((await first.process).exitCode).toBe(0)
       expect((await second.process).exitCode).toBe(0)
+    }, 60_000)
+
+    test('DTMF for a call that ends mid-way stops there with 409: the rest never reaches the next call (two calls, own RTP ports)', async () => {
+      const first = await dtmfReceiver()
+      const second = await dtmfReceiver()
+      cleanups.push(first.close, second.close)
+      const ports = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-sipp-')), 'ports.csv')
+      writeFileSync(ports, `SEQUENTIAL\n${first.port}\n${second.port}\n`)
+      await start('uas-answer-own-port.xml', ['-inf', ports, '-m', '2'])
+      const startedAt = Date.now()
+      const dtmf = fetch(`${listener!.url}/dtmf/2%2C%2C%2C%2C9`, {method: 'POST'})
+      await until(() => first.digits() === '2', 5000)
+      expect((await cli('end')).exitCode).toBe(0)
+      // The next call comes up while the old request's pauses would still run; nothing of it may reach that call.
+      expect((await cli('make', '201')).exitCode).toBe(0)
+      await until(async () => (await state()) === 'active', 10_000)
+      const response = await dtmf
+      expect(response.status).toBe(409)
+      expect(((await response.json()) as {error: {message: string}}).error.message).toMatch(
+        /ended while DTMF was being sent: sent "2", not "9"/,
+      )
+      await sleep(Math.max(0, startedAt + 6000 - Date.now()))
+      expect(first.digits()).toBe('2')
+      expect(second.digits()).toBe('')
+      // The live call still takes DTMF of its own.
+      expect((await cli('dtmf', '7')).exitCode).toBe(0)
+      await until(() => second.digits() === '7', 5000)
     }, 60_000)
 
     test('transfer sends a REFER to the number; the callee NOTIFYs success and baresip ends the call as transferred', async () => {

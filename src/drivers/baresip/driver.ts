@@ -1,4 +1,4 @@
-import type {Call} from '../../engine/call.js'
+import {type Call, type CallState, shownId} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import {BARESIP_CAPABILITIES, type BaresipSettings} from './index.js'
@@ -250,14 +250,46 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     }
   }
 
+  /** Throws 409 unless callctl still has the call in one of `states`: it ended, or left that state, meanwhile. */
+  function stillIn(call: Call, action: string, states: readonly CallState[]): void {
+    const now = reporter.calls().find((other) => other.id === call.id)
+    if (!now) throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: it has ended`)
+    if (!states.includes(now.state))
+      throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: it is ${now.state} now`)
+  }
+
   /**
-   * baresip's `hangup` acts on its current call. With another call live, this one is made current first
-   * (`callfind <id>`), so that the other is never the one hung up; `until` then checks it was this one.
+   * baresip's commands act on its current call, and `callfind` of an id it no longer has leaves another call current
+   * (answering ok, "call not found"). So every command is aimed with `callfind` at a call callctl still has in the
+   * needed state, and goes ahead only if baresip found it; baresip reports a close before its answer to the next
+   * command, so the state is checked again after. What is left is the time between that answer and the command.
    */
-  async function makeCurrent(call: Call): Promise<void> {
-    if (reporter.calls().every((other) => other.id === call.id)) return
-    await command('callfind', rawIds.get(call.id) ?? call.id)
+  async function aim(call: Call, action: string, states: readonly CallState[]): Promise<void> {
+    stillIn(call, action, states)
+    const found = await command('callfind', rawIds.get(call.id) ?? call.id)
+    if (!/^setting current call/.test(found.data.trim()))
+      throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: baresip no longer has it`, 'ERR_CALL_GONE')
     moveToEnd(call.id)
+    stillIn(call, action, states)
+  }
+
+  /** A `,` in DTMF: a second, cut short when the call leaves `active` (the caller then stops). */
+  async function pause(call: Call): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const waiter = {
+        states: ['ringing', 'dialing', 'held', 'ended'],
+        resolve() {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const timer = setTimeout(() => {
+        waiters.get(call.id)?.delete(waiter)
+        resolve()
+      }, DTMF_PAUSE_MS)
+      waiters.set(call.id, (waiters.get(call.id) ?? new Set()).add(waiter))
+      settle(call.id)
+    })
   }
 
   /** After a call closed: the held call baresip took off hold by itself, if any (see baresipOrder). */
@@ -621,13 +653,21 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         )
       // With a call already up (call waiting), `accept` answers baresip's current call and holds the one before it
       // (ua_hold_answer): this one is made current first.
-      await makeCurrent(call)
+      await aim(call, 'answer', ['ringing'])
       await command('accept')
       await until(call, ['active', 'ended'])
     },
 
     async end(call) {
-      await makeCurrent(call)
+      try {
+        await aim(call, 'end', ['ringing', 'dialing', 'active', 'held'])
+      } catch (error) {
+        // Gone from baresip without callctl hearing of it: ending it is all there is left to do.
+        if (!(error instanceof CallStateError) || error.code !== 'ERR_CALL_GONE') throw error
+        endQuietly(call.id, 'baresip no longer has it')
+        return
+      }
+
       await command('hangup')
       await until(call, ['ended'])
     },
@@ -636,7 +676,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     async reject(call) {
       rejecting.add(call.id)
       try {
-        await makeCurrent(call)
+        await aim(call, 'reject', ['ringing'])
         await command('hangup')
         await until(call, ['ended'])
       } finally {
@@ -646,15 +686,17 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
     // `hold` and `resume` send the re-INVITE and report no event: the transition is callctl's once baresip took it.
     async hold(call) {
-      await makeCurrent(call)
+      await aim(call, 'hold', ['active'])
       await command('hold')
       reporter.held(call.id)
+      settle(call.id)
     },
 
     async resume(call) {
-      await makeCurrent(call)
+      await aim(call, 'resume', ['held'])
       await command('resume')
       reporter.resumed(call.id)
+      settle(call.id)
     },
 
     /**
@@ -689,7 +731,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       })
       outcome.catch(() => {})
       try {
-        await makeCurrent(call)
+        await aim(call, 'transfer', ['active', 'held'])
         await command('transfer', uri)
       } catch (error) {
         transfers.delete(call.id)
@@ -699,21 +741,36 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       await outcome
     },
 
-    /** `sndcode` sends RFC 4733 events; a `,` is a pause of a second between the groups of digits. */
+    /**
+     * `sndcode` sends RFC 4733 events; a `,` is a pause of a second between the groups of digits. Each group is aimed
+     * at the call anew: a call that ended or went on hold meanwhile stops the rest (409), which never goes elsewhere.
+     */
     async dtmf(call, digits) {
       const groups = digits.split(',')
+      let sent = ''
       for (const [index, group] of groups.entries()) {
-        if (index > 0) await new Promise((resolve) => setTimeout(resolve, DTMF_PAUSE_MS))
+        if (index > 0) await pause(call)
         if (group === '') continue
-        await makeCurrent(call)
+        try {
+          await aim(call, 'send DTMF to', ['active'])
+        } catch (error) {
+          if (!(error instanceof CallStateError)) throw error
+          const now = reporter.calls().find((other) => other.id === call.id)
+          const rest = groups.slice(index).join(',').replace(/^,+/, '')
+          throw new CallStateError(
+            `Call ${shownId(call.id)} ${now ? `is ${now.state}` : 'ended'} while DTMF was being sent: sent "${sent}", not "${rest}"`,
+          )
+        }
+
         await command('sndcode', group)
+        sent += group
       }
     },
 
     // baresip's `mute` toggles: sent only when the state is to change.
     async mute(call, muted) {
       if (Boolean(call.muted) === muted) return
-      await makeCurrent(call)
+      await aim(call, muted ? 'mute' : 'unmute', ['active', 'held'])
       await command('mute')
       reporter.muted(call.id, muted)
     },
