@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {historyCsv, showHistory} from '../src/cli/history.js'
+import {printHistory, showHistory} from '../src/cli/history.js'
 import type {JournalEntry} from '../src/cli/app.js'
 
 export default class History extends BaseCommand {
@@ -26,16 +26,17 @@ export default class History extends BaseCommand {
     csv: Flags.boolean({description: 'print CSV (one header line, then a line per call)', exclusive: ['json']}),
   }
 
-  async run(): Promise<{calls: JournalEntry[]}> {
+  async run(): Promise<{calls: JournalEntry[]} | undefined> {
     const {flags} = await this.parse(History)
-    const {data, lines} = showHistory({
+    const query = {
       since: flags.since,
       number: flags.number,
       result: flags.result,
       limit: flags.limit === undefined ? undefined : String(flags.limit),
-    })
-    if (flags.csv) process.stdout.write(historyCsv(data.calls))
-    else for (const line of lines) this.log(line)
-    return data
+    }
+    // oclif prints --json itself (coloured on a terminal); text and CSV are printed as they are read.
+    if (this.jsonEnabled()) return (await showHistory(query)).data
+    await printHistory(query, flags.csv ? 'csv' : 'text')
+    return undefined
   }
 }

@@ -21,7 +21,10 @@ interface Filters {
 }
 
 export const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 100_000
+/** `callctl history` streams what it reads, so it may list the whole journal. */
+export const MAX_LIMIT = 100_000
+/** `GET /history` builds its answer in the listener, which serves calls meanwhile: one page at most this long. */
+export const HTTP_MAX_LIMIT = 1000
 const UNITS_MS: Record<string, number> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
 
 function invalid(message: string, hint: string): CallctlError {
@@ -29,7 +32,7 @@ function invalid(message: string, hint: string): CallctlError {
 }
 
 /** Checks a query; a bad value is one clear error naming it and what it takes. */
-export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
+export function checkQuery(query: HistoryQuery, now = Date.now(), maxLimit = MAX_LIMIT): Filters {
   const filters: Filters = {limit: DEFAULT_LIMIT}
   if (query.since !== undefined) {
     const text = query.since.trim()
@@ -66,9 +69,9 @@ export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
 
   if (query.limit !== undefined) {
     const limit = Number(query.limit)
-    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_LIMIT)
+    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > maxLimit)
       throw invalid(
-        `Invalid limit ${JSON.stringify(query.limit.slice(0, 40))}: use a whole number from 1 to ${MAX_LIMIT}`,
+        `Invalid limit ${JSON.stringify(query.limit.slice(0, 40))}: use a whole number from 1 to ${maxLimit}`,
         'Example: --limit 20',
       )
     filters.limit = limit
@@ -94,9 +97,13 @@ interface Row {
   delivered: string
 }
 
-/** The journal's newest entries first, filtered. A database without a journal yet has none. */
-export function queryJournal(db: DatabaseSync, query: HistoryQuery): JournalEntry[] {
-  const filters = checkQuery(query)
+/** The journal's newest entries first, filtered, at most `maxLimit`. A database without a journal yet has none. */
+export function queryJournal(db: DatabaseSync, query: HistoryQuery, maxLimit = MAX_LIMIT): JournalEntry[] {
+  return [...journalEntries(db, checkQuery(query, Date.now(), maxLimit))]
+}
+
+/** The entries one by one, as SQLite steps through them: a long listing is never held whole. */
+function* journalEntries(db: DatabaseSync, filters: Filters): Generator<JournalEntry> {
   const where: string[] = []
   const values: Array<string | number> = []
   if (filters.since) {
@@ -115,19 +122,19 @@ export function queryJournal(db: DatabaseSync, query: HistoryQuery): JournalEntr
     values.push(filters.result)
   }
 
-  let rows: Row[]
+  let rows: Iterator<unknown>
   try {
     rows = db
       .prepare(
         `SELECT * FROM journal ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ended DESC, seq DESC LIMIT ?`,
       )
-      .all(...values, filters.limit) as unknown as Row[]
+      .iterate(...values, filters.limit)
   } catch (error) {
-    if (/no such table/.test((error as Error).message)) return []
+    if (/no such table/.test((error as Error).message)) return
     throw error
   }
 
-  return rows.map(entryOf)
+  for (let next = rows.next(); !next.done; next = rows.next()) yield entryOf(next.value as Row)
 }
 
 /** A row as an entry; what does not parse (a hand-edited file) is shown empty rather than failing the listing. */
@@ -161,12 +168,17 @@ function stringList(raw: string): string[] {
 
 /**
  * The journal of the store file, read without the listener (which may be down) and without the store's open-time
- * checks and migrations: `history` is on the start-up budget. A missing file is an empty journal.
+ * checks and migrations: `history` is on the start-up budget. A missing file is an empty journal. Each entry goes to
+ * `visit` as it is read, so that 100,000 of them are printed without being held.
  */
-export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
-  checkQuery(query)
+export async function eachHistoryEntry(
+  file: string,
+  query: HistoryQuery,
+  visit: (entry: JournalEntry) => void | Promise<void>,
+): Promise<void> {
+  const filters = checkQuery(query)
   const {existsSync} = process.getBuiltinModule('node:fs')
-  if (!existsSync(file)) return []
+  if (!existsSync(file)) return
   const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
   let db: DatabaseSync
   try {
@@ -183,7 +195,7 @@ export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
 
   try {
     db.exec('PRAGMA busy_timeout = 2000')
-    return queryJournal(db, query)
+    for (const entry of journalEntries(db, filters)) await visit(entry)
   } catch (error) {
     if (error instanceof CallctlError) throw error
     throw new CallctlError(`Cannot read the call journal in ${file}: ${(error as Error).message}`, {
@@ -194,4 +206,13 @@ export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
   } finally {
     db.close()
   }
+}
+
+/** The whole listing at once (for oclif's own `--json` on a terminal). */
+export async function readHistory(file: string, query: HistoryQuery): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = []
+  await eachHistoryEntry(file, query, (entry) => {
+    entries.push(entry)
+  })
+  return entries
 }
