@@ -179,6 +179,36 @@ describeWithTool(BARESIP, 'in-call actions through a real baresip (spawned by ca
       await until(() => second.digits() === '7', 5000)
     }, 60_000)
 
+    test('DTMF requests for one call take turns, never mixed; at most 10 pauses a request and 4 requests a call; the queue goes when the call ends', async () => {
+      const receiver = await dtmfReceiver()
+      cleanups.push(receiver.close)
+      const ports = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-sipp-')), 'ports.csv')
+      writeFileSync(ports, `SEQUENTIAL\n${receiver.port}\n`)
+      await start('uas-answer-own-port.xml', ['-inf', ports])
+      const send = async (digits: string) =>
+        fetch(`${listener!.url}/dtmf/${encodeURIComponent(digits)}`, {method: 'POST'})
+      const together = await Promise.all([send('1,1,1'), send('2,2,2')])
+      expect(together.map((response) => response.status)).toEqual([200, 200])
+      await until(() => receiver.digits() === '111222', 5000)
+      const long = await send(`${','.repeat(11)}1`)
+      expect(long.status).toBe(400)
+      expect(((await long.json()) as {error: {message: string}}).error.message).toMatch(
+        /at most 10 pauses \(,\) in one request, got 11$/,
+      )
+      const queued = [1, 2, 3, 4].map(async () => send('3,,,,,,,,,3'))
+      await until(() => receiver.digits() === '1112223', 5000)
+      const fifth = await send('4')
+      expect(fifth.status).toBe(429)
+      expect(((await fifth.json()) as {error: {code: string}}).error.code).toBe('ERR_DTMF_BUSY')
+      const endedAt = Date.now()
+      expect((await cli('end')).exitCode).toBe(0)
+      const statuses = (await Promise.all(queued)).map((response) => response.status)
+      expect(statuses).toEqual([409, 409, 409, 409])
+      // All four answered at once, not after their pauses.
+      expect(Date.now() - endedAt).toBeLessThan(3000)
+      expect(receiver.digits()).toBe('1112223')
+    }, 60_000)
+
     test('transfer sends a REFER to the number; the callee NOTIFYs success and baresip ends the call as transferred', async () => {
       const trace = mkdtempSync(path.join(tmpdir(), 'callctl-sipp-'))
       const messages = path.join(trace, 'messages.log')
