@@ -3,7 +3,7 @@ import type {Capability, Driver, DriverReachability, DriverReporter} from './dri
 import {type Call, type CallDetails, type CallEventType, type CallState, shownId} from './call.js'
 import type {CallEngine} from './engine.js'
 import {callerId} from './caller-id.js'
-import {normalizeNumber} from './number.js'
+import {normalizeNumber, NUMBER_RULE} from './number.js'
 
 /** The engine's transitions, as a driver sees them. */
 export function reporterFor(engine: CallEngine): DriverReporter {
@@ -109,7 +109,19 @@ export class CallControl {
   async transfer(rawNumber: string, id?: string): Promise<Call> {
     this.#require('transfer')
     const number = normalizeNumber(rawNumber)
-    this.checkNumber(number)
+    try {
+      this.checkNumber(number)
+    } catch (error) {
+      // The number rules speak of dialling; here the number is a transfer's target.
+      if (!(error instanceof RequestError)) throw error
+      throw new RequestError(
+        error.message.replace(/^Refused make: /, 'Refused transfer: '),
+        error.code,
+        error.status,
+        error.suggestions,
+      )
+    }
+
     const call = this.engine.target('transfer', ['active', 'held'], id)
     await this.#drive(async () => this.driver.transfer!(call, number))
     return this.engine.get(call.id) ?? call
@@ -240,8 +252,21 @@ export class CallControl {
       }
 
       case 'transferred': {
+        // `{TRANSFERTO}` is a number, as a transfer made by callctl gives it: what is reported is held to that.
+        let to: string
+        try {
+          to = normalizeNumber(details.to ?? '')
+        } catch {
+          throw new RequestError(
+            `Invalid to=${JSON.stringify((details.to ?? '').slice(0, 40))}: give the number the call was transferred to (${NUMBER_RULE})`,
+            'ERR_INVALID_NUMBER',
+            400,
+            ['Example: /notify/transferred?to=0201234567'],
+          )
+        }
+
         const id = call.id ?? this.engine.target('transfer', ['active', 'held']).id
-        return this.engine.transferred(id, details.to ?? '')
+        return this.engine.transferred(id, to)
       }
 
       case 'end':

@@ -122,6 +122,9 @@ export class CallEngine {
   transferred(id: string, number: string): Call {
     const call = this.#live(id, 'transfer')
     if (call.state !== 'active' && call.state !== 'held') throw cannot(call, 'transferred', ['active', 'held'])
+    // A blind transfer happens once; a second report on a call still up is a mistake, not news.
+    if (call.transferredTo)
+      throw new CallStateError(`Call ${shownId(id)} was already transferred to ${call.transferredTo}`)
     call.transferredTo = cleanText(number)
     return this.#emit('transferred', call)
   }

@@ -27,6 +27,29 @@ export const MAX_LIMIT = 100_000
 export const HTTP_MAX_LIMIT = 1000
 const UNITS_MS: Record<string, number> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
 
+/** The oldest age `--since` takes: a hundred years covers any journal. */
+const MAX_AGE_MS = 36_500 * UNITS_MS.d
+
+/** An ISO date (and time) that exists: `2026-02-30` is refused, where Date.parse would give 2 March. */
+function realDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    text,
+  )
+  if (!match) return false
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1).map((part) => Number(part ?? 0))
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    !Number.isNaN(Date.parse(text))
+  )
+}
+
 function invalid(message: string, hint: string): CallctlError {
   return new CallctlError(message, {code: 'ERR_INVALID_FILTER', status: 400, exit: ExitCode.usage, suggestions: [hint]})
 }
@@ -36,15 +59,18 @@ export function checkQuery(query: HistoryQuery, now = Date.now(), maxLimit = MAX
   const filters: Filters = {limit: DEFAULT_LIMIT}
   if (query.since !== undefined) {
     const text = query.since.trim()
-    const relative = /^(\d{1,6})([mhdw])$/.exec(text)
+    const relative = /^(\d{1,7})([mhdw])$/.exec(text)
+    const ageMs = relative ? Number(relative[1]) * UNITS_MS[relative[2]] : 0
     const at = relative
-      ? now - Number(relative[1]) * UNITS_MS[relative[2]]
-      : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
+      ? ageMs <= MAX_AGE_MS
+        ? now - ageMs
+        : Number.NaN
+      : realDate(text)
         ? Date.parse(text)
         : Number.NaN
     if (Number.isNaN(at))
       throw invalid(
-        `Invalid since ${JSON.stringify(text.slice(0, 40))}: give an age such as 30m, 12h, 1d, 2w, or a date such as 2026-12-01`,
+        `Invalid since ${JSON.stringify(text.slice(0, 40))}: give an age such as 30m, 12h, 1d, 2w, or a date such as 2026-12-01 (a real date; ages up to 100 years)`,
         'Example: callctl history --since 1d',
       )
     filters.since = new Date(at).toISOString()
@@ -55,6 +81,12 @@ export function checkQuery(query: HistoryQuery, now = Date.now(), maxLimit = MAX
     const number = query.number.replaceAll(/[\s().-]/g, '').slice(0, 128)
     if (number === '')
       throw invalid('Empty number: give the number (or part of it) to look for', 'Example: --number 0612345678')
+    // Digits, as numbers are kept (a lone + would match every call, a letter none).
+    if (!/^\+?[\d*#]+$/.test(number))
+      throw invalid(
+        `Invalid number ${JSON.stringify(query.number.slice(0, 40))}: give digits (a leading +, * and # allowed) of the number or part of it`,
+        'Example: --number 0612345678',
+      )
     filters.number = number
   }
 

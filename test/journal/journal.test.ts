@@ -132,6 +132,40 @@ describe('the call journal (real listener process, callctl history)', () => {
     expect((await runCli(['history', '--limit', '0'], configDir)).exitCode).toBe(2)
   })
 
+  test('--since takes real dates and ages up to 100 years; --number takes digits; no match is not an empty journal', async () => {
+    for (const since of ['2026-02-30', '2026-13-01', '2026-12-01T25:00', '999999w', '9999999d']) {
+      const result = await runCli(['history', '--since', since], configDir)
+      expect(result.exitCode).toBe(2)
+      expect(result.stderr).toContain(`Invalid since "${since}"`)
+    }
+
+    for (const number of ['+', 'abc', '%']) {
+      const result = await runCli(['history', '--number', number, '--json'], configDir)
+      expect(result.exitCode).toBe(2)
+      expect(JSON.parse(result.stdout).error).toMatchObject({
+        code: 'ERR_INVALID_FILTER',
+        message: expect.stringMatching(/^Invalid number ".*": give digits/),
+      })
+    }
+
+    expect((await runCli(['history', '--since', '2026-02-28'], configDir)).exitCode).toBe(0)
+    for (const since of ['0m', '9999-12-31']) {
+      expect(await runCli(['history', '--since', since], configDir)).toMatchObject({
+        exitCode: 0,
+        stdout: 'No call in the journal matched these filters',
+      })
+    }
+
+    expect((await fetch(`${listener.url}/history?result=missed&result=answered`)).status).toBe(400)
+  })
+
+  test('callctl.db and its companions are readable by their owner only, as config.json is', async () => {
+    const {statSync, readdirSync} = await import('node:fs')
+    const files = readdirSync(configDir).filter((name) => name.startsWith('callctl.db') || name === 'config.json')
+    expect(files).toEqual(expect.arrayContaining(['callctl.db', 'config.json']))
+    for (const name of files) expect([name, statSync(path.join(configDir, name)).mode & 0o777]).toEqual([name, 0o600])
+  })
+
   test('GET /history answers the same, with the same filters; 400 for a bad one', async () => {
     const response = await fetch(`${listener.url}/history?result=rejected`)
     expect(response.status).toBe(200)

@@ -223,6 +223,10 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
         )
       }
 
+      // A transfer refused before anything was sent (no call to transfer, a blocked number) dialled nothing. A make
+      // is never given back: a driver may fail after the call went out.
+      if (ctx.route === 'transfer') ctx.refund = () => makeLimit.giveBack()
+
       if (isDocumentNavigation(ctx.req)) ctx.render = (status, body) => sendActedPage(ctx.res, status, body as never)
       return false
     },
