@@ -280,6 +280,26 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
   })
 
+  test('a call that appears after its make answered 504 is hung up, and journaled as such', async () => {
+    const {fake, driver, control, log} = await connected()
+    fake.onDial.set('0201', 'silent')
+    await expect(driver.make('0201')).rejects.toMatchObject({
+      status: 504,
+      message: expect.stringContaining('if it appears later, callctl hangs it up'),
+    })
+    // The peer was down; baresip's INVITE retransmission reaches it once it is back.
+    fake.calls.set('late-1', 'sip:0201@127.0.0.1')
+    fake.event({type: 'CALL_RINGING', direction: 'outgoing', peeruri: 'sip:0201@127.0.0.1', id: 'late-1'})
+    await until(() => control.status().calls.length === 0 && control.status().recent.length === 1)
+    expect(fake.commands.slice(-2)).toEqual(['callfind late-1', 'hangup'])
+    expect(control.status().recent[0]).toMatchObject({
+      id: 'late-1',
+      number: '0201',
+      endReason: 'appeared after its make had answered 504; callctl hung it up',
+    })
+    expect(log.join('\n')).toContain('appeared after its make had answered 504: hanging it up')
+  })
+
   test('a call closing to another URI while a make waits does not complete that make', async () => {
     const {fake, driver, control} = await connected({dialTimeoutMs: 1500})
     fake.onDial.set('0777', 'silent')
