@@ -6,7 +6,7 @@ import type {JournalEntry} from '../src/cli/app.js'
 
 export default class History extends BaseCommand {
   static override summary = 'List finished calls from the call journal, newest first'
-  static override description = `Every call that ends is written to the journal in the store (callctl.db in the config folder): its number, name, direction, when it started, was answered and ended, how long it was talked, how it ended (answered, missed, rejected, busy, failed, cancelled), why, and which notifications were delivered. Entries older than journal.retentionDays (default 90) are dropped. The listener need not run; GET /history on the listener answers the same.`
+  static override description = `Every call that ends is written to the journal in the store (callctl.db in the config folder): its number, name, direction, when it started, was answered and ended, how long it was talked, how it ended (answered, missed, rejected, busy, failed, cancelled), why, and which notifications were delivered. Entries older than journal.retentionDays (default 90) are dropped. The listener need not run, and calls are printed as they are read. GET /history on the listener answers the same, at most 1,000 calls a request, and not to pages of other sites.`
 
   static override examples = [
     '<%= config.bin %> history',
@@ -16,8 +16,11 @@ export default class History extends BaseCommand {
   ]
 
   static override flags = {
-    since: Flags.string({description: 'only calls that ended since: an age (30m, 12h, 1d, 2w) or a date (2026-12-01)'}),
-    number: Flags.string({description: 'only calls whose number contains this'}),
+    since: Flags.string({
+      description:
+        'only calls that ended since: an age (30m, 12h, 1d, 2w; up to 100 years) or a real date (2026-12-01)',
+    }),
+    number: Flags.string({description: 'only calls whose number contains these digits (+, * and # allowed)'}),
     result: Flags.option({
       options: ['answered', 'missed', 'rejected', 'busy', 'failed', 'cancelled'] as const,
       description: 'only calls that ended so',
