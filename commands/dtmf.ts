@@ -5,7 +5,8 @@ import {actOnCall} from '../src/cli/forwarding.js'
 import {type Call, ListenerClient} from '../src/cli/app.js'
 
 export default class Dtmf extends ListenerCommand {
-  static override summary = 'Send DTMF digits on the current call (or --call ID): 0-9 * # A-D, with , for a pause'
+  static override summary =
+    'Send DTMF digits on the current call (or --call ID): 0-9 * # A-D, with , for a pause (at most 10)'
   static override description = EXIT_CODES_HELP
   static override examples = ['<%= config.bin %> dtmf 1234#', '<%= config.bin %> dtmf "1,,2#" --call sim-1234']
   static override args = {digits: Args.string({required: true, description: 'digits to send, e.g. 1234#'})}

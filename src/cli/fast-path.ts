@@ -187,15 +187,15 @@ async function forward({command, flags, positional}: Parsed): Promise<Forwarded<
 }
 
 async function history({flags}: Parsed): Promise<void> {
-  const {historyCsv, showHistory} = await import('./history.js')
-  const {data, lines} = showHistory({
-    since: flags.since as string | undefined,
-    number: flags.number as string | undefined,
-    result: flags.result as string | undefined,
-    limit: flags.limit as string | undefined,
-  })
-  process.stdout.write(
-    flags.json ? formatJson(successJson(data)) : flags.csv ? historyCsv(data.calls) : `${lines.join('\n')}\n`,
+  const {printHistory} = await import('./history.js')
+  await printHistory(
+    {
+      since: flags.since as string | undefined,
+      number: flags.number as string | undefined,
+      result: flags.result as string | undefined,
+      limit: flags.limit as string | undefined,
+    },
+    flags.json ? 'json' : flags.csv ? 'csv' : 'text',
   )
 }
 

@@ -70,3 +70,8 @@ export interface CallDetails {
   tags?: string[]
   channel?: string
 }
+
+/** A call id as messages show it: a caller-chosen id of any length is cut, so that an error stays one short line. */
+export function shownId(id: string): string {
+  return id.length > 64 ? `${id.slice(0, 64)}… (${id.length} characters)` : id
+}

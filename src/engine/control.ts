@@ -1,9 +1,9 @@
 import {CallctlError, DriverError, RequestError} from '../errors.js'
 import type {Capability, Driver, DriverReachability, DriverReporter} from './driver.js'
-import type {Call, CallDetails, CallEventType, CallState} from './call.js'
+import {type Call, type CallDetails, type CallEventType, type CallState, shownId} from './call.js'
 import type {CallEngine} from './engine.js'
 import {callerId} from './caller-id.js'
-import {normalizeNumber} from './number.js'
+import {normalizeNumber, NUMBER_RULE} from './number.js'
 
 /** The engine's transitions, as a driver sees them. */
 export function reporterFor(engine: CallEngine): DriverReporter {
@@ -48,6 +48,10 @@ export const EXTENSION_PAUSE_MS = 1500
 
 /** DTMF as the phone takes it: 0-9 * # A-D, `,` a pause. */
 const DTMF = /^[0-9*#A-D,]{1,64}$/
+/** Pauses in one request: each is a second the request stays open (64 of them, eight times over, held a call 64 s). */
+export const MAX_DTMF_PAUSES = 10
+/** DTMF requests for one call sent or waiting their turn at once; one more is refused. */
+export const MAX_DTMF_QUEUED = 4
 
 export class CallControl {
   /** Throws for numbers that may not be dialled (`numbers.allow` / `numbers.block`). */
@@ -152,7 +156,19 @@ export class CallControl {
   async transfer(rawNumber: string, id?: string): Promise<Call> {
     this.#require('transfer')
     const number = normalizeNumber(rawNumber)
-    this.checkNumber(number)
+    try {
+      this.checkNumber(number)
+    } catch (error) {
+      // The number rules speak of dialling; here the number is a transfer's target.
+      if (!(error instanceof RequestError)) throw error
+      throw new RequestError(
+        error.message.replace(/^Refused make: /, 'Refused transfer: '),
+        error.code,
+        error.status,
+        error.suggestions,
+      )
+    }
+
     const call = this.engine.target('transfer', ['active', 'held'], id)
     await this.#drive(async () => this.driver.transfer!(call, number))
     return this.engine.get(call.id) ?? call
@@ -168,10 +184,46 @@ export class CallControl {
       )
     }
 
+    const pauses = digits.split(',').length - 1
+    if (pauses > MAX_DTMF_PAUSES) {
+      throw new RequestError(
+        `Invalid DTMF ${JSON.stringify(rawDigits.slice(0, 80))}: at most ${MAX_DTMF_PAUSES} pauses (,) in one request, got ${pauses}`,
+        'ERR_INVALID_DTMF',
+      )
+    }
+
     const call = this.engine.target('send DTMF to', ['active'], id)
-    await this.#drive(async () => this.driver.dtmf!(call, digits))
+    // One queue per call: requests sent together take turns instead of mixing their digits.
+    const queue = this.#dtmfQueues.get(call.id) ?? {tail: Promise.resolve(), size: 0}
+    if (queue.size >= MAX_DTMF_QUEUED) {
+      throw new RequestError(
+        `Refused DTMF for call ${shownId(call.id)}: ${MAX_DTMF_QUEUED} DTMF requests for it are being sent or waiting; send more once they are done`,
+        'ERR_DTMF_BUSY',
+        429,
+      )
+    }
+
+    queue.size++
+    this.#dtmfQueues.set(call.id, queue)
+    const turn = queue.tail
+    let done!: () => void
+    queue.tail = new Promise<void>((resolve) => {
+      done = resolve
+    })
+    try {
+      await turn
+      // Its turn: the call may have ended or gone on hold while this waited (then 409, and nothing is sent).
+      const now = this.engine.target('send DTMF to', ['active'], call.id)
+      await this.#drive(async () => this.driver.dtmf!(now, digits))
+    } finally {
+      done()
+      if (--queue.size === 0) this.#dtmfQueues.delete(call.id)
+    }
+
     return this.engine.get(call.id) ?? call
   }
+
+  readonly #dtmfQueues = new Map<string, {tail: Promise<void>; size: number}>()
 
   async mute(muted: boolean, id?: string): Promise<Call> {
     this.#require('mute')
@@ -247,8 +299,21 @@ export class CallControl {
       }
 
       case 'transferred': {
+        // `{TRANSFERTO}` is a number, as a transfer made by callctl gives it: what is reported is held to that.
+        let to: string
+        try {
+          to = normalizeNumber(details.to ?? '')
+        } catch {
+          throw new RequestError(
+            `Invalid to=${JSON.stringify((details.to ?? '').slice(0, 40))}: give the number the call was transferred to (${NUMBER_RULE})`,
+            'ERR_INVALID_NUMBER',
+            400,
+            ['Example: /notify/transferred?to=0201234567'],
+          )
+        }
+
         const id = call.id ?? this.engine.target('transfer', ['active', 'held']).id
-        return this.engine.transferred(id, details.to ?? '')
+        return this.engine.transferred(id, to)
       }
 
       case 'end':

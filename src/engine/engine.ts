@@ -3,6 +3,7 @@ import {EventEmitter} from 'node:events'
 import {CallStateError} from '../errors.js'
 import type {Call, CallDetails, CallEvent, CallEventType, CallResult, CallState, Direction} from './call.js'
 import {cleanDetails, cleanText} from './caller-id.js'
+import {shownId} from './call.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
 
@@ -70,7 +71,7 @@ export class CallEngine {
    * `incoming` or `outgoing` was sent then. It is normally ended at once.
    */
   restore(call: Call): void {
-    if (this.#calls.has(call.id)) throw new CallStateError(`Call ${call.id} already exists`)
+    if (this.#calls.has(call.id)) throw new CallStateError(`Call ${shownId(call.id)} already exists`)
     // Read back from a file: cleaned like anything a driver reports.
     this.#calls.set(call.id, {...call, ...cleanDetails(call), id: call.id})
     if (call.state === 'active' || call.state === 'held') this.#answerOrder.set(call.id, ++this.#answers)
@@ -81,7 +82,9 @@ export class CallEngine {
     // Not "answer": a remote answering, or a phone reporting `notify active`, lands here too.
     const call = this.#live(id, 'make active')
     if (call.state === 'active' || call.state === 'held') {
-      throw new CallStateError(`Call ${id} is already ${call.state === 'held' ? 'answered (on hold)' : 'active'}`)
+      throw new CallStateError(
+        `Call ${shownId(id)} is already ${call.state === 'held' ? 'answered (on hold)' : 'active'}`,
+      )
     }
 
     call.state = 'active'
@@ -119,6 +122,9 @@ export class CallEngine {
   transferred(id: string, number: string): Call {
     const call = this.#live(id, 'transfer')
     if (call.state !== 'active' && call.state !== 'held') throw cannot(call, 'transferred', ['active', 'held'])
+    // A blind transfer happens once; a second report on a call still up is a mistake, not news.
+    if (call.transferredTo)
+      throw new CallStateError(`Call ${shownId(id)} was already transferred to ${call.transferredTo}`)
     call.transferredTo = cleanText(number)
     return this.#emit('transferred', call)
   }
@@ -183,7 +189,7 @@ export class CallEngine {
       const call = this.#live(id, action)
       if (call.direction !== 'incoming' || call.state !== 'ringing') {
         throw new CallStateError(
-          `Call ${id} cannot be ${action}ed: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
+          `Call ${shownId(id)} cannot be ${action}ed: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
         )
       }
 
@@ -211,7 +217,7 @@ export class CallEngine {
   #create(direction: Direction, raw: CallDetails): Call {
     const details = cleanDetails(raw)
     const id = details.id ?? randomUUID()
-    if (this.#calls.has(id)) throw new CallStateError(`Call ${id} already exists`)
+    if (this.#calls.has(id)) throw new CallStateError(`Call ${shownId(id)} already exists`)
     const call: Call = {
       id,
       direction,
@@ -230,10 +236,10 @@ export class CallEngine {
     const call = this.#calls.get(id)
     if (call) return call
     if (this.#ended.some((ended) => ended.id === id)) {
-      throw new CallStateError(`Cannot ${action} call ${id}: it has already ended`)
+      throw new CallStateError(`Cannot ${action} call ${shownId(id)}: it has already ended`)
     }
 
-    throw new CallStateError(`Cannot ${action} call ${id}: no such call`, 'ERR_NO_CALL')
+    throw new CallStateError(`Cannot ${action} call ${shownId(id)}: no such call`, 'ERR_NO_CALL')
   }
 
   #emit(type: CallEventType, call: Call): Call {
@@ -284,7 +290,7 @@ function resultOf(call: Call): CallResult {
 
 function cannot(call: Call, done: string, states: readonly CallState[]): CallStateError {
   return new CallStateError(
-    `Call ${call.id} cannot be ${done}: it is ${call.state}; only ${article(states[0])} ${states.join(' or ')} call can`,
+    `Call ${shownId(call.id)} cannot be ${done}: it is ${call.state}; only ${article(states[0])} ${states.join(' or ')} call can`,
   )
 }
 

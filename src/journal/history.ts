@@ -21,27 +21,56 @@ interface Filters {
 }
 
 export const DEFAULT_LIMIT = 50
-const MAX_LIMIT = 100_000
+/** `callctl history` streams what it reads, so it may list the whole journal. */
+export const MAX_LIMIT = 100_000
+/** `GET /history` builds its answer in the listener, which serves calls meanwhile: one page at most this long. */
+export const HTTP_MAX_LIMIT = 1000
 const UNITS_MS: Record<string, number> = {m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
+
+/** The oldest age `--since` takes: a hundred years covers any journal. */
+const MAX_AGE_MS = 36_500 * UNITS_MS.d
+
+/** An ISO date (and time) that exists: `2026-02-30` is refused, where Date.parse would give 2 March. */
+function realDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+    text,
+  )
+  if (!match) return false
+  const [year, month, day, hour = 0, minute = 0, second = 0] = match.slice(1).map((part) => Number(part ?? 0))
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return (
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour < 24 &&
+    minute < 60 &&
+    second < 60 &&
+    !Number.isNaN(Date.parse(text))
+  )
+}
 
 function invalid(message: string, hint: string): CallctlError {
   return new CallctlError(message, {code: 'ERR_INVALID_FILTER', status: 400, exit: ExitCode.usage, suggestions: [hint]})
 }
 
 /** Checks a query; a bad value is one clear error naming it and what it takes. */
-export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
+export function checkQuery(query: HistoryQuery, now = Date.now(), maxLimit = MAX_LIMIT): Filters {
   const filters: Filters = {limit: DEFAULT_LIMIT}
   if (query.since !== undefined) {
     const text = query.since.trim()
-    const relative = /^(\d{1,6})([mhdw])$/.exec(text)
+    const relative = /^(\d{1,7})([mhdw])$/.exec(text)
+    const ageMs = relative ? Number(relative[1]) * UNITS_MS[relative[2]] : 0
     const at = relative
-      ? now - Number(relative[1]) * UNITS_MS[relative[2]]
-      : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text)
+      ? ageMs <= MAX_AGE_MS
+        ? now - ageMs
+        : Number.NaN
+      : realDate(text)
         ? Date.parse(text)
         : Number.NaN
     if (Number.isNaN(at))
       throw invalid(
-        `Invalid since ${JSON.stringify(text.slice(0, 40))}: give an age such as 30m, 12h, 1d, 2w, or a date such as 2026-12-01`,
+        `Invalid since ${JSON.stringify(text.slice(0, 40))}: give an age such as 30m, 12h, 1d, 2w, or a date such as 2026-12-01 (a real date; ages up to 100 years)`,
         'Example: callctl history --since 1d',
       )
     filters.since = new Date(at).toISOString()
@@ -52,6 +81,12 @@ export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
     const number = query.number.replaceAll(/[\s().-]/g, '').slice(0, 128)
     if (number === '')
       throw invalid('Empty number: give the number (or part of it) to look for', 'Example: --number 0612345678')
+    // Digits, as numbers are kept (a lone + would match every call, a letter none).
+    if (!/^\+?[\d*#]+$/.test(number))
+      throw invalid(
+        `Invalid number ${JSON.stringify(query.number.slice(0, 40))}: give digits (a leading +, * and # allowed) of the number or part of it`,
+        'Example: --number 0612345678',
+      )
     filters.number = number
   }
 
@@ -66,9 +101,9 @@ export function checkQuery(query: HistoryQuery, now = Date.now()): Filters {
 
   if (query.limit !== undefined) {
     const limit = Number(query.limit)
-    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > MAX_LIMIT)
+    if (!/^\d+$/.test(query.limit) || limit < 1 || limit > maxLimit)
       throw invalid(
-        `Invalid limit ${JSON.stringify(query.limit.slice(0, 40))}: use a whole number from 1 to ${MAX_LIMIT}`,
+        `Invalid limit ${JSON.stringify(query.limit.slice(0, 40))}: use a whole number from 1 to ${maxLimit}`,
         'Example: --limit 20',
       )
     filters.limit = limit
@@ -94,9 +129,13 @@ interface Row {
   delivered: string
 }
 
-/** The journal's newest entries first, filtered. A database without a journal yet has none. */
-export function queryJournal(db: DatabaseSync, query: HistoryQuery): JournalEntry[] {
-  const filters = checkQuery(query)
+/** The journal's newest entries first, filtered, at most `maxLimit`. A database without a journal yet has none. */
+export function queryJournal(db: DatabaseSync, query: HistoryQuery, maxLimit = MAX_LIMIT): JournalEntry[] {
+  return [...journalEntries(db, checkQuery(query, Date.now(), maxLimit))]
+}
+
+/** The entries one by one, as SQLite steps through them: a long listing is never held whole. */
+function* journalEntries(db: DatabaseSync, filters: Filters): Generator<JournalEntry> {
   const where: string[] = []
   const values: Array<string | number> = []
   if (filters.since) {
@@ -115,19 +154,19 @@ export function queryJournal(db: DatabaseSync, query: HistoryQuery): JournalEntr
     values.push(filters.result)
   }
 
-  let rows: Row[]
+  let rows: Iterator<unknown>
   try {
     rows = db
       .prepare(
         `SELECT * FROM journal ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ended DESC, seq DESC LIMIT ?`,
       )
-      .all(...values, filters.limit) as unknown as Row[]
+      .iterate(...values, filters.limit)
   } catch (error) {
-    if (/no such table/.test((error as Error).message)) return []
+    if (/no such table/.test((error as Error).message)) return
     throw error
   }
 
-  return rows.map(entryOf)
+  for (let next = rows.next(); !next.done; next = rows.next()) yield entryOf(next.value as Row)
 }
 
 /** A row as an entry; what does not parse (a hand-edited file) is shown empty rather than failing the listing. */
@@ -161,12 +200,17 @@ function stringList(raw: string): string[] {
 
 /**
  * The journal of the store file, read without the listener (which may be down) and without the store's open-time
- * checks and migrations: `history` is on the start-up budget. A missing file is an empty journal.
+ * checks and migrations: `history` is on the start-up budget. A missing file is an empty journal. Each entry goes to
+ * `visit` as it is read, so that 100,000 of them are printed without being held.
  */
-export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
-  checkQuery(query)
+export async function eachHistoryEntry(
+  file: string,
+  query: HistoryQuery,
+  visit: (entry: JournalEntry) => void | Promise<void>,
+): Promise<void> {
+  const filters = checkQuery(query)
   const {existsSync} = process.getBuiltinModule('node:fs')
-  if (!existsSync(file)) return []
+  if (!existsSync(file)) return
   const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
   let db: DatabaseSync
   try {
@@ -183,7 +227,7 @@ export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
 
   try {
     db.exec('PRAGMA busy_timeout = 2000')
-    return queryJournal(db, query)
+    for (const entry of journalEntries(db, filters)) await visit(entry)
   } catch (error) {
     if (error instanceof CallctlError) throw error
     throw new CallctlError(`Cannot read the call journal in ${file}: ${(error as Error).message}`, {
@@ -194,4 +238,13 @@ export function readHistory(file: string, query: HistoryQuery): JournalEntry[] {
   } finally {
     db.close()
   }
+}
+
+/** The whole listing at once (for oclif's own `--json` on a terminal). */
+export async function readHistory(file: string, query: HistoryQuery): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = []
+  await eachHistoryEntry(file, query, (entry) => {
+    entries.push(entry)
+  })
+  return entries
 }

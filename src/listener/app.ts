@@ -41,6 +41,8 @@ export interface RouteContext extends RequestContext {
   command: string
   rest: string[]
   fields: Record<string, string>
+  /** Set by a guard that counted the request (the rate limit): called when the handler refuses it (4xx). */
+  refund?: () => void
 }
 
 /** Returns the JSON body of a 200 answer, or undefined when it has answered the request itself. */
@@ -184,6 +186,15 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     record.route = route
+    // `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last.
+    const repeated = [...url.searchParams.keys()].find((key, at, keys) => keys.indexOf(key) !== at)
+    if (repeated !== undefined) {
+      throw new RequestError(
+        `Repeated query field ${JSON.stringify(repeated.slice(0, 40))}: give each field once`,
+        'ERR_REPEATED_FIELD',
+      )
+    }
+
     const fields = {...Object.fromEntries(url.searchParams)}
     // The same object, so that what a guard changes (e.g. `render`) holds for the handler and for errors too.
     const routeCtx: RouteContext = Object.assign(ctx, {route, command, rest, fields})
@@ -210,7 +221,14 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    const body = await handlers[route](routeCtx)
+    let body: unknown
+    try {
+      body = await handlers[route](routeCtx)
+    } catch (error) {
+      if (error instanceof CallctlError && error.status < 500) routeCtx.refund?.()
+      throw error
+    }
+
     if (body !== undefined) ctx.render(200, body)
   }
 

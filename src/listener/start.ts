@@ -22,7 +22,7 @@ import {securityGuards} from './security/policy.js'
 import {type ListenerSettings, RESTART_KEYS} from './settings.js'
 import type {DeliverySettings} from '../delivery/settings.js'
 import {JOURNAL_SCHEMA, startJournal} from '../journal/journal.js'
-import {queryJournal} from '../journal/history.js'
+import {HTTP_MAX_LIMIT, queryJournal} from '../journal/history.js'
 import type {JournalSettings} from '../journal/settings.js'
 import {normalizeNumber} from '../engine/number.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
@@ -195,7 +195,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       version,
       routes: {
         status: async () => status(),
-        history: async ({fields}) => ({ok: true, calls: queryJournal(store.db, fields)}),
+        history: async ({fields}) => ({ok: true, calls: queryJournal(store.db, fields, HTTP_MAX_LIMIT)}),
         events: events.route,
         popup: async ({fields}) => ({ok: true, popups: await notifications.openClickPopups(fields.call || undefined)}),
       },

@@ -71,6 +71,7 @@ export class Store {
     const {mkdirSync, renameSync} = process.getBuiltinModule('node:fs')
     const open = () => {
       mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+      ownerOnly(file)
       const db = new Database(file)
       try {
         // Another process (the CLI, a second listener) may hold the write lock for a moment.
@@ -195,6 +196,7 @@ export class Store {
    */
   claim(port: number): StoreHolder | undefined {
     const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+    ownerOnly(`${this.file}.lock`)
     const lock = new Database(`${this.file}.lock`)
     try {
       lock.exec('PRAGMA busy_timeout = 0')
@@ -284,4 +286,19 @@ function isDamaged(error: unknown): boolean {
   const {errcode, message} = error as {errcode?: number; message?: string}
   // SQLITE_CORRUPT (11) and SQLITE_NOTADB (26), with their extended codes.
   return errcode !== undefined ? [11, 26].includes(errcode & 0xff) : /not a database|malformed/i.test(message ?? '')
+}
+
+/**
+ * The store holds call journals and notification bodies: readable by its owner only, as config.json is. SQLite
+ * creates a file with the umask's mode (often 0644) and gives its -wal and -shm files the mode of the database, so
+ * the file is made (empty: a new database to SQLite) or narrowed to 0600 before SQLite opens it.
+ */
+function ownerOnly(file: string): void {
+  const {chmodSync, closeSync, openSync} = process.getBuiltinModule('node:fs')
+  try {
+    closeSync(openSync(file, 'a', 0o600))
+    if (process.platform !== 'win32') chmodSync(file, 0o600)
+  } catch {
+    // Not ours to change (another user's file, a read-only folder): opening it says what is wrong.
+  }
 }

@@ -1,5 +1,5 @@
 import {createSocket, type Socket} from 'node:dgram'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -9,7 +9,7 @@ import {type ListenerProcess, startListenerProcess} from '../helpers/listener-pr
 import {tempConfigDir} from '../helpers/paths.js'
 import {freePortBlock, type Sipp, startSipp} from '../helpers/sip.js'
 import {BARESIP, describeWithTool, SIPP} from '../helpers/tools.js'
-import {until} from '../helpers/wait.js'
+import {sleep, until} from '../helpers/wait.js'
 
 /** RFC 4733 event codes as digits. */
 const DIGITS = '0123456789*#ABCD'
@@ -150,6 +150,63 @@ describeWithTool(BARESIP, 'in-call actions through a real baresip (spawned by ca
       // Each caller checked its re-INVITEs in order: the first held then taken back, the second held.
       expect((await first.process).exitCode).toBe(0)
       expect((await second.process).exitCode).toBe(0)
+    }, 60_000)
+
+    test('DTMF for a call that ends mid-way stops there with 409: the rest never reaches the next call (two calls, own RTP ports)', async () => {
+      const first = await dtmfReceiver()
+      const second = await dtmfReceiver()
+      cleanups.push(first.close, second.close)
+      const ports = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-sipp-')), 'ports.csv')
+      writeFileSync(ports, `SEQUENTIAL\n${first.port}\n${second.port}\n`)
+      await start('uas-answer-own-port.xml', ['-inf', ports, '-m', '2'])
+      const startedAt = Date.now()
+      const dtmf = fetch(`${listener!.url}/dtmf/2%2C%2C%2C%2C9`, {method: 'POST'})
+      await until(() => first.digits() === '2', 5000)
+      expect((await cli('end')).exitCode).toBe(0)
+      // The next call comes up while the old request's pauses would still run; nothing of it may reach that call.
+      expect((await cli('make', '201')).exitCode).toBe(0)
+      await until(async () => (await state()) === 'active', 10_000)
+      const response = await dtmf
+      expect(response.status).toBe(409)
+      expect(((await response.json()) as {error: {message: string}}).error.message).toMatch(
+        /ended while DTMF was being sent: sent "2", not "9"/,
+      )
+      await sleep(Math.max(0, startedAt + 6000 - Date.now()))
+      expect(first.digits()).toBe('2')
+      expect(second.digits()).toBe('')
+      // The live call still takes DTMF of its own.
+      expect((await cli('dtmf', '7')).exitCode).toBe(0)
+      await until(() => second.digits() === '7', 5000)
+    }, 60_000)
+
+    test('DTMF requests for one call take turns, never mixed; at most 10 pauses a request and 4 requests a call; the queue goes when the call ends', async () => {
+      const receiver = await dtmfReceiver()
+      cleanups.push(receiver.close)
+      const ports = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-sipp-')), 'ports.csv')
+      writeFileSync(ports, `SEQUENTIAL\n${receiver.port}\n`)
+      await start('uas-answer-own-port.xml', ['-inf', ports])
+      const send = async (digits: string) =>
+        fetch(`${listener!.url}/dtmf/${encodeURIComponent(digits)}`, {method: 'POST'})
+      const together = await Promise.all([send('1,1,1'), send('2,2,2')])
+      expect(together.map((response) => response.status)).toEqual([200, 200])
+      await until(() => receiver.digits() === '111222', 5000)
+      const long = await send(`${','.repeat(11)}1`)
+      expect(long.status).toBe(400)
+      expect(((await long.json()) as {error: {message: string}}).error.message).toMatch(
+        /at most 10 pauses \(,\) in one request, got 11$/,
+      )
+      const queued = [1, 2, 3, 4].map(async () => send('3,,,,,,,,,3'))
+      await until(() => receiver.digits() === '1112223', 5000)
+      const fifth = await send('4')
+      expect(fifth.status).toBe(429)
+      expect(((await fifth.json()) as {error: {code: string}}).error.code).toBe('ERR_DTMF_BUSY')
+      const endedAt = Date.now()
+      expect((await cli('end')).exitCode).toBe(0)
+      const statuses = (await Promise.all(queued)).map((response) => response.status)
+      expect(statuses).toEqual([409, 409, 409, 409])
+      // All four answered at once, not after their pauses.
+      expect(Date.now() - endedAt).toBeLessThan(3000)
+      expect(receiver.digits()).toBe('1112223')
     }, 60_000)
 
     test('transfer sends a REFER to the number; the callee NOTIFYs success and baresip ends the call as transferred', async () => {

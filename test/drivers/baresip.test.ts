@@ -206,9 +206,24 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(fake.commands.slice(-2)).toEqual([`callfind ${first.id}`, 'hangup'])
     expect(control.status().calls.map((call) => call.id)).toEqual([second.id])
     expect(control.status().recent[0]).toMatchObject({id: first.id, endReason: 'Connection reset by user'})
-    // With one call left, no callfind is needed.
+    // With one call left too: callfind checks that baresip still has it.
     await control.end(second.id)
-    expect(fake.commands.slice(-1)).toEqual(['hangup'])
+    expect(fake.commands.slice(-2)).toEqual([`callfind ${second.id}`, 'hangup'])
+  })
+
+  test('a call baresip no longer has (its close not seen yet): hold answers 409 and nothing is sent to the current call', async () => {
+    const {fake, driver, control} = await connected()
+    const first = await driver.make('0201')
+    const second = await driver.make('0202')
+    await until(() => control.status().calls.every((call) => call.state === 'active'))
+    // baresip dropped the call without callctl hearing of it: callfind says "call not found" and leaves 0202 current.
+    fake.calls.delete(first.id)
+    await expect(control.hold(first.id)).rejects.toMatchObject({
+      status: 409,
+      message: `Cannot hold call ${first.id}: baresip no longer has it`,
+    })
+    expect(fake.commands.slice(-1)).toEqual([`callfind ${first.id}`])
+    expect(control.status().calls.find((call) => call.id === second.id)?.state).toBe('active')
   })
 
   test('two calls ringing in: answering the later one is refused (409; baresip accepts the first), nothing is sent', async () => {
@@ -228,11 +243,26 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     const call = await driver.make('0201')
     await until(() => control.status().calls[0]?.state === 'active')
     // baresip answers ok and closes nothing (as it does with no current call).
-    fake.calls.clear()
+    fake.inert.add('hangup')
     await expect(control.end(call.id)).rejects.toMatchObject({
       status: 504,
       message: expect.stringContaining(`call ${call.id} did not become ended within 300 ms`),
     })
+  })
+
+  test('end of a call baresip no longer has (callfind: not found) ends it in callctl, and hangs up nothing else', async () => {
+    const {fake, driver, control} = await connected()
+    const gone = await driver.make('0201')
+    const other = await driver.make('0202')
+    await until(() => control.status().calls.every((call) => call.state === 'active'))
+    fake.calls.delete(gone.id)
+    expect(await control.end(gone.id)).toMatchObject({
+      id: gone.id,
+      state: 'ended',
+      endReason: 'baresip no longer has it',
+    })
+    expect(fake.commands.slice(-1)).toEqual([`callfind ${gone.id}`])
+    expect(control.status().calls.map((call) => call.id)).toEqual([other.id])
   })
 
   test('a reconnect keeps only calls baresip still lists by their whole URI (sip:0601@127.0.0.1 is not …0.10)', async () => {
@@ -248,6 +278,26 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     await until(() => driver.reachability!().state === 'connected')
     await until(() => control.status().calls.length === 0)
     expect(control.status().recent[0]).toMatchObject({id: call.id, endReason: 'vanished while baresip was unreachable'})
+  })
+
+  test('a call that appears after its make answered 504 is hung up, and journaled as such', async () => {
+    const {fake, driver, control, log} = await connected()
+    fake.onDial.set('0201', 'silent')
+    await expect(driver.make('0201')).rejects.toMatchObject({
+      status: 504,
+      message: expect.stringContaining('if it appears later, callctl hangs it up'),
+    })
+    // The peer was down; baresip's INVITE retransmission reaches it once it is back.
+    fake.calls.set('late-1', 'sip:0201@127.0.0.1')
+    fake.event({type: 'CALL_RINGING', direction: 'outgoing', peeruri: 'sip:0201@127.0.0.1', id: 'late-1'})
+    await until(() => control.status().calls.length === 0 && control.status().recent.length === 1)
+    expect(fake.commands.slice(-2)).toEqual(['callfind late-1', 'hangup'])
+    expect(control.status().recent[0]).toMatchObject({
+      id: 'late-1',
+      number: '0201',
+      endReason: 'appeared after its make had answered 504; callctl hung it up',
+    })
+    expect(log.join('\n')).toContain('appeared after its make had answered 504: hanging it up')
   })
 
   test('a call closing to another URI while a make waits does not complete that make', async () => {

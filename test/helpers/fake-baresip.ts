@@ -15,6 +15,8 @@ export interface FakeBaresip {
   onDial: Map<string, DialBehaviour>
   /** Live calls: id → peer URI. */
   calls: Map<string, string>
+  /** Commands answered ok that then do nothing (a baresip that says ok to a hangup it does not carry out). */
+  inert: Set<string>
   /** Stops answering anything (a hung baresip). */
   stall(): void
   /** Writes these bytes to the connected client as they are. */
@@ -45,6 +47,7 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
     connections: 0,
     onDial: new Map(),
     calls: new Map(),
+    inert: new Set(),
     stall: () => {
       stalled = true
     },
@@ -74,6 +77,11 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
     fake.commands.push(message.params === undefined ? message.command : `${message.command} ${message.params}`)
     const send = (fields: Record<string, unknown>) =>
       socket.write(encodeNetstring({event: true, class: 'call', direction: 'outgoing', ...fields}))
+    if (fake.inert.has(message.command)) {
+      reply(socket, message.token, true)
+      return
+    }
+
     switch (message.command) {
       case 'listcalls': {
         const lines = [...fake.calls.values()].map(
@@ -106,8 +114,15 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
 
       case 'callfind': {
         // baresip: "setting current call: <id>"; hangup and accept then act on it.
-        current = fake.calls.has(String(message.params)) ? String(message.params) : current
-        reply(socket, message.token, true)
+        // An unknown id: ok all the same, and the current call stays what it was.
+        const found = fake.calls.has(String(message.params))
+        current = found ? String(message.params) : current
+        reply(
+          socket,
+          message.token,
+          true,
+          found ? `setting current call: ${message.params}\n` : `call not found (id=${message.params})\n`,
+        )
         break
       }
 

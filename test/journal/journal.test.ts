@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
+import {rawRequest} from '../helpers/raw-request.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
@@ -131,6 +132,40 @@ describe('the call journal (real listener process, callctl history)', () => {
     expect((await runCli(['history', '--limit', '0'], configDir)).exitCode).toBe(2)
   })
 
+  test('--since takes real dates and ages up to 100 years; --number takes digits; no match is not an empty journal', async () => {
+    for (const since of ['2026-02-30', '2026-13-01', '2026-12-01T25:00', '999999w', '9999999d']) {
+      const result = await runCli(['history', '--since', since], configDir)
+      expect(result.exitCode).toBe(2)
+      expect(result.stderr).toContain(`Invalid since "${since}"`)
+    }
+
+    for (const number of ['+', 'abc', '%']) {
+      const result = await runCli(['history', '--number', number, '--json'], configDir)
+      expect(result.exitCode).toBe(2)
+      expect(JSON.parse(result.stdout).error).toMatchObject({
+        code: 'ERR_INVALID_FILTER',
+        message: expect.stringMatching(/^Invalid number ".*": give digits/),
+      })
+    }
+
+    expect((await runCli(['history', '--since', '2026-02-28'], configDir)).exitCode).toBe(0)
+    for (const since of ['0m', '9999-12-31']) {
+      expect(await runCli(['history', '--since', since], configDir)).toMatchObject({
+        exitCode: 0,
+        stdout: 'No call in the journal matched these filters',
+      })
+    }
+
+    expect((await fetch(`${listener.url}/history?result=missed&result=answered`)).status).toBe(400)
+  })
+
+  test('callctl.db and its companions are readable by their owner only, as config.json is', async () => {
+    const {statSync, readdirSync} = await import('node:fs')
+    const files = readdirSync(configDir).filter((name) => name.startsWith('callctl.db') || name === 'config.json')
+    expect(files).toEqual(expect.arrayContaining(['callctl.db', 'config.json']))
+    for (const name of files) expect([name, statSync(path.join(configDir, name)).mode & 0o777]).toEqual([name, 0o600])
+  })
+
   test('GET /history answers the same, with the same filters; 400 for a bad one', async () => {
     const response = await fetch(`${listener.url}/history?result=rejected`)
     expect(response.status).toBe(200)
@@ -160,6 +195,88 @@ describe('the journal and the token and origin rules of /status', () => {
       await listener.stop()
     }
   })
+})
+
+describe('/history is neither readable nor costly from other sites, and paged', () => {
+  test('a cross-site browser request is refused (403) before the journal is read; a tool, the own page and a typed address are served', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {'driver.sim.answerAfterMs': '0'})
+    const listener = await startListenerProcess(configDir)
+    try {
+      const made = await post(listener, '/make/020123456')
+      await post(listener, `/end?call=${made.call.id}`)
+      const foreign = await rawRequest(`${listener.url}/history?limit=1000`, {
+        headers: {origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors'},
+      })
+      expect(foreign.status).toBe(403)
+      expect(foreign.json().error).toMatchObject({
+        code: 'ERR_ORIGIN',
+        message: expect.stringContaining(
+          'Refused history from https://evil.example: pages of other sites may not read the call journal',
+        ),
+      })
+      const link = await rawRequest(`${listener.url}/history`, {
+        headers: {
+          referer: 'https://evil.example/',
+          'sec-fetch-site': 'cross-site',
+          'sec-fetch-mode': 'navigate',
+          'sec-fetch-user': '?1',
+        },
+      })
+      expect(link.status).toBe(403)
+      const typed = await rawRequest(`${listener.url}/history`, {
+        headers: {'sec-fetch-site': 'none', 'sec-fetch-mode': 'navigate', 'sec-fetch-user': '?1'},
+      })
+      expect(typed.status).toBe(200)
+      const own = await rawRequest(`${listener.url}/history`, {
+        headers: {origin: listener.url, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors'},
+      })
+      expect(own.json().calls).toHaveLength(1)
+      expect((await rawRequest(`${listener.url}/history`)).json().calls).toHaveLength(1)
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('GET /history gives at most 1,000 calls a request (400 above); callctl history streams 100,000 in little memory', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {'driver.sim.answerAfterMs': '0'})
+    const listener = await startListenerProcess(configDir)
+    try {
+      const made = await post(listener, '/make/020123456')
+      await post(listener, `/end?call=${made.call.id}`)
+      const db = new DatabaseSync(path.join(configDir, 'callctl.db'))
+      db.exec('BEGIN')
+      const insert = db.prepare(
+        `INSERT INTO journal (id, direction, number, name, tags, channel, started, answered, ended, duration, result, reason)
+         VALUES (?, 'incoming', ?, 'A caller with a name', '[]', '', ?, NULL, ?, 0, 'missed', 'caller gave up')`,
+      )
+      const at = new Date(Date.now() - 3_600_000).toISOString()
+      for (let i = 0; i < 100_000; i++) insert.run(`bulk-${i}`, `06${String(i).padStart(8, '0')}`, at, at)
+      db.exec('COMMIT')
+      db.close()
+      const over = await fetch(`${listener.url}/history?limit=100000`)
+      expect(over.status).toBe(400)
+      expect(((await over.json()) as any).error.message).toBe(
+        'Invalid limit "100000": use a whole number from 1 to 1000',
+      )
+      expect(((await (await fetch(`${listener.url}/history?limit=1000`)).json()) as any).calls).toHaveLength(1000)
+      // Held whole, the listing took hundreds of MB; streamed it fits a 64 MB heap.
+      const listed = await runCli(['history', '--json', '--limit', '100000'], configDir, {
+        NODE_OPTIONS: '--max-old-space-size=64',
+      })
+      const {ok, calls} = JSON.parse(listed.stdout)
+      expect(ok).toBe(true)
+      expect(calls).toHaveLength(100_000)
+      expect(calls[0]).toMatchObject({id: made.call.id})
+      const csv = await runCli(['history', '--csv', '--limit', '100000'], configDir, {
+        NODE_OPTIONS: '--max-old-space-size=64',
+      })
+      expect(csv.stdout.split('\r\n')).toHaveLength(100_001)
+    } finally {
+      await listener.stop()
+    }
+  }, 120_000)
 })
 
 describe('the journal is durable', () => {

@@ -174,3 +174,70 @@ describe('an action the driver lacks', () => {
     }
   })
 })
+
+describe('refusals that say what was refused, and cost nothing', () => {
+  let listener: RunningListener
+  afterEach(async () => {
+    await listener?.close()
+  })
+
+  test('a transfer to a blocked number says transfer; refused transfers do not use up makeRateLimit', async () => {
+    ;({listener} = await start({
+      numbers: {allow: [], block: ['0900']},
+      security: {...DEFAULTS.security, makeRateLimit: 3},
+    }))
+    // No call to transfer: 409, twenty times, and no dial was made.
+    for (let i = 0; i < 20; i++) expect((await post(listener, '/transfer/0201111111')).status).toBe(409)
+    const made = await post(listener, '/make/020123456')
+    expect(made.status).toBe(200)
+    const blocked = await post(listener, '/transfer/0900123456')
+    expect(blocked.status).toBe(403)
+    expect(blocked.body.error.message).toBe(
+      'Refused transfer: 0900123456 matches numbers.block entry "0900"; remove that entry to allow it',
+    )
+    expect((await post(listener, '/transfer/0201111111')).body.call.transferredTo).toBe('0201111111')
+    expect((await post(listener, '/make/020123457')).status).toBe(200)
+    expect((await post(listener, '/make/020123458')).status).toBe(429)
+  })
+
+  test('a repeated query field is refused (400), not silently the last one', async () => {
+    ;({listener} = await start())
+    await post(listener, '/notify/incoming?number=0612345678&call=a')
+    await post(listener, '/notify/incoming?number=0612345679&call=b')
+    const twice = await post(listener, '/end?call=a&call=b')
+    expect(twice.status).toBe(400)
+    expect(twice.body.error).toMatchObject({
+      code: 'ERR_REPEATED_FIELD',
+      message: 'Repeated query field "call": give each field once',
+    })
+    const history = await fetch(`${listener.url}/status?x=1&x=2`)
+    expect(history.status).toBe(400)
+    expect(((await (await fetch(`${listener.url}/status`)).json()) as any).calls).toHaveLength(2)
+  })
+
+  test('a long call id is cut in the message', async () => {
+    ;({listener} = await start())
+    const id = 'x'.repeat(5000)
+    const {status, body} = await post(listener, `/hold?call=${id}`)
+    expect(status).toBe(409)
+    expect(body.error.message).toBe(`Cannot hold call ${'x'.repeat(64)}… (5000 characters): no such call`)
+  })
+
+  test('notify transferred takes a number as to= (400 otherwise), once per call', async () => {
+    ;({listener} = await start())
+    await post(listener, '/notify/incoming?number=0612345678&call=t')
+    await post(listener, '/notify/active?call=t')
+    for (const to of ['%3Cscript%3E%0D%0Ax%20%24(id)', '', 'sip%3Abob%40pbx']) {
+      const bad = await post(listener, `/notify/transferred?call=t&to=${to}`)
+      expect(bad.status).toBe(400)
+      expect(bad.body.error.message).toMatch(/^Invalid to=".*": give the number the call was transferred to/)
+    }
+
+    expect((await post(listener, '/notify/transferred?call=t')).status).toBe(400)
+    const ok = await post(listener, '/notify/transferred?call=t&to=020%20123%204567')
+    expect(ok.body.call.transferredTo).toBe('0201234567')
+    const again = await post(listener, '/notify/transferred?call=t&to=0201111111')
+    expect(again.status).toBe(409)
+    expect(again.body.error.message).toBe('Call t was already transferred to 0201234567')
+  })
+})

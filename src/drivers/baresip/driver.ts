@@ -1,4 +1,4 @@
-import type {Call} from '../../engine/call.js'
+import {type Call, type CallState, shownId} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import {BARESIP_CAPABILITIES, type BaresipSettings} from './index.js'
@@ -12,6 +12,11 @@ const RECONNECT_MS = {first: 100, max: 500, notCtrlTcp: 5000}
 const DTMF_PAUSE_MS = 1000
 /** While another ctrl_tcp client holds baresip: how often to look whether it left (Linux), or to try again (elsewhere). */
 const TAKEOVER_MS = {watch: 1000, retry: 30_000, maxRetry: 300_000}
+/**
+ * After a make answered 504, how long a call to its URI that appears still is that dial's (and is hung up): baresip
+ * retransmits an INVITE for 32 s (SIP timer B), so a peer that comes back within that time still gets the call.
+ */
+const LATE_DIAL_MS = 40_000
 /** Garbage twice within this window: the peer is broken, retry slowly. */
 const GARBLED_WINDOW_MS = 60_000
 /** Two losses to a live baresip within this window: another client takes it over each time callctl returns. */
@@ -20,6 +25,11 @@ const KICK_WINDOW_MS = 10_000
 /** `<sip:alice@example.com:5070>;regint=0` → `example.com:5070`. */
 export function accountDomain(account: string): string {
   return /sip:(?:[^@>;]*@)?([^>;]+)/.exec(account)?.[1] ?? '127.0.0.1'
+}
+
+/** Whether a peer URI baresip reports is the one dialled (baresip may add `;params` or `>`). */
+function sameUri(dialled: string, reported: string): boolean {
+  return reported === dialled || (reported.startsWith(dialled) && /[;>]/.test(reported.charAt(dialled.length)))
 }
 
 /** `sip:0612345678@host;user=phone` → `0612345678`; `tel:+3120…` → `+3120…`. */
@@ -55,6 +65,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   /** baresip's own ids of the calls whose id callctl replaced (see callIdOf). */
   const rawIds = new Map<string, string>()
   const dials = new Set<Dial>()
+  /** Dials whose make answered 504: a call of theirs that appears after all is hung up, not left up unasked. */
+  const lateDials = new Set<{uri: string; number: string; until: number}>()
+  /** Late calls callctl is hanging up: their close says so. */
+  const hangingUpLate = new Set<string>()
   const waiters = new Map<string, Set<{states: string[]; resolve: () => void}>>()
   /**
    * baresip's own call list, oldest first as it keeps it: a new call is appended, `callfind` moves one to the end.
@@ -139,9 +153,31 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     const all = [...dials]
     const uri = event.peeruri
     if (!uri) return all[0]
-    return all.find(
-      (dial) => dial.uri === uri || (uri.startsWith(dial.uri) && /[;>]/.test(uri.charAt(dial.uri.length))),
-    )
+    return all.find((dial) => sameUri(dial.uri, uri))
+  }
+
+  /** The timed-out dial a call that appears now belongs to, if any: one to its peer URI, within LATE_DIAL_MS. */
+  function lateDialFor(event: BaresipEvent): {uri: string; number: string} | undefined {
+    for (const late of lateDials) if (late.until < Date.now()) lateDials.delete(late)
+    const uri = event.peeruri
+    const late = uri ? [...lateDials].find((candidate) => sameUri(candidate.uri, uri)) : undefined
+    if (late) lateDials.delete(late)
+    return late
+  }
+
+  /** A call that appeared after its make had answered 504: the user was told it failed, so it does not stay up. */
+  async function hangUpLate(id: string, uri: string): Promise<void> {
+    log(`[driver:baresip] call ${shownId(id)} to ${uri} appeared after its make had answered 504: hanging it up`)
+    hangingUpLate.add(id)
+    try {
+      const call = reporter.calls().find((other) => other.id === id)
+      if (!call) return
+      await aim(call, 'end', ['ringing', 'dialing', 'active', 'held'])
+      await command('hangup')
+    } catch (error) {
+      hangingUpLate.delete(id)
+      log(`[driver:baresip] could not hang up the late call ${shownId(id)}: ${(error as Error).message}`)
+    }
   }
 
   /**
@@ -171,12 +207,14 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         } else if (event.direction === 'outgoing') {
           // The first event with an id of a call we dialled (baresip gives none on the first LOCAL_SDP).
           const dial = dialFor(event)
+          const late = dial ? undefined : lateDialFor(event)
           // Closed before callctl knew it, and none of its dials: nothing to report.
           if (event.type === 'CALL_CLOSED' && !dial) return
           known.set(id, event.peeruri ?? '')
           moveToEnd(id)
-          reporter.outgoing({id, number: dial?.number ?? peerNumber(event.peeruri)})
+          reporter.outgoing({id, number: dial?.number ?? late?.number ?? peerNumber(event.peeruri)})
           dial?.resolve(id)
+          if (late) void hangUpLate(id, late.uri)
         } else {
           return
         }
@@ -196,7 +234,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
           // "Call transfered" (sic, baresip 1.0): the NOTIFY said the target answered. Anything else ended it first.
           if (transfer && /transfer/i.test(event.param ?? '')) reporter.transferred(id, transfer.number)
           else transfer?.failed(`the call ended first (${event.param ?? 'no reason given'})`)
-          reporter.ended(id, event.param ?? '', rejecting.delete(id) ? 'rejected' : undefined)
+          const reason = hangingUpLate.delete(id)
+            ? 'appeared after its make had answered 504; callctl hung it up'
+            : (event.param ?? '')
+          reporter.ended(id, reason, rejecting.delete(id) ? 'rejected' : undefined)
           if (baresipOrder.includes(id)) baresipOrder.splice(baresipOrder.indexOf(id), 1)
           resumedByBaresip()
           break
@@ -250,14 +291,46 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     }
   }
 
+  /** Throws 409 unless callctl still has the call in one of `states`: it ended, or left that state, meanwhile. */
+  function stillIn(call: Call, action: string, states: readonly CallState[]): void {
+    const now = reporter.calls().find((other) => other.id === call.id)
+    if (!now) throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: it has ended`)
+    if (!states.includes(now.state))
+      throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: it is ${now.state} now`)
+  }
+
   /**
-   * baresip's `hangup` acts on its current call. With another call live, this one is made current first
-   * (`callfind <id>`), so that the other is never the one hung up; `until` then checks it was this one.
+   * baresip's commands act on its current call, and `callfind` of an id it no longer has leaves another call current
+   * (answering ok, "call not found"). So every command is aimed with `callfind` at a call callctl still has in the
+   * needed state, and goes ahead only if baresip found it; baresip reports a close before its answer to the next
+   * command, so the state is checked again after. What is left is the time between that answer and the command.
    */
-  async function makeCurrent(call: Call): Promise<void> {
-    if (reporter.calls().every((other) => other.id === call.id)) return
-    await command('callfind', rawIds.get(call.id) ?? call.id)
+  async function aim(call: Call, action: string, states: readonly CallState[]): Promise<void> {
+    stillIn(call, action, states)
+    const found = await command('callfind', rawIds.get(call.id) ?? call.id)
+    if (!/^setting current call/.test(found.data.trim()))
+      throw new CallStateError(`Cannot ${action} call ${shownId(call.id)}: baresip no longer has it`, 'ERR_CALL_GONE')
     moveToEnd(call.id)
+    stillIn(call, action, states)
+  }
+
+  /** A `,` in DTMF: a second, cut short when the call leaves `active` (the caller then stops). */
+  async function pause(call: Call): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const waiter = {
+        states: ['ringing', 'dialing', 'held', 'ended'],
+        resolve() {
+          clearTimeout(timer)
+          resolve()
+        },
+      }
+      const timer = setTimeout(() => {
+        waiters.get(call.id)?.delete(waiter)
+        resolve()
+      }, DTMF_PAUSE_MS)
+      waiters.set(call.id, (waiters.get(call.id) ?? new Set()).add(waiter))
+      settle(call.id)
+    })
   }
 
   /** After a call closed: the held call baresip took off hold by itself, if any (see baresipOrder). */
@@ -563,7 +636,13 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       let dial!: Dial
       const reported = new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => {
-          dial.fail(fail(`no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}`, 504))
+          lateDials.add({uri, number, until: Date.now() + LATE_DIAL_MS})
+          dial.fail(
+            fail(
+              `no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}; if it appears later, callctl hangs it up`,
+              504,
+            ),
+          )
         }, settings.dialTimeoutMs)
         const done = () => {
           clearTimeout(timer)
@@ -621,13 +700,21 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
         )
       // With a call already up (call waiting), `accept` answers baresip's current call and holds the one before it
       // (ua_hold_answer): this one is made current first.
-      await makeCurrent(call)
+      await aim(call, 'answer', ['ringing'])
       await command('accept')
       await until(call, ['active', 'ended'])
     },
 
     async end(call) {
-      await makeCurrent(call)
+      try {
+        await aim(call, 'end', ['ringing', 'dialing', 'active', 'held'])
+      } catch (error) {
+        // Gone from baresip without callctl hearing of it: ending it is all there is left to do.
+        if (!(error instanceof CallStateError) || error.code !== 'ERR_CALL_GONE') throw error
+        endQuietly(call.id, 'baresip no longer has it')
+        return
+      }
+
       await command('hangup')
       await until(call, ['ended'])
     },
@@ -636,7 +723,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     async reject(call) {
       rejecting.add(call.id)
       try {
-        await makeCurrent(call)
+        await aim(call, 'reject', ['ringing'])
         await command('hangup')
         await until(call, ['ended'])
       } finally {
@@ -646,15 +733,17 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
 
     // `hold` and `resume` send the re-INVITE and report no event: the transition is callctl's once baresip took it.
     async hold(call) {
-      await makeCurrent(call)
+      await aim(call, 'hold', ['active'])
       await command('hold')
       reporter.held(call.id)
+      settle(call.id)
     },
 
     async resume(call) {
-      await makeCurrent(call)
+      await aim(call, 'resume', ['held'])
       await command('resume')
       reporter.resumed(call.id)
+      settle(call.id)
     },
 
     /**
@@ -689,7 +778,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       })
       outcome.catch(() => {})
       try {
-        await makeCurrent(call)
+        await aim(call, 'transfer', ['active', 'held'])
         await command('transfer', uri)
       } catch (error) {
         transfers.delete(call.id)
@@ -699,21 +788,36 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       await outcome
     },
 
-    /** `sndcode` sends RFC 4733 events; a `,` is a pause of a second between the groups of digits. */
+    /**
+     * `sndcode` sends RFC 4733 events; a `,` is a pause of a second between the groups of digits. Each group is aimed
+     * at the call anew: a call that ended or went on hold meanwhile stops the rest (409), which never goes elsewhere.
+     */
     async dtmf(call, digits) {
       const groups = digits.split(',')
+      let sent = ''
       for (const [index, group] of groups.entries()) {
-        if (index > 0) await new Promise((resolve) => setTimeout(resolve, DTMF_PAUSE_MS))
+        if (index > 0) await pause(call)
         if (group === '') continue
-        await makeCurrent(call)
+        try {
+          await aim(call, 'send DTMF to', ['active'])
+        } catch (error) {
+          if (!(error instanceof CallStateError)) throw error
+          const now = reporter.calls().find((other) => other.id === call.id)
+          const rest = groups.slice(index).join(',').replace(/^,+/, '')
+          throw new CallStateError(
+            `Call ${shownId(call.id)} ${now ? `is ${now.state}` : 'ended'} while DTMF was being sent: sent "${sent}", not "${rest}"`,
+          )
+        }
+
         await command('sndcode', group)
+        sent += group
       }
     },
 
     // baresip's `mute` toggles: sent only when the state is to change.
     async mute(call, muted) {
       if (Boolean(call.muted) === muted) return
-      await makeCurrent(call)
+      await aim(call, muted ? 'mute' : 'unmute', ['active', 'held'])
       await command('mute')
       reporter.muted(call.id, muted)
     },

@@ -46,7 +46,8 @@ function originOf(url: string | undefined): string | undefined {
   }
 }
 
-const OUTSIDE = 'outside a web page'
+/** Where a navigation came from when no page started it (a typed address, a bookmark, another app). */
+export const OUTSIDE = 'outside a web page'
 
 export function classifyRequester(headers: IncomingHttpHeaders, policy: OriginPolicy): Requester {
   const site = header(headers, 'sec-fetch-site')

@@ -6,7 +6,14 @@ import {RequestError} from '../../errors.js'
 import type {RouteContext, RouteGuard} from '../app.js'
 import {ROUTE_METHODS, type RouteName} from '../routes.js'
 import {Confirmations, groupDigits, sendActedPage, sendConfirmPage} from './confirm.js'
-import {classifyRequester, isLoopbackAddress, isLoopbackHost, type OriginPolicy, type Requester} from './origin.js'
+import {
+  classifyRequester,
+  isLoopbackAddress,
+  isLoopbackHost,
+  type OriginPolicy,
+  OUTSIDE,
+  type Requester,
+} from './origin.js'
 import {RateLimit} from './rate-limit.js'
 
 const {createHash, timingSafeEqual} = process.getBuiltinModule('node:crypto')
@@ -151,6 +158,21 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
   }
 
   /**
+   * The journal is personal data and costly to read: a page of another site, which could not read the answer anyway,
+   * may not make the listener read it (a dozen such requests a second starved calls). Tools, the listener's own pages
+   * and allowed origins may, and so does the user typing its address (a navigation from outside any page).
+   */
+  function checkJournalReader({route}: RouteContext, requester: Requester): void {
+    if (requester.kind !== 'navigation' && requester.kind !== 'foreign') return
+    if (requester.kind === 'navigation' && requester.from === OUTSIDE) return
+    refuse(
+      403,
+      'ERR_ORIGIN',
+      `Refused ${route} from ${requester.from}: pages of other sites may not read the call journal; add the origin to security.allowedOrigins to allow it`,
+    )
+  }
+
+  /**
    * A confirmation code acts once, for the action it was issued for, posted by the listener's own page. The page
    * posts no body: body fields would override the confirmed number or call.
    */
@@ -187,6 +209,7 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
       checkToken(ctx)
       if (ctx.fields.confirm !== undefined) redeem(ctx, requester)
       else if (!READ_ONLY.has(ctx.route) && checkBrowser(ctx, requester)) return true
+      else if (ctx.route === 'history') checkJournalReader(ctx, requester)
 
       // A method the route refuses (HEAD /make) is answered 405 after the guards: it uses up no call.
       if (DIALS.has(ctx.route) && ROUTE_METHODS[ctx.route].includes(ctx.req.method ?? '') && !makeLimit.take()) {
@@ -199,6 +222,10 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
           {headers: {'retry-after': String(makeLimit.retryAfterSeconds())}},
         )
       }
+
+      // A transfer refused before anything was sent (no call to transfer, a blocked number) dialled nothing. A make
+      // is never given back: a driver may fail after the call went out.
+      if (ctx.route === 'transfer') ctx.refund = () => makeLimit.giveBack()
 
       if (isDocumentNavigation(ctx.req)) ctx.render = (status, body) => sendActedPage(ctx.res, status, body as never)
       return false

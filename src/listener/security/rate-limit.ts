@@ -15,6 +15,11 @@ export class RateLimit {
     return true
   }
 
+  /** Gives back the newest use: for a request that was refused before it could dial anything. */
+  giveBack(): void {
+    this.#times.pop()
+  }
+
   retryAfterSeconds(now = Date.now()): number {
     return this.#times.length === 0 ? 0 : Math.max(1, Math.ceil((this.#times[0] + this.windowMs - now) / 1000))
   }
