@@ -89,18 +89,30 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
   function deliver(event: DeliveredEvent): void {
     const internal = isInternal(event.call)
     const values = valuesFor(event, config.user)
-    for (const target of targets) {
-      if (target.matches(event, internal))
-        deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
-          secret: target.secret,
-          scheme: target.scheme,
-        })
+    // Each target and popup on its own: one that cannot render or be stored never costs the others theirs.
+    const each = (key: string, what: () => void) => {
+      try {
+        what()
+      } catch (error) {
+        options.onTrouble?.(`notifications: ${key} of ${event.type} ${event.call.id}: ${(error as Error).message}`)
+      }
     }
 
-    for (const popup of popupsFor(popups, event, internal)) void open(popup, event.call, popup.argv(values))
+    for (const target of targets) {
+      if (target.matches(event, internal))
+        each(target.key, () =>
+          deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
+            secret: target.secret,
+            scheme: target.scheme,
+          }),
+        )
+    }
+
+    for (const popup of popupsFor(popups, event, internal))
+      each(popup.key, () => void open(popup, event.call, popup.argv(values)))
     if (event.type === 'incoming' || event.type === 'outgoing') {
       for (const popup of clickPopups(popups, event.call)) {
-        if (popup.url) onPopupLink?.(event.call.id, popup.url(values))
+        if (popup.url) each(popup.key, () => onPopupLink?.(event.call.id, popup.url!(values)))
       }
     }
   }

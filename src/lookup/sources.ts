@@ -1,7 +1,8 @@
 import {ConfigError} from '../errors.js'
 import type {LookupSourceConfig} from './settings.js'
 
-const {readFileSync, statSync} = process.getBuiltinModule('node:fs')
+const {open} = process.getBuiltinModule('node:fs/promises')
+const {constants: fsConstants} = process.getBuiltinModule('node:fs')
 
 /** An address book is a few megabytes at most: a larger file is not read into memory. */
 const MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -57,23 +58,30 @@ function fileSource(kind: string, file: string, parse: (text: string) => Entries
     label: `${kind}:${file}`,
     remote: false,
     async find(number, {lastDigits}) {
-      const stats = statSync(file)
-      if (!stats.isFile()) throw new Error(`${file} is not a file`)
-      if (stats.size > MAX_FILE_BYTES) throw new Error(`${file} is larger than ${MAX_FILE_BYTES} bytes`)
-      if (
-        !loaded ||
-        loaded.mtimeMs !== stats.mtimeMs ||
-        loaded.size !== stats.size ||
-        loaded.lastDigits !== lastDigits
-      ) {
-        const names = new Map<string, string>()
-        for (const [raw, name] of parse(readFileSync(file, 'utf8'))) {
-          const key = numberKey(raw, lastDigits)
-          // The first entry of a number wins, as it would for a person reading the file.
-          if (key !== '' && name !== '' && !names.has(key)) names.set(key, name)
-        }
+      // Opened without blocking and checked by its descriptor, not its name: a FIFO swapped in between a check by
+      // name and the open would block on the open until something writes to it.
+      const handle = await open(file, fsConstants.O_RDONLY | (fsConstants.O_NONBLOCK ?? 0))
+      try {
+        const stats = await handle.stat()
+        if (!stats.isFile()) throw new Error(`${file} is not a file`)
+        if (stats.size > MAX_FILE_BYTES) throw new Error(`${file} is larger than ${MAX_FILE_BYTES} bytes`)
+        if (
+          !loaded ||
+          loaded.mtimeMs !== stats.mtimeMs ||
+          loaded.size !== stats.size ||
+          loaded.lastDigits !== lastDigits
+        ) {
+          const names = new Map<string, string>()
+          for (const [raw, name] of parse(await handle.readFile('utf8'))) {
+            const key = numberKey(raw, lastDigits)
+            // The first entry of a number wins, as it would for a person reading the file.
+            if (key !== '' && name !== '' && !names.has(key)) names.set(key, name)
+          }
 
-        loaded = {mtimeMs: stats.mtimeMs, size: stats.size, lastDigits, names}
+          loaded = {mtimeMs: stats.mtimeMs, size: stats.size, lastDigits, names}
+        }
+      } finally {
+        await handle.close()
       }
 
       return loaded.names.get(numberKey(number, lastDigits))
