@@ -4,6 +4,9 @@ import {ConfigError} from '../errors.js'
 import {type Argv, parseCommandLine, urlOpener} from '../os/launch.js'
 import {compileTemplate, type Template, type TemplateValues, VARIABLES} from './template.js'
 
+/** An app argument that is a URL: its values are encoded as a popup URL's. */
+const URL_WORD = /^https?:\/\//i
+
 /** Which event opens a popup: Wildix "Ringing" (incoming), "Call generation" (outgoing), "Answer" (both). */
 const TRIGGERS: Record<Exclude<PopupConfig['on'], 'click'>, (event: CallEvent) => boolean> = {
   ringing: (event) => event.type === 'incoming',
@@ -51,16 +54,16 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
     if (unsafe)
       throw new ConfigError(
         `${key}.app: ${JSON.stringify(unsafe.word)} ${unsafe.why}; a caller's name such as "$(rm -rf ~)" would run as commands`,
-        [
-          `Pass each value as a whole argument of its own after the code, which reads it as data: ${README_SH_EXAMPLE}`,
-        ],
+        [`Pass each value as a whole argument of its own after the code, which reads it as data: ${README_SH_EXAMPLE}`],
       )
     return {
       key,
       on: popup.on,
       appliesTo,
       argv(values) {
-        const [file, ...args] = words.map((word) => word.render(values, 'argv'))
+        // A value inside a URL argument is percent-encoded as in a popup URL: a caller named
+        // `Eve&Subaction=DeleteAll` must not add parameters to the page the app opens.
+        const [file, ...args] = words.map((word) => word.render(values, URL_WORD.test(word.source) ? 'url' : 'argv'))
         return [file, args]
       },
     }
@@ -254,6 +257,23 @@ export function unsafeAppWord(words: Template[]): {word: string; why: string} | 
 
 function fillAll(text: string): TemplateValues {
   return Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, text])) as TemplateValues
+}
+
+/** App lines whose caller values a program would run (see unsafeAppWord), one message each: for `callctl doctor`. */
+export function unsafeAppLines(config: Pick<DeliverySettings, 'popups'>): string[] {
+  const problems: string[] = []
+  for (const [index, popup] of config.popups.entries()) {
+    if (popup.app === undefined) continue
+    try {
+      const words = parseCommandLine(popup.app).map((word, n) => compileTemplate(word, `popups[${index}].app ${n}`))
+      const unsafe = unsafeAppWord(words)
+      if (unsafe) problems.push(`popups[${index}].app: ${JSON.stringify(unsafe.word)} ${unsafe.why}`)
+    } catch {
+      // An unknown variable is the config check's to report.
+    }
+  }
+
+  return problems
 }
 
 /** The popups an event opens at once (not `click`, not for internal numbers). */

@@ -9,7 +9,7 @@ import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
-import {optionLikeArguments} from '../delivery/popups.js'
+import {optionLikeArguments, README_SH_EXAMPLE, unsafeAppLines} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
 import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
@@ -188,13 +188,23 @@ function checkConfigFolder(): Check[] {
 
 /** A caller's name must not become an option of a popup app (README "Notifications, callbacks and popups"). */
 function checkPopupApps(config: Config): Check[] {
-  return optionLikeArguments(config).map((problem) =>
-    warn(
+  const unsafe = unsafeAppLines(config).map((problem) =>
+    fail(
       'popups',
-      problem,
-      'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+      `${problem}: a caller's name such as "$(rm -rf ~)" would run as commands`,
+      `Pass each value as a whole argument of its own after the code: ${README_SH_EXAMPLE}`,
     ),
   )
+  return [
+    ...unsafe,
+    ...optionLikeArguments(config).map((problem) =>
+      warn(
+        'popups',
+        problem,
+        'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+      ),
+    ),
+  ]
 }
 
 /** Every notification and callback host must resolve, or nothing ever arrives. */

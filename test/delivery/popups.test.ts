@@ -161,7 +161,7 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     for (const app of refused) {
       const result = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
       expect([app, result.exitCode]).toEqual([app, 2])
-      expect(result.stderr).toContain("would run as commands")
+      expect(result.stderr).toContain('would run as commands')
       expect(result.stderr).toContain('Pass each value as a whole argument of its own after the code')
     }
 

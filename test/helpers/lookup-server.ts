@@ -9,10 +9,12 @@ export async function startLookupServer(
   const server = createServer((req, res) => {
     asked.push({url: req.url ?? '', headers: req.headers})
     const url = new URL(req.url ?? '/', 'http://x')
-    const {status = 200, type = 'application/json', body, delayMs = 0} = answer(
-      url.searchParams.get('number') ?? '',
-      url.pathname,
-    )
+    const {
+      status = 200,
+      type = 'application/json',
+      body,
+      delayMs = 0,
+    } = answer(url.searchParams.get('number') ?? '', url.pathname)
     setTimeout(() => {
       if (!res.destroyed) res.writeHead(status, {'content-type': type}).end(body)
     }, delayMs)

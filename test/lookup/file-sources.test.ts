@@ -34,7 +34,9 @@ describe('file sources (real files, a FIFO swapped in)', () => {
     const target = path.join(dir, 'contacts.csv')
     writeFileSync(target, '0201234567,Alice\n')
     const [source] = compileSources([{csv: target}])
-    const swapper = spawn(process.execPath, ['-e', SWAPPER, dir, target, '4000'], {stdio: ['ignore', 'pipe', 'inherit']})
+    const swapper = spawn(process.execPath, ['-e', SWAPPER, dir, target, '4000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     const finished = new Promise<void>((resolve) => swapper.once('exit', () => resolve()))
     let slowest = 0
     let found = 0

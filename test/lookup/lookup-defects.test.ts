@@ -46,7 +46,12 @@ describe('lookup and notifications under hostile names and sources (real listene
     const urls = receiver.received.map((r) => r.url).sort()
     expect(urls).toEqual(['/cb?name=Bob%EF%BF%BD&n=0201234567', '/cb?name=Eve%EF%BF%BD&n=0301234567'])
     await until(() => recorder.calls().length === 2)
-    expect(recorder.calls().map((c) => c.args).sort()).toEqual([['--name=Bob\uFFFD'], ['--name=Eve\uFFFD']])
+    expect(
+      recorder
+        .calls()
+        .map((c) => c.args)
+        .sort(),
+    ).toEqual([['--name=Bob\uFFFD'], ['--name=Eve\uFFFD']])
     expect(JSON.stringify(listener.lines)).not.toMatch(/URI malformed|subscriber failed/)
   }, 60_000)
 })
