@@ -30,6 +30,11 @@ export interface DelivererOptions {
   onDelivery?: (record: DeliveryRecord) => void
   /** Something about the store the user should know (damaged records set aside, a failed read). */
   onTrouble?: (message: string) => void
+  /**
+   * The signing secret a target has in the config now: read at each attempt, so a secret changed with `callctl
+   * callbacks secret` signs what is already queued too, and no secret is copied into the outbox.
+   */
+  secretFor?: (target: string) => string | undefined
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000
@@ -89,7 +94,7 @@ export class Deliverer {
     event: CallEvent,
     target: string,
     request: Delivery['request'],
-    {secret, scheme}: {secret?: string; scheme?: SignatureScheme} = {},
+    {scheme}: {scheme?: SignatureScheme} = {},
   ): void {
     const {outbox} = this.#options
     const off = this.#disabledFor(target, request.url)
@@ -117,9 +122,9 @@ export class Deliverer {
       attempts: 0,
       nextAttemptAt: 0,
       request,
-      eventId: event.id,
+      // One message per event and target: two callbacks to one receiver are two messages to deduplicate by id.
+      eventId: `${event.id}-${target.replaceAll(/\W/g, '')}`,
       ...(scheme === undefined ? {} : {scheme}),
-      ...(secret === undefined ? {} : {secret}),
     }
     let delivery: Delivery
     try {
@@ -269,7 +274,7 @@ export class Deliverer {
             'x-callctl-event': delivery.event,
             'x-callctl-event-id': delivery.id,
             'idempotency-key': delivery.id,
-            ...signing(delivery, body),
+            ...signing(delivery, body, this.#secretOf(delivery)),
           },
           body: request.body,
           timeoutMs,
@@ -359,6 +364,11 @@ export class Deliverer {
     return off && originOf(off.url) === originOf(url) ? off : undefined
   }
 
+  /** The target's secret in the config now; a record of an older callctl that carries its own keeps it. */
+  #secretOf(delivery: Delivery): string | undefined {
+    return this.#options.secretFor ? (this.#options.secretFor(delivery.target) ?? delivery.secret) : delivery.secret
+  }
+
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
   #troubled(delivery: Delivery, error: unknown): void {
     const {target, event, callId, request, attempts, id} = delivery
@@ -392,9 +402,9 @@ function disabledMessage(off: DisabledTarget): string {
 }
 
 /** The signature headers of the delivery's scheme; Standard Webhooks' id and timestamp even without a secret. */
-function signing(delivery: Delivery, body: string): Record<string, string> {
-  if (delivery.scheme === 'standard') return standardHeaders(delivery.eventId ?? delivery.id, delivery.secret, body)
-  return delivery.secret ? signatureHeaders(delivery.secret, body) : {}
+function signing(delivery: Delivery, body: string, secret: string | undefined): Record<string, string> {
+  if (delivery.scheme === 'standard') return standardHeaders(delivery.eventId ?? delivery.id, secret, body)
+  return secret ? signatureHeaders(secret, body) : {}
 }
 
 /** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS, never NaN or 0. */

@@ -71,6 +71,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     maxAgeHours: config.delivery.maxAgeHours,
     onDelivery,
     onTrouble: options.onTrouble,
+    secretFor: (key) => targets.find((target) => target.key === key)?.secret,
   })
   deliverer.start()
 
@@ -101,10 +102,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     for (const target of targets) {
       if (target.matches(event, internal))
         each(target.key, () =>
-          deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
-            secret: target.secret,
-            scheme: target.scheme,
-          }),
+          deliverer.enqueue(event, target.key, target.request(values, event, config.user), {scheme: target.scheme}),
         )
     }
 
