@@ -19,6 +19,8 @@ export interface Source {
   ): Promise<string | undefined>
   /** Whether answers are worth caching (HTTP); a file is its own cache. */
   remote: boolean
+  /** What its cached answers are kept under: the whole URL template, so two sources on one host never share. */
+  cacheKey: string
 }
 
 /**
@@ -57,6 +59,7 @@ function fileSource(kind: string, file: string, parse: (text: string) => Entries
   return {
     label: `${kind}:${file}`,
     remote: false,
+    cacheKey: `${kind}:${file}`,
     async find(number, {lastDigits}) {
       // Opened without blocking and checked by its descriptor, not its name: a FIFO swapped in between a check by
       // name and the open would block on the open until something writes to it.
@@ -190,6 +193,7 @@ function urlSource(
   return {
     label: `url:${host}`,
     remote: true,
+    cacheKey: `url:${template}`,
     async find(number, {signal, userAgent}) {
       const url = template.replaceAll(NUMBER_TOKEN, (_all, _name, manipulation: string) => {
         const [skip = 0, length] = manipulation.split(':').slice(1).map(Number)
@@ -205,7 +209,9 @@ function urlSource(
       if (answer.status < 200 || answer.status >= 300) throw new Error(`HTTP ${answer.status} from ${host}`)
       const body = answer.body.trim()
       if (body === '') return undefined
-      const json = /json/i.test(answer.type) || /^[[{"]/.test(body)
+      // The Content-Type decides: a plain-text name may start with a quote (`"Bob" Smith`). Without one, an object
+      // or array is taken as JSON.
+      const json = /json/i.test(answer.type) || (answer.type === '' && /^[[{]/.test(body))
       if (!json) return body.split(/\r?\n/)[0]
       let value: unknown
       try {

@@ -1,3 +1,4 @@
+import {createLookup} from '../../src/lookup/lookup.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {startLookupServer} from '../helpers/lookup-server.js'
@@ -53,5 +54,69 @@ describe('lookup and notifications under hostile names and sources (real listene
         .sort(),
     ).toEqual([['--name=Bob\uFFFD'], ['--name=Eve\uFFFD']])
     expect(JSON.stringify(listener.lines)).not.toMatch(/URI malformed|subscriber failed/)
+  }, 60_000)
+
+  async function start(lookup: (crmUrl: string) => object, answer: Parameters<typeof startLookupServer>[0]) {
+    const configDir = tempConfigDir()
+    receiver = await startWebhookReceiver()
+    crm = await startLookupServer(answer)
+    await setConfig(configDir, {
+      callbacks: JSON.stringify([{url: `${receiver.url}/cb?n={CALLERNUM}&name={CALLERNAME}`, events: ['new']}]),
+      lookup: JSON.stringify(lookup(crm.url)),
+    })
+    listener = await startListenerProcess(configDir)
+    return crm
+  }
+
+  /** Rings from a number; the name its callback carried. */
+  async function ring(number: string): Promise<string> {
+    const seen = receiver!.received.length
+    const response = await fetch(`${listener!.url}/notify/incoming?number=${encodeURIComponent(number)}`, {
+      method: 'POST',
+    })
+    expect(response.status).toBe(200)
+    await until(() => receiver!.received.length > seen)
+    return new URL(receiver!.received.at(-1)!.url, 'http://x').searchParams.get('name') ?? ''
+  }
+
+  test('two URL sources on one host keep their own cache; numbers that differ only in punctuation are asked apart', async () => {
+    const server = await start(
+      (url) => ({sources: [{url: `${url}/a?number={CALLERNUM}`}, {url: `${url}/b?number={CALLERNUM}`}]}),
+      (number, path) => {
+        if (path === '/a') return {status: 404, body: ''}
+        return {
+          type: 'text/plain',
+          body: {'0201234567': 'Bob', 'sip:0..': 'Two dots', 'sip:0.': 'One dot'}[number] ?? '',
+        }
+      },
+    )
+    expect(await ring('0201234567')).toBe('Bob')
+    expect(server.asked.map((asked) => asked.url)).toEqual(['/a?number=0201234567', '/b?number=0201234567'])
+    // The cache keeps the number as the URL got it: numbers alike once stripped (`0..`, `0.`) are asked apart.
+    const lookup = createLookup({
+      settings: {
+        sources: [{url: `${server.url}/b?number={CALLERNUM}`}],
+        timeoutMs: 2000,
+        cacheSeconds: 600,
+        overridePhoneName: false,
+      },
+      userAgent: 'test',
+    })
+    expect(await lookup.resolve('sip:0..')).toMatchObject({outcome: 'found', name: 'Two dots'})
+    expect(await lookup.resolve('sip:0.')).toMatchObject({outcome: 'found', name: 'One dot'})
+  }, 60_000)
+
+  test('JSON or text by Content-Type: a text name starting with a quote is a name; a failing CRM is not asked at every call', async () => {
+    const server = await start(
+      (url) => ({sources: [{url: `${url}/lookup?number={CALLERNUM}`}]}),
+      (number) =>
+        number === '0201234567'
+          ? {type: 'text/plain; charset=utf-8', body: '"Bob" Smith'}
+          : {status: 500, body: 'oops'},
+    )
+    expect(await ring('0201234567')).toBe('"Bob" Smith')
+    expect(await ring('0301234567')).toBe('')
+    expect(await ring('0301234567')).toBe('')
+    expect(server.asked.filter((asked) => asked.url === '/lookup?number=0301234567')).toHaveLength(1)
   }, 60_000)
 })
