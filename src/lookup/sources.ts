@@ -195,11 +195,16 @@ function urlSource(
     remote: true,
     cacheKey: `url:${template}`,
     async find(number, {signal, userAgent}) {
+      let empty = false
       const url = template.replaceAll(NUMBER_TOKEN, (_all, _name, manipulation: string) => {
         const [skip = 0, length] = manipulation.split(':').slice(1).map(Number)
-        const start = skip < 0 ? Math.max(0, number.length + skip) : skip
-        return encodeURIComponent(length === undefined ? number.slice(start) : number.slice(start, start + length))
+        const start = skip < 0 ? Math.max(0, number.length + skip) : Math.min(skip, number.length)
+        const part = length === undefined ? number.slice(start) : number.slice(start, start + length)
+        empty ||= part === ''
+        return encodeURIComponent(part)
       })
+      // `{CALLERNUM:1}` of a one-digit number leaves nothing to ask about: a question for "" finds no one.
+      if (empty) return undefined
       const answer = await get(
         url,
         {accept: 'application/json, text/plain', 'user-agent': userAgent, ...headers},

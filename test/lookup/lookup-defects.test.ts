@@ -1,4 +1,5 @@
 import {createLookup} from '../../src/lookup/lookup.js'
+import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {startLookupServer} from '../helpers/lookup-server.js'
@@ -118,5 +119,51 @@ describe('lookup and notifications under hostile names and sources (real listene
     expect(await ring('0301234567')).toBe('')
     expect(await ring('0301234567')).toBe('')
     expect(server.asked.filter((asked) => asked.url === '/lookup?number=0301234567')).toHaveLength(1)
+  }, 60_000)
+
+  test('usage errors exit 2 (bad integer arguments, a relative lookup path with the hint); doctor names a silent source; {CALLERNUM:1} of one digit asks nothing', async () => {
+    const configDir = tempConfigDir()
+    for (const bad of ['-1', '1.5', 'abc', '']) {
+      const result = await runCli(['callbacks', 'secret', bad], configDir)
+      expect([bad, result.exitCode]).toEqual([bad, 2])
+      expect(result.stderr).toContain('Expected an integer')
+      expect(result.stderr).not.toContain('ERR_UNEXPECTED')
+    }
+
+    const relative = await runCli(['config', 'set', 'lookup.sources', '[{"csv": "contacts.csv"}]'], configDir)
+    expect(relative.exitCode).toBe(2)
+    expect(relative.stderr).toContain('"contacts.csv" is a relative path')
+    expect(relative.stderr).toContain('Give the whole path')
+
+    const silent = await startLookupServer(() => ({body: 'never', delayMs: 60_000}))
+    const quick = await startLookupServer(() => ({status: 404, body: ''}))
+    try {
+      await setConfig(configDir, {
+        lookup: JSON.stringify({
+          sources: [{url: `${quick.url}/q?number={CALLERNUM:1}`}, {url: `${silent.url}/slow?number={CALLERNUM}`}],
+        }),
+      })
+      const doctor = await runCli(['doctor', '--json'], configDir, {HOME: configDir})
+      const checks = (JSON.parse(doctor.stdout) as {checks: Array<{name: string; message: string}>}).checks
+      expect(checks.filter((check) => check.name === 'lookup').map((check) => check.message)).toEqual([
+        `lookup.sources[1] (${silent.url}/slow?number={CALLERNUM}) gave no answer within 2000 ms`,
+      ])
+
+      const lookup = createLookup({
+        settings: {
+          sources: [{url: `${quick.url}/q?number={CALLERNUM:1}`}],
+          timeoutMs: 2000,
+          cacheSeconds: 0,
+          overridePhoneName: false,
+        },
+        userAgent: 'test',
+      })
+      const asked = quick.asked.length
+      expect(await lookup.resolve('5')).toMatchObject({outcome: 'not found'})
+      expect(quick.asked.length).toBe(asked)
+    } finally {
+      await silent.close()
+      await quick.close()
+    }
   }, 60_000)
 })
