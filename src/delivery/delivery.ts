@@ -61,6 +61,8 @@ export class Deliverer {
   readonly #backoff = new Map<string, NodeJS.Timeout>()
   readonly #inFlight = new Map<string, number>()
   readonly #known = new Set<number>()
+  /** Deliveries stored but waiting for their final request (a lookup's name): see #hold. */
+  readonly #held = new Set<Delivery>()
   #rescan?: NodeJS.Timeout
   #closed = false
   /** Deliveries the store could not take, kept in memory only: numbered apart from the store's rows. */
@@ -94,7 +96,7 @@ export class Deliverer {
     event: CallEvent,
     target: string,
     request: Delivery['request'],
-    {scheme}: {scheme?: SignatureScheme} = {},
+    {scheme, ready}: {scheme?: SignatureScheme; ready?: Promise<Delivery['request'] | undefined>} = {},
   ): void {
     const {outbox} = this.#options
     const off = this.#disabledFor(target, request.url)
@@ -136,7 +138,29 @@ export class Deliverer {
       this.#troubled(delivery, error)
     }
 
+    if (ready) this.#hold(delivery, ready)
     this.#add(delivery)
+  }
+
+  /**
+   * Stored now (in the event's transaction, so a crash cannot lose it) but not sent before `ready` gives the request
+   * as it should go (with the name a lookup found): it is rewritten in the store, then sent. Its call's later
+   * deliveries wait behind it. A process killed meanwhile sends it as stored, without the name, at its next start.
+   */
+  #hold(delivery: Delivery, ready: Promise<Delivery['request'] | undefined>): void {
+    this.#held.add(delivery)
+    void ready
+      .then((request) => {
+        if (!request || this.#closed) return
+        delivery.request = request
+        if (delivery.seq > 0) this.#options.outbox.save(delivery)
+      })
+      .catch((error: unknown) => this.#troubled(delivery, error))
+      .finally(() => {
+        this.#held.delete(delivery)
+        const key = chainKey(delivery)
+        if (this.#chains.get(key)?.[0] === delivery) this.#schedule(key)
+      })
   }
 
   /** New limits from a changed config: they hold from the next request on. */
@@ -199,7 +223,8 @@ export class Deliverer {
   /** Queues the chain's head now, or when its backoff ends. */
   #schedule(key: string): void {
     const head = this.#chains.get(key)?.[0]
-    if (!head || this.#closed) return
+    // A held head is scheduled when it is let go.
+    if (!head || this.#closed || this.#held.has(head)) return
     const wait = head.nextAttemptAt - Date.now()
     if (wait > 0) {
       const timer = setTimeout(() => {

@@ -166,4 +166,57 @@ describe('lookup and notifications under hostile names and sources (real listene
       await quick.close()
     }
   }, 60_000)
+
+  test('kill -9 while a lookup is pending loses none of the call notifications: stored at event time, sent at the next start', async () => {
+    const configDir = tempConfigDir()
+    receiver = await startWebhookReceiver()
+    // A CRM that never answers within the call.
+    crm = await startLookupServer(() => ({body: '{"name": "Too Late"}', delayMs: 60_000}))
+    await setConfig(configDir, {
+      callbacks: JSON.stringify([
+        {url: `${receiver.url}/cb?name={CALLERNAME}&e={EVENT}`, events: ['new', 'updated', 'ended']},
+      ]),
+      lookup: JSON.stringify({
+        sources: [{url: `${crm.url}/lookup?number={CALLERNUM}`, namePath: 'name'}],
+        timeoutMs: 10_000,
+      }),
+    })
+    listener = await startListenerProcess(configDir)
+    const post = async (path: string) => fetch(`${listener!.url}${path}`, {method: 'POST'})
+    const {call} = (await (await post('/notify/incoming?number=0201234567')).json()) as {call: {id: string}}
+    await post(`/notify/active?call=${call.id}`)
+    await post(`/notify/end?call=${call.id}`)
+    await until(() => crm!.asked.length === 1)
+    expect(receiver.received).toHaveLength(0)
+    listener.process.kill('SIGKILL')
+    await listener.process.catch(() => undefined)
+    listener = undefined
+    listener = await startListenerProcess(configDir)
+    const distinct = () => [...new Set(receiver!.received.map((request) => request.url))]
+    await until(() => distinct().length >= 3, 15_000)
+    // In order, without the name the lookup never gave.
+    expect(distinct()).toEqual(['/cb?name=&e=incoming', '/cb?name=&e=active', '/cb?name=&e=end'])
+  }, 60_000)
+
+  test('with the lookup answering in time, the stored notifications go out with the name', async () => {
+    const configDir = tempConfigDir()
+    receiver = await startWebhookReceiver()
+    crm = await startLookupServer(() => ({body: '{"name": "Ann"}', delayMs: 300}))
+    await setConfig(configDir, {
+      callbacks: JSON.stringify([{url: `${receiver.url}/cb?name={CALLERNAME}&e={EVENT}`, events: ['new', 'ended']}]),
+      lookup: JSON.stringify({
+        sources: [{url: `${crm.url}/lookup?number={CALLERNUM}`, namePath: 'name'}],
+        timeoutMs: 2000,
+      }),
+    })
+    listener = await startListenerProcess(configDir)
+    const post = async (path: string) => fetch(`${listener!.url}${path}`, {method: 'POST'})
+    const {call} = (await (await post('/notify/incoming?number=0201234567')).json()) as {call: {id: string}}
+    await post(`/notify/end?call=${call.id}`)
+    await receiver.waitFor(2)
+    expect(receiver.received.map((request) => request.url)).toEqual([
+      '/cb?name=Ann&e=incoming',
+      '/cb?name=Ann&e=missed',
+    ])
+  }, 60_000)
 })
