@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {compileSources} from '../../src/lookup/sources.js'
+import {until} from '../helpers/wait.js'
 
 const options = {signal: new AbortController().signal, userAgent: 'test'}
 
@@ -56,4 +57,35 @@ describe('file sources (real files, a FIFO swapped in)', () => {
     expect(found).toBeGreaterThan(0)
     expect(slowest).toBeLessThan(500)
   })
+
+  test('a large CSV read again never holds the event loop long, and lookups answer from the old index meanwhile', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callctl-big-'))
+    const file = path.join(dir, 'contacts.csv')
+    const rows = (extra: string) =>
+      Array.from({length: 700_000}, (_, n) => `0${String(100_000_000 + n)},Person ${n}`).join('\n') + extra
+    writeFileSync(file, rows('\n0209999999,Old Name\n'))
+    const [source] = compileSources([{csv: file}])
+    expect(await source.find('0209999999', options)).toBe('Old Name')
+
+    writeFileSync(file, rows('\n0209999999,New Name\n'))
+    // The event loop's longest stall while the file is read again and parsed.
+    let worst = 0
+    let last = performance.now()
+    const ticker = setInterval(() => {
+      const now = performance.now()
+      worst = Math.max(worst, now - last)
+      last = now
+    }, 1)
+    try {
+      const started = performance.now()
+      const during = await source.find('0209999999', options)
+      expect(performance.now() - started).toBeLessThan(300)
+      expect(during).toBe('Old Name')
+      await until(async () => (await source.find('0209999999', options)) === 'New Name', 20_000)
+    } finally {
+      clearInterval(ticker)
+    }
+
+    expect(worst).toBeLessThan(150)
+  }, 60_000)
 })
