@@ -70,6 +70,7 @@ describe('file sources (real files, a FIFO swapped in)', () => {
     writeFileSync(file, rows('\n0209999999,New Name\n'))
     // The event loop's longest stall while the file is read again and parsed.
     let worst = 0
+    let reloadMs = 0
     let last = performance.now()
     const ticker = setInterval(() => {
       const now = performance.now()
@@ -82,10 +83,13 @@ describe('file sources (real files, a FIFO swapped in)', () => {
       expect(performance.now() - started).toBeLessThan(300)
       expect(during).toBe('Old Name')
       await until(async () => (await source.find('0209999999', options)) === 'New Name', 20_000)
+      reloadMs = performance.now() - started
     } finally {
       clearInterval(ticker)
     }
 
-    expect(worst).toBeLessThan(150)
+    // Alone it stalls ~30 ms in a reload of ~1 s (it was the whole reload before); a loaded machine stretches both,
+    // so the bound is relative: never a quarter of the reload at once.
+    expect(worst).toBeLessThan(Math.max(150, reloadMs / 4))
   }, 60_000)
 })
