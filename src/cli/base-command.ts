@@ -33,6 +33,27 @@ export abstract class BaseCommand extends Command {
     return super.catch(cli)
   }
 
+  /**
+   * oclif's own argument parsers (`Args.integer`) throw plain errors, which would end as "unexpected failure"
+   * (exit 1): whatever fails while reading the command line is a usage error (exit 2), for every command.
+   */
+  protected override async parse<
+    F extends Record<string, unknown>,
+    B extends Record<string, unknown>,
+    A extends Record<string, unknown>,
+  >(options?: Interfaces.Input<F, B, A>, argv?: string[]): Promise<Interfaces.ParserOutput<F, B, A>> {
+    try {
+      return await super.parse(options, argv)
+    } catch (error) {
+      if (error instanceof CallctlError || (error as Errors.CLIError).oclif?.exit !== undefined) throw error
+      throw new CallctlError((error as Error).message, {
+        code: 'ERR_USAGE',
+        exit: ExitCode.usage,
+        suggestions: [`callctl ${(this.id ?? '').replaceAll(':', ' ')} --help says what it takes`],
+      })
+    }
+  }
+
   protected override toSuccessJson(result: unknown): unknown {
     return successJson(result as object)
   }

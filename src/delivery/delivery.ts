@@ -30,6 +30,11 @@ export interface DelivererOptions {
   onDelivery?: (record: DeliveryRecord) => void
   /** Something about the store the user should know (damaged records set aside, a failed read). */
   onTrouble?: (message: string) => void
+  /**
+   * The signing secret a target has in the config now: read at each attempt, so a secret changed with `callctl
+   * callbacks secret` signs what is already queued too, and no secret is copied into the outbox.
+   */
+  secretFor?: (target: string) => string | undefined
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000
@@ -56,6 +61,8 @@ export class Deliverer {
   readonly #backoff = new Map<string, NodeJS.Timeout>()
   readonly #inFlight = new Map<string, number>()
   readonly #known = new Set<number>()
+  /** Deliveries stored but waiting for their final request (a lookup's name): see #hold. */
+  readonly #held = new Set<Delivery>()
   #rescan?: NodeJS.Timeout
   #closed = false
   /** Deliveries the store could not take, kept in memory only: numbered apart from the store's rows. */
@@ -89,7 +96,7 @@ export class Deliverer {
     event: CallEvent,
     target: string,
     request: Delivery['request'],
-    {secret, scheme}: {secret?: string; scheme?: SignatureScheme} = {},
+    {scheme, ready}: {scheme?: SignatureScheme; ready?: Promise<Delivery['request'] | undefined>} = {},
   ): void {
     const {outbox} = this.#options
     const off = this.#disabledFor(target, request.url)
@@ -117,9 +124,9 @@ export class Deliverer {
       attempts: 0,
       nextAttemptAt: 0,
       request,
-      eventId: event.id,
+      // One message per event and target: two callbacks to one receiver are two messages to deduplicate by id.
+      eventId: `${event.id}-${target.replaceAll(/\W/g, '')}`,
       ...(scheme === undefined ? {} : {scheme}),
-      ...(secret === undefined ? {} : {secret}),
     }
     let delivery: Delivery
     try {
@@ -131,7 +138,29 @@ export class Deliverer {
       this.#troubled(delivery, error)
     }
 
+    if (ready) this.#hold(delivery, ready)
     this.#add(delivery)
+  }
+
+  /**
+   * Stored now (in the event's transaction, so a crash cannot lose it) but not sent before `ready` gives the request
+   * as it should go (with the name a lookup found): it is rewritten in the store, then sent. Its call's later
+   * deliveries wait behind it. A process killed meanwhile sends it as stored, without the name, at its next start.
+   */
+  #hold(delivery: Delivery, ready: Promise<Delivery['request'] | undefined>): void {
+    this.#held.add(delivery)
+    void ready
+      .then((request) => {
+        if (!request || this.#closed) return
+        delivery.request = request
+        if (delivery.seq > 0) this.#options.outbox.save(delivery)
+      })
+      .catch((error: unknown) => this.#troubled(delivery, error))
+      .finally(() => {
+        this.#held.delete(delivery)
+        const key = chainKey(delivery)
+        if (this.#chains.get(key)?.[0] === delivery) this.#schedule(key)
+      })
   }
 
   /** New limits from a changed config: they hold from the next request on. */
@@ -194,7 +223,8 @@ export class Deliverer {
   /** Queues the chain's head now, or when its backoff ends. */
   #schedule(key: string): void {
     const head = this.#chains.get(key)?.[0]
-    if (!head || this.#closed) return
+    // A held head is scheduled when it is let go.
+    if (!head || this.#closed || this.#held.has(head)) return
     const wait = head.nextAttemptAt - Date.now()
     if (wait > 0) {
       const timer = setTimeout(() => {
@@ -269,7 +299,7 @@ export class Deliverer {
             'x-callctl-event': delivery.event,
             'x-callctl-event-id': delivery.id,
             'idempotency-key': delivery.id,
-            ...signing(delivery, body),
+            ...signing(delivery, body, this.#secretOf(delivery)),
           },
           body: request.body,
           timeoutMs,
@@ -359,6 +389,11 @@ export class Deliverer {
     return off && originOf(off.url) === originOf(url) ? off : undefined
   }
 
+  /** The target's secret in the config now; a record of an older callctl that carries its own keeps it. */
+  #secretOf(delivery: Delivery): string | undefined {
+    return this.#options.secretFor ? (this.#options.secretFor(delivery.target) ?? delivery.secret) : delivery.secret
+  }
+
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
   #troubled(delivery: Delivery, error: unknown): void {
     const {target, event, callId, request, attempts, id} = delivery
@@ -392,9 +427,9 @@ function disabledMessage(off: DisabledTarget): string {
 }
 
 /** The signature headers of the delivery's scheme; Standard Webhooks' id and timestamp even without a secret. */
-function signing(delivery: Delivery, body: string): Record<string, string> {
-  if (delivery.scheme === 'standard') return standardHeaders(delivery.eventId ?? delivery.id, delivery.secret, body)
-  return delivery.secret ? signatureHeaders(delivery.secret, body) : {}
+function signing(delivery: Delivery, body: string, secret: string | undefined): Record<string, string> {
+  if (delivery.scheme === 'standard') return standardHeaders(delivery.eventId ?? delivery.id, secret, body)
+  return secret ? signatureHeaders(secret, body) : {}
 }
 
 /** 1 s, 2 s, 4 s, … after the first, second, third failed attempt; at most MAX_BACKOFF_MS, never NaN or 0. */

@@ -71,6 +71,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     maxAgeHours: config.delivery.maxAgeHours,
     onDelivery,
     onTrouble: options.onTrouble,
+    secretFor: (key) => targets.find((target) => target.key === key)?.secret,
   })
   deliverer.start()
 
@@ -86,40 +87,64 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     return record
   }
 
-  function deliver(event: DeliveredEvent): void {
+  /** Each target and popup on its own: one that cannot render or be stored never costs the others theirs. */
+  function each(event: CallEvent, key: string, what: () => void): void {
+    try {
+      what()
+    } catch (error) {
+      options.onTrouble?.(`notifications: ${key} of ${event.type} ${event.call.id}: ${(error as Error).message}`)
+    }
+  }
+
+  /**
+   * The event's callbacks and notifications, into the outbox now (inside the engine's transaction, stored with the
+   * event). With `ready` (a lookup under way), each is stored as it renders now and rewritten with the name before
+   * it is sent.
+   */
+  function deliverTargets(event: CallEvent, ready?: Promise<DeliveredEvent>): void {
     const internal = isInternal(event.call)
     const values = valuesFor(event, config.user)
+    const user = config.user
     for (const target of targets) {
-      if (target.matches(event, internal))
-        deliverer.enqueue(event, target.key, target.request(values, event, config.user), {
-          secret: target.secret,
+      if (!target.matches(event, internal)) continue
+      each(event, target.key, () =>
+        deliverer.enqueue(event, target.key, target.request(values, event, user), {
           scheme: target.scheme,
-        })
+          ready: ready?.then((found) => target.request(valuesFor(found, user), found, user)),
+        }),
+      )
     }
+  }
 
-    for (const popup of popupsFor(popups, event, internal)) void open(popup, event.call, popup.argv(values))
+  function openPopups(event: DeliveredEvent): void {
+    const internal = isInternal(event.call)
+    const values = valuesFor(event, config.user)
+    for (const popup of popupsFor(popups, event, internal))
+      each(event, popup.key, () => void open(popup, event.call, popup.argv(values)))
     if (event.type === 'incoming' || event.type === 'outgoing') {
       for (const popup of clickPopups(popups, event.call)) {
-        if (popup.url) onPopupLink?.(event.call.id, popup.url(values))
+        if (popup.url) each(event, popup.key, () => onPopupLink?.(event.call.id, popup.url!(values)))
       }
     }
   }
 
-  /** Per call, the events waiting for a lookup: a call's events are delivered in order, each after the one before. */
+  let closed = false
+  /** Per call, the lookup its events wait for: a call's popups open in order, each after the one before. */
   const waiting = new Map<string, Promise<void>>()
-  /** Events not delivered yet, in order: a closing listener delivers them as they are rather than lose them. */
-  const backlog = new Set<{event: CallEvent}>()
   const unsubscribe = engine.subscribe((event) => {
     const enriched = options.enrich?.(event)
     const before = waiting.get(event.call.id)
-    // Nothing to wait for: delivered at once, inside the engine's transaction (stored with the event).
-    if (!enriched && !before) return deliver(event)
-    const item = {event}
-    backlog.add(item)
-    const next = (before ?? Promise.resolve())
-      .then(async () => (enriched ? enriched.catch(() => event) : event))
-      .then((ready) => {
-        if (backlog.delete(item)) deliver(ready)
+    if (!enriched && !before) {
+      deliverTargets(event)
+      openPopups(event)
+      return
+    }
+
+    const ready = (before ?? Promise.resolve()).then(async () => (enriched ? enriched.catch(() => event) : event))
+    deliverTargets(event, ready)
+    const next = ready
+      .then((found) => {
+        if (!closed) openPopups(found)
       })
       .catch((error: unknown) => options.onTrouble?.(`notifications: ${(error as Error).message}`))
     waiting.set(event.call.id, next)
@@ -162,16 +187,8 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     },
     close() {
       unsubscribe()
-      // What still waits for a lookup goes to the outbox now, without the name, while the store is open.
-      for (const item of backlog) {
-        backlog.delete(item)
-        try {
-          deliver(item.event)
-        } catch (error) {
-          options.onTrouble?.(`notifications: ${(error as Error).message}`)
-        }
-      }
-
+      closed = true
+      // What waits for a lookup is in the outbox already, as rendered without the name: sent at the next start.
       deliverer.close()
     },
   }

@@ -4,6 +4,9 @@ import {ConfigError} from '../errors.js'
 import {type Argv, parseCommandLine, urlOpener} from '../os/launch.js'
 import {compileTemplate, type Template, type TemplateValues, VARIABLES} from './template.js'
 
+/** An app argument that is a URL: its values are encoded as a popup URL's. */
+const URL_WORD = /^https?:\/\//i
+
 /** Which event opens a popup: Wildix "Ringing" (incoming), "Call generation" (outgoing), "Answer" (both). */
 const TRIGGERS: Record<Exclude<PopupConfig['on'], 'click'>, (event: CallEvent) => boolean> = {
   ringing: (event) => event.type === 'incoming',
@@ -47,54 +50,206 @@ export function compilePopups(config: Pick<DeliverySettings, 'popups'>): Popup[]
       throw new ConfigError(`${key}.app names no program: ${JSON.stringify(popup.app)}`, [
         `e.g. {"on": "ringing", "app": "\\"C:\\\\Program Files\\\\CRM\\\\crm.exe\\" {CALLERNUM}"}`,
       ])
-    const code = codeWithValues(words)
-    if (code)
+    const unsafe = unsafeAppWord(words)
+    if (unsafe)
       throw new ConfigError(
-        `${key}.app runs ${JSON.stringify(code.program)} with a call's value inside the code it runs (${JSON.stringify(code.word)}): a caller's name such as "$(rm -rf ~)" would run as commands`,
-        [
-          `Pass the value as an argument of its own, which the code reads: "sh -c 'echo \\"$1\\" >> calls.log' sh {CALLERNAME}"`,
-        ],
+        `${key}.app: ${JSON.stringify(unsafe.word)} ${unsafe.why}; a caller's name such as "$(rm -rf ~)" would run as commands`,
+        [`Pass each value as a whole argument of its own after the code, which reads it as data: ${README_SH_EXAMPLE}`],
       )
     return {
       key,
       on: popup.on,
       appliesTo,
       argv(values) {
-        const [file, ...args] = words.map((word) => word.render(values, 'argv'))
+        // A value inside a URL argument is percent-encoded as in a popup URL: a caller named
+        // `Eve&Subaction=DeleteAll` must not add parameters to the page the app opens.
+        const [file, ...args] = words.map((word) => word.render(values, URL_WORD.test(word.source) ? 'url' : 'argv'))
         return [file, args]
       },
     }
   })
 }
 
-/** Programs that run code given on their command line, and the options that give it. */
-const INTERPRETERS =
-  /^(?:(?:ba|da|z|k|fi|tc|c|a)?sh|cmd|powershell|pwsh|osascript|python[\d.]*|perl|ruby|node|php|lua|tclsh|wscript|cscript)$/i
-const CODE_OPTION = /^(?:-[a-z]*c|\/[ck]|-command|-encodedcommand|-ec|-e|--eval|-r)$/i
-/** After these, the rest of the line is one command (`cmd /c`, `powershell -Command`). */
-const REST_IS_CODE = /^(?:\/[ck]|-command|-encodedcommand|-ec)$/i
+/** The README's example of code that reads a caller's value as data (the form parses as Windows reads a line). */
+export const README_SH_EXAMPLE = 'sh -c "echo \\"$1\\" >> calls.log" sh {CALLERNAME}'
 
 /**
- * A word of an app line that is code for an interpreter (`sh -c "…"`, `osascript -e "…"`, `cmd /c …`) and holds a
- * template value: callctl passes each word as one argument, never through a shell, but an interpreter told to run
- * that word runs whatever the value holds.
+ * Programs that run code, or run another program, from their arguments: interpreters (`sh`, `perl`, `node`, `awk`,
+ * `osascript`, `powershell`, ...), wrappers that start the next word as a program (`env`, `nice`, `timeout`,
+ * `xargs`, `sudo`, ...) and terminals that run a command (`xterm -e`). The list errs on the side of refusing.
  */
-function codeWithValues(words: Template[]): {program: string; word: string} | undefined {
-  const differs = (word: Template) => word.render(fillAll('a'), 'argv') !== word.render(fillAll('b'), 'argv')
-  let at = 0
-  // `env NAME=value sh -c …`
-  if (/^(?:.*[\\/])?env$/.test(words[0]?.source ?? '')) {
-    at = 1
-    while (at < words.length && (words[at].source.includes('=') || words[at].source.startsWith('-'))) at++
+const RUNS_CODE = new RegExp(
+  '^(?:' +
+    [
+      '(?:ba|da|z|k|mk|fi|tc|c|a|r|y|po)?sh',
+      'busybox',
+      'toybox',
+      'env',
+      'nice',
+      'ionice',
+      'nohup',
+      'timeout',
+      'xargs',
+      'sudo',
+      'doas',
+      'su',
+      'runuser',
+      'pkexec',
+      'stdbuf',
+      'setsid',
+      'chrt',
+      'taskset',
+      'flock',
+      'unbuffer',
+      'script',
+      'watch',
+      'time',
+      'exec',
+      'command',
+      'builtin',
+      'eval',
+      'find',
+      'parallel',
+      'ssh',
+      'tmux',
+      'screen',
+      'perl\\d*(?:\\.\\d+)*',
+      'python[\\d.]*',
+      'pypy[\\d.]*',
+      'ruby[\\d.]*',
+      'irb',
+      'node(?:js)?',
+      'deno',
+      'bun',
+      'php[\\d.]*',
+      'lua(?:jit)?[\\d.]*',
+      'tclsh[\\d.]*',
+      'wish',
+      'expect',
+      'rscript',
+      'julia',
+      'groovy',
+      'jshell',
+      'g?awk',
+      'mawk',
+      'nawk',
+      'sed',
+      'gdb',
+      'vim?',
+      'nvim',
+      'emacs',
+      'osascript',
+      'open',
+      'cmd',
+      'command\\.com',
+      'start',
+      'runas',
+      'powershell(?:_ise)?',
+      'pwsh(?:-preview)?',
+      'wscript',
+      'cscript',
+      'mshta',
+      'rundll32',
+      'regsvr32',
+      'msiexec',
+      'wmic',
+      'conhost',
+      'wt',
+      'explorer',
+      'xterm',
+      'uxterm',
+      'x-terminal-emulator',
+      'gnome-terminal',
+      'konsole',
+      'xfce4-terminal',
+      'mate-terminal',
+      'lxterminal',
+      'terminator',
+      'tilix',
+      'kitty',
+      'alacritty',
+      'wezterm',
+      'urxvt',
+      'rxvt',
+      'st',
+      'foot',
+    ].join('|') +
+    ')$',
+  'i',
+)
+
+/** Runners that join the rest of their arguments into one command and parse it again (`cmd /c`, `powershell`). */
+const JOINS_REST = /^(?:cmd|command\.com|powershell(?:_ise)?|pwsh(?:-preview)?|ssh|su|watch|eval|runas|wmic|mshta)$/i
+
+const SHELL = /^(?:(?:ba|da|z|k|mk|a|r|y|po)?sh|busybox)$/i
+
+/** A program word as the OS names it: the last path part, without a Windows extension. */
+function programName(word: string): string {
+  return word.replace(/^.*[\\/]/, '').replace(/\.(?:exe|com|cmd|bat|ps1)$/i, '')
+}
+
+/** An option word (`-c`, `--eval`, `/c`): what comes before the code or program a runner takes. */
+const OPTION = /^(?:-|\/[a-z?]+$)/i
+
+/**
+ * Where a call's value would be run rather than read, in an app line: the program word itself (`{CALLERNAME}
+ * --x`), and, once any word names a program that runs code or another program, a value that is not a whole
+ * argument of its own (`sh -c -- "echo {CALLERNAME}"`, `awk "BEGIN{system(…)}"`, `env -S "…"`, `node --eval={V}`)
+ * or that is the first word after such a program's options, which is its code, script or program (`sh -c
+ * {CALLERNAME}`, `perl -le {CALLERNAME}`, `timeout 5 sh -c {CALLERNAME}`). Every word is checked, not a list of
+ * code options, so a form nobody listed is refused too. Each word is one argument (no shell); this is about what
+ * the started program does with it.
+ */
+export function unsafeAppWord(words: Template[]): {word: string; why: string} | undefined {
+  const holds = (word: Template) => word.render(fillAll('a'), 'argv') !== word.render(fillAll('b'), 'argv')
+  const whole = (word: Template) => word.render(fillAll('\u0001'), 'argv') === '\u0001'
+  if (words[0] && holds(words[0]))
+    return {word: words[0].source, why: "is the program to run: a caller's value would choose the program"}
+  const firstAfter = (at: number) => {
+    const n = words.findIndex((word, index) => index > at && !OPTION.test(word.source))
+    return n === -1 ? undefined : n
   }
 
-  const program = words[at]?.source.replace(/^.*[\\/]/, '').replace(/\.exe$/i, '') ?? ''
-  if (!INTERPRETERS.test(program)) return undefined
-  for (let n = at + 1; n < words.length; n++) {
-    if (!CODE_OPTION.test(words[n].source)) continue
-    const code = REST_IS_CODE.test(words[n].source) ? words.slice(n + 1) : words.slice(n + 1, n + 2)
-    const holding = code.find((word) => differs(word))
-    if (holding) return {program: words[at].source, word: holding.source}
+  const runners: number[] = []
+  for (const [n, word] of words.entries()) {
+    if (!RUNS_CODE.test(programName(word.source))) continue
+    // `sh -c 'code' sh {CALLERNAME}`: the word after a shell's -c code is the code's $0, a name, not a program.
+    const shell = runners.find(
+      (at) =>
+        SHELL.test(programName(words[at].source)) &&
+        firstAfter(at) === n - 1 &&
+        words.slice(at + 1, n - 1).some((option) => /^-[a-z]*c[a-z]*$/i.test(option.source)),
+    )
+    if (shell === undefined) runners.push(n)
+  }
+
+  if (runners.length === 0) return undefined
+  const program = programName(words[runners[0]].source)
+  for (const word of words) {
+    if (holds(word) && !whole(word))
+      return {
+        word: word.source,
+        why: `mixes a caller's value with other text in a line that runs ${JSON.stringify(program)}, which may run it as code`,
+      }
+  }
+
+  for (const at of runners) {
+    if (JOINS_REST.test(programName(words[at].source))) {
+      const joined = words.slice(at + 1).find((word) => holds(word))
+      if (joined)
+        return {
+          word: joined.source,
+          why: `is in the command line ${JSON.stringify(programName(words[at].source))} reads again as one command`,
+        }
+    }
+
+    const n = firstAfter(at)
+    const first = n === undefined ? undefined : words[n]
+    if (first && holds(first))
+      return {
+        word: first.source,
+        why: `is the code, script or program ${JSON.stringify(programName(words[at].source))} runs`,
+      }
   }
 
   return undefined
@@ -102,6 +257,23 @@ function codeWithValues(words: Template[]): {program: string; word: string} | un
 
 function fillAll(text: string): TemplateValues {
   return Object.fromEntries(Object.keys(VARIABLES).map((name) => [name, text])) as TemplateValues
+}
+
+/** App lines whose caller values a program would run (see unsafeAppWord), one message each: for `callctl doctor`. */
+export function unsafeAppLines(config: Pick<DeliverySettings, 'popups'>): string[] {
+  const problems: string[] = []
+  for (const [index, popup] of config.popups.entries()) {
+    if (popup.app === undefined) continue
+    try {
+      const words = parseCommandLine(popup.app).map((word, n) => compileTemplate(word, `popups[${index}].app ${n}`))
+      const unsafe = unsafeAppWord(words)
+      if (unsafe) problems.push(`popups[${index}].app: ${JSON.stringify(unsafe.word)} ${unsafe.why}`)
+    } catch {
+      // An unknown variable is the config check's to report.
+    }
+  }
+
+  return problems
 }
 
 /** The popups an event opens at once (not `click`, not for internal numbers). */

@@ -137,7 +137,7 @@ function encode(value: string, encoding: Encoding): string {
   switch (encoding) {
     case 'url':
     case 'form': {
-      return encodeURIComponent(value)
+      return encodeURIComponent(value.toWellFormed())
     }
 
     case 'json': {

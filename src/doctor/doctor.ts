@@ -2,6 +2,7 @@ import {createServer} from 'node:net'
 import path from 'node:path'
 
 import {configDir, configFile} from '../config/paths.js'
+import {hideUrlSecrets} from '../config/schema.js'
 import {ListenerClient} from '../client.js'
 import {driverModule} from '../drivers/registry.js'
 import type {DriverReachability} from '../engine/driver.js'
@@ -9,7 +10,7 @@ import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
-import {optionLikeArguments} from '../delivery/popups.js'
+import {optionLikeArguments, README_SH_EXAMPLE, unsafeAppLines} from '../delivery/popups.js'
 import {compileTargets} from '../delivery/targets.js'
 import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
@@ -188,13 +189,23 @@ function checkConfigFolder(): Check[] {
 
 /** A caller's name must not become an option of a popup app (README "Notifications, callbacks and popups"). */
 function checkPopupApps(config: Config): Check[] {
-  return optionLikeArguments(config).map((problem) =>
-    warn(
+  const unsafe = unsafeAppLines(config).map((problem) =>
+    fail(
       'popups',
-      problem,
-      'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+      `${problem}: a caller's name such as "$(rm -rf ~)" would run as commands`,
+      `Pass each value as a whole argument of its own after the code: ${README_SH_EXAMPLE}`,
     ),
   )
+  return [
+    ...unsafe,
+    ...optionLikeArguments(config).map((problem) =>
+      warn(
+        'popups',
+        problem,
+        'Put -- before it if the app takes it ("app": "crm-app -- {CALLERNAME}"), or join it to its option ("--name={CALLERNAME}")',
+      ),
+    ),
+  ]
 }
 
 /** Every notification and callback host must resolve, or nothing ever arrives. */
@@ -316,17 +327,28 @@ function checkDeliveries(config: Config): Check[] {
   return checks
 }
 
+function labelOf(source: Config['lookup']['sources'][number]): string {
+  return source.url === undefined ? (source.csv ?? source.vcard ?? '') : hideUrlSecrets(source.url)
+}
+
 /** Each caller-name source, asked for a number no one has: a missing file or a CRM that fails shows here. */
 async function checkLookup(config: Config): Promise<Check[]> {
   if (config.lookup.sources.length === 0) return []
   const problems: string[] = []
-  const lookup = createLookup({
-    settings: {...config.lookup, cacheSeconds: 0, timeoutMs: Math.max(config.lookup.timeoutMs, 2000)},
-    userAgent: 'callctl-doctor',
-    onFailure: (message) => problems.push(message.replace(/^lookup: /, '')),
-  })
-  const result = await lookup.resolve('+0000000000')
-  if (result.outcome === 'timeout') problems.push(`no answer within ${Math.max(config.lookup.timeoutMs, 2000)} ms`)
+  const waitMs = Math.max(config.lookup.timeoutMs, 2000)
+  // Each source on its own, so that one that does not answer is named.
+  await Promise.all(
+    config.lookup.sources.map(async (source, index) => {
+      const lookup = createLookup({
+        settings: {...config.lookup, sources: [source], cacheSeconds: 0, timeoutMs: waitMs},
+        userAgent: 'callctl-doctor',
+        onFailure: (message) => problems.push(`lookup.sources[${index}]: ${message.replace(/^lookup: /, '')}`),
+      })
+      const result = await lookup.resolve('+0000000000')
+      if (result.outcome === 'timeout')
+        problems.push(`lookup.sources[${index}] (${labelOf(source)}) gave no answer within ${waitMs} ms`)
+    }),
+  )
   return problems.length === 0
     ? [ok('lookup', `${config.lookup.sources.length} caller-name source(s) answer`)]
     : problems.map((problem) =>

@@ -14,9 +14,11 @@ const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u206
 
 /** Text from a phone or the network, made safe for logs, templates and screens: unsafe characters out, length capped. */
 export function cleanText(value: string, max = MAX_TEXT_LENGTH): string {
-  const clean = value.replaceAll(UNSAFE, '').trim()
+  // Well-formed always: a lone surrogate (`Bob\uD800` from a JSON body or a lookup answer) would make every URL
+  // encoding of it throw, and so lose the event's notifications.
+  const clean = value.replaceAll(UNSAFE, '').toWellFormed().trim()
   // By code points, so that a cut never leaves half a surrogate pair.
-  return clean.length <= max ? clean : [...clean].slice(0, max).join('').toWellFormed()
+  return clean.length <= max ? clean : [...clean].slice(0, max).join('')
 }
 
 /**

@@ -1,7 +1,7 @@
 import type {CallEvent} from '../engine/call.js'
 import {cleanText} from '../engine/caller-id.js'
 import type {LookupSettings} from './settings.js'
-import {compileSources, numberKey, type Source} from './sources.js'
+import {compileSources, type Source} from './sources.js'
 
 /** What a lookup did for a call, carried in its events (`lookup` of the event, the webhook body, the log). */
 export interface LookupReport {
@@ -28,6 +28,8 @@ export interface LookupOptions {
 const LATE_ANSWER_MS = 5000
 /** Calls whose lookup is remembered for their later events; a call that never ends is forgotten after this many. */
 const CALLS_KEPT = 1000
+/** How long a failed HTTP lookup (an error, a timeout, an answer that is not a name) stands before asking again. */
+const FAILURE_SECONDS = 30
 
 export interface CallerLookup {
   /**
@@ -51,10 +53,16 @@ export function createLookup(options: LookupOptions): CallerLookup {
   const inFlight = new Map<string, Promise<{name?: string; source?: string}>>()
   const calls = new Map<string, Promise<LookupReport>>()
 
+  function remember(key: string, entry: {name?: string; source?: string; expires: number}): void {
+    cache.set(key, entry)
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!)
+  }
+
   /** Every source in order, without a budget: the first name wins. HTTP answers (names and misses) are cached. */
   async function search(number: string): Promise<{name?: string; source?: string}> {
     for (const source of sources) {
-      const key = `${source.label}|${numberKey(number, settings.lastDigits)}`
+      // The number as the URL gets it: two numbers that look alike once stripped (`0..`, `0.`) are two questions.
+      const key = `${source.cacheKey}|${number}`
       const hit = source.remote ? cache.get(key) : undefined
       if (hit && hit.expires > Date.now()) {
         if (hit.name) return {name: hit.name, source: hit.source}
@@ -70,18 +78,20 @@ export function createLookup(options: LookupOptions): CallerLookup {
         })
       } catch (error) {
         onFailure?.(`lookup: ${source.label} failed: ${(error as Error).message.replaceAll(/\s+/g, ' ')}`)
+        // A CRM in trouble is not asked again at every call: its failure stands for a short while.
+        if (source.remote && settings.cacheSeconds > 0)
+          remember(key, {expires: Date.now() + Math.min(settings.cacheSeconds, FAILURE_SECONDS) * 1000})
         continue
       }
 
       // A name from a file or a CRM is text from outside: cleaned like a name from the phone.
       const clean = name === undefined ? '' : cleanText(name)
       if (source.remote && settings.cacheSeconds > 0) {
-        cache.set(key, {
+        remember(key, {
           name: clean || undefined,
           source: source.label,
           expires: Date.now() + settings.cacheSeconds * 1000,
         })
-        if (cache.size > 10_000) cache.delete(cache.keys().next().value!)
       }
 
       if (clean) return {name: clean, source: source.label}
@@ -93,9 +103,9 @@ export function createLookup(options: LookupOptions): CallerLookup {
   async function resolve(number: string): Promise<LookupReport> {
     const started = performance.now()
     const ms = () => Math.round(performance.now() - started)
-    const key = numberKey(number, settings.lastDigits)
+    const key = number
     const cachedBefore = sources.some(
-      (source) => source.remote && (cache.get(`${source.label}|${key}`)?.expires ?? 0) > Date.now(),
+      (source) => source.remote && (cache.get(`${source.cacheKey}|${key}`)?.expires ?? 0) > Date.now(),
     )
     // One search per number at a time: two calls from one number share it.
     let running = inFlight.get(key)

@@ -158,3 +158,23 @@ test('no notification URLs and no callbacks is a warning, even with notification
     'no notification URLs or callbacks are set',
   ])
 }, 30_000)
+
+test('a hand-edited popup app line whose caller value a program would run fails, naming the word', async () => {
+  const configDir = tempConfigDir()
+  writeFileSync(
+    path.join(configDir, 'config.json'),
+    JSON.stringify({
+      popups: [
+        {on: 'ringing', app: '{CALLERNAME} --x'},
+        {on: 'ringing', app: 'nice sh -c {CALLERNUM}'},
+      ],
+    }),
+  )
+  const {exitCode, find} = await doctor(configDir)
+  expect(exitCode).not.toBe(0)
+  const popups = find('popups').filter((check) => check.verdict === 'fail')
+  expect(popups.map((check) => check.message)).toEqual([
+    expect.stringContaining(`popups[0].app: "{CALLERNAME}" is the program to run`),
+    expect.stringContaining(`popups[1].app: "{CALLERNUM}" is the code, script or program "sh" runs`),
+  ])
+}, 30_000)

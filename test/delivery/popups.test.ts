@@ -132,7 +132,7 @@ describe('popups (real listener, real recording executables on PATH)', () => {
     expect(enreach.stderr).toContain('Unknown variable $caller_id in notifications.end')
   })
 
-  test('a call value inside code an interpreter runs (sh -c, osascript -e, cmd /c) is refused by config set and listen', async () => {
+  test('a call value an interpreter or wrapper could run (code, program word, wrappers, any code option) is refused by config set and listen', async () => {
     const configDir = tempConfigDir()
     const refused = [
       'sh -c "echo {CALLERNAME} >> /tmp/calls.log"',
@@ -140,29 +140,50 @@ describe('popups (real listener, real recording executables on PATH)', () => {
       'osascript -e "display notification \\"{CALLERNUM}\\""',
       'cmd.exe /c start crm.exe {CALLERNUM}',
       'pwsh -NoProfile -Command Show-Caller {CALLERNAME}',
+      // The hostile tester's forms that got past a list of code options.
+      'sh -c -- "echo {CALLERNAME} >> out"',
+      'sh -cx "echo {CALLERNAME}"',
+      'env -S "sh -c \\"echo {CALLERNAME}\\""',
+      'perl -le {CALLERNAME}',
+      'node -p {CALLERNAME}',
+      'ruby -le "puts {CALLERNAME}"',
+      'busybox sh -c "echo {CALLERNAME}"',
+      'nice sh -c {CALLERNAME}',
+      'timeout 5 sh -c "echo {CALLERNAME}"',
+      'awk "BEGIN{system({CALLERNAME})}"',
+      'xterm -e {CALLERNAME}',
+      'powershell.exe "Write-Host {CALLERNAME}"',
+      'node --eval={CALLERNAME}',
+      'python3 {CALLERNAME}',
+      '{CALLERNAME} --x',
+      '"C:\\Tools\\{CALLERNUM}.exe" x',
     ]
     for (const app of refused) {
       const result = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
-      expect(result.exitCode).toBe(2)
-      expect(result.stderr).toContain("with a call's value inside the code it runs")
-      expect(result.stderr).toContain('Pass the value as an argument of its own')
+      expect([app, result.exitCode]).toEqual([app, 2])
+      expect(result.stderr).toContain('would run as commands')
+      expect(result.stderr).toContain('Pass each value as a whole argument of its own after the code')
     }
 
-    // The value as an argument of its own, which the code reads as data: allowed.
-    const safe = await runCli(
-      ['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app: `sh -c 'echo "$1"' sh {CALLERNAME}`}])],
-      configDir,
-    )
-    expect(safe.exitCode).toBe(0)
+    // The value as an argument of its own, after the code, which reads it as data: allowed (the README's forms).
+    for (const app of [
+      'sh -c "echo \\"$1\\" >> calls.log" sh {CALLERNAME}',
+      'timeout 5 sh -c "echo \\"$1\\"" sh {CALLERNAME}',
+      'python3 /opt/crm/show.py {CALLERNUM} {CALLERNAME}',
+      'crm-app --name={CALLERNAME} -- {CALLERNUM}',
+    ]) {
+      const safe = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
+      expect([app, safe.exitCode]).toEqual([app, 0])
+    }
 
     const {writeFileSync} = await import('node:fs')
     writeFileSync(
       path.join(configDir, 'config.json'),
-      JSON.stringify({popups: [{on: 'ringing', app: 'sh -c "echo {CALLERNAME}"'}]}),
+      JSON.stringify({popups: [{on: 'ringing', app: 'sh -c -- "echo {CALLERNAME}"'}]}),
     )
     const listen = await runCli(['listen', '--port', '0'], configDir)
     expect(listen.exitCode).toBe(2)
-    expect(listen.stderr).toContain('popups[0].app runs "sh"')
+    expect(listen.stderr).toContain('popups[0].app: "echo {CALLERNAME}" mixes a caller\'s value with other text')
   })
 
   test('the listener refuses to start with an unknown variable in a hand-edited config', async () => {

@@ -60,7 +60,7 @@ async function secretFor(configDir: string, index: number): Promise<string> {
 }
 
 describe('Standard Webhooks (real listener process, receiver verifying with the standardwebhooks library)', () => {
-  test('`callbacks secret` makes a whsec_ secret; every event verifies; {type, timestamp, data}; webhook-id is the event id', async () => {
+  test('`callbacks secret` makes a whsec_ secret; every event verifies; {type, timestamp, data}; webhook-id is the event id and the callback', async () => {
     const configDir = tempConfigDir()
     let secret = ''
     const receiver = await startVerifyingReceiver(() => secret)
@@ -90,7 +90,7 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
       expect(Date.parse(first.payload?.timestamp ?? '')).not.toBeNaN()
       // The event id the listener reported for the event is the webhook-id.
       const event = await listener.waitForLine((line) => line.kind === 'event' && line.type === 'incoming')
-      expect(first.headers['webhook-id']).toBe(event.id)
+      expect(first.headers['webhook-id']).toBe(`${String(event.id)}-callbacks0`)
       expect(first.payload?.data.eventId).toBe(event.id)
       expect(new Set(receiver.verified.map((r) => r.headers['webhook-id'])).size).toBe(3)
     } finally {
@@ -124,6 +124,75 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
       await fetch(`${listener.url}/notify/incoming?number=020123457`, {method: 'POST'})
       await until(() => receiver.verified.length >= 3)
       expect(receiver.verified[2].error).toMatch(/signature/i)
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  }, 60_000)
+
+  test('two callbacks to one receiver get distinct webhook-ids (a receiver deduplicating by id keeps both)', async () => {
+    const configDir = tempConfigDir()
+    let secret = ''
+    const receiver = await startVerifyingReceiver(() => secret)
+    await setConfig(configDir, {
+      callbacks: JSON.stringify([
+        {url: `${receiver.url}/hook`, events: ['new']},
+        {url: `${receiver.url}/hook`, events: ['new'], body: '{"n": "{CALLERNUM}"}'},
+      ]),
+    })
+    secret = await secretFor(configDir, 0)
+    await setConfig(configDir, [
+      [
+        'callbacks',
+        JSON.stringify([
+          {url: `${receiver.url}/hook`, events: ['new'], secret},
+          {url: `${receiver.url}/hook`, events: ['new'], body: '{"n": "{CALLERNUM}"}', secret},
+        ]),
+      ],
+    ])
+    const listener = await startListenerProcess(configDir)
+    try {
+      await fetch(`${listener.url}/notify/incoming?number=020123456`, {method: 'POST'})
+      await until(() => receiver.verified.length >= 2)
+      expect(receiver.verified.map((r) => r.error)).toEqual([undefined, undefined])
+      const ids = receiver.verified.map((r) => String(r.headers['webhook-id'])).sort()
+      expect(ids[0]).not.toBe(ids[1])
+      expect(ids.map((id) => id.replace(/^[\w-]+-(callbacks\d)$/, '$1'))).toEqual(['callbacks0', 'callbacks1'])
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  }, 60_000)
+
+  test('a queued retry is signed with the secret in the config now, and the outbox holds no secret', async () => {
+    const configDir = tempConfigDir()
+    let secret = ''
+    // Fails until the receiver has the new secret (a 400 is permanent, so fail with 500 while it has the old one).
+    let accept = false
+    const receiver = await startVerifyingReceiver(
+      () => secret,
+      () => (accept ? 200 : 500),
+    )
+    await setConfig(configDir, {callbacks: JSON.stringify([{url: `${receiver.url}/hook`, events: ['new']}])})
+    secret = await secretFor(configDir, 0)
+    const listener = await startListenerProcess(configDir)
+    try {
+      await fetch(`${listener.url}/notify/incoming?number=020123456`, {method: 'POST'})
+      await until(() => receiver.verified.length >= 1)
+      const {readFileSync, readdirSync, statSync} = await import('node:fs')
+      const path = await import('node:path')
+      // No copy of the secret anywhere in the config folder but the config itself.
+      for (const file of readdirSync(configDir).filter(
+        (name) => !name.startsWith('config.') && statSync(path.join(configDir, name)).isFile(),
+      ))
+        expect([file, readFileSync(path.join(configDir, file)).includes(secret.slice(6))]).toEqual([file, false])
+      const rotated = await secretFor(configDir, 0)
+      secret = rotated
+      accept = true
+      await listener.waitForLine((line) => line.kind === 'delivery' && line.outcome === 'delivered', 20_000)
+      const last = receiver.verified.at(-1)!
+      expect(last.error).toBeUndefined()
+      expect(last.headers['webhook-id']).toBe(receiver.verified[0].headers['webhook-id'])
     } finally {
       await listener.stop()
       await receiver.close()

@@ -20,11 +20,13 @@ export async function startListenerProcess(
   configDir: string,
   args: string[] = [],
   env: Record<string, string> = {},
+  {cwd}: {cwd?: string} = {},
 ): Promise<ListenerProcess> {
   // Port 0 (a free one) unless the test names its own.
   const port = args.includes('--port') ? [] : ['--port', '0']
   const child = execa(process.execPath, [RUN_JS, 'listen', ...port, '--json', ...args], {
     env: {CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1', ...env},
+    ...(cwd === undefined ? {} : {cwd}),
     reject: false,
     buffer: false,
     forceKillAfterDelay: 3000,

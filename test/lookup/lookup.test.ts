@@ -210,7 +210,7 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     expect((await fetch(`${running.url}/status`)).status).toBe(200)
     // doctor asks each source too, and names the broken one.
     const doctor = await runCli(['doctor'], configDir)
-    expect(doctor.stdout).toContain(`lookup         csv:${missing} failed: ENOENT`)
+    expect(doctor.stdout).toContain(`lookup         lookup.sources[0]: csv:${missing} failed: ENOENT`)
   }, 60_000)
 
   test('a listener stopped while a lookup is pending stores the call notifications, without the name, and sends them at its next start', async () => {
