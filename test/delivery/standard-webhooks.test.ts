@@ -22,7 +22,8 @@ interface Verified {
 }
 
 /** A CRM's receiver written with the `standardwebhooks` library: it verifies every request as a CRM would. */
-async function startVerifyingReceiver(secret: () => string, answer: (n: number) => number = () => 204) {
+/** `refused`: the answer to a request that fails verification (400, permanent, unless a test needs it retried). */
+async function startVerifyingReceiver(secret: () => string, answer: (n: number) => number = () => 204, refused = 400) {
   const verified: Verified[] = []
   const server = createServer((req, res) => {
     let body = ''
@@ -39,7 +40,7 @@ async function startVerifyingReceiver(secret: () => string, answer: (n: number) 
       }
 
       verified.push(record)
-      res.writeHead(record.error ? 400 : answer(verified.length)).end()
+      res.writeHead(record.error ? refused : answer(verified.length)).end()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -167,11 +168,14 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
   test('a queued retry is signed with the secret in the config now, and the outbox holds no secret', async () => {
     const configDir = tempConfigDir()
     let secret = ''
-    // Fails until the receiver has the new secret (a 400 is permanent, so fail with 500 while it has the old one).
+    // Fails with 500 (retried) until the receiver has the new secret. The listener may apply the rotated secret
+    // before this test has read it back from `callbacks secret`: that retry fails verification here, also with a
+    // 500, and the next one is checked against the new secret.
     let accept = false
     const receiver = await startVerifyingReceiver(
       () => secret,
       () => (accept ? 200 : 500),
+      500,
     )
     await setConfig(configDir, {callbacks: JSON.stringify([{url: `${receiver.url}/hook`, events: ['new']}])})
     secret = await secretFor(configDir, 0)

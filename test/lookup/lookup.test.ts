@@ -1,5 +1,3 @@
-import {createServer, type IncomingHttpHeaders} from 'node:http'
-import type {AddressInfo} from 'node:net'
 import {utimesSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
@@ -7,38 +5,10 @@ import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
+import {startLookupServer} from '../helpers/lookup-server.js'
 import {argvRecorder} from '../helpers/recorder.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 import {until} from '../helpers/wait.js'
-
-interface Asked {
-  url: string
-  headers: IncomingHttpHeaders
-}
-
-/** A CRM's lookup endpoint on loopback: answers per number, after a delay the test sets. */
-async function startLookupServer(
-  answer: (number: string) => {status?: number; type?: string; body: string; delayMs?: number},
-) {
-  const asked: Asked[] = []
-  const server = createServer((req, res) => {
-    asked.push({url: req.url ?? '', headers: req.headers})
-    const number = new URL(req.url ?? '/', 'http://x').searchParams.get('number') ?? ''
-    const {status = 200, type = 'application/json', body, delayMs = 0} = answer(number)
-    setTimeout(() => {
-      if (!res.destroyed) res.writeHead(status, {'content-type': type}).end(body)
-    }, delayMs)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    asked,
-    async close() {
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
-  }
-}
 
 type Receiver = Awaited<ReturnType<typeof startWebhookReceiver>>
 
