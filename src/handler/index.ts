@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {CallctlError} from '../errors.js'
 import {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
-import {describeCommand, execaRunner, type Runner, type ServiceCommand} from '../service/index.js'
+import {describeCommand, execaRunner, runCommands, type Runner, type ServiceCommand} from '../service/index.js'
 import {packageRoot} from '../wrappers/install.js'
 import {
   DESKTOP_ID,
@@ -187,23 +187,13 @@ async function apply(
 }
 
 async function runAll(commands: ServiceCommand[], platform: NodeJS.Platform, runner: Runner): Promise<string[]> {
-  const lines: string[] = []
-  for (const command of commands) {
-    const [file, args, options] = command
-    const result = await runner(file, args)
-    const line = describeCommand(command, platform)
-    if (result.exitCode === 0) lines.push(`Ran: ${line}`)
-    else if (options?.mayFail) lines.push(`Ran: ${line} (failed: ${options.mayFail})`)
-    else {
-      const reason = (result.stderr || result.stdout).trim() || 'no output'
-      throw new CallctlError(`\`${line}\` failed (exit code ${result.exitCode}): ${reason}`, {
-        code: 'ERR_HANDLER_COMMAND',
-        suggestions: ['`callctl handler install --dry-run` shows every step: run the failed one by hand to see more'],
-      })
-    }
-  }
-
-  return lines
+  return runCommands(commands, platform, runner, (line, result) => {
+    const reason = (result.stderr || result.stdout).trim() || 'no output'
+    return new CallctlError(`\`${line}\` failed (exit code ${result.exitCode}): ${reason}`, {
+      code: 'ERR_HANDLER_COMMAND',
+      suggestions: ['`callctl handler install --dry-run` shows every step: run the failed one by hand to see more'],
+    })
+  })
 }
 
 function write(file: string, content: string, mode = 0o644): void {

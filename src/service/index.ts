@@ -143,7 +143,16 @@ export async function applyAction(
   return lines
 }
 
-async function runAll(commands: ServiceCommand[], platform: NodeJS.Platform, runner: Runner): Promise<string[]> {
+/**
+ * Runs a plan's commands in order, a line each; a command's `mayFail` failure is expected, any other stops the plan
+ * with the error `failed` makes of it. Shared by the service and the link handler.
+ */
+export async function runCommands(
+  commands: ServiceCommand[],
+  platform: NodeJS.Platform,
+  runner: Runner,
+  failed: (line: string, result: RunResult) => CallctlError,
+): Promise<string[]> {
   const lines: string[] = []
   for (const command of commands) {
     const [file, args, options] = command
@@ -151,11 +160,14 @@ async function runAll(commands: ServiceCommand[], platform: NodeJS.Platform, run
     const line = describeCommand(command, platform)
     if (result.exitCode === 0) lines.push(`Ran: ${line}`)
     else if (options?.mayFail) lines.push(`Ran: ${line} (failed: ${options.mayFail}, as expected)`)
-    else throw commandFailed(line, result, platform)
+    else throw failed(line, result)
   }
 
   return lines
 }
+
+const runAll = async (commands: ServiceCommand[], platform: NodeJS.Platform, runner: Runner) =>
+  runCommands(commands, platform, runner, (line, result) => commandFailed(line, result, platform))
 
 function writeAtomically(file: string, content: string): void {
   makeFolder(path.dirname(file))

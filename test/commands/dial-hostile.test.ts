@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import {createServer, type IncomingHttpHeaders} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import path from 'node:path'
@@ -7,8 +7,9 @@ import path from 'node:path'
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
-import {ROOT, RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
+import {argvRecorder} from '../helpers/recorder.js'
 
 // The defects of the hostile test report on issue 16, each as the user meets it: real processes, a real listener.
 
@@ -19,33 +20,6 @@ interface Status {
 
 async function statusOf(port: number): Promise<Status> {
   return (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Status
-}
-
-/** Programs on PATH that record their argv (JSON lines): notify-send, zenity. */
-function recorders(...names: string[]): {
-  env: Record<string, string>
-  calls: () => Array<{name: string; args: string[]}>
-} {
-  const dir = tempConfigDir()
-  const bin = path.join(dir, 'bin')
-  mkdirSync(bin)
-  const fixture = path.join(ROOT, 'test', 'fixtures', 'record-argv.cjs')
-  chmodSync(fixture, 0o755)
-  for (const name of names) symlinkSync(fixture, path.join(bin, name))
-  const record = path.join(dir, 'record.jsonl')
-  return {
-    env: {PATH: `${bin}:${process.env.PATH}`, RECORD_FILE: record},
-    calls: () => {
-      try {
-        return readFileSync(record, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as {name: string; args: string[]})
-      } catch {
-        return []
-      }
-    },
-  }
 }
 
 describe('defect 1: a relative config folder', () => {
@@ -248,7 +222,7 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
   test.each(['sip:%00x@h', 'tel:+4930555;isub=%00', 'tel:+4930555;isub=a%0Ab', 'tel:*', 'tel:%23'])(
     'argv: %s is exit 4 ERR_INVALID_LINK with a notification, and no call is placed',
     async (link) => {
-      const notify = recorders('notify-send')
+      const notify = argvRecorder(['notify-send'])
       const result = await dial(link, notify.env)
       expect(result.exitCode).toBe(4)
       expect(JSON.parse(result.stdout)).toMatchObject({ok: false, error: {code: 'ERR_INVALID_LINK'}})
@@ -262,7 +236,7 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
   )
 
   test('argv: a 100 kB link gives a short notification, a short error and a short log record', async () => {
-    const notify = recorders('notify-send')
+    const notify = argvRecorder(['notify-send'])
     const link = `tel:1;${'"'.repeat(100_000)}`
     const result = await runCli(['dial', '--notify', link], configDir, notify.env)
     expect(result.exitCode).toBe(4)
@@ -277,7 +251,7 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
   })
 
   test('argv: markup in a link reaches notify-send escaped, direction overrides as escapes', async () => {
-    const notify = recorders('notify-send')
+    const notify = argvRecorder(['notify-send'])
     await dial("tel:%3Ca%20href='//e.vil'%3ERetry%3C/a%3E", notify.env)
     await dial('tel:%E2%80%AE1234', notify.env)
     const [markup, bidi] = notify.calls().map((call) => call.args[3])
@@ -290,7 +264,7 @@ describe('defects 5, 8, 11, 17: hostile links get a clear refusal, shown in full
 
 describe('defect 16: usage errors of a clicked link are shown too', () => {
   test.each([[[' ']], [['tel:+4930', 'extra']]])('argv: dial --notify %j: exit 2 and a notification', async (args) => {
-    const notify = recorders('notify-send')
+    const notify = argvRecorder(['notify-send'])
     const result = await runCli(['dial', '--notify', ...args], tempConfigDir(), notify.env)
     expect(result.exitCode).toBe(2)
     const calls = notify.calls()
@@ -304,7 +278,7 @@ describe('defects 9, 10, 15: the number lists are checked before anything else',
   test('argv: a blocked number gets no confirmation prompt, and --dry-run says it is refused', async () => {
     const configDir = tempConfigDir()
     await setConfig(configDir, {'numbers.block': '0900', 'handler.confirm': 'true'})
-    const zenity = recorders('zenity')
+    const zenity = argvRecorder(['zenity'])
     const port = String(await closedPort())
     const result = await runCli(['dial', 'tel:0900123', '--port', port], configDir, zenity.env)
     expect(result.exitCode).toBe(4)

@@ -1,11 +1,12 @@
-import {chmodSync, mkdirSync, readFileSync, symlinkSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
-import {ROOT, tempConfigDir} from '../helpers/paths.js'
+import {tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
+import {argvRecorder} from '../helpers/recorder.js'
 
 interface Status {
   pid: number
@@ -14,30 +15,6 @@ interface Status {
 
 async function statusOf(port: number): Promise<Status> {
   return (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as Status
-}
-
-/** A folder with a `notify-send` that records its argv (JSON lines in `record`), to put first on PATH. */
-function notifySendStub(): {env: Record<string, string>; calls: () => Array<{name: string; args: string[]}>} {
-  const dir = tempConfigDir()
-  const bin = path.join(dir, 'bin')
-  mkdirSync(bin)
-  const fixture = path.join(ROOT, 'test', 'fixtures', 'record-argv.cjs')
-  chmodSync(fixture, 0o755)
-  symlinkSync(fixture, path.join(bin, 'notify-send'))
-  const record = path.join(dir, 'record.jsonl')
-  return {
-    env: {PATH: `${bin}:${process.env.PATH}`, RECORD_FILE: record},
-    calls: () => {
-      try {
-        return readFileSync(record, 'utf8')
-          .trim()
-          .split('\n')
-          .map((line) => JSON.parse(line) as {name: string; args: string[]})
-      } catch {
-        return []
-      }
-    },
-  }
 }
 
 describe('callctl dial against a running listener (real processes)', () => {
@@ -179,7 +156,7 @@ describe('callctl dial with no listener running', () => {
 
   test('argv: a failure with --notify is shown by notify-send (text as arguments) and logged', async () => {
     const configDir = tempConfigDir()
-    const stub = notifySendStub()
+    const stub = argvRecorder(['notify-send'])
     const result = await runCli(['dial', '--notify', 'tel:+49301;$(touch /tmp/x)'], configDir, stub.env)
     expect(result.exitCode).toBe(4)
     const message = 'Cannot dial "tel:+49301;$(touch /tmp/x)": ";$(touch /tmp/x)" is not a tel: parameter (name=value)'
@@ -200,7 +177,7 @@ describe('callctl dial with no listener running', () => {
 
   test('argv: a listener that cannot start is a notification saying so, within the 3 s bound', async () => {
     const configDir = tempConfigDir()
-    const stub = notifySendStub()
+    const stub = argvRecorder(['notify-send'])
     // A listener already holds this config folder: the one dial starts on another port exits at once (exit 6).
     const holder = await startListenerProcess(configDir)
     try {

@@ -4,31 +4,14 @@ import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
+import {describeWithXdg, desktopHome} from '../helpers/desktop.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
-import {onPath} from '../../src/os/probe.js'
 
 // The handler defects of the hostile test report on issue 16 (6, 7, 13, 14), with Debian's real xdg-utils.
 
-const hasXdg = process.platform === 'linux' && onPath('xdg-open') && onPath('xdg-mime')
-const describeWithXdg = hasXdg || process.env.CI === 'true' ? describe : describe.skip
-
 interface Status {
   calls: Array<{number: string}>
-}
-
-/** A desktop session's folders in a fresh home, with no desktop environment (xdg-open's generic mode). */
-function desktopHome(): Record<string, string> {
-  const home = tempConfigDir()
-  const env = {
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, 'data'),
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    XDG_CURRENT_DESKTOP: '',
-    DESKTOP_SESSION: '',
-  }
-  mkdirSync(env.XDG_DATA_HOME, {recursive: true})
-  return env
 }
 
 const desktopFile = (env: Record<string, string>) =>

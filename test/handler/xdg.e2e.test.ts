@@ -1,35 +1,18 @@
 import {execa} from 'execa'
-import {existsSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
+import {describeWithXdg, desktopHome} from '../helpers/desktop.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
-import {onPath} from '../../src/os/probe.js'
-
-const hasXdg = process.platform === 'linux' && onPath('xdg-open') && onPath('xdg-mime')
-const describeWithXdg = hasXdg || process.env.CI === 'true' ? describe : describe.skip
+import {argvRecorder} from '../helpers/recorder.js'
 
 interface Status {
   pid: number
   calls: Array<{number: string}>
-}
-
-/** A desktop session's folders, in a fresh home: nothing of the user's own is read or changed. */
-function desktopHome(): Record<string, string> {
-  const home = tempConfigDir()
-  const env = {
-    HOME: home,
-    XDG_DATA_HOME: path.join(home, 'data'),
-    XDG_CONFIG_HOME: path.join(home, 'config'),
-    // No desktop environment: xdg-open's generic mode, which still uses the x-scheme-handler default.
-    XDG_CURRENT_DESKTOP: '',
-    DESKTOP_SESSION: '',
-  }
-  mkdirSync(env.XDG_DATA_HOME, {recursive: true})
-  return env
 }
 
 /** xdg-open as a desktop runs it: DISPLAY set (it need not be a real X server; xdg-open only checks the variable). */
@@ -172,29 +155,15 @@ describeWithXdg('callctl handler on Linux with the real xdg-utils', () => {
     const configDir = tempConfigDir()
     const env = desktopHome()
     const listener = await startListenerProcess(configDir)
-    const record = path.join(configDir, 'notify.jsonl')
-    const bin = path.join(configDir, 'bin')
-    mkdirSync(bin)
-    const {symlinkSync} = await import('node:fs')
-    symlinkSync(
-      path.join(path.dirname(RUN_JS), '..', 'test', 'fixtures', 'record-argv.cjs'),
-      path.join(bin, 'notify-send'),
-    )
+    const notify = argvRecorder(['notify-send'])
     try {
       await setConfig(configDir, {port: String(listener.port)})
       expect((await runCli(['handler', 'install'], configDir, env)).exitCode).toBe(0)
-      const opened = await xdgOpen('tel:+4930`reboot`', {
-        ...env,
-        PATH: `${bin}:${process.env.PATH}`,
-        RECORD_FILE: record,
-      })
+      const opened = await xdgOpen('tel:+4930`reboot`', {...env, ...notify.env})
       expect(opened.exitCode).not.toBe(0)
       const status = (await (await fetch(`${listener.url}/status`)).json()) as Status
       expect(status.calls).toEqual([])
-      const [shown] = readFileSync(record, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as {args: string[]})
+      const [shown] = notify.calls()
       expect(shown.args).toEqual([
         '--app-name=callctl',
         '--',
