@@ -61,10 +61,7 @@ export class ListenerClient {
       'POST',
       `/${this.commands.make}/${encodeURIComponent(number)}${query({ext})}`,
     )
-    const call = answer?.call
-    if (typeof call !== 'object' || call === null || typeof call.id !== 'string' || typeof call.state !== 'string')
-      throw notCallctl(this.#where, 200)
-    return {call, keyed: answer?.ext?.keyedAfterAnswer === true}
+    return {call: this.#callIn(answer), keyed: answer?.ext?.keyedAfterAnswer === true}
   }
 
   async make(number: string): Promise<Call> {
@@ -194,7 +191,11 @@ export class ListenerClient {
 
   async #call(path: string, fields?: Record<string, string | undefined>): Promise<Call> {
     const body = fields && JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)))
-    const answer = await this.request<{call?: Call} | null>('POST', path, body)
+    return this.#callIn(await this.request<{call?: Call} | null>('POST', path, body))
+  }
+
+  /** The call a listener's answer carries; an answer without one is not callctl's. */
+  #callIn(answer: {call?: Call} | null): Call {
     const call = answer?.call
     if (typeof call !== 'object' || call === null || typeof call.id !== 'string' || typeof call.state !== 'string') {
       throw notCallctl(this.#where, 200)

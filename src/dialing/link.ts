@@ -19,6 +19,10 @@ export const DIAL_SCHEMES = ['tel', 'callto', 'sip'] as const
 export type DialScheme = (typeof DIAL_SCHEMES)[number]
 
 const SCHEME = /^([a-z][a-z\d+.-]*):/i
+const PHONE_LINK = /^(tel|callto|sips?):/i
+
+/** Whether a number as given is a phone link (`tel:`, `callto:`, `sip:`, `sips:`) rather than a plain number. */
+export const isDialLink = (text: string): boolean => PHONE_LINK.test(text)
 
 /**
  * Reads a link or a number: RFC 3966 `tel:` (visual separators, `;phone-context=`, `;ext=`, `;isub=`, percent

@@ -1,8 +1,6 @@
 import type {ListenerSettings} from './settings.js'
-import {parseDialLink} from '../dialing/link.js'
+import {isDialLink, parseDialLink} from '../dialing/link.js'
 import type {RequestStep} from './app.js'
-
-const LINK = /^(tel|callto|sips?):/i
 
 /**
  * `/make/tel:+4930123`, `/make/callto://+4930123`, `?number=sip:+4930123@pbx`: a CRM that puts its phone link into the
@@ -20,7 +18,7 @@ export function dialLinkStep(config: Pick<ListenerSettings, 'commands'>): Reques
         return // pathSegments reports the broken encoding
       }
 
-      if (LINK.test(raw)) {
+      if (isDialLink(raw)) {
         const target = parseDialLink(raw)
         url.pathname = `${prefix}${encodeURIComponent(target.number)}`
         if (target.ext) url.searchParams.set('ext', target.ext)
@@ -28,7 +26,7 @@ export function dialLinkStep(config: Pick<ListenerSettings, 'commands'>): Reques
     }
 
     const number = url.searchParams.get('number')
-    if (number !== null && LINK.test(number.trim())) {
+    if (number !== null && isDialLink(number.trim())) {
       const target = parseDialLink(number)
       url.searchParams.set('number', target.number)
       if (target.ext) url.searchParams.set('ext', target.ext)

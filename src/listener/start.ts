@@ -27,7 +27,7 @@ import type {JournalSettings} from '../journal/settings.js'
 import {normalizeNumber} from '../engine/number.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import type {DialingSettings} from '../dialing/settings.js'
-import {parseDialLink} from '../dialing/link.js'
+import {isDialLink, parseDialLink} from '../dialing/link.js'
 import {dialLinkStep} from './dial-links.js'
 import {createLookup} from '../lookup/lookup.js'
 import type {LookupSettings} from '../lookup/settings.js'
@@ -62,7 +62,7 @@ export interface RunningListener {
 
 /** The number a `/make` asks for, from a link or as typed; a number the rules then refuse keeps its own error. */
 function dialTarget(raw: string): string {
-  return /^(tel|callto|sips?):/i.test(raw.trim()) ? parseDialLink(raw).number : normalizeNumber(raw)
+  return isDialLink(raw.trim()) ? parseDialLink(raw).number : normalizeNumber(raw)
 }
 
 /** How long a stopping listener waits for requests in flight before it closes their connections. */
