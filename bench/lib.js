@@ -31,14 +31,62 @@ export function configFolder(settings) {
 
 /** Wall time of one process run, from spawn to exit, in ms. */
 export async function timeProcess(command, args, env = {}) {
+  return (await timeRun(command, args, env)).exitMs
+}
+
+/**
+ * One process run: `exitMs` from spawn to exit and, given a listener's `events` stream and the event its command
+ * causes, `arrivalMs` from spawn to that event reaching this process (the listener got the command and acted on it).
+ */
+export async function timeRun(command, args, env = {}, {events, event} = {}) {
   const started = performance.now()
   const child = spawn(command, args, {env: {...process.env, ...env}, stdio: 'ignore'})
+  const arrived = events?.next(event, started)
   const code = await new Promise((resolve, reject) => {
     child.on('exit', resolve)
     child.on('error', reject)
   })
+  const exitMs = performance.now() - started
   if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${code}`)
-  return performance.now() - started
+  return {exitMs, arrivalMs: arrived && (await arrived) - started}
+}
+
+/**
+ * A listener's `/events` stream read in this process: `next(type, since)` resolves with the arrival time
+ * (performance.now()) of the first event of that type that arrived at or after `since`.
+ */
+export async function subscribeEvents(url) {
+  const arrivals = []
+  const waiting = []
+  const stop = new AbortController()
+  const response = await fetch(`${url}/events`, {signal: stop.signal})
+  const decoder = new TextDecoder()
+  let buffer = ''
+  const read = (async () => {
+    for await (const chunk of response.body) {
+      const at = performance.now()
+      buffer += decoder.decode(chunk, {stream: true})
+      let end
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const type = /^event: (.+)$/m.exec(buffer.slice(0, end))?.[1]
+        buffer = buffer.slice(end + 2)
+        if (!type) continue
+        arrivals.push({type, at})
+        for (const wait of waiting.splice(0))
+          wait.type === type && at >= wait.since ? wait.resolve(at) : waiting.push(wait)
+      }
+    }
+  })().catch(() => {})
+  return {
+    next(type, since) {
+      const seen = arrivals.find((arrival) => arrival.type === type && arrival.at >= since)
+      return seen ? Promise.resolve(seen.at) : new Promise((resolve) => waiting.push({type, since, resolve}))
+    },
+    async close() {
+      stop.abort()
+      await read
+    },
+  }
 }
 
 /**

@@ -1,23 +1,21 @@
 #!/usr/bin/env node
 import module from 'node:module'
 
-import {ensureRuntime} from './runtime.js'
-
-await ensureRuntime(import.meta.url)
-
-// A reader that went away (`callctl config list | head -1`, `callctl events | head -1`) ends the command quietly.
-process.stdout.on('error', (error) => {
-  if (error.code !== 'EPIPE') throw error
-  process.exit(0)
-})
+// callctl needs Node 22.13+; runtime.js re-runs it on the project's own Node or says what to install.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (major < 22 || (major === 22 && minor < 13)) {
+  const {ensureRuntime} = await import('./runtime.js')
+  await ensureRuntime(import.meta.url)
+}
 
 // Later starts reuse the compiled bytecode of callctl and its dependencies.
 module.enableCompileCache?.()
 
-// make/answer/end/status are what a CRM click or a hotkey runs: they skip loading oclif when their argv is plain
-// (see src/cli/fast-path.ts). Everything else, help and every usage error included, is oclif's.
-const {runFast} = await import('../dist/src/cli/fast-path.js')
+// make/answer/end/status/dial are what a CRM click, a hotkey or a clicked link runs: they skip loading oclif when
+// their argv is plain (src/cli/fast-path.ts, bundled into one file by build/bundle-fast-path.js). Everything else, help and every usage error included, is oclif's.
+const {quietOnClosedPipe, runFast} = await import('../dist/fast-path.js')
 if (!(await runFast(process.argv.slice(2)))) {
+  quietOnClosedPipe()
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

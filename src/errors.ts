@@ -15,8 +15,20 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]
 
+/**
+ * Marks callctl's errors by a registered symbol, which every copy of this module shares: the fast path of bin/run.js
+ * is a bundle with its own copy of these classes, and hands its errors to modules loaded from dist/src (the error
+ * report, a dial's auto-start), where `instanceof` would not know them.
+ */
+const CALLCTL_ERROR = Symbol.for('callctl.error')
+
+export function isCallctlError(error: unknown): error is CallctlError {
+  return typeof error === 'object' && error !== null && CALLCTL_ERROR in error
+}
+
 export class CallctlError extends Error {
   override name = 'CallctlError'
+  readonly [CALLCTL_ERROR] = true
   readonly code: string
   readonly status: number
   readonly exit: ExitCodeValue

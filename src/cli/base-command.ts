@@ -1,6 +1,6 @@
 import {Command, Errors, Flags, type Interfaces} from '@oclif/core'
 
-import {CallctlError, ExitCode} from '../errors.js'
+import {CallctlError, ExitCode, isCallctlError} from '../errors.js'
 import {errorJson, formatJson, successJson} from './json.js'
 import {printable} from './printable.js'
 
@@ -90,7 +90,7 @@ export async function reportError(error: unknown, json: boolean, {stream = false
 }
 
 function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {exit: number}} {
-  if (error instanceof CallctlError) {
+  if (isCallctlError(error)) {
     // Messages and hints may quote the network (a listener's answer, a caller's name): never raw to the terminal.
     return Object.assign(
       new Errors.CLIError(printable(error.message), {

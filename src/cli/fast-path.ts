@@ -1,6 +1,7 @@
-import type {ActionCommand} from '../client.js'
+import {type ActionCommand, ListenerClient} from '../client.js'
 import {DRIVER_NAMES} from '../drivers/names.js'
-import type {Forwarded} from './forwarding.js'
+import {dial} from '../handler/dial.js'
+import {actOnCall, answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
@@ -118,16 +119,33 @@ export function parseFast(argv: string[]): Parsed | undefined {
   return parsed
 }
 
+let quiet = false
+
+/**
+ * A reader that went away (`callctl status | head -1`, `callctl events | head -1`) ends the command quietly. Set up
+ * only when there is something to print: creating `process.stdout` loads node:stream's internals, which a command
+ * should not pay for before its request is on the wire.
+ */
+export function quietOnClosedPipe(): void {
+  if (quiet) return
+  quiet = true
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error
+    process.exit(0)
+  })
+}
+
 /** Runs the command if `parseFast` takes its argv; returns false to hand it to oclif. */
 export async function runFast(argv: string[]): Promise<boolean> {
   const parsed = parseFast(argv)
   if (!parsed) return false
   const json = parsed.flags.json === true
+  // listen and history print as they go; the others print once, after their request.
+  if (parsed.command === 'listen' || parsed.command === 'history') quietOnClosedPipe()
   try {
     if (parsed.command === 'listen') {
       await listen(parsed)
     } else if (parsed.command === 'dial') {
-      const {dial} = await import('../handler/dial.js')
       const {data, lines, warnings} = await dial(parsed.positional[0], {
         port: parsed.flags.port as number | undefined,
         dryRun: parsed.flags['dry-run'] === true,
@@ -136,15 +154,18 @@ export async function runFast(argv: string[]): Promise<boolean> {
       })
       // As the command class prints them (oclif leaves warnings out of --json: they are in the document).
       if (!json) for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`)
+      quietOnClosedPipe()
       process.stdout.write(json ? formatJson(successJson(data)) : `${lines.join('\n')}\n`)
     } else if (parsed.command === 'history') {
       await history(parsed)
     } else {
       const result = await forward(parsed)
+      quietOnClosedPipe()
       process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
     }
   } catch (error) {
     // Failures are rare and not on the budget: report them through oclif, exactly as the command classes do.
+    quietOnClosedPipe()
     const {reportError} = await import('./base-command.js')
     await reportError(error, json, {stream: parsed.command === 'listen'})
   }
@@ -152,15 +173,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   return true
 }
 
-/**
- * Loaded here rather than at the top: `history` reads the store and needs neither the config nor the client, and
- * these two bring in every feature's settings.
- */
 async function forward({command, flags, positional}: Parsed): Promise<Forwarded<object>> {
-  const [{ListenerClient}, {actOnCall, answerCall, endCall, makeCall, showStatus}] = await Promise.all([
-    import('../client.js'),
-    import('./forwarding.js'),
-  ])
   const client = new ListenerClient({port: flags.port as number | undefined})
   const callId = flags.call as string | undefined
   switch (command) {
@@ -200,9 +213,9 @@ async function history({flags}: Parsed): Promise<void> {
 }
 
 async function listen({flags}: Parsed): Promise<void> {
-  const {runListen} = await import('./listen.js')
+  const [{runListen}, {packageRoot}] = await Promise.all([import('./listen.js'), import('../wrappers/install.js')])
   const {readFileSync} = process.getBuiltinModule('node:fs')
-  const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+  const {version} = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as {
     version: string
   }
   await runListen(flags, {version})

@@ -2,7 +2,7 @@ import path from 'node:path'
 
 import type {ListenerClient} from '../client.js'
 import {configDir} from '../config/paths.js'
-import {CallctlError, ExitCode} from '../errors.js'
+import {CallctlError, ExitCode, isCallctlError} from '../errors.js'
 
 const {closeSync, existsSync, mkdirSync, openSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
 
@@ -110,7 +110,7 @@ async function answers(client: ListenerClient): Promise<boolean> {
     await client.status()
     return true
   } catch (error) {
-    if (error instanceof CallctlError && error.code === 'ERR_NOT_CALLCTL') throw error
+    if (isCallctlError(error) && error.code === 'ERR_NOT_CALLCTL') throw error
     return false
   }
 }

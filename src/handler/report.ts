@@ -1,4 +1,4 @@
-import {CallctlError} from '../errors.js'
+import {isCallctlError} from '../errors.js'
 import {SHOWN_LINK_CHARS} from '../dialing/link.js'
 import {LogFile} from '../logs/log-file.js'
 import {onPath} from '../os/probe.js'
@@ -10,7 +10,7 @@ import {type AlertCommand, notifyCommand} from './alert.js'
  */
 export async function reportDialFailure(link: string, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error)
-  const hint = error instanceof CallctlError ? error.suggestions[0] : undefined
+  const hint = isCallctlError(error) ? error.suggestions[0] : undefined
   log({
     kind: 'dial',
     outcome: 'failed',

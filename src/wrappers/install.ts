@@ -6,7 +6,7 @@ import {CallctlError} from '../errors.js'
 
 const {copyFileSync, existsSync, mkdirSync, readdirSync} = process.getBuiltinModule('node:fs')
 
-/** The package's own folder (it holds applescript/ and scripts/), from source or from dist/ alike. */
+/** The package's own folder (it holds applescript/ and scripts/), from source, dist/src/ or the fast path's bundle in dist/ alike. */
 export function packageRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'applescript'))) {
