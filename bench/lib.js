@@ -72,8 +72,10 @@ export async function subscribeEvents(url) {
         buffer = buffer.slice(end + 2)
         if (!type) continue
         arrivals.push({type, at})
-        for (const wait of waiting.splice(0))
-          wait.type === type && at >= wait.since ? wait.resolve(at) : waiting.push(wait)
+        for (const wait of waiting.splice(0)) {
+          if (wait.type === type && at >= wait.since) wait.resolve(at)
+          else waiting.push(wait)
+        }
       }
     }
   })().catch(() => {})

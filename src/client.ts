@@ -1,4 +1,4 @@
-import {connect} from 'node:net'
+import {connect, type Socket} from 'node:net'
 
 import type {Call, CallEvent} from './engine/call.js'
 import {MAX_NUMBER_LENGTH} from './engine/number.js'
@@ -36,6 +36,8 @@ export class ListenerClient {
   readonly #token: string | undefined
   /** The port answered `/` as callctl: the token and numbers may go there. */
   #identified = false
+  /** The identity check's connection, left open for the command after it. */
+  #open: Connection | undefined
 
   constructor(options: ClientOptions = {}, config: Config = loadConfig()) {
     // A listener bound to every interface is still reached over loopback.
@@ -85,15 +87,21 @@ export class ListenerClient {
     if (this.#identified) return
     let name: unknown
     try {
-      name = (await this.request<{name?: unknown} | null>('GET', '/', undefined, {anonymous: true}))?.name
+      name = (await this.request<{name?: unknown} | null>('GET', '/', undefined, {anonymous: true, keepOpen: true}))
+        ?.name
     } catch (error) {
+      this.#open?.close()
       // A refusal (any status not 2xx) is no answer of a callctl listener to `/`; no listener at all stays that.
       const refused =
         error instanceof CallctlError && (error.exit === ExitCode.refused || error.exit === ExitCode.driver)
       throw refused ? notCallctl(this.#where, error.status) : error
     }
 
-    if (name !== 'callctl') throw notCallctl(this.#where, 200)
+    if (name !== 'callctl') {
+      this.#open?.close()
+      throw notCallctl(this.#where, 200)
+    }
+
     this.#identified = true
   }
 
@@ -204,28 +212,31 @@ export class ListenerClient {
     return call
   }
 
-  async request<T>(method: string, path: string, body?: string, {anonymous = false} = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    body?: string,
+    {anonymous = false, keepOpen = false} = {},
+  ): Promise<T> {
     const where = this.#where
     if (this.#token && !anonymous) await this.identify()
     // The request is written by hand. No header can be added through it: the token and host come from a checked
     // config (printable ASCII without spaces, a host name or address) and the path is percent-encoded.
-
     const headers = [
       `${method} ${path} HTTP/1.1`,
       `Host: ${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`,
-      'Connection: close',
+      keepOpen ? 'Connection: keep-alive' : 'Connection: close',
       ...(this.#token && !anonymous ? [`Authorization: Bearer ${this.#token}`] : []),
       ...(body === undefined ? [] : ['Content-Type: application/json']),
       `Content-Length: ${body === undefined ? 0 : Buffer.byteLength(body)}`,
     ]
-    const {status, text} = await exchange(
-      this.host,
-      this.port,
-      `${headers.join('\r\n')}\r\n\r\n${body ?? ''}`,
-      this.#timeoutMs,
-    ).catch((error: NodeJS.ErrnoException) => {
-      throw unreachable(error, where)
-    })
+    const connection = this.#open?.reusable ? this.#open : new Connection(this.host, this.port, this.#timeoutMs)
+    this.#open = keepOpen ? connection : undefined
+    const {status, text} = await connection
+      .exchange(`${headers.join('\r\n')}\r\n\r\n${body ?? ''}`, keepOpen)
+      .catch((error: NodeJS.ErrnoException) => {
+        throw unreachable(error, where)
+      })
 
     // 5xx means the phone backend failed; anything else is the listener refusing the request.
     if (status < 200 || status >= 300)
@@ -239,46 +250,107 @@ export class ListenerClient {
 }
 
 /**
- * One HTTP/1.1 request over a fresh connection that the listener closes after answering. Written on node:net
- * rather than node:http (or fetch): the forwarding commands spend most of their time starting up, and on Node 24
- * here `import('node:http')` alone takes 55–65 ms against 4–6 ms for node:net, more than this whole command. The
- * listener answers with Content-Length and closes; anything else on the port shows up as an answer that is not
+ * A connection to the listener, HTTP/1.1 written by hand on node:net rather than node:http (or fetch): the
+ * forwarding commands spend most of their time starting up, and on Node 24 here `import('node:http')` alone takes
+ * 55–65 ms against 4–6 ms for node:net, more than this whole command. The identity check keeps the connection open
+ * for the command after it (one TCP handshake less); every other request asks the listener to close after
+ * answering. The listener answers with Content-Length; anything else on the port shows up as an answer that is not
  * callctl's JSON.
  */
-async function exchange(
-  host: string,
-  port: number,
-  request: string,
-  timeoutMs: number,
-): Promise<{status: number; text: string}> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let sent = false
-    const socket = connect({host, port}, () => {
-      sent = true
-      socket.write(request)
-    })
-    socket.setTimeout(timeoutMs, () => socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})))
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    // After the request went out, a failure is not "no listener": the command may have been carried out.
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      reject(sent && error.code !== 'ETIMEDOUT' ? Object.assign(error, {code: 'ERR_CUT_OFF'}) : error),
-    )
-    socket.on('end', () => {
-      // The answer is complete; closing now rather than after the half-close lets the process exit sooner.
-      socket.destroy()
-      // Closed with no answer at all after the request went out (e.g. the listener stopped meanwhile): not "another program".
-      if (chunks.length === 0 && sent) {
-        reject(Object.assign(new Error('no answer'), {code: 'ERR_CUT_OFF'}))
-        return
-      }
+class Connection {
+  readonly #socket: Socket
+  readonly #chunks: Buffer[] = []
+  #connected = false
+  #sent = false
+  #ended = false
+  #failure: NodeJS.ErrnoException | undefined
+  /** Told of every change: data, end, error. */
+  #wake: () => void = () => {}
 
-      const raw = Buffer.concat(chunks).toString('utf8')
-      const split = raw.indexOf('\r\n\r\n')
-      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(raw)?.[1] ?? 0)
-      resolve({status, text: split === -1 ? '' : raw.slice(split + 4)})
+  constructor(host: string, port: number, timeoutMs: number) {
+    this.#socket = connect({host, port}, () => {
+      this.#connected = true
     })
-  })
+    this.#socket.setTimeout(timeoutMs, () =>
+      this.#socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})),
+    )
+    this.#socket.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk)
+      this.#wake()
+    })
+    // After a request went out, a failure is not "no listener": the command may have been carried out.
+    this.#socket.on('error', (error: NodeJS.ErrnoException) => {
+      const cutOff = this.#connected && this.#sent && error.code !== 'ETIMEDOUT'
+      this.#failure = cutOff ? Object.assign(error, {code: 'ERR_CUT_OFF'}) : error
+      this.#wake()
+    })
+    this.#socket.on('end', () => {
+      this.#ended = true
+      this.#wake()
+    })
+  }
+
+  /** Still open for another request: the last answer was complete and the listener did not close. */
+  get reusable(): boolean {
+    return !this.#ended && this.#failure === undefined && !this.#socket.destroyed
+  }
+
+  /** Sends one request and reads its answer; `keepOpen` leaves the connection open for the next one. */
+  async exchange(request: string, keepOpen: boolean): Promise<{status: number; text: string}> {
+    this.#sent = true
+    this.#socket.ref()
+    this.#socket.write(request)
+    try {
+      for (;;) {
+        const answer = this.#answer(keepOpen)
+        if (answer) return answer
+        if (this.#failure) throw this.#failure
+        // Closed with no answer at all after the request went out (e.g. the listener stopped meanwhile): not "another program".
+        if (this.#ended) throw Object.assign(new Error('no answer'), {code: 'ERR_CUT_OFF'})
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve
+        })
+      }
+    } finally {
+      // Closing as soon as the answer is in, rather than after the half-close, lets the process exit sooner; a
+      // connection kept for a next request does not hold the process open either.
+      if (!keepOpen || !this.reusable) this.close()
+      else this.#socket.unref()
+    }
+  }
+
+  close(): void {
+    this.#socket.destroy()
+  }
+
+  /**
+   * The answer, once it is complete: its Content-Length is in, or else the listener has closed. An answer to a
+   * keep-alive request without a Content-Length is not callctl's, and complete as it is: nothing says where it ends.
+   */
+  #answer(keepOpen: boolean): {status: number; text: string} | undefined {
+    if (this.#chunks.length === 0) return undefined
+    const raw = Buffer.concat(this.#chunks)
+    const split = raw.indexOf('\r\n\r\n')
+    if (split === -1) return this.#ended ? {status: statusOf(raw.toString('latin1')), text: ''} : undefined
+    const head = raw.subarray(0, split).toString('latin1')
+    const declared = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1]
+    const body = raw.subarray(split + 4)
+    if (declared === undefined && keepOpen) {
+      this.#ended = true
+      return {status: statusOf(head), text: ''}
+    }
+
+    if (!this.#ended && (declared === undefined || body.length < Number(declared))) return undefined
+    const length = declared === undefined ? body.length : Math.min(Number(declared), body.length)
+    // What follows the answer would be a second answer to one request: the connection is not used again.
+    if (body.length > length || /\r\nconnection: *close/i.test(head)) this.#ended = true
+    this.#chunks.length = 0
+    return {status: statusOf(head), text: body.subarray(0, length).toString('utf8')}
+  }
+}
+
+function statusOf(head: string): number {
+  return Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0)
 }
 
 /** The listener on the configured port, if one answers at once; for hints such as "restart it to apply". */

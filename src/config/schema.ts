@@ -143,7 +143,11 @@ export function redactSecrets(node: SchemaNode | undefined, value: unknown): unk
 
 /** The node's defaults: what the effective config holds for keys the file does not mention. */
 export function defaultsOf(node: SchemaNode): unknown {
-  if (node.type !== 'object' || !node.properties) return structuredClone(node.default)
+  if (node.type !== 'object' || !node.properties) {
+    // A copy, so that no config shares (and mutates) the schema's arrays and objects; most defaults are plain values.
+    return typeof node.default === 'object' && node.default !== null ? structuredClone(node.default) : node.default
+  }
+
   const defaults: Record<string, unknown> = {}
   for (const [name, child] of Object.entries(node.properties)) {
     const value = defaultsOf(child)

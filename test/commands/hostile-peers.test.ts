@@ -53,6 +53,49 @@ describe('the CLI against peers that are not (or no longer) a well-behaved callc
     }
   })
 
+  test('an answer to `/` that claims callctl without a Content-Length is not callctl, at once (no wait for a close)', async () => {
+    // Keeps the connection open and never says where its answer ends: the identity check cannot wait for the end.
+    const {server, port} = await serve((_req, res) => {
+      res.writeHead(200, {'content-type': 'application/json'})
+      res.write('{"name":"callctl"}')
+    })
+    try {
+      const started = performance.now()
+      const result = await runCli(['make', '0201', '--port', port], tempConfigDir())
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toContain('ERR_NOT_CALLCTL')
+      // The client's own timeout is 10 s.
+      expect(performance.now() - started).toBeLessThan(5000)
+    } finally {
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
+  test('make sends its number on the connection of the identity check: one TCP handshake, not two', async () => {
+    const connections: string[][] = []
+    const server = createServer((req, res) => {
+      const body = req.url === '/' ? '{"name":"callctl"}' : '{"call":{"id":"c1","state":"dialing","number":"0201"}}'
+      res.writeHead(200, {'content-type': 'application/json', 'content-length': Buffer.byteLength(body)}).end(body)
+    })
+    server.on('connection', (socket) => {
+      const requests: string[] = []
+      connections.push(requests)
+      socket.on('data', (chunk: Buffer) => requests.push(...(chunk.toString().match(/^[A-Z]+ \S+/gm) ?? [])))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const result = await runCli(
+        ['make', '0201', '--port', String((server.address() as AddressInfo).port)],
+        tempConfigDir(),
+      )
+      expect(result.exitCode).toBe(0)
+      expect(connections).toEqual([['GET /', 'POST /make/0201']])
+    } finally {
+      server.close()
+    }
+  })
+
   test('events: messages that are not call events are skipped, the ones around them kept', async () => {
     const event = (number: string) =>
       JSON.stringify({
