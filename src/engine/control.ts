@@ -76,12 +76,12 @@ export class CallControl {
    */
   async make(rawNumber: string, {ext}: {ext?: string} = {}): Promise<Call> {
     this.#require('make')
-    // A SIP address is dialled as it is, by a driver that speaks SIP; read before that is asked, so that a malformed
-    // one is a 400 whatever the driver.
+    // A SIP address is dialled as it is, by a driver that speaks SIP. Read and checked against the number lists
+    // before that is asked: a malformed one is a 400 and a blocked one a 403 whatever the driver, as `dial` says.
     const sip = isSipAddress(rawNumber)
     const number = sip ? sipAddress(rawNumber).uri : normalizeNumber(rawNumber)
-    if (sip) this.#require('sip')
     this.checkNumber(number)
+    if (sip) this.#require('sip')
     const digits = ext?.replaceAll(/[\s\-.()]/g, '')
     if (digits !== undefined && !/^[\d*#]{1,16}$/.test(digits))
       throw new RequestError(
