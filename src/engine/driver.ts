@@ -4,17 +4,7 @@ import type {Call, CallDetails, CallResult} from './call.js'
  * What a driver can do; the listener answers 501 for a command the driver lacks, naming the drivers that can.
  * `mute` covers unmute too; `sip` is dialling a SIP address (`sip:alice@pbx.example.com`) as it is.
  */
-export type Capability =
-  | 'make'
-  | 'answer'
-  | 'end'
-  | 'reject'
-  | 'hold'
-  | 'resume'
-  | 'transfer'
-  | 'dtmf'
-  | 'mute'
-  | 'sip'
+export type Capability = 'make' | 'answer' | 'end' | 'reject' | 'hold' | 'resume' | 'transfer' | 'dtmf' | 'mute' | 'sip'
 
 /** The call controls a phone has in some form; `sip` is not among them: only a SIP phone dials an address. */
 export type CallCapability = Exclude<Capability, 'sip'>

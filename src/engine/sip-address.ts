@@ -26,7 +26,7 @@ export interface SipAddress {
 }
 
 export const SIP_ADDRESS_RULE =
-  'a SIP address is sip:user@host[:port][;name=value…]: a user of letters, digits, -_.!~*\'()&=+$, and %XX; a host name, IPv4 address or [IPv6] address; no password, no headers (?…), no spaces'
+  "a SIP address is sip:user@host[:port][;name=value…]: a user of letters, digits, -_.!~*'()&=+$, and %XX; a host name, IPv4 address or [IPv6] address; no password, no headers (?…), no spaces"
 
 /** Whether text is meant as a SIP address rather than a number: numbers never start with a scheme. */
 export const isSipAddress = (text: string): boolean => /^sips?:/i.test(text.trim())
@@ -83,7 +83,8 @@ export function sipAddress(input: string): SipAddress {
       throw refuse(`${shown(`;${raw}`)} is not a URI parameter (;name or ;name=value)`)
     if (value !== undefined) checkEscapes(value, refuse)
     // maddr sends the request to another host than the one the address names: a block by host would not hold.
-    if (name === 'maddr') throw refuse(';maddr= is not dialled: it sends the call to another host than the address names')
+    if (name === 'maddr')
+      throw refuse(';maddr= is not dialled: it sends the call to another host than the address names')
     return [name, value]
   })
   const uri = `${scheme}:${userinfo}@${host}${port === undefined ? '' : `:${port}`}${params

@@ -139,7 +139,9 @@ describe('dialing rules and number lists, shared by /make and dial', () => {
     expect(allowed.exitCode).toBe(0)
     const notAllowed = await runCli(['dial', 'sip:bob@pbx.example.com', '--dry-run'], configDir)
     expect(notAllowed.exitCode).toBe(4)
-    expect(notAllowed.stderr).toMatch(/sip:bob@pbx.example.com is not in numbers.allow; a SIP address is allowed only by its exact URI/)
+    expect(notAllowed.stderr).toMatch(
+      /sip:bob@pbx.example.com is not in numbers.allow; a SIP address is allowed only by its exact URI/,
+    )
   })
 
   test('numbers.block +31900 refuses 0031900… and 0900… (with dialing.countryCode) by /make and by dial', async () => {

@@ -21,9 +21,12 @@ describe('parseDialLink', () => {
     ['sip:020123456', {number: '020123456', scheme: 'sip'}],
     // sip:/sips: whose user part is not a number: the whole address, scheme and host in lower case.
     ['sip:alice@pbx.example.com', {number: 'sip:alice@pbx.example.com', scheme: 'sip'}],
-    ['SIPS:Alice@PBX.Example.com:5061;transport=tcp', {number: 'sips:Alice@pbx.example.com:5061;transport=tcp', scheme: 'sips'}],
+    [
+      'SIPS:Alice@PBX.Example.com:5061;transport=tcp',
+      {number: 'sips:Alice@pbx.example.com:5061;transport=tcp', scheme: 'sips'},
+    ],
     ['sip:bob@[2001:DB8::1]:5080', {number: 'sip:bob@[2001:db8::1]:5080', scheme: 'sip'}],
-    ['  sip:o%27brien@10.0.0.1  ', {number: "sip:o%27brien@10.0.0.1", scheme: 'sip'}],
+    ['  sip:o%27brien@10.0.0.1  ', {number: 'sip:o%27brien@10.0.0.1', scheme: 'sip'}],
     // Parameters callctl has no use for are skipped (RFC 3966 allows any).
     ['tel:+4930123;ext=12;foo', {number: '+4930123', scheme: 'tel', ext: '12'}],
     // Plain numbers.

@@ -25,7 +25,10 @@ describe('numbers.allow / numbers.block', () => {
 
   describe('SIP addresses', () => {
     test('number entries do not apply to a SIP address; a SIP URI entry blocks the same user and host, a host entry any user there', () => {
-      const check = compileNumberPolicy({allow: [], block: ['/.*/', '0', 'sip:mallory@pbx.example.com', '@EVIL.example']})
+      const check = compileNumberPolicy({
+        allow: [],
+        block: ['/.*/', '0', 'sip:mallory@pbx.example.com', '@EVIL.example'],
+      })
       expect(() => check('sip:alice@pbx.example.com')).not.toThrow()
       expect(() => check('sips:mallory@pbx.example.com;transport=tcp')).toThrow(
         'Refused make: sips:mallory@pbx.example.com;transport=tcp matches numbers.block entry "sip:mallory@pbx.example.com"',
