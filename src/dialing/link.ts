@@ -1,11 +1,16 @@
 import {normalizeNumber, shown} from '../engine/number.js'
+import {isSipAddress, sipAddress} from '../engine/sip-address.js'
 
 export {SHOWN_LINK_CHARS, shown} from '../engine/number.js'
 import {RequestError} from '../errors.js'
 
 /** What a clicked link or a typed number asks to dial. */
 export interface DialTarget {
-  /** Dialable, as normalizeNumber makes it (`+4930123`), before the dialing rules. */
+  /**
+   * Dialable, as normalizeNumber makes it (`+4930123`), before the dialing rules; or, for a `sip:`/`sips:` URI whose
+   * user part is not a number, the whole URI as sipAddress makes it (`sip:alice@pbx.example.com`), which only a
+   * driver that speaks SIP dials.
+   */
   number: string
   scheme: 'tel' | 'callto' | 'sip' | 'sips' | 'plain'
   /** `;ext=` of a tel: URI (or of a sip: user part): an extension to key in once the call is answered. */
@@ -26,13 +31,14 @@ export const isDialLink = (text: string): boolean => PHONE_LINK.test(text)
 
 /**
  * Reads a link or a number: RFC 3966 `tel:` (visual separators, `;phone-context=`, `;ext=`, `;isub=`, percent
- * encoding), Skype's `callto:` and `callto://`, `sip:`/`sips:` whose user part is a number, or a plain number.
+ * encoding), Skype's `callto:` and `callto://`, `sip:`/`sips:` (the user part when it is a number, else the whole
+ * address, strictly checked: see sipAddress), or a plain number.
  * Throws a RequestError naming what is wrong, as the listener's `/make` does for a bad number.
  */
 export function parseDialLink(input: string): DialTarget {
   const target = parseLink(input)
   // `tel:*` or `tel:#`: a feature code's first key, no number; a click must not dial it.
-  if (!/\d/.test(target.number))
+  if (!isSipAddress(target.number) && !/\d/.test(target.number))
     throw new RequestError(`Cannot dial ${shown(input)}: it holds no digit, so no number`, 'ERR_INVALID_LINK')
   return target
 }
@@ -100,7 +106,10 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
   }
 }
 
-/** The user part of a SIP URI when it is a telephone number (`sip:+4930123;ext=5@pbx.example.com;user=phone`). */
+/**
+ * The user part of a SIP URI when it is a telephone number (`sip:+4930123;ext=5@pbx.example.com;user=phone`), else
+ * the whole URI as a SIP address (`sip:alice@pbx.example.com`), refused unless it is a well-formed one.
+ */
 function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
   const at = rest.indexOf('@')
   const user = at === -1 ? rest.replace(/[;?].*$/s, '') : rest.slice(0, at)
@@ -110,13 +119,9 @@ function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
     return telephoneSubscriber(withoutPassword, input)
   } catch (error) {
     if (!(error instanceof RequestError)) throw error
-    throw new RequestError(
-      `Cannot dial ${shown(input)}: its user part ${shown(decode(withoutPassword, input))} is not a phone number; callctl dials numbers`,
-      'ERR_INVALID_LINK',
-      400,
-      ['Dial the number of that address instead: callctl dial <number>'],
-    )
   }
+
+  return {number: sipAddress(input).uri}
 }
 
 function extension(raw: string, input: string): string {

@@ -1,3 +1,4 @@
+import {isSipAddress} from '../engine/sip-address.js'
 import {RequestError} from '../errors.js'
 import type {DialingSettings} from './settings.js'
 
@@ -9,9 +10,11 @@ export interface Dialled {
 
 /**
  * Applies the dialing rules to a normalised number (see normalizeNumber): strip, format, length limits, outside line,
- * in that order. Feature codes (`*31#`) and internal extensions pass unchanged.
+ * in that order. Feature codes (`*31#`), internal extensions and SIP addresses (which hold no number to format) pass
+ * unchanged.
  */
 export function applyDialingRules(number: string, dialing: DialingSettings): Dialled {
+  if (isSipAddress(number)) return {number, rules: []}
   const rules: string[] = []
   let current = number
   const stripped = dialing.strip.find((prefix) => current.startsWith(prefix) && current.length > prefix.length)

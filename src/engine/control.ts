@@ -4,6 +4,7 @@ import {type Call, type CallDetails, type CallEventType, type CallState, shownId
 import type {CallEngine} from './engine.js'
 import {callerId} from './caller-id.js'
 import {normalizeNumber, NUMBER_RULE} from './number.js'
+import {isSipAddress, sipAddress} from './sip-address.js'
 
 /** The engine's transitions, as a driver sees them. */
 export function reporterFor(engine: CallEngine): DriverReporter {
@@ -75,15 +76,19 @@ export class CallControl {
    */
   async make(rawNumber: string, {ext}: {ext?: string} = {}): Promise<Call> {
     this.#require('make')
-    const number = normalizeNumber(rawNumber)
+    // A SIP address is dialled as it is, by a driver that speaks SIP. Read and checked against the number lists
+    // before that is asked: a malformed one is a 400 and a blocked one a 403 whatever the driver, as `dial` says.
+    const sip = isSipAddress(rawNumber)
+    const number = sip ? sipAddress(rawNumber).uri : normalizeNumber(rawNumber)
     this.checkNumber(number)
+    if (sip) this.#require('sip')
     const digits = ext?.replaceAll(/[\s\-.()]/g, '')
     if (digits !== undefined && !/^[\d*#]{1,16}$/.test(digits))
       throw new RequestError(
         `Invalid extension ${JSON.stringify(ext!.slice(0, 40))}: an extension is 1 to 16 of 0-9, * and #`,
         'ERR_INVALID_DTMF',
       )
-    const call = await this.#drive(() => this.driver.make(number))
+    const call = await this.#drive(() => (sip ? this.driver.dialSip!(number) : this.driver.make(number)))
     if (digits) this.#keyInOnAnswer(call.id, digits)
     return call
   }
@@ -341,9 +346,16 @@ export class CallControl {
   #require(capability: Capability): void {
     if (!this.driver.capabilities.has(capability)) {
       const others = this.#driversThatCan(capability).filter((name) => name !== this.driver.name)
-      const what = capability === 'dtmf' ? 'send DTMF' : capability === 'mute' ? 'mute or unmute' : capability
+      const what =
+        capability === 'dtmf'
+          ? 'send DTMF to calls'
+          : capability === 'mute'
+            ? 'mute or unmute calls'
+            : capability === 'sip'
+              ? 'dial SIP addresses (a sip: URI whose user part is not a number)'
+              : `${capability} calls`
       const can = others.length > 0 ? `; drivers that can: ${others.join(', ')}` : ''
-      throw new DriverError(this.driver.name, `this driver cannot ${what} calls${can}`, {
+      throw new DriverError(this.driver.name, `this driver cannot ${what}${can}`, {
         code: 'ERR_NOT_SUPPORTED',
         status: 501,
         suggestions: others.length > 0 ? ['Change the driver with callctl config set driver.name <name>'] : [],

@@ -2,11 +2,14 @@ import type {Call, CallDetails, CallResult} from './call.js'
 
 /**
  * What a driver can do; the listener answers 501 for a command the driver lacks, naming the drivers that can.
- * `mute` covers unmute too.
+ * `mute` covers unmute too; `sip` is dialling a SIP address (`sip:alice@pbx.example.com`) as it is.
  */
-export type Capability = 'make' | 'answer' | 'end' | 'reject' | 'hold' | 'resume' | 'transfer' | 'dtmf' | 'mute'
+export type Capability = 'make' | 'answer' | 'end' | 'reject' | 'hold' | 'resume' | 'transfer' | 'dtmf' | 'mute' | 'sip'
 
-export const CAPABILITIES: readonly Capability[] = [
+/** The call controls a phone has in some form; `sip` is not among them: only a SIP phone dials an address. */
+export type CallCapability = Exclude<Capability, 'sip'>
+
+export const CAPABILITIES: readonly CallCapability[] = [
   'make',
   'answer',
   'end',
@@ -63,6 +66,11 @@ export interface Driver {
   /** Connect, spawn or check the platform; throw DriverError with a clear reason when the driver cannot run here. */
   init?(): Promise<void>
   make(number: string): Promise<Call>
+  /**
+   * Present exactly when `sip` is declared: dials a SIP address checked by sipAddress (no space, control character
+   * or header in it) as it is, and resolves with the call, whose number is that address, as `make` does.
+   */
+  dialSip?(uri: string): Promise<Call>
   answer(call: Call): Promise<void>
   end(call: Call): Promise<void>
   /*

@@ -1,4 +1,5 @@
 import {ConfigError, RequestError} from '../errors.js'
+import {isSipAddress, type SipAddress, sipAddress} from './sip-address.js'
 
 export interface NumberLists {
   allow: string[]
@@ -25,6 +26,11 @@ export interface NumberMatching {
  * `numbers.allow` / `numbers.block`: each entry is a prefix (`0900`, `+31900`; spaces and dashes ignored) or a
  * regular expression between slashes (`/^\+88[0-9]/`). Block wins, when it matches any form of the number; a
  * non-empty allow list admits only numbers whose canonical forms all match one of its entries.
+ *
+ * A SIP address (`sip:alice@pbx.example.com`) is no number: prefixes and patterns do not apply to it. It is blocked
+ * by a SIP URI entry naming the same user and host (any parameters, sip: or sips:) or by a host entry
+ * (`@pbx.example.com`, any user and port); with a non-empty allow list it is dialled only when that list holds
+ * its exact URI, since an allow list of numbers was written without it in mind.
  */
 export function compileNumberPolicy(
   lists: NumberLists,
@@ -32,9 +38,22 @@ export function compileNumberPolicy(
 ): (number: string) => void {
   const {forms, canonical, entry} =
     typeof matching === 'function' ? {forms: matching, canonical: matching, entry: matching} : matching
-  const block = lists.block.map((item) => matcher('numbers.block', item, entry))
-  const allow = lists.allow.map((item) => matcher('numbers.allow', item, entry))
+  const numberEntries = (list: string[]) => list.filter((item) => !isSipEntry(item))
+  const block = numberEntries(lists.block).map((item) => matcher('numbers.block', item, entry))
+  const allow = numberEntries(lists.allow).map((item) => matcher('numbers.allow', item, entry))
+  const sipBlock = lists.block.filter((item) => isSipEntry(item)).map((item) => sipEntry('numbers.block', item))
+  const sipAllow = lists.allow.filter((item) => isSipEntry(item)).map((item) => sipEntry('numbers.allow', item))
+  for (const item of sipAllow)
+    if (item.kind === 'host')
+      throw new ConfigError(
+        `Invalid entry "${item.entry}" in numbers.allow: a SIP address is allowed by its exact URI (sip:alice@pbx.example.com); a host entry (@host) is for numbers.block`,
+      )
   return (number) => {
+    if (isSipAddress(number)) {
+      checkSipAddress(sipAddress(number), sipBlock, lists.allow.length > 0 ? sipAllow : undefined)
+      return
+    }
+
     const blocked = block.find((m) => m.test(forms(number)))
     if (blocked) {
       throw new RequestError(
@@ -78,4 +97,45 @@ function matcher(key: string, entry: string, entryForms: NumberForms): Matcher {
 
   const prefixes = entryForms(prefix)
   return {entry, test: (numbers) => numbers.some((form) => prefixes.some((p) => form.startsWith(p)))}
+}
+
+type SipEntry = {entry: string; kind: 'host'; host: string} | {entry: string; kind: 'uri'; address: SipAddress}
+
+const isSipEntry = (entry: string): boolean => entry.startsWith('@') || isSipAddress(entry)
+
+function sipEntry(key: string, entry: string): SipEntry {
+  try {
+    if (!entry.startsWith('@')) return {entry, kind: 'uri', address: sipAddress(entry)}
+    // A host entry is checked as the host of an address would be.
+    return {entry, kind: 'host', host: sipAddress(`sip:x${entry}`).host}
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid entry "${entry}" in ${key}: a SIP entry is a SIP URI (sip:alice@pbx.example.com) or a host (@pbx.example.com); ${(error as Error).message}`,
+    )
+  }
+}
+
+/** Who an address reaches, whatever its scheme and parameters: what a block entry names. */
+const reached = (address: SipAddress): string =>
+  `${address.user}@${address.host}${address.port === undefined ? '' : `:${address.port}`}`
+
+function checkSipAddress(address: SipAddress, block: SipEntry[], allow: SipEntry[] | undefined): void {
+  const blocked = block.find((item) =>
+    item.kind === 'host' ? item.host === address.host : reached(item.address) === reached(address),
+  )
+  if (blocked) {
+    throw new RequestError(
+      `Refused make: ${address.uri} matches numbers.block entry "${blocked.entry}"; remove that entry to allow it`,
+      'ERR_NUMBER_BLOCKED',
+      403,
+    )
+  }
+
+  if (allow && !allow.some((item) => item.kind === 'uri' && item.address.uri === address.uri)) {
+    throw new RequestError(
+      `Refused make: ${address.uri} is not in numbers.allow; a SIP address is allowed only by its exact URI there: add ${address.uri} to numbers.allow to allow it`,
+      'ERR_NUMBER_NOT_ALLOWED',
+      403,
+    )
+  }
 }

@@ -6,6 +6,7 @@ import {CallctlError} from '../errors.js'
 import {type DialTarget, parseDialLink} from '../dialing/link.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
+import {isSipAddress} from '../engine/sip-address.js'
 import {type Config, loadConfig} from '../settings.js'
 
 export interface DialOptions {
@@ -23,7 +24,7 @@ export interface DialResult {
   /** The link or number as given. */
   link: string
   scheme: DialTarget['scheme']
-  /** The number sent to the listener (its dialing rules make `dialled` of it). */
+  /** The number sent to the listener (its dialing rules make `dialled` of it), or the SIP address. */
   number: string
   /** The number the phone dials, after the dialing rules, and the rules that changed it. */
   dialled: string
@@ -76,7 +77,11 @@ export async function dial(
       ...(target.ext ? {ext: target.ext} : {}),
       warnings,
     }
-    const why = rules.length === 0 ? ['no dialing rule changed it'] : rules
+    const why = isSipAddress(dialled)
+      ? ['dialing rules do not apply to SIP addresses; a driver that speaks SIP (baresip) dials it as it is']
+      : rules.length === 0
+        ? ['no dialing rule changed it']
+        : rules
     if (options.dryRun) {
       return {
         data: {...result, dryRun: true},

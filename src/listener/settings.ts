@@ -75,9 +75,12 @@ export const listenerSettings = {
   numbers: s.object({
     allow: s.array(s.string(), {
       default: [],
-      description: 'prefixes or /patterns/; when set, only these may be dialled',
+      description: 'prefixes, /patterns/ or exact SIP URIs; when set, only these may be dialled',
     }),
-    block: s.array(s.string(), {default: [], description: 'prefixes or /patterns/ that may never be dialled'}),
+    block: s.array(s.string(), {
+      default: [],
+      description: 'prefixes, /patterns/, SIP URIs or @hosts that may never be dialled',
+    }),
   }),
 }
 

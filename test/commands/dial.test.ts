@@ -50,12 +50,26 @@ describe('callctl dial against a running listener (real processes)', () => {
     expect(numbers).toEqual(expect.arrayContaining(['+49301234567', '+31201234567']))
   })
 
-  test('a sip: address that is no number is refused (exit 4) and nothing is dialled', async () => {
+  test('a sip: address that is no number: the sim cannot dial it (exit 5, naming baresip) and nothing is dialled', async () => {
     const before = (await statusOf(listener.port)).calls.length
     const result = await dial('sip:alice@example.com')
-    expect(result.exitCode).toBe(4)
-    expect(result.stderr).toMatch(/Cannot dial "sip:alice@example.com": its user part "alice" is not a phone number/)
+    expect(result.exitCode).toBe(5)
+    expect(result.stderr).toMatch(/cannot dial SIP addresses .*; drivers that can: baresip/)
     expect(result.stderr).not.toMatch(/ at /)
+    const json = await dial('sip:alice@example.com', '--json')
+    expect(json.exitCode).toBe(5)
+    expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_NOT_SUPPORTED'}})
+    expect((await statusOf(listener.port)).calls).toHaveLength(before)
+  })
+
+  test('a malformed SIP address is refused before anything is dialled (exit 4, ERR_INVALID_LINK)', async () => {
+    const before = (await statusOf(listener.port)).calls.length
+    for (const link of ['sip:alice@example.com?Subject=x', 'sip:alice:pw@example.com', 'sip:alice%0A@example.com']) {
+      const result = await dial(link, '--json')
+      expect({link, exitCode: result.exitCode}).toEqual({link, exitCode: 4})
+      expect(JSON.parse(result.stdout)).toMatchObject({ok: false, error: {code: 'ERR_INVALID_LINK'}})
+    }
+
     expect((await statusOf(listener.port)).calls).toHaveLength(before)
   })
 
@@ -95,6 +109,39 @@ describe('dialing rules and number lists, shared by /make and dial', () => {
     } finally {
       await listener.stop()
     }
+  })
+
+  test('dial --dry-run of a SIP address: no dialing rule applies; numbers.block and numbers.allow do, with SIP entries', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {
+      'dialing.countryCode': '49',
+      'dialing.outsideLine': '0',
+      'numbers.block': JSON.stringify(['@blocked.example']),
+    })
+    const dry = await runCli(['dial', 'sip:Alice@PBX.example.com', '--dry-run', '--json'], configDir)
+    expect(dry.exitCode).toBe(0)
+    expect(JSON.parse(dry.stdout)).toMatchObject({
+      scheme: 'sip',
+      number: 'sip:Alice@pbx.example.com',
+      dialled: 'sip:Alice@pbx.example.com',
+      rules: [],
+      dryRun: true,
+    })
+    const human = await runCli(['dial', 'sip:Alice@PBX.example.com', '--dry-run'], configDir)
+    expect(human.stdout).toBe(
+      'Would dial sip:Alice@pbx.example.com\n  dialing rules do not apply to SIP addresses; a driver that speaks SIP (baresip) dials it as it is',
+    )
+    const blocked = await runCli(['dial', 'sip:bob@blocked.example', '--dry-run'], configDir)
+    expect(blocked.exitCode).toBe(4)
+    expect(blocked.stderr).toMatch(/sip:bob@blocked.example matches numbers.block entry "@blocked.example"/)
+    await setConfig(configDir, {'numbers.allow': JSON.stringify(['+49', 'sip:alice@pbx.example.com'])})
+    const allowed = await runCli(['dial', 'sip:alice@pbx.example.com', '--dry-run'], configDir)
+    expect(allowed.exitCode).toBe(0)
+    const notAllowed = await runCli(['dial', 'sip:bob@pbx.example.com', '--dry-run'], configDir)
+    expect(notAllowed.exitCode).toBe(4)
+    expect(notAllowed.stderr).toMatch(
+      /sip:bob@pbx.example.com is not in numbers.allow; a SIP address is allowed only by its exact URI/,
+    )
   })
 
   test('numbers.block +31900 refuses 0031900… and 0900… (with dialing.countryCode) by /make and by dial', async () => {

@@ -226,3 +226,25 @@ describe("Wildix's <<clid>>", () => {
     expect(argv('iexplorer.exe "variable1=<<CLID>>"')).toEqual(['iexplorer.exe', 'variable1=+31201234567'])
   })
 })
+
+describe('a call to a SIP address: its number is the address', () => {
+  const sip = valuesFor(event({number: "sip:o'brien&co@pbx.example.com:5061;transport=tcp", direction: 'outgoing'}))
+
+  test('a URL gets it encoded, so its @, : and ; do not change the URL', () => {
+    const rendered = url('https://crm.example/call?to={CALLERNUM}&id={CALLID}', sip)
+    expect(rendered).toBe(
+      "https://crm.example/call?to=sip%3Ao'brien%26co%40pbx.example.com%3A5061%3Btransport%3Dtcp&id=c1",
+    )
+    expect(new URL(rendered).searchParams.get('to')).toBe("sip:o'brien&co@pbx.example.com:5061;transport=tcp")
+  })
+
+  test('an argument gets it whole, as one word, and JSON as a string', () => {
+    expect(argv('crm-open --to {CALLERNUM}', sip)).toEqual([
+      'crm-open',
+      '--to',
+      "sip:o'brien&co@pbx.example.com:5061;transport=tcp",
+    ])
+    const json = compileTemplate('{"to": "{CALLERNUM}"}', 'test').render(sip, 'json')
+    expect(JSON.parse(json)).toEqual({to: "sip:o'brien&co@pbx.example.com:5061;transport=tcp"})
+  })
+})

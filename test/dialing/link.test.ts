@@ -19,6 +19,14 @@ describe('parseDialLink', () => {
     ['sip:+4930123@pbx.example.com', {number: '+4930123', scheme: 'sip'}],
     ['sips:+4930123;ext=7@pbx.example.com;user=phone', {number: '+4930123', scheme: 'sips', ext: '7'}],
     ['sip:020123456', {number: '020123456', scheme: 'sip'}],
+    // sip:/sips: whose user part is not a number: the whole address, scheme and host in lower case.
+    ['sip:alice@pbx.example.com', {number: 'sip:alice@pbx.example.com', scheme: 'sip'}],
+    [
+      'SIPS:Alice@PBX.Example.com:5061;transport=tcp',
+      {number: 'sips:Alice@pbx.example.com:5061;transport=tcp', scheme: 'sips'},
+    ],
+    ['sip:bob@[2001:DB8::1]:5080', {number: 'sip:bob@[2001:db8::1]:5080', scheme: 'sip'}],
+    ['  sip:o%27brien@10.0.0.1  ', {number: 'sip:o%27brien@10.0.0.1', scheme: 'sip'}],
     // Parameters callctl has no use for are skipped (RFC 3966 allows any).
     ['tel:+4930123;ext=12;foo', {number: '+4930123', scheme: 'tel', ext: '12'}],
     // Plain numbers.
@@ -29,7 +37,6 @@ describe('parseDialLink', () => {
   })
 
   test.each([
-    ['sip:alice@example.com', /user part "alice" is not a phone number/],
     ['http://evil.example/make/0900', /"http:" links are not phone links/],
     ['javascript:alert(1)', /"javascript:" links are not phone links/],
     ['tel:%ZZ', /broken percent-encoding/],
@@ -40,5 +47,47 @@ describe('parseDialLink', () => {
     [`tel:${'1'.repeat(40)}`, /too long/],
   ])('%s is refused with a clear message', (link, message) => {
     expect(() => parseDialLink(link)).toThrow(message)
+  })
+})
+
+describe('parseDialLink: a SIP address is checked strictly before anything dials it', () => {
+  test.each([
+    ['sip:alice', /needs a user and a host/],
+    ['sip:@pbx.example.com', /user part is empty/],
+    ['sip:alice:secret@pbx.example.com', /password/],
+    ['sip:alice@pbx.example.com?subject=hi', /headers/],
+    ['sip:alice@pbx.example.com#x', /fragments/],
+    ['sip:ali ce@pbx.example.com', /space or a control character/],
+    ['sip:alice@pbx.example.com\r\n{"command":"quit"}', /space or a control character/],
+    ['sip:alice\u0000@pbx.example.com', /space or a control character/],
+    ['sip:alice%00@pbx.example.com', /%00, an encoded control character/],
+    ['sip:alice%0d%0a@pbx.example.com', /%0d, an encoded control character/],
+    ['sip:ali"ce@pbx.example.com', /holds a character a SIP user cannot/],
+    ['sip:ali\\ce@pbx.example.com', /holds a character a SIP user cannot/],
+    ['sip:alice@bob@pbx.example.com', /raw @/],
+    ['sip:alice@pbx.example.com;maddr=evil.example', /maddr/],
+    ['sip:alice@pbx.example.com;a"b=1', /is not a URI parameter/],
+    ['sip:alice@pbx.example.com;x=%0a', /encoded control character/],
+    ['sip:alice@pbx_example.com', /is not a host name/],
+    ['sip:alice@1.2.3.999', /is not a host name/],
+    ['sip:alice@-pbx.example.com', /is not a host name/],
+    ['sip:alice@[::g]', /is not an IPv6 address/],
+    ['sip:alice@pbx.example.com:0', /port 0 is not 1 to 65535/],
+    ['sip:alice@pbx.example.com:70000', /port 70000/],
+    ['sip:alice@pbx.example.com:50:60', /is not a host\[:port\]/],
+    ['sip://alice@pbx.example.com', /no \/\//],
+    ['sip:älice@pbx.example.com', /holds a character a SIP user cannot/],
+    [`sip:${'a'.repeat(300)}@pbx.example.com`, /at most 256 characters/],
+    [`sip:alice@pbx.example.com${';a=1'.repeat(9)}`, /at most 8 ;parameters/],
+  ])('%s is refused (ERR_INVALID_LINK) with a clear message', (link, message) => {
+    expect(() => parseDialLink(link)).toThrow(message)
+    expect(() => parseDialLink(link)).toThrow(expect.objectContaining({code: 'ERR_INVALID_LINK', status: 400}))
+  })
+
+  test('what a SIP address becomes holds nothing that could end a ctrl_tcp command or a SIP header', () => {
+    const {number} = parseDialLink("sip:a-_.!~*'()&=+$,%41@h.example;lr;x=[a]/:&+$")
+    expect(number).toBe("sip:a-_.!~*'()&=+$,%41@h.example;lr;x=[a]/:&+$")
+    // eslint-disable-next-line no-control-regex -- control characters are what must not pass
+    expect(number).not.toMatch(/[\s\u0000-\u001F"\\?<>]/)
   })
 })

@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {mkdtempSync} from 'node:fs'
+import {mkdtempSync, readFileSync} from 'node:fs'
 import {connect, createServer, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -422,6 +422,59 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
         expect.stringMatching(/^\/end\?n=0201234567&name=&reason=486%20Busy(%20Here)?$/),
       ])
       expect(received).toHaveLength(2)
+    }, 40_000)
+
+    test('5. callctl dial sip:bob@127.0.0.1:<peer> → baresip sends the INVITE to that URI; the call, webhooks and status carry the address; hostile URIs before it are 400 and change nothing', async () => {
+      const p = await ports()
+      const configDir = tempConfigDir()
+      await configure(configDir, p, receiver)
+      const trace = path.join(mkdtempSync(path.join(tmpdir(), 'callctl-sipp-')), 'messages.log')
+      const sipp = startSipp('uas-ring-answer.xml', [
+        '-p',
+        String(p.peer),
+        '-mp',
+        String(p.media),
+        '-trace_msg',
+        '-message_file',
+        trace,
+      ])
+      cleanups.push(() => sipp.stop())
+      listener = await startListenerProcess(configDir, ['--spawn'])
+      const cli = (...args: string[]) => runCli([...args, '--port', String(listener!.port)], configDir)
+
+      // A second ctrl_tcp command after a line break, a quote that would end the JSON string, a header: refused
+      // before baresip hears of them.
+      for (const hostile of [
+        `sip:bob@127.0.0.1:${p.peer}\r\n28:{"command":"quit","token":"x"},`,
+        `sip:bo"b@127.0.0.1:${p.peer}`,
+        `sip:bob@127.0.0.1:${p.peer}?Subject=x`,
+      ]) {
+        const response = await fetch(`${listener.url}/make/${encodeURIComponent(hostile)}`, {method: 'POST'})
+        expect({hostile, status: response.status}).toEqual({hostile, status: 400})
+      }
+
+      const address = `sip:bob@127.0.0.1:${p.peer}`
+      const dialled = await cli('dial', address)
+      expect(dialled).toMatchObject({exitCode: 0, stderr: ''})
+      expect(dialled.stdout).toMatch(new RegExp(`^Dialing ${address.replaceAll('.', '\\.')} \\(call \\S+\\)$`))
+      const encoded = encodeURIComponent(address)
+      const [outgoing, active] = await receiver.waitFor(2, 10_000)
+      expect([outgoing.url, active.url]).toEqual([
+        `/outgoing?n=${encoded}&name=&reason=`,
+        `/active?n=${encoded}&name=&reason=`,
+      ])
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {calls: Array<{number: string}>}
+      expect(status.calls).toEqual([expect.objectContaining({number: address, state: 'active'})])
+      expect((await cli('end')).exitCode).toBe(0)
+      const [, , end] = await receiver.waitFor(3)
+      expect(end.url).toBe(`/end?n=${encoded}&name=&reason=Connection%20reset%20by%20user`)
+      expect((await sipp.process).exitCode).toBe(0)
+      // On the wire: one INVITE, to the address itself (not driver.baresip.dialUri filled with it).
+      const invites = readFileSync(trace, 'utf8').match(/^INVITE \S+ SIP\/2\.0$/gm)
+      expect(invites).toEqual([`INVITE ${address} SIP/2.0`])
+      // The journal has it too (the listener's /history, which `callctl history` reads).
+      const history = (await (await fetch(`${listener.url}/history`)).json()) as {calls: Array<{number: string}>}
+      expect(history.calls).toEqual([expect.objectContaining({number: address})])
     }, 40_000)
 
     test('4. baresip killed while idle → 503 with a clear message; started again → commands work within 2 s', async () => {

@@ -92,13 +92,16 @@ export function testDriverContract<S extends object>(
 
     test('has its name and declares capabilities', () => {
       expect(driver.name).toBe(name)
-      for (const capability of driver.capabilities) expect(CAPABILITIES).toContain(capability)
+      for (const capability of driver.capabilities) expect([...CAPABILITIES, 'sip']).toContain(capability)
       // The module's declaration (for the README and 501 answers) covers what the running driver offers.
       for (const capability of driver.capabilities) expect(h.module.capabilities).toContain(capability)
       // A declared action has its method.
       for (const action of ['reject', 'hold', 'resume', 'transfer', 'dtmf', 'mute'] as const) {
         if (driver.capabilities.has(action)) expect(typeof driver[action]).toBe('function')
       }
+
+      // Dialling a SIP address: its method exactly when declared (the engine calls it only then).
+      expect(typeof driver.dialSip).toBe(driver.capabilities.has('sip') ? 'function' : 'undefined')
     })
 
     test('hold then resume of an answered call report held, resumed', async () => {

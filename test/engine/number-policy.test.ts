@@ -22,4 +22,56 @@ describe('numbers.allow / numbers.block', () => {
     expect(() => compileNumberPolicy({allow: ['abc'], block: []})).toThrow(ConfigError)
     expect(() => compileNumberPolicy({allow: [], block: ['/(/']})).toThrow('Invalid pattern /(/ in numbers.block')
   })
+
+  describe('SIP addresses', () => {
+    test('number entries do not apply to a SIP address; a SIP URI entry blocks the same user and host, a host entry any user there', () => {
+      const check = compileNumberPolicy({
+        allow: [],
+        block: ['/.*/', '0', 'sip:mallory@pbx.example.com', '@EVIL.example'],
+      })
+      expect(() => check('sip:alice@pbx.example.com')).not.toThrow()
+      expect(() => check('sips:mallory@pbx.example.com;transport=tcp')).toThrow(
+        'Refused make: sips:mallory@pbx.example.com;transport=tcp matches numbers.block entry "sip:mallory@pbx.example.com"',
+      )
+      expect(() => check('sip:mallory@pbx.example.com:5062')).not.toThrow()
+      expect(() => check('sip:anyone@evil.example:5099')).toThrow(
+        expect.objectContaining({code: 'ERR_NUMBER_BLOCKED', status: 403}),
+      )
+      expect(() => check('sip:anyone@sub.evil.example')).not.toThrow()
+      // The number entries still hold for numbers.
+      expect(() => check('020123')).toThrow('numbers.block')
+    })
+
+    test('with numbers.allow set, a SIP address is dialled only when the list holds its exact URI', () => {
+      const check = compileNumberPolicy({allow: ['+31', 'sip:alice@PBX.example.com;transport=tcp'], block: []})
+      expect(() => check('sip:alice@pbx.example.com;transport=tcp')).not.toThrow()
+      expect(() => check('sip:alice@pbx.example.com')).toThrow(
+        'Refused make: sip:alice@pbx.example.com is not in numbers.allow; a SIP address is allowed only by its exact URI there: add sip:alice@pbx.example.com to numbers.allow',
+      )
+      expect(() => check('sip:bob@pbx.example.com;transport=tcp')).toThrow(
+        expect.objectContaining({code: 'ERR_NUMBER_NOT_ALLOWED', status: 403}),
+      )
+      expect(() => check('+31201234')).not.toThrow()
+      // An allow list of numbers only admits no SIP address at all.
+      expect(() => compileNumberPolicy({allow: ['+31'], block: []})('sip:alice@pbx.example.com')).toThrow(
+        'is not in numbers.allow',
+      )
+      // Block still wins.
+      expect(() =>
+        compileNumberPolicy({allow: ['sip:alice@pbx.example.com'], block: ['@pbx.example.com']})(
+          'sip:alice@pbx.example.com',
+        ),
+      ).toThrow('numbers.block')
+    })
+
+    test('bad SIP entries are config errors; a host entry is for numbers.block only', () => {
+      expect(() => compileNumberPolicy({allow: [], block: ['sip:alice']})).toThrow(
+        /Invalid entry "sip:alice" in numbers.block: a SIP entry is a SIP URI .* or a host/,
+      )
+      expect(() => compileNumberPolicy({allow: [], block: ['@bad host']})).toThrow(ConfigError)
+      expect(() => compileNumberPolicy({allow: ['@pbx.example.com'], block: []})).toThrow(
+        'a host entry (@host) is for numbers.block',
+      )
+    })
+  })
 })

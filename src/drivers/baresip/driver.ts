@@ -615,6 +615,64 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     }
   }
 
+  /** Dials `uri` for `make` (its number) or `dialSip` (the address itself) and waits for baresip's call. */
+  async function placeCall(uri: string, number: string): Promise<Call> {
+    let dial!: Dial
+    const reported = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        lateDials.add({uri, number, until: Date.now() + LATE_DIAL_MS})
+        dial.fail(
+          fail(
+            `no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}; if it appears later, callctl hangs it up`,
+            504,
+          ),
+        )
+      }, settings.dialTimeoutMs)
+      const done = () => {
+        clearTimeout(timer)
+        dials.delete(dial)
+      }
+
+      dial = {
+        uri,
+        number,
+        resolve(id) {
+          done()
+          resolve(id)
+        },
+        fail(error) {
+          done()
+          reject(error)
+        },
+      }
+    })
+    // Settled and awaited below only when the dial command went through; never left to reject unobserved.
+    reported.catch(() => {})
+    // Before the command: baresip may report the call before it answers the command.
+    dials.add(dial)
+    try {
+      await command('dial', uri)
+    } catch (error) {
+      dial.fail(error as DriverError)
+      throw error
+    }
+
+    const id = await reported
+    return (
+      reporter.calls().find((call) => call.id === id) ??
+      ({
+        id,
+        direction: 'outgoing',
+        number,
+        name: '',
+        state: 'ended',
+        createdAt: new Date().toISOString(),
+        tags: [],
+        channel: '',
+      } as Call)
+    )
+  }
+
   return {
     name: 'baresip',
     capabilities: new Set<Capability>(BARESIP_CAPABILITIES),
@@ -631,63 +689,10 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       await attempt(0)
     },
 
-    async make(number) {
-      const uri = dialUriFor(number)
-      let dial!: Dial
-      const reported = new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          lateDials.add({uri, number, until: Date.now() + LATE_DIAL_MS})
-          dial.fail(
-            fail(
-              `no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}; if it appears later, callctl hangs it up`,
-              504,
-            ),
-          )
-        }, settings.dialTimeoutMs)
-        const done = () => {
-          clearTimeout(timer)
-          dials.delete(dial)
-        }
+    make: async (number) => placeCall(dialUriFor(number), number),
 
-        dial = {
-          uri,
-          number,
-          resolve(id) {
-            done()
-            resolve(id)
-          },
-          fail(error) {
-            done()
-            reject(error)
-          },
-        }
-      })
-      // Settled and awaited below only when the dial command went through; never left to reject unobserved.
-      reported.catch(() => {})
-      // Before the command: baresip may report the call before it answers the command.
-      dials.add(dial)
-      try {
-        await command('dial', uri)
-      } catch (error) {
-        dial.fail(error as DriverError)
-        throw error
-      }
-
-      const id = await reported
-      return (
-        reporter.calls().find((call) => call.id === id) ??
-        ({
-          id,
-          direction: 'outgoing',
-          number,
-          name: '',
-          state: 'ended',
-          createdAt: new Date().toISOString(),
-          tags: [],
-          channel: '',
-        } as Call)
-      )
-    },
+    // The address is the call's number: what events, the journal and webhooks show of the other party.
+    dialSip: async (uri) => placeCall(uri, uri),
 
     async answer(call) {
       // baresip 1.0's `accept` answers the call that rang first, whatever `callfind` made current (hostile test,

@@ -50,9 +50,10 @@ export type BaresipSettings = Infer<typeof settings>
 
 /**
  * All of them, each a baresip 1.0 ctrl_tcp command of its menu module: accept, hangup (also reject: 486 to the
- * caller), hold, resume, transfer (REFER), sndcode (RFC 4733 DTMF), mute (a toggle), with callfind to pick the call.
+ * caller), hold, resume, transfer (REFER), sndcode (RFC 4733 DTMF), mute (a toggle), with callfind to pick the call;
+ * and `sip`: its `dial` takes a whole SIP URI.
  */
-export const BARESIP_CAPABILITIES: readonly Capability[] = CAPABILITIES
+export const BARESIP_CAPABILITIES: readonly Capability[] = [...CAPABILITIES, 'sip']
 
 /** A real SIP softphone driven over baresip's ctrl_tcp socket; the driver itself (src/drivers/baresip/driver.ts) loads with the listener. */
 export const baresipDriver = defineDriver({

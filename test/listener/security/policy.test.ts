@@ -380,6 +380,19 @@ describe('security policy (in process)', () => {
     expect((await rawRequest(`${listener.url}/make/020124`, {headers: typed})).text).toContain('Call 020 124?')
   })
 
+  test('a clicked link to a SIP address: its page asks about the address as is; a blocked one gets no page', async () => {
+    await start({numbers: {block: ['@blocked.example'], allow: []}})
+    const page = await rawRequest(`${listener.url}/make/sip:alice@PBX.example.com`, {headers: outsideNavigation})
+    expect(page.status).toBe(200)
+    expect(page.text).toContain('Call sip:alice@pbx.example.com?')
+    const blocked = await rawRequest(`${listener.url}/make/sip:bob@blocked.example`, {headers: outsideNavigation})
+    expect(blocked.status).toBe(403)
+    expect(blocked.text).toContain('numbers.block entry \\"@blocked.example\\"')
+    const hostile = await rawRequest(`${listener.url}/make/sip:al%22ice@pbx.example.com`, {headers: outsideNavigation})
+    expect(hostile.status).toBe(400)
+    expect(events).toHaveLength(0)
+  })
+
   test('make is rate limited with 429 and Retry-After', async () => {
     await start({security: {makeRateLimit: 2}})
     expect((await rawRequest(`${listener.url}/make/1`)).status).toBe(200)
