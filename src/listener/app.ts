@@ -68,6 +68,11 @@ export interface ListenerOptions {
   onRequest?: (record: RequestRecord) => void
   /** The dialing rules (src/dialing/rules.ts): the number `/make` dials for the one it was given. */
   dialNumber?: (number: string) => string
+  /**
+   * Settles once the call events so far are stored (the store commits them in groups), undefined when none wait:
+   * an answer is sent after it, because a 200 promises that the event is stored.
+   */
+  stored?: () => Promise<void> | undefined
 }
 
 function builtinRoutes(
@@ -166,7 +171,7 @@ function builtinRoutes(
 
 /** Builds the request handler. It never throws: every failure becomes a JSON answer with an honest status. */
 export function buildHandler(options: ListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const {control, config, version, onRequest, steps = [], guards = []} = options
+  const {control, config, version, onRequest, steps = [], guards = [], stored = () => undefined} = options
   const table = routeTable(config.commands)
   const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
@@ -229,7 +234,10 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       throw error
     }
 
-    if (body !== undefined) ctx.render(200, body)
+    if (body === undefined) return
+    const storing = stored()
+    if (storing) await storing
+    ctx.render(200, body)
   }
 
   return (req, res) => {
@@ -256,8 +264,11 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       record,
       render: (status, body, headers) => sendJson(res, status, body, headers),
     }
-    dispatch(ctx).catch((error: unknown) => {
+    dispatch(ctx).catch(async (error: unknown) => {
       record.error = (error as Error).message
+      // A refused command may have changed calls too (a make the driver failed ends its call).
+      const storing = stored()
+      if (storing) await storing
       if (res.headersSent) {
         res.destroy()
         return
