@@ -176,8 +176,10 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
   async function dispatch(ctx: RequestContext): Promise<void> {
+    // A step or guard that answers at once is not awaited: a request spends no turn of the microtask queue on it.
     for (const step of steps) {
-      if (await step(ctx)) return
+      const answered = step(ctx)
+      if (answered instanceof Promise ? await answered : answered) return
     }
 
     const {req, url, record} = ctx
@@ -192,7 +194,8 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
 
     record.route = route
     // `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last.
-    const repeated = [...url.searchParams.keys()].find((key, at, keys) => keys.indexOf(key) !== at)
+    const keys = url.search === '' ? [] : [...url.searchParams.keys()]
+    const repeated = keys.find((key, at) => keys.indexOf(key) !== at)
     if (repeated !== undefined) {
       throw new RequestError(
         `Repeated query field ${JSON.stringify(repeated.slice(0, 40))}: give each field once`,
@@ -200,11 +203,12 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    const fields = {...Object.fromEntries(url.searchParams)}
+    const fields: Record<string, string> = keys.length === 0 ? {} : {...Object.fromEntries(url.searchParams)}
     // The same object, so that what a guard changes (e.g. `render`) holds for the handler and for errors too.
     const routeCtx: RouteContext = Object.assign(ctx, {route, command, rest, fields})
     for (const guard of guards) {
-      if (await guard(routeCtx)) return
+      const answered = guard(routeCtx)
+      if (answered instanceof Promise ? await answered : answered) return
     }
 
     const allowed = ROUTE_METHODS[route]
@@ -217,7 +221,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    Object.assign(fields, await readFields(req))
+    if (req.method === 'POST') Object.assign(fields, await readFields(req))
     // `?call=` with an empty id (a script's unset variable) must not mean "the current call".
     if (Object.hasOwn(fields, 'call') && fields.call.trim() === '') {
       throw new RequestError(
