@@ -272,6 +272,10 @@ export class Deliverer {
 
   async #send(delivery: Delivery): Promise<void> {
     const {outbox, userAgent, timeoutMs, maxAgeHours, onDelivery} = this.#options
+    // Its event is stored first (the store commits call events in groups): a receiver that heard `incoming` must
+    // hear `end` too, which a listener killed before the commit could not know to send.
+    const storing = outbox.store.committed()
+    if (storing) await storing
     const {request} = delivery
     const started = performance.now()
     delivery.attempts++

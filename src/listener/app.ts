@@ -68,6 +68,11 @@ export interface ListenerOptions {
   onRequest?: (record: RequestRecord) => void
   /** The dialing rules (src/dialing/rules.ts): the number `/make` dials for the one it was given. */
   dialNumber?: (number: string) => string
+  /**
+   * Settles once the call events so far are stored (the store commits them in groups), undefined when none wait:
+   * an answer is sent after it, because a 200 promises that the event is stored.
+   */
+  stored?: () => Promise<void> | undefined
 }
 
 function builtinRoutes(
@@ -166,13 +171,15 @@ function builtinRoutes(
 
 /** Builds the request handler. It never throws: every failure becomes a JSON answer with an honest status. */
 export function buildHandler(options: ListenerOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  const {control, config, version, onRequest, steps = [], guards = []} = options
+  const {control, config, version, onRequest, steps = [], guards = [], stored = () => undefined} = options
   const table = routeTable(config.commands)
   const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
   async function dispatch(ctx: RequestContext): Promise<void> {
+    // A step or guard that answers at once is not awaited: a request spends no turn of the microtask queue on it.
     for (const step of steps) {
-      if (await step(ctx)) return
+      const answered = step(ctx)
+      if (answered instanceof Promise ? await answered : answered) return
     }
 
     const {req, url, record} = ctx
@@ -187,7 +194,8 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
 
     record.route = route
     // `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last.
-    const repeated = [...url.searchParams.keys()].find((key, at, keys) => keys.indexOf(key) !== at)
+    const keys = url.search === '' ? [] : [...url.searchParams.keys()]
+    const repeated = keys.find((key, at) => keys.indexOf(key) !== at)
     if (repeated !== undefined) {
       throw new RequestError(
         `Repeated query field ${JSON.stringify(repeated.slice(0, 40))}: give each field once`,
@@ -195,11 +203,12 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    const fields = {...Object.fromEntries(url.searchParams)}
+    const fields: Record<string, string> = keys.length === 0 ? {} : {...Object.fromEntries(url.searchParams)}
     // The same object, so that what a guard changes (e.g. `render`) holds for the handler and for errors too.
     const routeCtx: RouteContext = Object.assign(ctx, {route, command, rest, fields})
     for (const guard of guards) {
-      if (await guard(routeCtx)) return
+      const answered = guard(routeCtx)
+      if (answered instanceof Promise ? await answered : answered) return
     }
 
     const allowed = ROUTE_METHODS[route]
@@ -212,7 +221,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    Object.assign(fields, await readFields(req))
+    if (req.method === 'POST') Object.assign(fields, await readFields(req))
     // `?call=` with an empty id (a script's unset variable) must not mean "the current call".
     if (Object.hasOwn(fields, 'call') && fields.call.trim() === '') {
       throw new RequestError(
@@ -229,7 +238,10 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       throw error
     }
 
-    if (body !== undefined) ctx.render(200, body)
+    if (body === undefined) return
+    const storing = stored()
+    if (storing) await storing
+    ctx.render(200, body)
   }
 
   return (req, res) => {
@@ -256,8 +268,11 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       record,
       render: (status, body, headers) => sendJson(res, status, body, headers),
     }
-    dispatch(ctx).catch((error: unknown) => {
+    dispatch(ctx).catch(async (error: unknown) => {
       record.error = (error as Error).message
+      // A refused command may have changed calls too (a make the driver failed ends its call).
+      const storing = stored()
+      if (storing) await storing
       if (res.headersSent) {
         res.destroy()
         return

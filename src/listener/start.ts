@@ -204,6 +204,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // A body's number may be a link too (the step rewrote the URL's); the rules apply to the number in it.
       dialNumber: (raw) => applyDialingRules(dialTarget(raw), next.dialing).number,
       onRequest: (record) => report({kind: 'request', ...record}),
+      stored: () => store.committed(),
     })
   let handler = handlerFor(config)
   const server = createListener((req, res) => handler(req, res))

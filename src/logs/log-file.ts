@@ -61,8 +61,13 @@ export class LogFile {
   }
 
   append(record: object): void {
+    this.appendLine(JSON.stringify(record))
+  }
+
+  /** A record its caller has serialized already: one JSON object, without a line break. */
+  appendLine(json: string): void {
     if (this.#broken) return
-    this.#pending.push(JSON.stringify(record))
+    this.#pending.push(json)
     this.#scheduled ??= setImmediate(() => this.flush())
   }
 

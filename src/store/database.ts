@@ -61,6 +61,8 @@ export class Store {
   readonly movedAside?: string
   #lock?: DatabaseSync
   readonly #statements = new Map<string, StatementSync>()
+  /** The group commit open for this turn of the event loop (see atomically). */
+  #group?: {onError: (error: Error) => void; committed: Promise<void>; done: () => void}
 
   constructor(
     readonly file: string,
@@ -111,16 +113,19 @@ export class Store {
     }
   }
 
-  /** Runs `work` in one transaction: all of it lands, or none. Inside another, it is part of that one. */
+  /**
+   * Runs `work` in one transaction: all of it lands, or none. Inside another (a group commit included) it is a
+   * savepoint of that one, so a failing `work` takes back only its own writes.
+   */
   transaction<T>(work: () => T): T {
-    if (this.db.isTransaction) return work()
-    this.db.exec('BEGIN IMMEDIATE')
+    const nested = this.db.isTransaction
+    this.db.exec(nested ? 'SAVEPOINT nested' : 'BEGIN IMMEDIATE')
     try {
       const result = work()
-      this.db.exec('COMMIT')
+      this.db.exec(nested ? 'RELEASE nested' : 'COMMIT')
       return result
     } catch (error) {
-      this.db.exec('ROLLBACK')
+      this.db.exec(nested ? 'ROLLBACK TO nested; RELEASE nested' : 'ROLLBACK')
       throw error
     }
   }
@@ -129,6 +134,10 @@ export class Store {
    * Runs `work` (which must not throw) in a transaction when one can be had, else without: work that also does
    * things outside the store (a call event reaching the console and `/events`) must happen even when the store
    * fails. `onError` hears why the store part could not be made atomic or kept.
+   *
+   * Group commit: the transaction stays open for everything that arrives in the same turn of the event loop and
+   * commits once, right after it (a commit is a write to the WAL: one per call event cost most of a `/make`, see
+   * `npm run bench`). Whoever promises that it is stored (an HTTP 200, a webhook) waits for `committed()` first.
    */
   atomically(work: () => void, onError: (error: Error) => void): void {
     if (this.db.isOpen && this.db.isTransaction) return work()
@@ -139,17 +148,33 @@ export class Store {
       return work()
     }
 
+    const {promise, resolve} = Promise.withResolvers<void>()
+    this.#group = {onError, committed: promise, done: resolve}
+    setImmediate(() => this.#commitGroup())
     work()
+  }
+
+  /** Settles once what `atomically` wrote so far is committed (or failed to be); undefined when nothing waits. */
+  committed(): Promise<void> | undefined {
+    return this.#group?.committed
+  }
+
+  #commitGroup(): void {
+    const group = this.#group
+    if (!group) return
+    this.#group = undefined
     try {
       this.db.exec('COMMIT')
     } catch (error) {
-      onError(error as Error)
+      group.onError(error as Error)
       try {
         this.db.exec('ROLLBACK')
       } catch {
         // Nothing left to roll back.
       }
     }
+
+    group.done()
   }
 
   quarantine(source: string, reason: string, raw: string): void {
@@ -230,6 +255,7 @@ export class Store {
   }
 
   close(): void {
+    if (this.db.isOpen) this.#commitGroup()
     if (this.#lock?.isOpen) {
       this.run('DELETE FROM holder WHERE only = 1 AND pid = ?', [process.pid])
       this.#lock.close()

@@ -110,7 +110,8 @@ export class CtrlConnection extends EventEmitter {
     if (this.#socket) throw new Error('already connected')
     const where = `${this.host}:${this.port}`
     this.#held = []
-    const socket = connect({host: this.host, port: this.port})
+    // A command is one small write that baresip answers: Nagle's wait for an ACK would only delay the INVITE.
+    const socket = connect({host: this.host, port: this.port, noDelay: true})
     const pending = new Map<string, Pending>()
     const decoder = new NetstringDecoder()
     let verified = false
