@@ -33,6 +33,8 @@ export class ListenerClient {
   readonly port: number
   readonly commands: Config['commands']
   readonly #timeoutMs: number
+  /** make's: a driver may take its own dial timeout to place the call, and the listener answers after it. */
+  readonly #makeTimeoutMs: number
   readonly #token: string | undefined
   /** The port answered `/` as callctl: the token and numbers may go there. */
   #identified = false
@@ -45,6 +47,7 @@ export class ListenerClient {
     this.port = options.port ?? config.port
     this.commands = config.commands
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#makeTimeoutMs = this.#timeoutMs + longestDialTimeout(config.driver)
     this.#token = config.security.token
   }
 
@@ -62,6 +65,8 @@ export class ListenerClient {
     const answer = await this.request<{call?: Call; ext?: {keyedAfterAnswer?: unknown}} | null>(
       'POST',
       `/${this.commands.make}/${encodeURIComponent(number)}${query({ext})}`,
+      undefined,
+      {timeoutMs: this.#makeTimeoutMs},
     )
     return {call: this.#callIn(answer), keyed: answer?.ext?.keyedAfterAnswer === true}
   }
@@ -76,7 +81,7 @@ export class ListenerClient {
     }
 
     await this.identify()
-    return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`)
+    return this.#call(`/${this.commands.make}/${encodeURIComponent(number)}`, undefined, this.#makeTimeoutMs)
   }
 
   /**
@@ -136,8 +141,10 @@ export class ListenerClient {
 
   async status<T = Record<string, unknown>>(): Promise<T> {
     const status = await this.request<T & {name?: unknown}>('GET', '/status')
-    // Another program's JSON on the port is not a listener's status.
-    if (typeof status !== 'object' || status === null || status.name !== 'callctl') throw notCallctl(this.#where, 200)
+    // Another program's JSON on the port (or one that only says callctl) is not a listener's status.
+    const {driver, calls} = (status ?? {}) as {driver?: {name?: unknown}; calls?: unknown}
+    if (status?.name !== 'callctl' || typeof driver?.name !== 'string' || !Array.isArray(calls))
+      throw notCallctl(this.#where, 200)
     return status
   }
 
@@ -197,9 +204,9 @@ export class ListenerClient {
     }
   }
 
-  async #call(path: string, fields?: Record<string, string | undefined>): Promise<Call> {
+  async #call(path: string, fields?: Record<string, string | undefined>, timeoutMs = this.#timeoutMs): Promise<Call> {
     const body = fields && JSON.stringify(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)))
-    return this.#callIn(await this.request<{call?: Call} | null>('POST', path, body))
+    return this.#callIn(await this.request<{call?: Call} | null>('POST', path, body, {timeoutMs}))
   }
 
   /** The call a listener's answer carries; an answer without one is not callctl's. */
@@ -216,7 +223,7 @@ export class ListenerClient {
     method: string,
     path: string,
     body?: string,
-    {anonymous = false, keepOpen = false} = {},
+    {anonymous = false, keepOpen = false, timeoutMs = this.#timeoutMs} = {},
   ): Promise<T> {
     const where = this.#where
     if (this.#token && !anonymous) await this.identify()
@@ -230,10 +237,10 @@ export class ListenerClient {
       ...(body === undefined ? [] : ['Content-Type: application/json']),
       `Content-Length: ${body === undefined ? 0 : Buffer.byteLength(body)}`,
     ]
-    const connection = this.#open?.reusable ? this.#open : new Connection(this.host, this.port, this.#timeoutMs)
+    const connection = this.#open?.reusable ? this.#open : new Connection(this.host, this.port)
     this.#open = keepOpen ? connection : undefined
     const {status, text} = await connection
-      .exchange(`${headers.join('\r\n')}\r\n\r\n${body ?? ''}`, keepOpen)
+      .exchange(`${headers.join('\r\n')}\r\n\r\n${body ?? ''}`, keepOpen, timeoutMs)
       .catch((error: NodeJS.ErrnoException) => {
         throw unreachable(error, where)
       })
@@ -260,6 +267,7 @@ export class ListenerClient {
 class Connection {
   readonly #socket: Socket
   readonly #chunks: Buffer[] = []
+  #received = 0
   #connected = false
   #sent = false
   #ended = false
@@ -267,15 +275,13 @@ class Connection {
   /** Told of every change: data, end, error. */
   #wake: () => void = () => {}
 
-  constructor(host: string, port: number, timeoutMs: number) {
+  constructor(host: string, port: number) {
     this.#socket = connect({host, port}, () => {
       this.#connected = true
     })
-    this.#socket.setTimeout(timeoutMs, () =>
-      this.#socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})),
-    )
     this.#socket.on('data', (chunk: Buffer) => {
       this.#chunks.push(chunk)
+      this.#received += chunk.length
       this.#wake()
     })
     // After a request went out, a failure is not "no listener": the command may have been carried out.
@@ -290,16 +296,26 @@ class Connection {
     })
   }
 
-  /** Still open for another request: the last answer was complete and the listener did not close. */
+  /**
+   * Still open for another request: the last answer was complete, the listener did not close, and nothing came
+   * unasked since (which the next request would take for its answer).
+   */
   get reusable(): boolean {
-    return !this.#ended && this.#failure === undefined && !this.#socket.destroyed
+    return !this.#ended && this.#failure === undefined && !this.#socket.destroyed && this.#chunks.length === 0
   }
 
-  /** Sends one request and reads its answer; `keepOpen` leaves the connection open for the next one. */
-  async exchange(request: string, keepOpen: boolean): Promise<{status: number; text: string}> {
+  /**
+   * Sends one request and reads its answer, within `timeoutMs` in all (a peer that trickles bytes does not hold
+   * the command); `keepOpen` leaves the connection open for the next one.
+   */
+  async exchange(request: string, keepOpen: boolean, timeoutMs: number): Promise<{status: number; text: string}> {
     this.#sent = true
     this.#socket.ref()
     this.#socket.write(request)
+    const timer = setTimeout(
+      () => this.#socket.destroy(Object.assign(new Error('timeout'), {code: 'ETIMEDOUT'})),
+      timeoutMs,
+    )
     try {
       for (;;) {
         const answer = this.#answer(keepOpen)
@@ -312,6 +328,7 @@ class Connection {
         })
       }
     } finally {
+      clearTimeout(timer)
       // Closing as soon as the answer is in, rather than after the half-close, lets the process exit sooner; a
       // connection kept for a next request does not hold the process open either.
       if (!keepOpen || !this.reusable) this.close()
@@ -325,27 +342,35 @@ class Connection {
 
   /**
    * The answer, once it is complete: its Content-Length is in, or else the listener has closed. An answer to a
-   * keep-alive request without a Content-Length is not callctl's, and complete as it is: nothing says where it ends.
+   * keep-alive request without a Content-Length is not callctl's, and complete as it is: nothing says where it ends;
+   * so is one larger than any answer of callctl's.
    */
   #answer(keepOpen: boolean): {status: number; text: string} | undefined {
     if (this.#chunks.length === 0) return undefined
-    const raw = Buffer.concat(this.#chunks)
+    if (this.#received > MAX_ANSWER_BYTES) return this.#notCallctl()
+    const raw = this.#chunks.length === 1 ? this.#chunks[0] : Buffer.concat(this.#chunks)
+    this.#chunks.splice(0, this.#chunks.length, raw)
     const split = raw.indexOf('\r\n\r\n')
     if (split === -1) return this.#ended ? {status: statusOf(raw.toString('latin1')), text: ''} : undefined
     const head = raw.subarray(0, split).toString('latin1')
     const declared = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1]
     const body = raw.subarray(split + 4)
-    if (declared === undefined && keepOpen) {
-      this.#ended = true
-      return {status: statusOf(head), text: ''}
-    }
-
+    if (declared === undefined && keepOpen) return this.#notCallctl()
     if (!this.#ended && (declared === undefined || body.length < Number(declared))) return undefined
     const length = declared === undefined ? body.length : Math.min(Number(declared), body.length)
     // What follows the answer would be a second answer to one request: the connection is not used again.
     if (body.length > length || /\r\nconnection: *close/i.test(head)) this.#ended = true
     this.#chunks.length = 0
     return {status: statusOf(head), text: body.subarray(0, length).toString('utf8')}
+  }
+
+  /** An answer that cannot be callctl's: the status it had, no body; the connection is not used again. */
+  #notCallctl(): {status: number; text: string} {
+    const status = statusOf(Buffer.concat(this.#chunks).subarray(0, 16).toString('latin1'))
+    this.#chunks.length = 0
+    this.#ended = true
+    this.close()
+    return {status, text: ''}
   }
 }
 
@@ -375,6 +400,17 @@ function parseEvent(data: string): StreamedEvent | undefined {
   }
 }
 
+/** The longest dial timeout among the drivers' settings (baresip's `dialTimeoutMs`), whichever driver runs. */
+function longestDialTimeout(drivers: object): number {
+  const timeouts = Object.values(drivers).map(
+    (settings) => (settings as {dialTimeoutMs?: unknown} | null)?.dialTimeoutMs,
+  )
+  return Math.max(0, ...timeouts.filter((ms): ms is number => typeof ms === 'number'))
+}
+
+/** Far larger than any answer of a listener's (a status with many calls is a few KB): more is not callctl. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
 /** The longest number, spaces, dashes and brackets included, worth sending (the listener allows 32 digits). */
 const MAX_RAW_NUMBER = 256
 
@@ -382,8 +418,21 @@ const MAX_RAW_NUMBER = 256
 const TOKEN_HINT =
   "callctl sends the token in its config: run `callctl config set security.token <the listener's token>` with the listener's config folder"
 
+/** A query string; a value longer than any call id or extension is refused here, as the listener would refuse the line. */
 function query(fields: Record<string, string | undefined>): string {
   const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  for (const [name, value] of entries) {
+    if (value.length > MAX_RAW_NUMBER) {
+      const what = name === 'call' ? 'call id' : name
+      throw new RequestError(
+        `The ${what} is too long (${value.length} characters; at most ${MAX_RAW_NUMBER})`,
+        name === 'call' ? 'ERR_INVALID_CALL_ID' : 'ERR_INVALID_ARGUMENT',
+        400,
+        name === 'call' ? ['`callctl status` lists the calls and their ids'] : [],
+      )
+    }
+  }
+
   return entries.length === 0 ? '' : `?${new URLSearchParams(entries)}`
 }
 

@@ -131,7 +131,8 @@ export function quietOnClosedPipe(): void {
   quiet = true
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') throw error
-    process.exit(0)
+    // A failure keeps its exit code (set before its --json is printed); a success stays 0.
+    process.exit(process.exitCode ?? 0)
   })
 }
 

@@ -84,7 +84,8 @@ export async function startListenerFor(
       `${how === 'other' ? 'Another click started callctl listen' : `Started ${how === 'service' ? 'the callctl service' : 'callctl listen'}`}, but it did not answer on ${client.host}:${client.port} within ${waitMs / 1000} s`,
     {
       code: 'ERR_LISTENER_START',
-      exit: ExitCode.noListener,
+      // A listener that exited could not start (its own reason is the message); one that is silent is not running.
+      exit: exited ? ExitCode.cannotListen : ExitCode.noListener,
       suggestions: ['Start the listener yourself (`callctl listen`) and look at what it says', 'callctl doctor'],
     },
   )
