@@ -300,6 +300,33 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
     expect(log.join('\n')).toContain('appeared after its make had answered 504: hanging it up')
   })
 
+  test('a template without a scheme: the call is matched by the URI baresip makes of it (sip: prepended), also after a 504', async () => {
+    const {fake, driver, control} = await connected({dialUri: '{NUMBER}@{DOMAIN}'})
+    const call = await driver.make('0301')
+    expect(fake.calls.get(call.id)).toBe('sip:0301@127.0.0.1')
+    expect(call).toMatchObject({number: '0301'})
+    await driver.end(call)
+    fake.onDial.set('0202', 'silent')
+    await expect(driver.make('0202')).rejects.toMatchObject({status: 504})
+    fake.calls.set('late-2', 'sip:0202@127.0.0.1')
+    fake.event({type: 'CALL_RINGING', direction: 'outgoing', peeruri: 'sip:0202@127.0.0.1', id: 'late-2'})
+    await until(() => control.status().calls.length === 0 && control.status().recent[0]?.id === 'late-2')
+    expect(fake.commands.slice(-2)).toEqual(['callfind late-2', 'hangup'])
+    expect(control.status().recent[0]).toMatchObject({
+      number: '0202',
+      endReason: expect.stringContaining('appeared after'),
+    })
+  })
+
+  test('a sips: address is refused (501) before anything is dialled: baresip 1.0 would call sip:sips:…', async () => {
+    const {fake, driver} = await connected()
+    await expect(driver.dialSip!('sips:carol@127.0.0.1:5099')).rejects.toMatchObject({
+      status: 501,
+      message: expect.stringContaining('does not dial sips: addresses'),
+    })
+    expect(fake.commands.filter((command) => command.startsWith('dial'))).toEqual([])
+  })
+
   test('a call closing to another URI while a make waits does not complete that make', async () => {
     const {fake, driver, control} = await connected({dialTimeoutMs: 1500})
     fake.onDial.set('0777', 'silent')
