@@ -40,6 +40,12 @@ test('peer numbers and account domains', () => {
   expect(peerNumber('<sip:%2B31201234567@pbx.example.com;user=phone>')).toBe('+31201234567')
   expect(peerNumber('tel:+31201234567')).toBe('+31201234567')
   expect(peerNumber(undefined)).toBe('')
+  // Not a number: the whole address, as an outgoing call to it is named; one callctl would not dial, as reported.
+  expect(peerNumber('<sip:alice@PBX.example.com:5070;transport=tcp>')).toBe(
+    'sip:alice@pbx.example.com:5070;transport=tcp',
+  )
+  expect(peerNumber('sip:al%0Aice@127.0.0.1')).toBe('sip:al%0Aice@127.0.0.1')
+  expect(peerNumber('sip:anonymous@anonymous.invalid')).toBe('sip:anonymous@anonymous.invalid')
   expect(accountDomain('<sip:alice@example.com:5070>;regint=0')).toBe('example.com:5070')
   expect(accountDomain('<sip:alice@127.0.0.1>;auth_pass=x')).toBe('127.0.0.1')
 })

@@ -1,5 +1,7 @@
 import {type Call, type CallState, shownId} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
+import {normalizeNumber} from '../../engine/number.js'
+import {isSipAddress, sipAddress} from '../../engine/sip-address.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import {BARESIP_CAPABILITIES, type BaresipSettings} from './index.js'
 import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError, type CtrlDown} from './ctrl.js'
@@ -41,14 +43,31 @@ function sameUri(dialled: string, reported: string): boolean {
   return reported === dialled || (reported.startsWith(dialled) && /[;>]/.test(reported.charAt(dialled.length)))
 }
 
-/** `sip:0612345678@host;user=phone` → `0612345678`; `tel:+3120…` → `+3120…`. */
+/**
+ * The other party's number, as callctl names it for an outgoing call too: the user part when it is a number
+ * (`sip:0612345678@host;user=phone` → `0612345678`; `tel:+3120…` → `+3120…`), else the address itself as sipAddress
+ * writes it (`sip:alice@pbx.example.com`), else, for one callctl would not dial (`sip:al%0Aice@host`), the URI as
+ * reported: never a part of it (`alice`, the host dropped and the %0A silently gone) that reads as someone else.
+ */
 export function peerNumber(uri: string | undefined): string {
   if (!uri) return ''
-  const match = /^(?:sips?:|tel:)?([^@;>]*)/.exec(uri.replace(/^<|>$/g, ''))
+  const bare = uri.replace(/^<|>$/g, '')
+  const raw = /^(?:sips?:|tel:)?([^@;>]*)/.exec(bare)?.[1] ?? ''
+  let user = raw
   try {
-    return decodeURIComponent(match?.[1] ?? '')
+    user = decodeURIComponent(raw)
+  } catch {}
+
+  if (!isSipAddress(bare)) return user
+  try {
+    normalizeNumber(user)
+    return user
+  } catch {}
+
+  try {
+    return sipAddress(bare).uri
   } catch {
-    return match?.[1] ?? ''
+    return bare
   }
 }
 
