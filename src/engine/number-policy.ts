@@ -134,8 +134,8 @@ function sipEntry(key: string, entry: string): SipEntry {
  * taken off; none when it starts with no digit.
  */
 function leadingNumber(user: string): string | undefined {
-  const start = /^[+*#\d][\d*#\-.()]*/.exec(unescaped(user))?.[0]
-  const number = start?.replaceAll(/[\-.()]/g, '')
+  const start = /^[+*#\d][\d*#.()-]*/.exec(unescaped(user))?.[0]
+  const number = start?.replaceAll(/[.()-]/g, '')
   return number && /\d/.test(number) ? number : undefined
 }
 
