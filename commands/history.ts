@@ -20,7 +20,10 @@ export default class History extends BaseCommand {
       description:
         'only calls that ended since: an age (30m, 12h, 1d, 2w; up to 100 years) or a real date (2026-12-01)',
     }),
-    number: Flags.string({description: 'only calls whose number contains these digits (+, * and # allowed)'}),
+    number: Flags.string({
+      description:
+        'only calls whose number contains these digits (+, * and # allowed), or whose SIP address contains this one (sip:bob@pbx.example.com, any case)',
+    }),
     result: Flags.option({
       options: ['answered', 'missed', 'rejected', 'busy', 'failed', 'cancelled'] as const,
       description: 'only calls that ended so',

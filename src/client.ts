@@ -2,6 +2,7 @@ import {connect, type Socket} from 'node:net'
 
 import type {Call, CallEvent} from './engine/call.js'
 import {MAX_NUMBER_LENGTH} from './engine/number.js'
+import {isSipAddress, sipAddress} from './engine/sip-address.js'
 import {CallctlError, ExitCode, type ExitCodeValue, RequestError} from './errors.js'
 import {type Config, loadConfig} from './settings.js'
 
@@ -74,6 +75,8 @@ export class ListenerClient {
   async make(number: string): Promise<Call> {
     // Far past any number with its decoration: the listener would refuse the request line itself, unanswered.
     if (number.length > MAX_RAW_NUMBER) {
+      // An address says so itself: too long for an address, with its own limit.
+      if (isSipAddress(number)) sipAddress(number)
       throw new RequestError(
         `Number too long (${number.length} characters): a number has at most ${MAX_NUMBER_LENGTH} digits`,
         'ERR_INVALID_NUMBER',

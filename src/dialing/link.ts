@@ -64,7 +64,7 @@ function parseLink(input: string): DialTarget {
 
     case 'sip':
     case 'sips': {
-      return {...sipUser(rest, input), scheme}
+      return {...sipUser(rest, input, scheme), scheme}
     }
 
     default: {
@@ -110,18 +110,26 @@ function telephoneSubscriber(body: string, input: string): Omit<DialTarget, 'sch
  * The user part of a SIP URI when it is a telephone number (`sip:+4930123;ext=5@pbx.example.com;user=phone`), else
  * the whole URI as a SIP address (`sip:alice@pbx.example.com`), refused unless it is a well-formed one.
  */
-function sipUser(rest: string, input: string): Omit<DialTarget, 'scheme'> {
+function sipUser(rest: string, input: string, scheme: 'sip' | 'sips'): Omit<DialTarget, 'scheme'> {
   const at = rest.indexOf('@')
   const user = at === -1 ? rest.replace(/[;?].*$/s, '') : rest.slice(0, at)
+  // Without an @ the part is a host by RFC 3261; it is read as a number (`sip:020123456`, as phones write it) only
+  // when it cannot be a host: `sip:127.0.0.1` or `sip:10.0.0.1:5060` are no number 127001. sipAddress says why.
+  if (at === -1 && /[.:[]/.test(user)) return {number: sipAddress(input).uri}
   // A password in the userinfo (`user:password@host`) is no part of the number.
   const withoutPassword = user.replace(/:.*$/s, '')
+  let target: Omit<DialTarget, 'scheme'> | undefined
   try {
-    return telephoneSubscriber(withoutPassword, input)
+    target = telephoneSubscriber(withoutPassword, input)
   } catch (error) {
     if (!(error instanceof RequestError)) throw error
   }
 
-  return {number: sipAddress(input).uri}
+  if (!target) return {number: sipAddress(input).uri}
+  // The number is what is dialled, but what follows it must still be an address (`sip:9@@?pbx.example.comb` is
+  // no link to 9): the host, port and parameters are checked as an address's are.
+  if (at !== -1) sipAddress(`${scheme}:x@${rest.slice(at + 1)}`, input)
+  return target
 }
 
 function extension(raw: string, input: string): string {

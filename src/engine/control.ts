@@ -344,23 +344,12 @@ export class CallControl {
   }
 
   #require(capability: Capability): void {
-    if (!this.driver.capabilities.has(capability)) {
-      const others = this.#driversThatCan(capability).filter((name) => name !== this.driver.name)
-      const what =
-        capability === 'dtmf'
-          ? 'send DTMF to calls'
-          : capability === 'mute'
-            ? 'mute or unmute calls'
-            : capability === 'sip'
-              ? 'dial SIP addresses (a sip: URI whose user part is not a number)'
-              : `${capability} calls`
-      const can = others.length > 0 ? `; drivers that can: ${others.join(', ')}` : ''
-      throw new DriverError(this.driver.name, `this driver cannot ${what}${can}`, {
-        code: 'ERR_NOT_SUPPORTED',
-        status: 501,
-        suggestions: others.length > 0 ? ['Change the driver with callctl config set driver.name <name>'] : [],
-      })
-    }
+    if (!this.driver.capabilities.has(capability))
+      throw notSupported(
+        this.driver.name,
+        capability,
+        this.#driversThatCan(capability).filter((name) => name !== this.driver.name),
+      )
   }
 
   /** Resolves once no driver command is in flight (at once if none is). */
@@ -383,4 +372,22 @@ export class CallControl {
       if (--this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve()
     }
   }
+}
+
+/** 501: the driver `name` cannot do `capability`; `others` can. `callctl dial` says the same before starting a listener. */
+export function notSupported(name: string, capability: Capability, others: string[]): DriverError {
+  const what =
+    capability === 'dtmf'
+      ? 'send DTMF to calls'
+      : capability === 'mute'
+        ? 'mute or unmute calls'
+        : capability === 'sip'
+          ? 'dial SIP addresses (a sip: URI whose user part is not a number)'
+          : `${capability} calls`
+  const can = others.length > 0 ? `; drivers that can: ${others.join(', ')}` : ''
+  return new DriverError(name, `this driver cannot ${what}${can}`, {
+    code: 'ERR_NOT_SUPPORTED',
+    status: 501,
+    suggestions: others.length > 0 ? ['Change the driver with callctl config set driver.name <name>'] : [],
+  })
 }

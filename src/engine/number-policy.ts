@@ -27,10 +27,13 @@ export interface NumberMatching {
  * regular expression between slashes (`/^\+88[0-9]/`). Block wins, when it matches any form of the number; a
  * non-empty allow list admits only numbers whose canonical forms all match one of its entries.
  *
- * A SIP address (`sip:alice@pbx.example.com`) is no number: prefixes and patterns do not apply to it. It is blocked
- * by a SIP URI entry naming the same user and host (any parameters, sip: or sips:) or by a host entry
- * (`@pbx.example.com`, any user and port); with a non-empty allow list it is dialled only when that list holds
- * its exact URI, since an allow list of numbers was written without it in mind.
+ * A SIP address (`sip:alice@pbx.example.com`) is no number, but a user part that starts like one (`0900123,`,
+ * `0900123$`, 33 digits: no number, so dialled as an address) is held to the block entries by that number: the
+ * PBX may well dial it. It is blocked by a SIP URI entry naming the same user and host (any parameters, sip: or
+ * sips:; compared as RFC 3261 19.1.4 does, see reached) or by a host entry (`@pbx.example.com`, any user and
+ * port); with a non-empty allow list (of any entries) it is dialled only when that list holds its exact URI, since
+ * an allow list of numbers was written without it in mind. Likewise a number needs a number entry in a non-empty
+ * allow list: an allow list of addresses alone admits no number.
  */
 export function compileNumberPolicy(
   lists: NumberLists,
@@ -50,7 +53,18 @@ export function compileNumberPolicy(
       )
   return (number) => {
     if (isSipAddress(number)) {
-      checkSipAddress(sipAddress(number), sipBlock, lists.allow.length > 0 ? sipAllow : undefined)
+      const address = sipAddress(number)
+      const leading = leadingNumber(address.user)
+      const blocked = leading === undefined ? undefined : block.find((m) => m.test(forms(leading)))
+      if (blocked) {
+        throw new RequestError(
+          `Refused make: ${address.uri} matches numbers.block entry "${blocked.entry}" (its user part starts with the number ${leading}); remove that entry to allow it`,
+          'ERR_NUMBER_BLOCKED',
+          403,
+        )
+      }
+
+      checkSipAddress(address, sipBlock, lists.allow.length > 0 ? sipAllow : undefined)
       return
     }
 
@@ -63,7 +77,7 @@ export function compileNumberPolicy(
       )
     }
 
-    if (allow.length > 0 && !canonical(number).every((form) => allow.some((m) => m.test([form])))) {
+    if (lists.allow.length > 0 && !canonical(number).every((form) => allow.some((m) => m.test([form])))) {
       throw new RequestError(
         `Refused make: ${number} matches no numbers.allow entry; add a matching prefix to numbers.allow to allow it`,
         'ERR_NUMBER_NOT_ALLOWED',
@@ -115,13 +129,48 @@ function sipEntry(key: string, entry: string): SipEntry {
   }
 }
 
-/** Who an address reaches, whatever its scheme and parameters: what a block entry names. */
-const reached = (address: SipAddress): string =>
-  `${address.user}@${address.host}${address.port === undefined ? '' : `:${address.port}`}`
+/**
+ * The number a SIP user part starts with (`0900123` of `0900123,`, `+31 900…` of `%2B31-900x`), visual separators
+ * taken off; none when it starts with no digit.
+ */
+function leadingNumber(user: string): string | undefined {
+  const start = /^[+*#\d][\d*#.()-]*/.exec(unescaped(user))?.[0]
+  const number = start?.replaceAll(/[.()-]/g, '')
+  return number && /\d/.test(number) ? number : undefined
+}
+
+/** `%XX` escapes decoded, byte by byte: `%62ob` and `bo%62` are `bob` (RFC 3261 19.1.4). */
+const unescaped = (text: string): string =>
+  text.replaceAll(/%([\dA-Fa-f]{2})/g, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
+
+/**
+ * A host as one spelling: an IPv6 address in its canonical form (`[0:0::1]` is `[::1]`), an IPv4-mapped one as the
+ * IPv4 address it maps (`[::ffff:a00:1]` is `10.0.0.1`); a name is already lower case.
+ */
+function canonicalHost(host: string): string {
+  if (!host.startsWith('[')) return host
+  const canonical = new URL(`http://${host}/`).hostname
+  const mapped = /^\[::ffff:([\da-f]{1,4}):([\da-f]{1,4})\]$/.exec(canonical)
+  if (!mapped) return canonical
+  const [high, low] = [Number.parseInt(mapped[1]!, 16), Number.parseInt(mapped[2]!, 16)]
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.')
+}
+
+/**
+ * Who an address reaches, whatever its scheme and parameters: what a block entry names. The user unescaped (and
+ * case-sensitive), the host canonical, and a scheme's default port (5060 for sip:, 5061 for sips:) the same as none.
+ */
+function reached(address: SipAddress): string {
+  const defaultPort = address.scheme === 'sips' ? 5061 : 5060
+  const port = address.port === undefined || address.port === defaultPort ? '' : `:${address.port}`
+  return `${unescaped(address.user)}@${canonicalHost(address.host)}${port}`
+}
 
 function checkSipAddress(address: SipAddress, block: SipEntry[], allow: SipEntry[] | undefined): void {
   const blocked = block.find((item) =>
-    item.kind === 'host' ? item.host === address.host : reached(item.address) === reached(address),
+    item.kind === 'host'
+      ? canonicalHost(item.host) === canonicalHost(address.host)
+      : reached(item.address) === reached(address),
   )
   if (blocked) {
     throw new RequestError(

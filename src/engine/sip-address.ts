@@ -43,14 +43,15 @@ const LABEL = /^[A-Za-z\d](?:[A-Za-z\d-]{0,61}[A-Za-z\d])?$/
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/
 
 /**
- * Reads a SIP address strictly, or says what is wrong with it (a RequestError, 400, ERR_INVALID_LINK). What it
+ * Reads a SIP address strictly, or says what is wrong with it (a RequestError, 400, ERR_INVALID_LINK, quoting
+ * `shownAs`: the link as given where only a part of it is checked). What it
  * returns holds no space, control character, quote, backslash or `?`: nothing that could end a ctrl_tcp command,
  * a SIP header or a shell word early.
  */
-export function sipAddress(input: string): SipAddress {
+export function sipAddress(input: string, shownAs = input): SipAddress {
   const text = input.trim()
   const refuse = (why: string) =>
-    new RequestError(`Cannot dial ${shown(input)}: ${why}`, 'ERR_INVALID_LINK', 400, [
+    new RequestError(`Cannot dial ${shown(shownAs)}: ${why}`, 'ERR_INVALID_LINK', 400, [
       `Check the address: ${SIP_ADDRESS_RULE}`,
     ])
   if (text.length > MAX_SIP_ADDRESS_LENGTH)

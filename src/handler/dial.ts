@@ -5,7 +5,9 @@ import type {Call} from '../engine/call.js'
 import {CallctlError} from '../errors.js'
 import {type DialTarget, parseDialLink} from '../dialing/link.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
+import {notSupported} from '../engine/control.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
+import {driverModule, driversThatCan} from '../drivers/registry.js'
 import {isSipAddress} from '../engine/sip-address.js'
 import {type Config, loadConfig} from '../settings.js'
 
@@ -124,6 +126,14 @@ export async function dial(
       call = await make()
     } catch (error) {
       if (!(error instanceof CallctlError) || error.code !== 'ERR_NO_LISTENER') throw error
+      // A listener started with the configured driver would only answer 501: said before starting one.
+      const driver = driverModule(config.driver.name)
+      if (isSipAddress(dialled) && driver && !driver.capabilities.includes('sip'))
+        throw notSupported(
+          driver.name,
+          'sip',
+          driversThatCan('sip').filter((name) => name !== driver.name),
+        )
       const {startListenerFor} = await import('./autostart.js')
       const started = await startListenerFor(client, {port: options.port})
       result.started = started.how

@@ -1,6 +1,7 @@
 import type {DatabaseSync} from 'node:sqlite'
 
 import {CALL_RESULTS, type CallResult} from '../engine/call.js'
+import {isSipAddress, MAX_SIP_ADDRESS_LENGTH} from '../engine/sip-address.js'
 import {CallctlError, ExitCode} from '../errors.js'
 import type {JournalEntry} from './journal.js'
 
@@ -16,6 +17,8 @@ export interface HistoryQuery {
 interface Filters {
   since?: string
   number?: string
+  /** `number` is a SIP address. */
+  address?: boolean
   result?: CallResult
   limit: number
 }
@@ -76,7 +79,18 @@ export function checkQuery(query: HistoryQuery, now = Date.now(), maxLimit = MAX
     filters.since = new Date(at).toISOString()
   }
 
-  if (query.number !== undefined) {
+  if (query.number !== undefined && isSipAddress(query.number)) {
+    // A SIP address, or the start of one (`sip:bob`): found in calls to and from it, whatever its case.
+    const address = query.number.trim()
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    if (address.length > MAX_SIP_ADDRESS_LENGTH || /[\u0000-\u0020\u007F-\u009F]/.test(address))
+      throw invalid(
+        `Invalid address ${JSON.stringify(address.slice(0, 40))}: give a SIP address or its start, without spaces or control characters, at most ${MAX_SIP_ADDRESS_LENGTH} characters`,
+        'Example: --number sip:alice@pbx.example.com',
+      )
+    filters.number = address
+    filters.address = true
+  } else if (query.number !== undefined) {
     // As numbers are kept: without the spaces, dashes, dots and brackets people write them with.
     const number = query.number.replaceAll(/[\s().-]/g, '').slice(0, 128)
     if (number === '')
@@ -143,7 +157,11 @@ function* journalEntries(db: DatabaseSync, filters: Filters): Generator<JournalE
     values.push(filters.since)
   }
 
-  if (filters.number) {
+  if (filters.address) {
+    // A caller's address is kept as the caller wrote it (`sip:bob@PBX.example.com`): found whatever its case.
+    where.push('instr(lower(number), ?) > 0')
+    values.push(filters.number!.toLowerCase())
+  } else if (filters.number) {
     // Part of a number finds it: the last digits, or the number as dialled without its country code.
     where.push('instr(number, ?) > 0')
     values.push(filters.number.replace(/^\+/, ''))

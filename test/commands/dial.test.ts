@@ -184,6 +184,26 @@ describe('callctl dial with no listener running', () => {
     }
   })
 
+  test('a SIP address with a configured driver that cannot dial one: refused (exit 5, naming baresip), no listener started', async () => {
+    const configDir = tempConfigDir()
+    const port = await closedPort()
+    await setConfig(configDir, {port: String(port)})
+    const result = await runCli(['dial', 'sip:alice@pbx.example.com', '--json'], configDir)
+    const running = await statusOf(port).catch(() => undefined)
+    try {
+      expect(result.exitCode).toBe(5)
+      expect(JSON.parse(result.stdout).error).toMatchObject({
+        code: 'ERR_NOT_SUPPORTED',
+        message: expect.stringMatching(
+          /^\[driver:sim\] this driver cannot dial SIP addresses .*; drivers that can: baresip/,
+        ),
+      })
+      expect(running).toBeUndefined()
+    } finally {
+      if (running) process.kill(running.pid)
+    }
+  })
+
   test('three clicks at once with no listener: one listener starts, and all three calls are placed on it', async () => {
     const configDir = tempConfigDir()
     const port = await closedPort()

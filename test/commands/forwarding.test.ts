@@ -125,6 +125,15 @@ describe('forwarding commands without a listener', () => {
     expect(result.stderr).toContain('callctl listen')
   })
 
+  test('a SIP address too long to send is refused as an address, with its limit, not as a number', async () => {
+    const port = await closedPort()
+    const address = `sip:${'a'.repeat(300)}@pbx.example.com`
+    const result = await runCli(['make', address, '--port', String(port)], tempConfigDir())
+    expect(result.exitCode).toBe(4)
+    expect(result.stderr).toContain(`a SIP address has at most 256 characters, this one ${address.length}`)
+    expect(result.stderr).not.toContain('Number too long')
+  })
+
   test('--json errors are JSON with the code', async () => {
     const port = await closedPort()
     const result = await runCli(['answer', '--json', '--port', String(port)], tempConfigDir())

@@ -79,6 +79,14 @@ describe('parseDialLink: a SIP address is checked strictly before anything dials
     ['sip:älice@pbx.example.com', /holds a character a SIP user cannot/],
     [`sip:${'a'.repeat(300)}@pbx.example.com`, /at most 256 characters/],
     [`sip:alice@pbx.example.com${';a=1'.repeat(9)}`, /at most 8 ;parameters/],
+    // No user: a host is no number (127001).
+    ['sip:127.0.0.1', /needs a user and a host/],
+    ['sips:10.0.0.1:5061', /needs a user and a host/],
+    ['sip:[::1]', /needs a user and a host/],
+    // A user part that is a number, and junk where the host should be: not dialled as that number.
+    ['sip:9@@?pbx.example.comb', /Cannot dial "sip:9@@\?pbx.example.comb": headers/],
+    ['sip:9@pbx_example.com', /is not a host name/],
+    ['sip:+4930123;ext=5@pbx.example.com;maddr=evil.example', /maddr/],
   ])('%s is refused (ERR_INVALID_LINK) with a clear message', (link, message) => {
     expect(() => parseDialLink(link)).toThrow(message)
     expect(() => parseDialLink(link)).toThrow(expect.objectContaining({code: 'ERR_INVALID_LINK', status: 400}))

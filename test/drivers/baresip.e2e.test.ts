@@ -453,6 +453,15 @@ describeWithTool(BARESIP, 'baresip driver with real SIP (baresip spawned by call
         expect({hostile, status: response.status}).toEqual({hostile, status: 400})
       }
 
+      // baresip 1.0 would call sip:sips:bob@… (user sips, password bob) over UDP: refused before it is asked.
+      const sips = await fetch(`${listener.url}/make/${encodeURIComponent(`sips:bob@127.0.0.1:${p.peer}`)}`, {
+        method: 'POST',
+      })
+      expect(sips.status).toBe(501)
+      expect(((await sips.json()) as {error: {message: string}}).error.message).toContain(
+        'does not dial sips: addresses',
+      )
+
       const address = `sip:bob@127.0.0.1:${p.peer}`
       const dialled = await cli('dial', address)
       expect(dialled).toMatchObject({exitCode: 0, stderr: ''})

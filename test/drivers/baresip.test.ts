@@ -40,6 +40,12 @@ test('peer numbers and account domains', () => {
   expect(peerNumber('<sip:%2B31201234567@pbx.example.com;user=phone>')).toBe('+31201234567')
   expect(peerNumber('tel:+31201234567')).toBe('+31201234567')
   expect(peerNumber(undefined)).toBe('')
+  // Not a number: the whole address, as an outgoing call to it is named; one callctl would not dial, as reported.
+  expect(peerNumber('<sip:alice@PBX.example.com:5070;transport=tcp>')).toBe(
+    'sip:alice@pbx.example.com:5070;transport=tcp',
+  )
+  expect(peerNumber('sip:al%0Aice@127.0.0.1')).toBe('sip:al%0Aice@127.0.0.1')
+  expect(peerNumber('sip:anonymous@anonymous.invalid')).toBe('sip:anonymous@anonymous.invalid')
   expect(accountDomain('<sip:alice@example.com:5070>;regint=0')).toBe('example.com:5070')
   expect(accountDomain('<sip:alice@127.0.0.1>;auth_pass=x')).toBe('127.0.0.1')
 })
@@ -298,6 +304,33 @@ describe('baresip driver failure paths (fake ctrl_tcp server)', () => {
       endReason: 'appeared after its make had answered 504; callctl hung it up',
     })
     expect(log.join('\n')).toContain('appeared after its make had answered 504: hanging it up')
+  })
+
+  test('a template without a scheme: the call is matched by the URI baresip makes of it (sip: prepended), also after a 504', async () => {
+    const {fake, driver, control} = await connected({dialUri: '{NUMBER}@{DOMAIN}'})
+    const call = await driver.make('0301')
+    expect(fake.calls.get(call.id)).toBe('sip:0301@127.0.0.1')
+    expect(call).toMatchObject({number: '0301'})
+    await driver.end(call)
+    fake.onDial.set('0202', 'silent')
+    await expect(driver.make('0202')).rejects.toMatchObject({status: 504})
+    fake.calls.set('late-2', 'sip:0202@127.0.0.1')
+    fake.event({type: 'CALL_RINGING', direction: 'outgoing', peeruri: 'sip:0202@127.0.0.1', id: 'late-2'})
+    await until(() => control.status().calls.length === 0 && control.status().recent[0]?.id === 'late-2')
+    expect(fake.commands.slice(-2)).toEqual(['callfind late-2', 'hangup'])
+    expect(control.status().recent[0]).toMatchObject({
+      number: '0202',
+      endReason: expect.stringContaining('appeared after'),
+    })
+  })
+
+  test('a sips: address is refused (501) before anything is dialled: baresip 1.0 would call sip:sips:…', async () => {
+    const {fake, driver} = await connected()
+    await expect(driver.dialSip!('sips:carol@127.0.0.1:5099')).rejects.toMatchObject({
+      status: 501,
+      message: expect.stringContaining('does not dial sips: addresses'),
+    })
+    expect(fake.commands.filter((command) => command.startsWith('dial'))).toEqual([])
   })
 
   test('a call closing to another URI while a make waits does not complete that make', async () => {

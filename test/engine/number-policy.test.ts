@@ -64,6 +64,57 @@ describe('numbers.allow / numbers.block', () => {
       ).toThrow('numbers.block')
     })
 
+    test('an allow list of SIP addresses only admits no number at all', () => {
+      const check = compileNumberPolicy({allow: ['sip:alice@pbx.example.com'], block: []})
+      expect(() => check('sip:alice@pbx.example.com')).not.toThrow()
+      for (const number of ['+31201234567', '0900123'])
+        expect(() => check(number)).toThrow(expect.objectContaining({code: 'ERR_NUMBER_NOT_ALLOWED', status: 403}))
+    })
+
+    test('a SIP entry blocks the user however escaped, on the default port written or not, and an IP host however spelt', () => {
+      const check = compileNumberPolicy({allow: [], block: ['sip:bob@pbx.example.com', '@[::1]', '@10.0.0.1']})
+      for (const address of [
+        'sip:%62ob@pbx.example.com',
+        'sip:bo%62@PBX.example.com',
+        'sip:bob@pbx.example.com:5060',
+        'sips:bob@pbx.example.com:5061',
+        'sips:bob@pbx.example.com',
+        'sip:x@[0:0::1]',
+        'sip:x@[0:0:0:0:0:0:0:1]:5080',
+        'sip:x@[::ffff:10.0.0.1]',
+        'sip:x@[::FFFF:a00:1]',
+      ])
+        expect(() => check(address)).toThrow(expect.objectContaining({code: 'ERR_NUMBER_BLOCKED', status: 403}))
+      // A user is case-sensitive; another port is another endpoint.
+      expect(() => check('sip:Bob@pbx.example.com')).not.toThrow()
+      expect(() => check('sip:bob@pbx.example.com:5062')).not.toThrow()
+      expect(() => check('sip:x@[::2]')).not.toThrow()
+      expect(() => check('sip:x@[::ffff:10.0.0.2]')).not.toThrow()
+      // A block entry with the default port is the entry without it.
+      expect(() =>
+        compileNumberPolicy({allow: [], block: ['sip:bob@pbx.example.com:5060']})('sip:bob@pbx.example.com'),
+      ).toThrow('numbers.block')
+    })
+
+    test('a user part that starts like a number is held to the number block entries by that number', () => {
+      const check = compileNumberPolicy({allow: [], block: ['0900']})
+      for (const address of [
+        'sip:0900123,@pbx.example.com',
+        'sip:0900123$@pbx.example.com',
+        `sip:0900${'1'.repeat(29)}@pbx.example.com`,
+        'sip:09-00.123x@pbx.example.com',
+        'sip:%30900123,@pbx.example.com',
+      ])
+        expect(() => check(address)).toThrow(
+          expect.objectContaining({
+            code: 'ERR_NUMBER_BLOCKED',
+            message: expect.stringContaining('its user part starts with the number 0900'),
+          }),
+        )
+      expect(() => check('sip:0800123,@pbx.example.com')).not.toThrow()
+      expect(() => check('sip:alice0900@pbx.example.com')).not.toThrow()
+    })
+
     test('bad SIP entries are config errors; a host entry is for numbers.block only', () => {
       expect(() => compileNumberPolicy({allow: [], block: ['sip:alice']})).toThrow(
         /Invalid entry "sip:alice" in numbers.block: a SIP entry is a SIP URI .* or a host/,

@@ -92,7 +92,8 @@ export async function startFakeBaresip(port = 0): Promise<FakeBaresip> {
       }
 
       case 'dial': {
-        const uri = message.params ?? ''
+        // As baresip 1.0's ua_uri_complete: a URI that holds no `sip:` gets it prepended.
+        const uri = (message.params ?? '').includes('sip:') ? (message.params ?? '') : `sip:${message.params ?? ''}`
         const behaviour = [...fake.onDial].find(([text]) => uri.includes(text))?.[1] ?? 'answer'
         if (behaviour === 'refuse') {
           reply(socket, message.token, false, 'could not dial')

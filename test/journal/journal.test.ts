@@ -343,3 +343,33 @@ describe('the journal is durable', () => {
     expect(result).toMatchObject({exitCode: 0, stdout: 'No calls in the journal'})
   })
 })
+
+test('history --number takes a SIP address: the calls to or from it, whatever the case of its host', async () => {
+  const configDir = tempConfigDir()
+  const listener = await startListenerProcess(configDir)
+  try {
+    await post(listener, '/notify/incoming?number=sip:bob@PBX.example.com&call=sip-1')
+    await post(listener, '/notify/end?call=sip-1')
+    await post(listener, '/notify/incoming?number=sip:bobby@pbx.example.com&call=sip-2')
+    await post(listener, '/notify/end?call=sip-2')
+    await post(listener, '/notify/incoming?number=0611111111&call=number-1')
+    await post(listener, '/notify/end?call=number-1')
+    const only = async (number: string) => {
+      const result = await runCli(['history', '--json', '--number', number], configDir)
+      expect(result.exitCode).toBe(0)
+      return JSON.parse(result.stdout).calls.map((call: any) => call.id)
+    }
+
+    await until(async () => (await only('sip:bob@pbx.example.com')).length > 0)
+    expect(await only('sip:bob@pbx.example.com')).toEqual(['sip-1'])
+    expect((await only('sip:bob')).sort()).toEqual(['sip-1', 'sip-2'])
+    const bad = await runCli(['history', '--json', '--number', 'sip:bob@bad host'], configDir)
+    expect(bad.exitCode).toBe(2)
+    expect(JSON.parse(bad.stdout).error).toMatchObject({
+      code: 'ERR_INVALID_FILTER',
+      message: expect.stringContaining('without spaces'),
+    })
+  } finally {
+    await listener.stop()
+  }
+})

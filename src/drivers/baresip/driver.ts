@@ -1,5 +1,7 @@
 import {type Call, type CallState, shownId} from '../../engine/call.js'
 import type {Capability, Driver, DriverContext, DriverReachability} from '../../engine/driver.js'
+import {normalizeNumber} from '../../engine/number.js'
+import {isSipAddress, sipAddress} from '../../engine/sip-address.js'
 import {CallStateError, DriverError} from '../../errors.js'
 import {BARESIP_CAPABILITIES, type BaresipSettings} from './index.js'
 import {type BaresipEvent, type BaresipResponse, CtrlConnection, CtrlConnectError, type CtrlDown} from './ctrl.js'
@@ -27,19 +29,45 @@ export function accountDomain(account: string): string {
   return /sip:(?:[^@>;]*@)?([^>;]+)/.exec(account)?.[1] ?? '127.0.0.1'
 }
 
+/**
+ * The URI baresip 1.0 calls for a `dial` of `uri`: its ua_uri_complete prepends `sip:` to one that holds no `sip:`
+ * (a template without a scheme; `sips:bob@host` would become `sip:sips:bob@host`), and ua_connect appends the
+ * account's URI parameters (sameUri allows those). Its events name this URI, not the one sent in the command.
+ */
+export function baresipDials(uri: string): string {
+  return uri.includes('sip:') ? uri : `sip:${uri}`
+}
+
 /** Whether a peer URI baresip reports is the one dialled (baresip may add `;params` or `>`). */
 function sameUri(dialled: string, reported: string): boolean {
   return reported === dialled || (reported.startsWith(dialled) && /[;>]/.test(reported.charAt(dialled.length)))
 }
 
-/** `sip:0612345678@host;user=phone` → `0612345678`; `tel:+3120…` → `+3120…`. */
+/**
+ * The other party's number, as callctl names it for an outgoing call too: the user part when it is a number
+ * (`sip:0612345678@host;user=phone` → `0612345678`; `tel:+3120…` → `+3120…`), else the address itself as sipAddress
+ * writes it (`sip:alice@pbx.example.com`), else, for one callctl would not dial (`sip:al%0Aice@host`), the URI as
+ * reported: never a part of it (`alice`, the host dropped and the %0A silently gone) that reads as someone else.
+ */
 export function peerNumber(uri: string | undefined): string {
   if (!uri) return ''
-  const match = /^(?:sips?:|tel:)?([^@;>]*)/.exec(uri.replace(/^<|>$/g, ''))
+  const bare = uri.replace(/^<|>$/g, '')
+  const raw = /^(?:sips?:|tel:)?([^@;>]*)/.exec(bare)?.[1] ?? ''
+  let user = raw
   try {
-    return decodeURIComponent(match?.[1] ?? '')
+    user = decodeURIComponent(raw)
+  } catch {}
+
+  if (!isSipAddress(bare)) return user
+  try {
+    normalizeNumber(user)
+    return user
+  } catch {}
+
+  try {
+    return sipAddress(bare).uri
   } catch {
-    return match?.[1] ?? ''
+    return bare
   }
 }
 
@@ -618,9 +646,11 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
   /** Dials `uri` for `make` (its number) or `dialSip` (the address itself) and waits for baresip's call. */
   async function placeCall(uri: string, number: string): Promise<Call> {
     let dial!: Dial
+    // Its events, and those of a call that appears after the 504, name the URI baresip made of it.
+    const calledUri = baresipDials(uri)
     const reported = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => {
-        lateDials.add({uri, number, until: Date.now() + LATE_DIAL_MS})
+        lateDials.add({uri: calledUri, number, until: Date.now() + LATE_DIAL_MS})
         dial.fail(
           fail(
             `no call appeared within ${settings.dialTimeoutMs / 1000} s of dialling ${uri}; if it appears later, callctl hangs it up`,
@@ -634,7 +664,7 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
       }
 
       dial = {
-        uri,
+        uri: calledUri,
         number,
         resolve(id) {
           done()
@@ -692,7 +722,17 @@ export function createBaresipDriver({reporter, settings, log}: DriverContext<Bar
     make: async (number) => placeCall(dialUriFor(number), number),
 
     // The address is the call's number: what events, the journal and webhooks show of the other party.
-    dialSip: async (uri) => placeCall(uri, uri),
+    dialSip: async (uri) => {
+      // baresip 1.0 dials `sips:bob@host` as `sip:sips:bob@host` (user "sips", password "bob"), over UDP: not the
+      // address asked for, and not over TLS. Refused before anything is sent.
+      if (/^sips:/i.test(uri))
+        throw new DriverError(
+          'baresip',
+          `cannot dial ${uri}: baresip 1.0 does not dial sips: addresses (it would call sip:${uri} instead)`,
+          {status: 501, suggestions: ['Dial its sip: form if a call without TLS will do']},
+        )
+      return placeCall(uri, uri)
+    },
 
     async answer(call) {
       // baresip 1.0's `accept` answers the call that rang first, whatever `callfind` made current (hostile test,
