@@ -12,7 +12,11 @@ export default {
   // @oclif/test's runCommand needs verbose output to capture stdout.
   verbose: true,
   testTimeout: 30_000,
-  // Two cores: one worker each. Most of the time goes to child processes (listeners, CLI runs, baresip, Chromium),
-  // whose start-ups are CPU work, so more workers than cores only make every timing in the tests worse.
-  maxWorkers: 2,
+  // Slowest files first, from test/durations.json (a clean clone has no jest cache to order by).
+  testSequencer: '<rootDir>/test/sequencer.js',
+  // Two cores, three workers: a worker often waits (a listener's timeout, a dial that rings, a sleep that proves
+  // nothing happens), and a third one fills those gaps. Not more: about two thirds of the suites' CPU time is the
+  // start-up of the bin/run.js processes they spawn (~650 of them, ~0.35 s each), so the run is mostly CPU-bound, and
+  // a fourth worker mostly stretches each test's timings (on the loaded shared machine, four had 7 tests time out).
+  maxWorkers: 3,
 }
