@@ -5,7 +5,7 @@
 // bin/run.js, which loads dist/. The soak (test/soak) measures the listener's /status p99, so it runs at a higher
 // priority than everything else (nice): when the soak's listener wants a core it gets it, and its figure stays the
 // listener's rather than that of a machine busy with the other parts.
-// Arguments go to the main jest run (`npm test -- test/commands`); the soak then runs only if asked for by path.
+// Arguments go to the main jest run (`npm test -- test/commands`); with paths, the soak runs only if one names it.
 import {spawn} from 'node:child_process'
 import {getPriority, setPriority} from 'node:os'
 import path from 'node:path'
@@ -24,9 +24,11 @@ const JEST_ENV = {NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimenta
 const NICE = canRaisePriority() ? {soak: -19, suites: 0, checks: 10} : {soak: 0, suites: 10, checks: 19}
 
 const args = process.argv.slice(2)
-const soakOnly = args.length > 0 && args.every((arg) => arg.startsWith('test/soak'))
-const withSoak = args.length === 0 || args.some((arg) => arg.startsWith('test/soak'))
-const mainArgs = args.filter((arg) => !arg.startsWith('test/soak'))
+const isSoak = (arg) => arg.startsWith('test/soak')
+const paths = args.filter((arg) => !arg.startsWith('-'))
+const soakOnly = paths.length > 0 && paths.every(isSoak)
+const withSoak = paths.length === 0 || paths.some(isSoak)
+const mainArgs = args.filter((arg) => !isSoak(arg))
 
 const started = Date.now()
 const seconds = () => `${((Date.now() - started) / 1000).toFixed(1)} s`
