@@ -15,8 +15,7 @@ export default {
   // Slowest files first, from test/durations.json (a clean clone has no jest cache to order by).
   testSequencer: '<rootDir>/test/sequencer.js',
   // Two cores, two workers. About two thirds of the suites' CPU time is the start-up of the bin/run.js processes they
-  // spawn (~650, ~0.35 s of CPU each), so the run is CPU-bound: three or four workers were no clearly shorter run on
-  // this machine, and with them the headless-Chromium suite (test/listener/security/browser.e2e.test.ts) failed in
-  // three runs of four (a page answered with an error status, a double-click landing later than it means to).
+  // spawn (~650, ~0.35 s of CPU each), so the run is CPU-bound: three or four workers gave no clearly shorter run on
+  // this (shared, loaded) machine, and more timing-sensitive tests failed with them.
   maxWorkers: 2,
 }
