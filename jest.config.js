@@ -12,7 +12,10 @@ export default {
   // @oclif/test's runCommand needs verbose output to capture stdout.
   verbose: true,
   testTimeout: 30_000,
-  // Two cores: one worker each. Most of the time goes to child processes (listeners, CLI runs, baresip, Chromium),
-  // whose start-ups are CPU work, so more workers than cores only make every timing in the tests worse.
+  // Slowest files first, from test/durations.json (a clean clone has no jest cache to order by).
+  testSequencer: '<rootDir>/test/sequencer.js',
+  // Two cores, two workers. About two thirds of the suites' CPU time is the start-up of the bin/run.js processes they
+  // spawn (~650, ~0.35 s of CPU each), so the run is CPU-bound: three or four workers gave no clearly shorter run on
+  // this (shared, loaded) machine, and more timing-sensitive tests failed with them.
   maxWorkers: 2,
 }

@@ -14,9 +14,11 @@ function stub(name: string): {bin: string; env: (exit: number) => Record<string,
   const bin = path.join(dir, 'bin')
   mkdirSync(bin)
   const record = path.join(dir, 'record.jsonl')
+  // process.getBuiltinModule, not require: the stub has no extension, so a package.json with "type": "module" in a
+  // folder above the temp folder (/tmp/package.json) would make it an ES module.
   writeFileSync(
     path.join(bin, name),
-    `#!${process.execPath}\nrequire('node:fs').appendFileSync(process.env.RECORD_FILE, JSON.stringify(process.argv.slice(2)) + '\\n')\nprocess.exit(Number(process.env.STUB_EXIT ?? 0))\n`,
+    `#!${process.execPath}\nprocess.getBuiltinModule('node:fs').appendFileSync(process.env.RECORD_FILE, JSON.stringify(process.argv.slice(2)) + '\\n')\nprocess.exit(Number(process.env.STUB_EXIT ?? 0))\n`,
     {mode: 0o755},
   )
   return {

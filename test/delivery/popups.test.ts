@@ -1,3 +1,4 @@
+import {Config} from '@oclif/core'
 import {existsSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
@@ -5,7 +6,7 @@ import path from 'node:path'
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
-import {tempConfigDir} from '../helpers/paths.js'
+import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {argvRecorder} from '../helpers/recorder.js'
 import {urlOpener} from '../../src/os/launch.js'
 
@@ -158,22 +159,50 @@ describe('popups (real listener, real recording executables on PATH)', () => {
       '{CALLERNAME} --x',
       '"C:\\Tools\\{CALLERNUM}.exe" x',
     ]
-    for (const app of refused) {
-      const result = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
-      expect([app, result.exitCode]).toEqual([app, 2])
-      expect(result.stderr).toContain('would run as commands')
-      expect(result.stderr).toContain('Pass each value as a whole argument of its own after the code')
+    const setPopup = (app: string) => ['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])]
+    // What a user sees, through the real process, for the first value; the rule itself for each of the others, in
+    // this process (a config set process per value cost ~0.5 s of CPU each and, on a loaded machine, the timeout).
+    const first = await runCli(setPopup(refused[0]), configDir)
+    expect([refused[0], first.exitCode]).toEqual([refused[0], 2])
+    expect(first.stderr).toContain('would run as commands')
+    expect(first.stderr).toContain('Pass each value as a whole argument of its own after the code')
+    // Through oclif's Config, not @oclif/test's runCommand: that one joins the argv and splits it again at spaces.
+    const oclif = await Config.load(ROOT)
+    const inProcess = async (app: string): Promise<{error?: Error & {oclif?: {exit?: number}}}> => {
+      const before = process.env.CALLCTL_CONFIG_DIR
+      process.env.CALLCTL_CONFIG_DIR = configDir
+      try {
+        await oclif.runCommand('config:set', setPopup(app).slice(2))
+        return {}
+      } catch (error) {
+        return {error: error as Error}
+      } finally {
+        if (before === undefined) delete process.env.CALLCTL_CONFIG_DIR
+        else process.env.CALLCTL_CONFIG_DIR = before
+      }
+    }
+
+    for (const app of refused.slice(1)) {
+      const {error} = await inProcess(app)
+      expect([app, error?.oclif?.exit]).toEqual([app, 2])
+      expect(error?.message).toContain('would run as commands')
+      expect((error as {suggestions?: string[]} | undefined)?.suggestions?.join('\n')).toContain(
+        'Pass each value as a whole argument of its own after the code',
+      )
     }
 
     // The value as an argument of its own, after the code, which reads it as data: allowed (the README's forms).
-    for (const app of [
+    const allowed = [
       'sh -c "echo \\"$1\\" >> calls.log" sh {CALLERNAME}',
       'timeout 5 sh -c "echo \\"$1\\"" sh {CALLERNAME}',
       'python3 /opt/crm/show.py {CALLERNUM} {CALLERNAME}',
       'crm-app --name={CALLERNAME} -- {CALLERNUM}',
-    ]) {
-      const safe = await runCli(['config', 'set', 'popups', JSON.stringify([{on: 'ringing', app}])], configDir)
-      expect([app, safe.exitCode]).toEqual([app, 0])
+    ]
+    const safe = await runCli(setPopup(allowed[0]), configDir)
+    expect([allowed[0], safe.exitCode]).toEqual([allowed[0], 0])
+    for (const app of allowed.slice(1)) {
+      const {error} = await inProcess(app)
+      expect([app, error?.message]).toEqual([app, undefined])
     }
 
     const {writeFileSync} = await import('node:fs')
