@@ -24,11 +24,6 @@ export async function runListen(
   flags: ListenFlags,
   {version, out = process.stdout}: {version: string; out?: NodeJS.WritableStream},
 ): Promise<void> {
-  // The young generation stays at its first size (a megabyte a half): V8 grows it up to 64 MB a half under a
-  // burst of requests and keeps it, which was most of a listener's resident memory after one (`npm run bench`),
-  // while the listener's requests leave little alive for a small one to copy. Set here, not in startListener: it
-  // is the process's, and tests run listeners inside jest.
-  process.getBuiltinModule('node:v8').setFlagsFromString('--semi-space-growth-factor=1')
   const file = configFile()
   const {stored, migrated} = SETTINGS.read(file)
   const config = withFlags(SETTINGS.effective(stored, file), flags)
