@@ -1,9 +1,11 @@
 // Bundles the fast path of bin/run.js (src/cli/fast-path.ts and everything it imports statically) into one file,
 // dist/fast-path.js. Loading one file instead of thirty saves ~20 M instructions (~10 ms) of ES module resolution
 // and loading on every `callctl make`, `answer`, `end`, `status` and `dial` (measured with valgrind; bench/).
-// The rule: static imports are bundled; every `await import()` stays a dynamic import of the plain dist/src
-// module, so what a command loads lazily (listen, history, the error report, a dial's rare paths) is still loaded
-// only when used. npm packages stay outside, loaded from node_modules.
+// The rule: static imports are bundled, and so are the lazy imports of the forwarding commands (the client, the
+// forwarding and dial), which stay lazy inside the file: esbuild initialises such a module when it is imported, so
+// `history` does not pay for the config and the client. Every other `await import()` stays a dynamic import of the
+// plain dist/src module, loaded only when used (listen, history, the error report, a dial's rare paths). npm
+// packages stay outside, loaded from node_modules.
 // Run by `npm run build`, after tsc has written dist/src.
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -13,14 +15,21 @@ import {build} from 'esbuild'
 const dist = fileURLToPath(new URL('../dist/', import.meta.url))
 const outfile = path.join(dist, 'fast-path.js')
 
-/** Keeps each dynamic import a dynamic import, its path made relative to the bundle. */
+/** The lazily imported modules of the forwarding commands, bundled (and still initialised only when imported). */
+const FORWARDING = ['src/client.js', 'src/cli/forwarding.js', 'src/handler/dial.js'].map((file) =>
+  path.join(dist, file),
+)
+
+/** Keeps each other dynamic import a dynamic import, its path made relative to the bundle. */
 const lazyStaysLazy = {
   name: 'lazy-stays-lazy',
   setup(bundle) {
     bundle.onResolve({filter: /.*/}, ({kind, path: specifier, resolveDir}) => {
       if (kind !== 'dynamic-import') return undefined
       if (!specifier.startsWith('.')) return {path: specifier, external: true}
-      const relative = path.relative(path.dirname(outfile), path.resolve(resolveDir, specifier))
+      const resolved = path.resolve(resolveDir, specifier)
+      if (FORWARDING.includes(resolved)) return undefined
+      const relative = path.relative(path.dirname(outfile), resolved)
       return {path: `./${relative.split(path.sep).join('/')}`, external: true}
     })
   },

@@ -1,7 +1,6 @@
-import {type ActionCommand, ListenerClient} from '../client.js'
+import type {ActionCommand} from '../client.js'
 import {DRIVER_NAMES} from '../drivers/names.js'
-import {dial} from '../handler/dial.js'
-import {actOnCall, answerCall, endCall, type Forwarded, makeCall, showStatus} from './forwarding.js'
+import type {Forwarded} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
 type Kind = 'port' | 'listenPort' | 'string' | 'boolean'
@@ -147,6 +146,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
     if (parsed.command === 'listen') {
       await listen(parsed)
     } else if (parsed.command === 'dial') {
+      const {dial} = await import('../handler/dial.js')
       const {data, lines, warnings} = await dial(parsed.positional[0], {
         port: parsed.flags.port as number | undefined,
         dryRun: parsed.flags['dry-run'] === true,
@@ -174,7 +174,16 @@ export async function runFast(argv: string[]): Promise<boolean> {
   return true
 }
 
+/**
+ * Loaded here rather than at the top: `history` reads the store and needs neither the config nor the client, and
+ * these two bring in every feature's settings. (In the bundle of bin/run.js they are in the same file, initialised
+ * only when imported: build/bundle-fast-path.js.)
+ */
 async function forward({command, flags, positional}: Parsed): Promise<Forwarded<object>> {
+  const [{ListenerClient}, {actOnCall, answerCall, endCall, makeCall, showStatus}] = await Promise.all([
+    import('../client.js'),
+    import('./forwarding.js'),
+  ])
   const client = new ListenerClient({port: flags.port as number | undefined})
   const callId = flags.call as string | undefined
   switch (command) {
