@@ -4,7 +4,7 @@ import type {CallEvent} from '../engine/call.js'
 import type {RequestRecord} from '../listener/app.js'
 import type {DeliveryRecord} from '../delivery/delivery.js'
 import type {PopupRecord} from '../delivery/notifications.js'
-import type {ReportSink} from '../listener/report.js'
+import type {ListenerReport} from '../listener/report.js'
 import type {ListenerRecord} from '../logs/log-file.js'
 import {printable} from './printable.js'
 
@@ -131,6 +131,11 @@ function formatKnown(record: ListenerRecord): string {
 }
 
 /** What `callctl listen` prints of each report: a coloured line for people, or one JSON object per line with `--json`. */
-export function consoleSink(json: boolean, print: (line: string) => void): ReportSink {
-  return (report) => print(json ? JSON.stringify(report) : formatRecord(report as ListenerRecord))
+export function consoleSink(
+  json: boolean,
+  print: (line: string) => void,
+): (report: ListenerReport, serialized?: string) => void {
+  // `serialized`: the report's JSON where the caller has it already (listen writes the same to its log).
+  return (report, serialized) =>
+    print(json ? (serialized ?? JSON.stringify(report)) : formatRecord(report as ListenerRecord))
 }

@@ -37,8 +37,7 @@ export async function runListen(
     // Serialized once: with --json the console's line is the log's without the time (a request costs one
     // JSON.stringify, not two; they were a tenth of a `/status` in the profile of `npm run bench`).
     const json = JSON.stringify(record)
-    if (flags.json) lines.print(json)
-    else terminal(record)
+    terminal(record, json)
     log.appendLine(`{"time":"${new Date().toISOString()}",${json.slice(1)}`)
   }
 

@@ -4,7 +4,7 @@ import {type Call, type CallDetails, type CallEventType, type CallState, shownId
 import type {CallEngine} from './engine.js'
 import {callerId} from './caller-id.js'
 import {normalizeNumber, NUMBER_RULE} from './number.js'
-import {isSipAddress, sipAddress} from './sip-address.js'
+import {isSipAddress, normalizeDialable} from './sip-address.js'
 
 /** The engine's transitions, as a driver sees them. */
 export function reporterFor(engine: CallEngine): DriverReporter {
@@ -78,8 +78,8 @@ export class CallControl {
     this.#require('make')
     // A SIP address is dialled as it is, by a driver that speaks SIP. Read and checked against the number lists
     // before that is asked: a malformed one is a 400 and a blocked one a 403 whatever the driver, as `dial` says.
-    const sip = isSipAddress(rawNumber)
-    const number = sip ? sipAddress(rawNumber).uri : normalizeNumber(rawNumber)
+    const number = normalizeDialable(rawNumber)
+    const sip = isSipAddress(number)
     this.checkNumber(number)
     if (sip) this.#require('sip')
     const digits = ext?.replaceAll(/[\s\-.()]/g, '')

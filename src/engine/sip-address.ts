@@ -1,7 +1,7 @@
 import {isIPv6} from 'node:net'
 
 import {RequestError} from '../errors.js'
-import {shown} from './number.js'
+import {normalizeNumber, shown} from './number.js'
 
 /**
  * Far past any real address (RFC 3261 sets no limit; RFC 1035 caps a host name at 253), short enough that a URI
@@ -31,6 +31,14 @@ export const SIP_ADDRESS_RULE =
 /** Whether text is meant as a SIP address rather than a number: numbers never start with a scheme. */
 export const isSipAddress = (text: string): boolean => /^sips?:/i.test(text.trim())
 
+/** What `make` dials of `raw`: a SIP address as sipAddress writes it, else the number normalizeNumber makes (each throws a 400). */
+export const normalizeDialable = (raw: string): string =>
+  isSipAddress(raw) ? sipAddress(raw).uri : normalizeNumber(raw)
+
+/** A space or a control character, raw: never part of an address, nor of a search for one. */
+// eslint-disable-next-line no-control-regex -- control characters are what is matched
+export const SPACE_OR_CONTROL = /[\u0000-\u0020\u007F-\u009F]/
+
 /**
  * RFC 3261 `user` (unreserved / escaped / user-unreserved), without `;`, `?` and `/`: they end the user part in
  * other readers (baresip's among them), so an address that holds them would be dialled as another one.
@@ -56,8 +64,7 @@ export function sipAddress(input: string, shownAs = input): SipAddress {
     ])
   if (text.length > MAX_SIP_ADDRESS_LENGTH)
     throw refuse(`a SIP address has at most ${MAX_SIP_ADDRESS_LENGTH} characters, this one ${text.length}`)
-  // eslint-disable-next-line no-control-regex -- control characters are what is refused
-  if (/[\u0000-\u0020\u007F-\u009F]/.test(text)) throw refuse('it holds a space or a control character')
+  if (SPACE_OR_CONTROL.test(text)) throw refuse('it holds a space or a control character')
   const scheme = /^(sips?):/i.exec(text)?.[1]?.toLowerCase() as SipAddress['scheme'] | undefined
   if (!scheme) throw refuse('a SIP address starts with sip: or sips:')
   const rest = text.slice(scheme.length + 1)

@@ -1,8 +1,7 @@
 import type {IncomingMessage} from 'node:http'
 
 import type {ListenerSettings} from '../settings.js'
-import {normalizeNumber} from '../../engine/number.js'
-import {isSipAddress, sipAddress} from '../../engine/sip-address.js'
+import {isSipAddress, normalizeDialable} from '../../engine/sip-address.js'
 import {RequestError} from '../../errors.js'
 import type {RouteContext, RouteGuard} from '../app.js'
 import {ROUTE_METHODS, type RouteName} from '../routes.js'
@@ -139,7 +138,7 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
 
     // Only GET: a page is shown for a link, and a form POSTed across sites gets no code to redeem.
     if (requester.kind === 'navigation' && CONFIRMABLE.has(route) && security.confirmLinks && req.method === 'GET') {
-      if (route === 'make') checkNumber?.(address(dialled(ctx)))
+      if (route === 'make') checkNumber?.(normalizeDialable(dialled(ctx)))
       sendConfirmPage(res, {
         question: question(ctx),
         actionUrl: ctx.url.pathname + ctx.url.search,
@@ -238,9 +237,6 @@ function originText(requester: Requester): string {
   return 'origin' in requester ? requester.origin : 'from' in requester ? requester.from : 'a page without an origin'
 }
 
-/** A number as normalizeNumber makes it, or a SIP address as sipAddress does (both throw a 400 for what is neither). */
-const address = (raw: string): string => (isSipAddress(raw) ? sipAddress(raw).uri : normalizeNumber(raw))
-
 /** The number a `make` asks for, as given: in the path or as `?number=`. */
 function dialled({rest, fields}: RouteContext): string {
   return rest.length > 0 ? rest.join('/') : (fields.number ?? '')
@@ -249,7 +245,7 @@ function dialled({rest, fields}: RouteContext): string {
 function question(ctx: RouteContext): string {
   const {route} = ctx
   if (route === 'make') {
-    const to = address(dialled(ctx))
+    const to = normalizeDialable(dialled(ctx))
     return `Call ${isSipAddress(to) ? to : groupDigits(to)}?`
   }
 
