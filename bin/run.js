@@ -12,7 +12,8 @@ if (major < 22 || (major === 22 && minor < 13)) {
 module.enableCompileCache?.()
 
 // make/answer/end/status/dial are what a CRM click, a hotkey or a clicked link runs: they skip loading oclif when
-// their argv is plain (src/cli/fast-path.ts, bundled into one file by build/bundle-fast-path.js). Everything else, help and every usage error included, is oclif's.
+// their argv is plain (src/cli/fast-path.ts, bundled into one file by build/bundle-fast-path.js). Everything else,
+// help and every usage error included, is oclif's.
 const {quietOnClosedPipe, runFast} = await import('../dist/fast-path.js')
 if (!(await runFast(process.argv.slice(2)))) {
   quietOnClosedPipe()

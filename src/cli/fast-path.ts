@@ -135,6 +135,12 @@ export function quietOnClosedPipe(): void {
   })
 }
 
+/** A command's answer, printed once it is in. */
+function print(text: string): void {
+  quietOnClosedPipe()
+  process.stdout.write(text)
+}
+
 /** Runs the command if `parseFast` takes its argv; returns false to hand it to oclif. */
 export async function runFast(argv: string[]): Promise<boolean> {
   const parsed = parseFast(argv)
@@ -155,14 +161,12 @@ export async function runFast(argv: string[]): Promise<boolean> {
       })
       // As the command class prints them (oclif leaves warnings out of --json: they are in the document).
       if (!json) for (const warning of warnings) process.stderr.write(`Warning: ${warning}\n`)
-      quietOnClosedPipe()
-      process.stdout.write(json ? formatJson(successJson(data)) : `${lines.join('\n')}\n`)
+      print(json ? formatJson(successJson(data)) : `${lines.join('\n')}\n`)
     } else if (parsed.command === 'history') {
       await history(parsed)
     } else {
       const result = await forward(parsed)
-      quietOnClosedPipe()
-      process.stdout.write(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
+      print(json ? formatJson(successJson(result.data)) : `${result.lines.join('\n')}\n`)
     }
   } catch (error) {
     // Failures are rare and not on the budget: report them through oclif, exactly as the command classes do.
