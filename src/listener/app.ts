@@ -54,6 +54,9 @@ export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
  */
 export type RouteGuard = (ctx: RouteContext) => boolean | void | Promise<boolean | void>
 
+/** Routes that only read: their answers wait for no commit. */
+const READING_ROUTES: ReadonlySet<string> = new Set(['index', 'status', 'history', 'events'])
+
 export interface ListenerOptions {
   control: CallControl
   config: Pick<ListenerSettings, 'commands'>
@@ -175,6 +178,16 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   const table = routeTable(config.commands)
   const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
+  /**
+   * Waits for the commit of the call events so far before a command is answered; a reading (`/status`, `/history`)
+   * changes no call and promises nothing stored, so it does not wait for other requests' commits.
+   */
+  async function storedFor(route: string | undefined): Promise<void> {
+    if (route !== undefined && READING_ROUTES.has(route)) return
+    const storing = stored()
+    if (storing) await storing
+  }
+
   async function dispatch(ctx: RequestContext): Promise<void> {
     // A step or guard that answers at once is not awaited: a request spends no turn of the microtask queue on it.
     for (const step of steps) {
@@ -239,8 +252,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     if (body === undefined) return
-    const storing = stored()
-    if (storing) await storing
+    await storedFor(route)
     ctx.render(200, body)
   }
 
@@ -271,8 +283,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     dispatch(ctx).catch(async (error: unknown) => {
       record.error = (error as Error).message
       // A refused command may have changed calls too (a make the driver failed ends its call).
-      const storing = stored()
-      if (storing) await storing
+      await storedFor(record.route)
       if (res.headersSent) {
         res.destroy()
         return
