@@ -4,15 +4,20 @@ const [major, minor] = process.versions.node.split('.').map(Number)
 
 export async function ensureRuntime(entry) {
   if (major > 22 || (major === 22 && minor >= 13)) return
-  const {spawnSync} = await import('node:child_process')
+  const {spawn} = await import('node:child_process')
   const {existsSync} = await import('node:fs')
+  const os = await import('node:os')
   const {fileURLToPath} = await import('node:url')
   const projectNode = ['node', 'node.exe']
     .map((name) => fileURLToPath(new URL(`../node_modules/node/bin/${name}`, import.meta.url)))
     .find((file) => existsSync(file))
   if (projectNode) {
-    const {status} = spawnSync(projectNode, [fileURLToPath(entry), ...process.argv.slice(2)], {stdio: 'inherit'})
-    process.exit(status ?? 1)
+    const child = spawn(projectNode, [fileURLToPath(entry), ...process.argv.slice(2)], {stdio: 'inherit'})
+    // A signal meant for callctl (`kill <pid>` of a listener, Ctrl-C) reaches the Node that runs it: otherwise this
+    // one would end and leave the listener running, holding its port.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+    const [code, signal] = await new Promise((resolve) => child.on('exit', (...exit) => resolve(exit)))
+    process.exit(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1))
   }
 
   process.stderr.write(

@@ -4,6 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 
 import {ROOT, RUN_JS, tempConfigDir} from '../helpers/paths.js'
+import {closedPort} from '../helpers/ports.js'
+import {until} from '../helpers/wait.js'
 
 /** The first `node` on the PATH without the project's node_modules/.bin: the system's, as a user's shell finds it. */
 async function systemNode(): Promise<{file: string; version: string} | undefined> {
@@ -35,6 +37,29 @@ describe('the Node it runs on (engines.node >=22.13)', () => {
     expect(result.stdout).toMatch(
       old(node.version) ? /node-v24\./ : new RegExp(`node-${node.version.replaceAll('.', '\\.')}`),
     )
+  })
+
+  test("kill <pid> of a listener started by an older Node stops the listener on the project's Node, and frees its port", async () => {
+    const node = await systemNode()
+    if (!node) throw new Error('no system node on the PATH')
+    const port = await closedPort()
+    const listener = execa(node.file, [RUN_JS, 'listen', '--port', String(port)], {
+      env: {CALLCTL_CONFIG_DIR: tempConfigDir()},
+      reject: false,
+    })
+    await until(
+      async () =>
+        fetch(`http://127.0.0.1:${port}/status`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      15_000,
+    )
+    listener.kill('SIGTERM')
+    const result = await listener
+    expect(result.exitCode).toBe(0)
+    // Nothing answers on the port any more: the listener itself stopped, not only the Node that started it.
+    await expect(fetch(`http://127.0.0.1:${port}/status`)).rejects.toThrow()
   })
 
   test("installed without the project's Node, an older Node gets a plain message (exit 1), never a stack trace", async () => {
