@@ -14,6 +14,7 @@ import {LIVE_CALLS_SCHEMA, RESTART_REASON, STOP_REASON, endLeftoverCalls, record
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {buildHandler, createListener} from './app.js'
 import {eventStreamRoute} from './events.js'
+import {keepMemoryLean} from './memory.js'
 import {JsonText} from './http.js'
 import type {ReportSink} from './report.js'
 import {compatStep} from './compat.js'
@@ -207,10 +208,15 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       stored: () => store.committed(),
     })
   let handler = handlerFor(config)
-  const server = createListener((req, res) => handler(req, res))
+  const memory = keepMemoryLean()
+  const server = createListener((req, res) => {
+    memory.busy()
+    handler(req, res)
+  })
   try {
     await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
+    memory.stop()
     await release(driver)
     throw error
   }
@@ -335,6 +341,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // Calls still live are no longer followed: their end goes to the outbox now (sent at the next start if not
       // before), rather than CRMs showing them live for good.
       for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
+      memory.stop()
       await release(control.driver)
     },
   }
