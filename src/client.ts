@@ -4,6 +4,7 @@ import type {Call, CallEvent} from './engine/call.js'
 import {MAX_NUMBER_LENGTH} from './engine/number.js'
 import {isSipAddress, sipAddress} from './engine/sip-address.js'
 import {CallctlError, ExitCode, type ExitCodeValue, RequestError} from './errors.js'
+import {storeFile} from './config/paths.js'
 import {type Config, loadConfig} from './settings.js'
 
 /** The in-call actions a client can ask for (README "In-call actions"). */
@@ -381,10 +382,18 @@ function statusOf(head: string): number {
   return Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0)
 }
 
-/** The listener on the configured port, if one answers at once; for hints such as "restart it to apply". */
+/**
+ * This config folder's running listener, if it answers at once; for hints such as "restart it to apply". Found by
+ * the holder its store records (the port it took, even one given with `--port`), and only if the listener that
+ * answers there is that holder: another folder's listener on the configured port does not apply this folder's settings.
+ */
 export async function runningListener(): Promise<{pid: number} | undefined> {
+  const {readHolder} = await import('./store/database.js')
+  const holder = readHolder(storeFile())
+  if (!holder?.port) return undefined
   try {
-    return await new ListenerClient({timeoutMs: 500}).status<{pid: number}>()
+    const status = await new ListenerClient({port: holder.port, timeoutMs: 500}).status<{pid: number}>()
+    return status.pid === holder.pid ? status : undefined
   } catch {
     return undefined
   }

@@ -266,6 +266,25 @@ export class Store {
   }
 }
 
+/**
+ * The listener that holds the store at `file`, as it recorded itself when it took the store: read only, so asking
+ * never creates or changes a store. Undefined when there is no store or no holder row (none ever ran, or it stopped).
+ * A row a killed listener left stays: callers check the pid against the listener that answers.
+ */
+export function readHolder(file: string): StoreHolder | undefined {
+  const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+  let db: DatabaseSync | undefined
+  try {
+    db = new Database(file, {readOnly: true})
+    db.exec('PRAGMA busy_timeout = 200')
+    return db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as StoreHolder | undefined
+  } catch {
+    return undefined
+  } finally {
+    db?.close()
+  }
+}
+
 function migrate(db: DatabaseSync, schemas: StoreSchema[]): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)')
   for (const {name, migrations} of schemas) {

@@ -83,6 +83,31 @@ test('config set while a listener runs on the configured port says whether it ap
   expect((await runCli(['config', 'set', 'sim.answerAfterMs', '5'], dir)).stderr).toBe('')
 })
 
+test("config set speaks only of its own folder's listener: not of another folder's on its port, and of its own on another port", async () => {
+  const other = await startListenerProcess(tempConfigDir())
+  const dir = tempConfigDir()
+  try {
+    // This folder's port is where the other folder's listener runs: that one does not apply this folder's settings.
+    await setConfig(dir, {port: String(other.port)})
+    const set = await runCli(['config', 'set', 'driver.sim.answerAfterMs', '0'], dir)
+    expect(set.exitCode).toBe(0)
+    expect(set.stderr).toBe('')
+    expect((await runCli(['config', 'set', 'port', String(other.port + 1)], dir)).stderr).toBe('')
+
+    // This folder's own listener, started on a port of its own: found, though the config names another port.
+    const own = await startListenerProcess(dir)
+    try {
+      expect((await runCli(['config', 'set', 'driver.sim.answerAfterMs', '5'], dir)).stderr).toBe(
+        `The listener running now (pid ${own.process.pid}) applies it within a second`,
+      )
+    } finally {
+      await own.stop()
+    }
+  } finally {
+    await other.stop()
+  }
+})
+
 test('a config file from before driver.sim: the listener runs with it, writes it back in the new shape and logs that once', async () => {
   const dir = tempConfigDir()
   const file = path.join(dir, 'config.json')
