@@ -81,7 +81,8 @@ export class CallControl {
     const number = normalizeDialable(rawNumber)
     const sip = isSipAddress(number)
     this.checkNumber(number)
-    if (sip) this.#require('sip')
+    if (sip && !this.driver.capabilities.has('sip'))
+      throw cannotDialSip(this.driver.name, number, this.#driversThatCan('sip'))
     const digits = ext?.replaceAll(/[\s\-.()]/g, '')
     if (digits !== undefined && !/^[\d*#]{1,16}$/.test(digits))
       throw new RequestError(
@@ -375,6 +376,24 @@ export class CallControl {
 }
 
 /** 501: the driver `name` cannot do `capability`; `others` can. `callctl dial` says the same before starting a listener. */
+/**
+ * A SIP address the driver cannot dial. A `sips:` one no driver dials (baresip 1.0 would call another address, see
+ * its driver): pointing at baresip would send the user there for nothing.
+ */
+export function cannotDialSip(name: string, address: string, drivers: string[]): DriverError {
+  if (!/^sips:/i.test(address))
+    return notSupported(
+      name,
+      'sip',
+      drivers.filter((other) => other !== name),
+    )
+  return new DriverError(name, 'this driver cannot dial SIP addresses, and no driver dials sips: ones', {
+    code: 'ERR_NOT_SUPPORTED',
+    status: 501,
+    suggestions: ['Dial its sip: form if a call without TLS will do'],
+  })
+}
+
 export function notSupported(name: string, capability: Capability, others: string[]): DriverError {
   const what =
     capability === 'dtmf'

@@ -5,7 +5,7 @@ import type {Call} from '../engine/call.js'
 import {CallctlError} from '../errors.js'
 import {type DialTarget, parseDialLink} from '../dialing/link.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
-import {notSupported} from '../engine/control.js'
+import {cannotDialSip} from '../engine/control.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {driverModule, driversThatCan} from '../drivers/registry.js'
 import {isSipAddress} from '../engine/sip-address.js'
@@ -129,11 +129,7 @@ export async function dial(
       // A listener started with the configured driver would only answer 501: said before starting one.
       const driver = driverModule(config.driver.name)
       if (isSipAddress(dialled) && driver && !driver.capabilities.includes('sip'))
-        throw notSupported(
-          driver.name,
-          'sip',
-          driversThatCan('sip').filter((name) => name !== driver.name),
-        )
+        throw cannotDialSip(driver.name, dialled, driversThatCan('sip'))
       const {startListenerFor} = await import('./autostart.js')
       const started = await startListenerFor(client, {port: options.port})
       result.started = started.how

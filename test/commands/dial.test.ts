@@ -50,7 +50,7 @@ describe('callctl dial against a running listener (real processes)', () => {
     expect(numbers).toEqual(expect.arrayContaining(['+49301234567', '+31201234567']))
   })
 
-  test('a sip: address that is no number: the sim cannot dial it (exit 5, naming baresip) and nothing is dialled', async () => {
+  test('a sip: address that is no number: the sim cannot dial it (exit 5, naming baresip; a sips: one names no driver) and nothing is dialled', async () => {
     const before = (await statusOf(listener.port)).calls.length
     const result = await dial('sip:alice@example.com')
     expect(result.exitCode).toBe(5)
@@ -59,6 +59,11 @@ describe('callctl dial against a running listener (real processes)', () => {
     const json = await dial('sip:alice@example.com', '--json')
     expect(json.exitCode).toBe(5)
     expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_NOT_SUPPORTED'}})
+    expect((await statusOf(listener.port)).calls).toHaveLength(before)
+    const secure = await dial('sips:alice@example.com')
+    expect(secure.exitCode).toBe(5)
+    expect(secure.stderr).toContain('no driver dials sips: ones')
+    expect(secure.stderr).not.toContain('drivers that can')
     expect((await statusOf(listener.port)).calls).toHaveLength(before)
   })
 
