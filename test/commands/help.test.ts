@@ -54,6 +54,8 @@ test('an argument a command does not take is a usage error of that command (exit
   const human = await runCli(['end', 'sim-123'], configDir)
   expect(human.exitCode).toBe(2)
   expect(human.stderr).toContain('Unexpected argument: sim-123')
+  // The same Code: line as every other usage error.
+  expect(human.stderr).toContain('Code: ERR_USAGE')
   expect(human.stderr).not.toMatch(/\n\s+at /)
   const json = await runCli(['status', 'extra', '--json'], configDir)
   expect(json.exitCode).toBe(2)

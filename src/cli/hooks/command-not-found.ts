@@ -19,7 +19,10 @@ const hook: Hook<'command_not_found'> = async function (options) {
       // Reported here, as the command would: thrown on, oclif would look for the help of a command "end sim-123".
       const {Errors} = await import('@oclif/core')
       await Errors.handle(
-        new Errors.CLIError((error as Error).message, {exit: (error as OclifErrors.CLIError).oclif?.exit ?? 1}),
+        new Errors.CLIError((error as Error).message, {
+          exit: (error as OclifErrors.CLIError).oclif?.exit ?? 1,
+          code: (error as OclifErrors.CLIError).code,
+        }),
       )
       return undefined
     }
