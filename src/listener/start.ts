@@ -208,15 +208,12 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       stored: () => store.committed(),
     })
   let handler = handlerFor(config)
-  const memory = keepMemoryLean()
-  const server = createListener((req, res) => {
-    memory.busy()
-    handler(req, res)
-  })
+  const stopKeepingMemoryLean = keepMemoryLean()
+  const server = createListener((req, res) => handler(req, res))
   try {
     await listen(server, config.port, config.host, config.security.token)
   } catch (error) {
-    memory.stop()
+    stopKeepingMemoryLean()
     await release(driver)
     throw error
   }
@@ -341,7 +338,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // Calls still live are no longer followed: their end goes to the outbox now (sent at the next start if not
       // before), rather than CRMs showing them live for good.
       for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
-      memory.stop()
+      stopKeepingMemoryLean()
       await release(control.driver)
     },
   }

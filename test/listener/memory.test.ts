@@ -22,9 +22,23 @@ function burst(): void {
   }
 }
 
+/** Keeps the event loop busy `share` of the time, as a burst of requests or a backlog of webhooks does, until stopped. */
+function loadEventLoop(share: number): () => void {
+  const timer = setInterval(() => {
+    for (const until = performance.now() + 10 * share; performance.now() < until;);
+  }, 10)
+  return () => clearInterval(timer)
+}
+
+/** A client polling now and then: a moment of work every 250 ms. */
+function pollNowAndThen(): () => void {
+  const timer = setInterval(() => JSON.stringify({calls: Array.from({length: 20}, (_, i) => ({id: i}))}), 250)
+  return () => clearInterval(timer)
+}
+
 describe('the listener gives memory back when quiet (src/listener/memory.ts, in process: real V8 collections)', () => {
   it('shrinks the heap a burst grew once a quiet period has passed', async () => {
-    const keeper = keepMemoryLean({quietMs: 100, grownBytes: 4 * MB})
+    const stopKeeping = keepMemoryLean({periodMs: 100, grownBytes: 4 * MB, minIntervalMs: 0})
     try {
       // The first quiet period collects what was there before.
       await sleep(350)
@@ -35,34 +49,56 @@ describe('the listener gives memory back when quiet (src/listener/memory.ts, in 
       expect(grown - before).toBeGreaterThan(16 * MB)
       expect(await until(() => heap() < before + 8 * MB, 3000)).toBe(true)
     } finally {
-      keeper.stop()
+      stopKeeping()
     }
   })
 
-  it('never collects while requests keep coming, and does once they stop', async () => {
+  it('never collects while the event loop is busy, and does once it is quiet', async () => {
     const collect = jest.fn()
-    const keeper = keepMemoryLean({quietMs: 50, grownBytes: 0, collect})
-    const requests = setInterval(() => keeper.busy(), 10)
+    const stopKeeping = keepMemoryLean({periodMs: 100, grownBytes: 0, minIntervalMs: 0, collect})
+    const stopLoad = loadEventLoop(0.5)
     try {
-      await sleep(400)
+      await sleep(600)
       expect(collect).not.toHaveBeenCalled()
-      clearInterval(requests)
+      stopLoad()
       expect(await until(() => collect.mock.calls.length > 0, 1000)).toBe(true)
     } finally {
-      clearInterval(requests)
-      keeper.stop()
+      stopLoad()
+      stopKeeping()
     }
   })
 
-  it('does no work at idle once the heap is back: a collection only after it grew again', async () => {
+  it('a client polling a few times a second does not keep the memory from coming back', async () => {
     const collect = jest.fn()
-    const keeper = keepMemoryLean({quietMs: 30, grownBytes: 64 * MB, collect})
+    const stopPolling = pollNowAndThen()
+    const stopKeeping = keepMemoryLean({periodMs: 500, grownBytes: 0, minIntervalMs: 0, collect})
+    try {
+      expect(await until(() => collect.mock.calls.length > 0, 2000)).toBe(true)
+    } finally {
+      stopPolling()
+      stopKeeping()
+    }
+  })
+
+  it('collects at most once in its minimum interval, and not at idle unless the heap grew again', async () => {
+    const collect = jest.fn()
+    const stopSpaced = keepMemoryLean({periodMs: 30, grownBytes: 0, minIntervalMs: 60_000, collect})
+    try {
+      await sleep(300)
+      // Quiet the whole time and always "grown": still only the first one.
+      expect(collect).toHaveBeenCalledTimes(1)
+    } finally {
+      stopSpaced()
+    }
+
+    const idle = jest.fn()
+    const stopGrownOnly = keepMemoryLean({periodMs: 30, grownBytes: 64 * MB, minIntervalMs: 0, collect: idle})
     try {
       await sleep(300)
       // The first quiet period collects start-up's garbage; then nothing has grown by 64 MB, so nothing more.
-      expect(collect.mock.calls.length).toBeLessThanOrEqual(1)
+      expect(idle.mock.calls.length).toBeLessThanOrEqual(1)
     } finally {
-      keeper.stop()
+      stopGrownOnly()
     }
   })
 })
