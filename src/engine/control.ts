@@ -297,11 +297,11 @@ export class CallControl {
       }
 
       case 'held': {
-        return this.engine.hold(call.id ?? this.engine.target('hold', ['active']).id)
+        return this.engine.hold(call.id ?? this.engine.target('hold', ['active'], undefined, call.number).id)
       }
 
       case 'resumed': {
-        return this.engine.resume(call.id ?? this.engine.target('resume', ['held']).id)
+        return this.engine.resume(call.id ?? this.engine.target('resume', ['held'], undefined, call.number).id)
       }
 
       case 'transferred': {
@@ -318,14 +318,16 @@ export class CallControl {
           )
         }
 
-        const id = call.id ?? this.engine.target('transfer', ['active', 'held']).id
+        const id = call.id ?? this.engine.target('transfer', ['active', 'held'], undefined, call.number).id
         return this.engine.transferred(id, to)
       }
 
       case 'end':
       case 'missed':
       case 'rejected': {
-        const id = call.id ?? this.engine.endable().id
+        // The number a hook passes (MicroSIP's cmdCallEnd) names the call: with a second call waiting, the one
+        // answered last is not necessarily the one that ended.
+        const id = call.id ?? this.engine.endable(undefined, call.number).id
         // `missed` and `rejected` say how it ended; a plain `end` leaves that to the engine.
         return this.engine.finish(id, reason ?? 'reported', type === 'end' ? undefined : type)
       }

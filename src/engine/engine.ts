@@ -161,16 +161,21 @@ export class CallEngine {
    * The call an in-call action (`hold`, `transfer`, ...) acts on: the given one, which must be in one of `states`,
    * else the live call in one of them that was answered, resumed or held last. A wrong state is a 409 naming it.
    */
-  target(action: string, states: readonly CallState[], id?: string): Call {
+  /**
+   * `number`: a softphone hook reports the caller's number, not callctl's id; the calls with that number are
+   * preferred (none with it: as without).
+   */
+  target(action: string, states: readonly CallState[], id?: string, number?: string): Call {
     if (id !== undefined) {
       const call = this.#live(id, action)
       if (!states.includes(call.state)) throw cannot(call, pastTense(action), states)
       return {...call}
     }
 
-    const candidates = [...this.#calls.values()]
-      .filter((call) => states.includes(call.state))
-      .sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+    const candidates = withNumberFirst(
+      [...this.#calls.values()].filter((call) => states.includes(call.state)),
+      number,
+    ).sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
     const call = candidates.at(-1)
     if (!call) throw new CallStateError(`No ${states.join(' or ')} call to ${action}`, 'ERR_NO_CALL')
     return {...call}
@@ -202,9 +207,9 @@ export class CallEngine {
   }
 
   /** The call `end` acts on: the given one, else the active call, else the newest ringing, dialing or held one. */
-  endable(id?: string): Call {
+  endable(id?: string, number?: string): Call {
     if (id !== undefined) return {...this.#live(id, 'end')}
-    const calls = [...this.#calls.values()]
+    const calls = withNumberFirst([...this.#calls.values()], number)
     // The call the user is talking on: the one answered last (an earlier one may still be up, e.g. not on hold).
     const active = calls
       .filter((c) => c.state === 'active')
@@ -305,4 +310,10 @@ function pastTense(action: string): string {
 
 function now(): string {
   return new Date().toISOString()
+}
+
+/** The calls with `number`, if there are any; else all of them (a number written another way matches none). */
+function withNumberFirst(calls: Call[], number?: string): Call[] {
+  const matching = number === undefined ? [] : calls.filter((call) => call.number === number)
+  return matching.length > 0 ? matching : calls
 }

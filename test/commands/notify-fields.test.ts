@@ -56,3 +56,42 @@ test('notify incoming anonymous (a withheld number) is a call whose events go ou
     await receiver.close()
   }
 })
+
+test('notify end/held/resumed with a number act on the call with that number, not on the one answered last (real processes)', async () => {
+  const configDir = tempConfigDir()
+  const listener = await startListenerProcess(configDir)
+  // What a softphone hook calls; the CLI (below, once) forwards to the same route.
+  const report = async (type: string, number: string) =>
+    (await fetch(`${listener.url}/notify/${type}?number=${encodeURIComponent(number)}`, {method: 'POST'})).status
+  const states = async () => {
+    const {calls} = (await (await fetch(`${listener.url}/status`)).json()) as {
+      calls: Array<{number: string; state: string}>
+    }
+    return Object.fromEntries(calls.map((call) => [call.number, call.state]))
+  }
+
+  try {
+    // MicroSIP's hooks: a call is answered while a second one rings; the waiting one is then given up.
+    expect(await report('incoming', '0612999')).toBe(200)
+    expect(await report('incoming', '0612888')).toBe(200)
+    expect(await report('active', '0612888')).toBe(200)
+    const ended = await runCli(['notify', 'end', '0612999', '--port', String(listener.port)], configDir)
+    expect(ended.exitCode).toBe(0)
+    expect(ended.stdout).toContain('0612999')
+    expect(await states()).toEqual({'0612888': 'active'})
+
+    expect(await report('incoming', '0612777')).toBe(200)
+    expect(await report('active', '0612777')).toBe(200)
+    expect(await report('held', '0612888')).toBe(200)
+    expect(await states()).toEqual({'0612888': 'held', '0612777': 'active'})
+    expect(await report('held', '0612777')).toBe(200)
+    expect(await report('resumed', '0612888')).toBe(200)
+    expect(await states()).toEqual({'0612888': 'active', '0612777': 'held'})
+
+    // A number written another way than the call's matches none: as without a number (the call answered last).
+    expect(await report('end', '+999')).toBe(200)
+    expect(await states()).toEqual({'0612777': 'held'})
+  } finally {
+    await listener.stop()
+  }
+})
