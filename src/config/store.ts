@@ -103,6 +103,21 @@ export class ConfigStore<Config = unknown> {
     return this.shown(key, valueAt(this.effective(), key), reveal)
   }
 
+  /**
+   * After a `set`: the value as `config set` prints it (secrets hidden), and what else in the file is wrong, if
+   * anything. The value was written either way: the file is fixed one key at a time.
+   */
+  afterSet(key: string, value: unknown): {shown: unknown; otherProblems?: ConfigError} {
+    const shown = this.shown(this.settings.currentKey(key), value, false)
+    try {
+      this.effective()
+      return {shown}
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error
+      return {shown, otherProblems: error}
+    }
+  }
+
   private shown(key: string, value: unknown, reveal: boolean): unknown {
     return reveal ? value : redactSecrets(schemaAt(this.settings.root, key), value)
   }

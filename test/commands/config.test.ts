@@ -1,4 +1,5 @@
 import {runCommand} from '@oclif/test'
+import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {ROOT, useTempConfigDir} from '../helpers/paths.js'
@@ -33,5 +34,22 @@ describe('callctl config (in process)', () => {
       'Invalid value for sim.answerAfterMs: "soon"; sim.answerAfterMs takes an integer of at least -1 (milliseconds; 0 at once, -1 never)',
     )
     expect(error?.oclif?.exit).toBe(2)
+  })
+
+  test('a right value in a file broken elsewhere is set, said so, and the other problems named (not a failure)', async () => {
+    const file = path.join(configDir(), 'config.json')
+    writeFileSync(file, JSON.stringify({port: 'abc', driver: {name: 'nope'}}))
+    const port = await runCommand(['config', 'set', 'port', '5880'], {root: ROOT})
+    expect(port.error).toBeUndefined()
+    expect(port.stdout).toBe('port = 5880\n')
+    // oclif wraps a warning to the terminal's width.
+    const warning = port.stderr.replaceAll(/\s*\n ›\s+/g, ' ')
+    expect(warning).toContain('port is set, but the config file has other problems')
+    expect(warning).toContain('driver.name must be one of sim')
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({port: 5880, driver: {name: 'nope'}})
+
+    const driver = await runCommand(['config', 'set', 'driver.name', 'sim'], {root: ROOT})
+    expect(driver.error).toBeUndefined()
+    expect(driver.stderr).toBe('')
   })
 })
