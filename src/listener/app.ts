@@ -4,7 +4,7 @@ import type {ListenerSettings} from './settings.js'
 import {CALL_EVENT_TYPES, type CallDetails, type CallEventType} from '../engine/call.js'
 import type {CallControl} from '../engine/control.js'
 import {CallctlError, RequestError} from '../errors.js'
-import {pathSegments, readFields, sendJson} from './http.js'
+import {keepNumberPlus, pathSegments, readFields, sendJson} from './http.js'
 import {sendStatusPage, wantsPage} from './status-page.js'
 import {describeRoutes, ROUTE_METHODS, type RouteName, routeTable} from './routes.js'
 
@@ -267,6 +267,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     let url: URL
     try {
       url = new URL(req.url ?? '/', 'http://listener.invalid')
+      keepNumberPlus(url)
       record.path = url.pathname
     } catch {
       sendJson(res, 400, {ok: false, error: {code: 'ERR_BAD_URL', message: 'Malformed request URL', hints: []}})

@@ -84,3 +84,14 @@ export function pathSegments(pathname: string): string[] {
     throw new RequestError('Malformed percent-encoding in the URL path', 'ERR_BAD_URL')
   }
 }
+
+const LEADING_PLUS = /([?&](?:number|to|key=number)=)\+/g
+
+/**
+ * In a query a `+` is a space (form encoding), so `?number=+4930123` read as such dials 4930123, another number.
+ * A number's leading `+` is the international prefix a CRM wrote as it is: kept as a `+`. Any other `+` stays a
+ * space, as a form sends `020 123` (spaces in a number are dropped anyway).
+ */
+export function keepNumberPlus(url: URL): void {
+  if (url.search.includes('+')) url.search = url.search.replaceAll(LEADING_PLUS, '$1%2B')
+}
