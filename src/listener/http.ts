@@ -5,6 +5,10 @@ import {RequestError} from '../errors.js'
 /** Bodies are a number, a name and an id: anything larger is not for us. */
 const MAX_BODY_BYTES = 16 * 1024
 
+/** A number's leading `+` in a query or a form body (see keepNumberPlus). */
+const LEADING_PLUS = /([?&](?:number|to|key=number)=)\+/g
+const LEADING_PLUS_IN_FORM = /((?:^|&)(?:number|to)=)\+/g
+
 /** A JSON answer already serialized: a route may hand one back to skip JSON.stringify (e.g. a cached `/status`). */
 export class JsonText {
   constructor(readonly text: string) {}
@@ -44,7 +48,9 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
   const text = Buffer.concat(chunks).toString('utf8')
   if (text.trim() === '') return {}
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text))
+  // `curl -d number=+4930123` sends the `+` as it is, as a CRM's query does (see keepNumberPlus).
+  if (type === 'application/x-www-form-urlencoded')
+    return Object.fromEntries(new URLSearchParams(text.replaceAll(LEADING_PLUS_IN_FORM, '$1%2B')))
   if (type !== 'application/json') return {}
   let parsed: unknown
   try {
@@ -84,8 +90,6 @@ export function pathSegments(pathname: string): string[] {
     throw new RequestError('Malformed percent-encoding in the URL path', 'ERR_BAD_URL')
   }
 }
-
-const LEADING_PLUS = /([?&](?:number|to|key=number)=)\+/g
 
 /**
  * In a query a `+` is a space (form encoding), so `?number=+4930123` read as such dials 4930123, another number.

@@ -41,6 +41,14 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
       expect((await get('/servlet?key=CALLEND')).status).toBe(200)
       const made = await fetch(`${listener.url}/make?number=+31201234570`, {method: 'POST'})
       expect(((await made.json()) as any).call.number).toBe('+31201234570')
+      // `curl -d number=+…`: a form body sends it as it is too.
+      expect((await get('/command.htm?key=DISCONNECT')).status).toBe(200)
+      const posted = await fetch(`${listener.url}/make`, {
+        method: 'POST',
+        headers: {'content-type': 'application/x-www-form-urlencoded'},
+        body: 'number=+31201234571',
+      })
+      expect(((await posted.json()) as any).call.number).toBe('+31201234571')
       // Inside a number a `+` is a form's space, dropped like any space.
       expect((await get('/command.htm?key=DISCONNECT')).status).toBe(200)
       const spaced = await fetch(`${listener.url}/make?number=020+123+456`, {method: 'POST'})
