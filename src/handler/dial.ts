@@ -85,6 +85,8 @@ export async function dial(
         ? ['no dialing rule changed it']
         : rules
     if (options.dryRun) {
+      if (isSipAddress(dialled))
+        await refuseUndialableSip(dialled, new ListenerClient({port: options.port}, config), config)
       return {
         data: {...result, dryRun: true},
         lines: [
@@ -161,4 +163,15 @@ export async function dial(
 
     throw error
   }
+}
+
+/**
+ * `--dry-run` of a SIP address says what the real dial would: refused when the driver cannot dial one. The
+ * running listener's driver (it may run another than the config names: `listen --driver`), else the configured one.
+ */
+async function refuseUndialableSip(address: string, client: ListenerClient, config: Config): Promise<void> {
+  const running = await client.status<{driver?: {name?: string}; capabilities?: string[]}>().catch(() => undefined)
+  const name = running?.driver?.name ?? config.driver.name
+  const capabilities = running?.capabilities ?? driverModule(config.driver.name)?.capabilities ?? []
+  if (!capabilities.includes('sip')) throw cannotDialSip(name, address, driversThatCan('sip'))
 }

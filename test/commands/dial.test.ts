@@ -60,6 +60,10 @@ describe('callctl dial against a running listener (real processes)', () => {
     expect(json.exitCode).toBe(5)
     expect(JSON.parse(json.stdout)).toMatchObject({ok: false, error: {code: 'ERR_NOT_SUPPORTED'}})
     expect((await statusOf(listener.port)).calls).toHaveLength(before)
+    // --dry-run says what the real dial would: the running listener's driver (the sim) cannot.
+    const dry = await dial('sip:alice@example.com', '--dry-run')
+    expect(dry.exitCode).toBe(5)
+    expect(dry.stderr).toMatch(/cannot dial SIP addresses .*; drivers that can: baresip/)
     const secure = await dial('sips:alice@example.com')
     expect(secure.exitCode).toBe(5)
     expect(secure.stderr).toContain('no driver dials sips: ones')
@@ -122,6 +126,9 @@ describe('dialing rules and number lists, shared by /make and dial', () => {
       'dialing.countryCode': '49',
       'dialing.outsideLine': '0',
       'numbers.block': JSON.stringify(['@blocked.example']),
+      // A driver that dials SIP, and no listener (port 1): the dry run goes by the configured driver.
+      'driver.name': 'baresip',
+      port: '1',
     })
     const dry = await runCli(['dial', 'sip:Alice@PBX.example.com', '--dry-run', '--json'], configDir)
     expect(dry.exitCode).toBe(0)
