@@ -64,6 +64,25 @@ describe('callctl open', () => {
     }
   })
 
+  test('a recorded stand-in for xdg-open that keeps running (the browser it started): opened, after at most the 3 s watch', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const recorder = argvRecorder(['xdg-open'])
+    try {
+      const started = Date.now()
+      const result = await runCli(['open', '--port', String(listener.port)], configDir, {
+        ...recorder.env,
+        RECORD_EXIT: '3',
+        RECORD_HOLD_MS: '15000',
+      })
+      expect(result).toMatchObject({exitCode: 0, stdout: `Opened ${listener.url}/`})
+      expect(Date.now() - started).toBeLessThan(10_000)
+      expect(recorder.calls()).toEqual([{name: 'xdg-open', args: [`${listener.url}/`]}])
+    } finally {
+      await listener.stop()
+    }
+  })
+
   test('no listener: exit 3, nothing opened', async () => {
     const recorder = argvRecorder(['xdg-open'])
     const result = await runCli(['open', '--port', '1'], tempConfigDir(), recorder.env)
