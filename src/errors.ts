@@ -11,6 +11,7 @@ export const ExitCode = {
   refused: 4,
   driver: 5,
   cannotListen: 6,
+  cannotOpen: 7,
 } as const
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]

@@ -12,6 +12,7 @@ export const EXIT_CODES_HELP = `EXIT CODES
   4  refused by the listener (bad number, nothing to answer or end, ...)
   5  the phone backend (driver) failed
   6  the listener could not start (port busy, address unavailable, config folder in use)
+  7  the browser could not be opened (its opener failed): the error names the address to open yourself
   127  not a callctl command`
 
 /**

@@ -1,4 +1,5 @@
 import type {ListenerClient} from '../client.js'
+import {CallctlError, isCallctlError} from '../errors.js'
 import {onPath} from '../os/probe.js'
 import {openInBrowser} from '../os/launch.js'
 import {confirmCommand} from './alert.js'
@@ -26,7 +27,27 @@ export async function confirmDial(
 
   const host = client.host.includes(':') ? `[${client.host}]` : client.host
   const url = `http://${host}:${client.port}/${client.commands.make}/${encodeURIComponent(number)}`
-  // The page needs the token to ask at all; what is reported back names the page without it.
-  await openInBrowser(token ? `${url}?token=${encodeURIComponent(token)}` : url)
+  // The page needs the token to ask at all; what is reported back (and any error, shown and logged) names the page
+  // without it.
+  try {
+    await openInBrowser(token ? `${url}?token=${encodeURIComponent(token)}` : url, {shown: url})
+  } catch (error) {
+    if (!isCallctlError(error) || error.code !== 'ERR_OPEN') throw error
+    const {opener, reason} = error.data as {opener: string; reason: string}
+    throw new CallctlError(
+      `Not dialled: cannot ask whether to call ${dialled}. There is no native prompt (zenity, kdialog), and the browser did not open the confirmation page ${url}: ${opener} ${reason}`,
+      {
+        code: error.code,
+        exit: error.exit,
+        cause: error,
+        data: error.data,
+        suggestions: [
+          'Install zenity or kdialog so that callctl asks with a native prompt, or set up a browser for xdg-open',
+          ...error.suggestions,
+        ],
+      },
+    )
+  }
+
   return {kind: 'page', url}
 }

@@ -3,7 +3,7 @@
  * is one argument of an argument array and nothing is ever parsed by a shell.
  */
 
-import {CallctlError} from '../errors.js'
+import {CallctlError, ExitCode} from '../errors.js'
 
 export type Argv = [file: string, args: string[]]
 
@@ -100,25 +100,71 @@ export function parseCommandLine(line: string): string[] {
 }
 
 /** Starts a program detached from the listener, so that closing the listener leaves the user's apps open. */
-export async function launch([file, args]: Argv): Promise<void> {
+export async function launch(argv: Argv): Promise<void> {
+  await start(argv)
+}
+
+/** What became of an opener in the time it was watched. */
+export type OpenerOutcome = {exited: false} | {exited: true; exitCode?: number; signal?: string}
+
+async function start([file, args]: Argv, watchMs = 0): Promise<OpenerOutcome> {
   const {execa} = await import('execa')
-  const child = execa(file, args, {detached: true, stdio: 'ignore', reject: false, shell: false}).nodeChildProcess
+  const subprocess = execa(file, args, {detached: true, stdio: 'ignore', reject: false, shell: false})
+  const child = subprocess.nodeChildProcess
   await new Promise<void>((resolve, reject) => {
     child.once('spawn', () => resolve())
     child.once('error', reject)
   })
+  let timer: NodeJS.Timeout | undefined
+  const outcome = await Promise.race<OpenerOutcome>([
+    subprocess.then((result) => ({exited: true, exitCode: result.exitCode, signal: result.signal})),
+    new Promise((resolve) => {
+      timer = setTimeout(() => resolve({exited: false}), watchMs)
+    }),
+  ])
+  clearTimeout(timer)
   child.unref()
+  return outcome
 }
 
-/** Opens a page of callctl's own (`callctl open`) in the default browser. */
-export async function openInBrowser(url: string): Promise<void> {
-  const argv = urlOpener(url)
+/**
+ * How long `xdg-open` and `open` are watched for failing: one that finds no way to open the URL exits at once (xdg-open
+ * 3, "no method available"; open 1), while xdg-open without a desktop may start the browser itself and run as long
+ * as it does, so one still running by then has started something.
+ */
+export const OPENER_WATCH_MS = 3000
+
+/**
+ * Whether an opener's exit code says anything: rundll32.exe does not pass on whether FileProtocolHandler opened the
+ * URL (Windows' openers, explorer.exe too, can exit non-zero on success), so on Windows only failing to start counts.
+ */
+export const openerExitCodeCounts = (platform: NodeJS.Platform): boolean => platform !== 'win32'
+
+/**
+ * Opens a page of callctl's own (`callctl open`, handler.confirm's page) in the default browser. `shown` is the
+ * address an error names, when `url` holds what must not be printed or logged (the token).
+ */
+export async function openInBrowser(
+  url: string,
+  {shown = url, platform = process.platform}: {shown?: string; platform?: NodeJS.Platform} = {},
+): Promise<void> {
+  const argv = urlOpener(url, platform)
+  const counts = openerExitCodeCounts(platform)
+  let why: string | undefined
   try {
-    await launch(argv)
+    const outcome = await start(argv, counts ? OPENER_WATCH_MS : 0)
+    if (counts && outcome.exited && outcome.exitCode !== 0)
+      why = outcome.signal ? `was ended by ${outcome.signal}` : `exited with code ${outcome.exitCode}`
   } catch (error) {
-    throw new CallctlError(`Cannot open the browser: ${argv[0]} failed (${(error as Error).message})`, {
+    why = `could not be started (${(error as Error).message})`
+  }
+
+  if (why) {
+    throw new CallctlError(`Cannot open the browser: ${argv[0]} ${why}, so ${shown} was not opened`, {
       code: 'ERR_OPEN',
-      suggestions: [`Open ${url} in your browser yourself`],
+      exit: ExitCode.cannotOpen,
+      suggestions: [`Open ${shown} in your browser yourself`],
+      data: {url: shown, opener: argv[0], reason: why},
     })
   }
 }

@@ -6,6 +6,7 @@ import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {rawRequest} from '../helpers/raw-request.js'
+import {argvRecorder} from '../helpers/recorder.js'
 import {until} from '../helpers/wait.js'
 
 /** A program on PATH that records its argv (JSON lines) and exits with $STUB_EXIT: zenity answering yes or no. */
@@ -96,6 +97,40 @@ describe('handler.confirm: ask before a clicked link dials', () => {
     })
     expect(page.status).toBe(200)
     expect(page.text).toContain('<title>Call +312 012 345 67?</title>')
+    expect(await calls()).toEqual([])
+  })
+
+  test('argv: no native prompt and a recorded stand-in for xdg-open that exits 3: not dialled, exit 7, shown by a recorded notify-send and logged', async () => {
+    const stubs = argvRecorder(['xdg-open', 'notify-send'])
+    // PATH without zenity or kdialog: only the stand-ins and Node (which they run on).
+    const env = {...stubs.env, PATH: `${stubs.bin}:${path.dirname(process.execPath)}`, RECORD_EXIT: '3'}
+    const result = await runCli(['dial', 'tel:0201234', '--notify', '--port', String(listener.port)], configDir, env)
+    const url = `http://127.0.0.1:${listener.port}/make/0201234`
+    const message = `Not dialled: cannot ask whether to call 0201234. There is no native prompt (zenity, kdialog), and the browser did not open the confirmation page ${url}: xdg-open exited with code 3`
+    const hint = 'Install zenity or kdialog so that callctl asks with a native prompt, or set up a browser for xdg-open'
+    expect(result.exitCode).toBe(7)
+    expect(result.stdout).not.toContain('Asking in the browser')
+    expect(result.stderr).toContain(message)
+    expect(stubs.calls()).toEqual([
+      {name: 'xdg-open', args: [url]},
+      {
+        name: 'notify-send',
+        args: ['--app-name=callctl', '--', 'callctl: the call was not placed', `${message}\n${hint}`],
+      },
+    ])
+    const records = readFileSync(path.join(configDir, 'logs', 'listener.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as {kind?: string})
+    expect(records.filter((record) => record.kind === 'dial')).toEqual([
+      expect.objectContaining({
+        kind: 'dial',
+        outcome: 'failed',
+        link: 'tel:0201234',
+        error: message,
+        code: 'ERR_OPEN',
+      }),
+    ])
     expect(await calls()).toEqual([])
   })
 })
