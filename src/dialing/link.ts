@@ -46,7 +46,7 @@ export function parseDialLink(input: string): DialTarget {
 function parseLink(input: string): DialTarget {
   const text = input.trim()
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase()
-  if (scheme === undefined) return {number: normalizeNumber(decode(text, input)), scheme: 'plain'}
+  if (scheme === undefined) return {number: normalizeNumber(decode(text, input, {link: false})), scheme: 'plain'}
   const rest = text.slice(scheme.length + 1)
   switch (scheme) {
     case 'tel': {
@@ -152,13 +152,19 @@ function subaddress(isub: string, input: string): string {
   return isub
 }
 
-function decode(text: string, input: string): string {
+function decode(text: string, input: string, {link = true} = {}): string {
+  let decoded: string
   try {
-    return decodeURIComponent(text)
+    decoded = decodeURIComponent(text)
   } catch {
     throw new RequestError(
       `Cannot dial ${shown(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
       'ERR_INVALID_LINK',
     )
   }
+
+  // A link's own fault, whichever part holds it (`tel:%00123`, a line break in `;isub=`), as the README says.
+  if (link && /\p{Cc}/u.test(decoded))
+    throw new RequestError(`Cannot dial ${shown(input)}: it holds a control character`, 'ERR_INVALID_LINK')
+  return decoded
 }

@@ -50,6 +50,15 @@ describe('parseDialLink', () => {
   })
 })
 
+test.each([['tel:%00123'], ['tel:12%0A3'], ['callto://+31%0D20'], ['tel:+4930123;isub=1%0A2'], ['tel:+4930;ext=%001']])(
+  "%s: a control character in a link is the link's fault (ERR_INVALID_LINK), as the README says",
+  (link) => {
+    expect(() => parseDialLink(link)).toThrow(
+      expect.objectContaining({code: 'ERR_INVALID_LINK', message: expect.stringContaining('control character')}),
+    )
+  },
+)
+
 describe('parseDialLink: a SIP address is checked strictly before anything dials it', () => {
   test.each([
     ['sip:alice', /needs a user and a host/],
