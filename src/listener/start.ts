@@ -359,7 +359,7 @@ function openStore(port: number): Store {
       ? `Port ${port} is already used by another callctl listener (pid ${holder.pid})`
       : `The config folder ${configDir()} is already used by ${first}`,
     {
-      code: 'ERR_STORE_IN_USE',
+      code: holder.port === port ? 'ERR_PORT_IN_USE' : 'ERR_STORE_IN_USE',
       exit: ExitCode.cannotListen,
       suggestions: [
         'Use that listener, or stop it first',
@@ -425,13 +425,16 @@ async function explainListenError(
   host: string,
   token: string | undefined,
 ): Promise<CallctlError> {
+  // callctl's own codes, stable across systems (the OS's errno stays in `cause`).
+  const code =
+    {
+      EADDRINUSE: 'ERR_PORT_IN_USE',
+      EACCES: 'ERR_PORT_FORBIDDEN',
+      EADDRNOTAVAIL: 'ERR_NO_SUCH_ADDRESS',
+      ENOTFOUND: 'ERR_NO_SUCH_ADDRESS',
+    }[error.code ?? ''] ?? 'ERR_LISTEN'
   const fail = (message: string, suggestions: string[] = []) =>
-    new CallctlError(message, {
-      code: error.code ?? 'ERR_LISTEN',
-      exit: ExitCode.cannotListen,
-      suggestions,
-      cause: error,
-    })
+    new CallctlError(message, {code, exit: ExitCode.cannotListen, suggestions, cause: error})
   switch (error.code) {
     case 'EADDRINUSE': {
       const other = await probeCallctl(port, host, token)

@@ -96,6 +96,8 @@ describe('forwarding commands against a real listener process', () => {
     const second = await runCli(['listen', '--port', String(listener.port)], configDir)
     expect(second.exitCode).toBe(6)
     expect(second.stderr).toContain(`Port ${listener.port} is already used by another callctl listener`)
+    // The same folder's listener on the same port: the port is what is in use.
+    expect(second.stderr).toContain('Code: ERR_PORT_IN_USE')
   })
 })
 

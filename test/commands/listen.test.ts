@@ -45,8 +45,27 @@ describe('callctl listen (real process)', () => {
       expect(second.stderr).toContain(
         `Port ${first.port} is already used by another callctl listener (pid ${first.process.pid}`,
       )
+      expect(second.stderr).toContain('Code: ERR_PORT_IN_USE')
     } finally {
       await first.stop()
+    }
+  })
+
+  test('a port held by another program is ERR_PORT_IN_USE (exit 6), a stable code of callctl, not the OS errno', async () => {
+    const {createServer} = await import('node:net')
+    // Another program: it hangs up on whatever connects (the listener's "is it callctl?" probe among them).
+    const other = createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (other.address() as {port: number}).port
+      const busy = await runCli(['listen', '--port', String(port), '--json'], tempConfigDir())
+      expect(busy.exitCode).toBe(6)
+      expect(JSON.parse(busy.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+        ok: false,
+        error: {code: 'ERR_PORT_IN_USE', message: `Port ${port} on 127.0.0.1 is already in use by another program`},
+      })
+    } finally {
+      await new Promise((resolve) => other.close(resolve))
     }
   })
 })
