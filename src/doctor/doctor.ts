@@ -1,7 +1,7 @@
 import {createServer} from 'node:net'
 import path from 'node:path'
 
-import {configDir, configFile} from '../config/paths.js'
+import {configDir, configFile, storeFile} from '../config/paths.js'
 import {hideUrlSecrets} from '../config/schema.js'
 import {ListenerClient} from '../client.js'
 import {driverModule} from '../drivers/registry.js'
@@ -15,6 +15,7 @@ import {compileTargets} from '../delivery/targets.js'
 import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
+import {readHolder} from '../store/database.js'
 import {handlerStatus} from '../handler/index.js'
 import {installPlan} from '../wrappers/install.js'
 
@@ -111,6 +112,14 @@ async function checkPort(config: Config, listener: Listener): Promise<Check> {
 }
 
 function checkListener(config: Config, listener: Listener): Check {
+  // The listener that answers may be another config folder's (its port set to this one's): it runs with its own
+  // settings, so this folder's number lists and templates do not apply to what is sent to it.
+  if (listener && readHolder(storeFile())?.pid !== listener.pid)
+    return warn(
+      'listener',
+      `callctl ${listener.version} answers on ${config.host}:${config.port} (pid ${listener.pid}), but it runs with another config folder than ${configDir()}: these settings do not apply to it`,
+      "Stop it and start this folder's: callctl listen; or give this folder another port: callctl config set port 5679",
+    )
   return listener
     ? ok(
         'listener',

@@ -135,6 +135,14 @@ test('doctor --port checks a listener on another port; a stray key in the file c
     const result = await runCli(['doctor', '--json', '--port', String(listener.port)], configDir, isolated(configDir))
     const {checks} = JSON.parse(result.stdout) as {checks: Check[]}
     expect(checks.find((check) => check.name === 'listener')).toMatchObject({verdict: 'ok'})
+    // Another folder whose port is that listener's: it answers, but with its own folder's settings.
+    const other = tempConfigDir()
+    await setConfig(other, {port: String(listener.port)})
+    const {find} = await doctor(other)
+    expect(find('listener')[0]).toMatchObject({
+      verdict: 'warn',
+      message: expect.stringContaining(`(pid ${listener.process.pid}), but it runs with another config folder than`),
+    })
   } finally {
     await listener.stop()
   }
