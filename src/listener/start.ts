@@ -328,6 +328,10 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       return {applied: live.filter((key) => !waiting.includes(key)), restart, waiting}
     },
     async close() {
+      // Calls still live are no longer followed: they end now, so that `/events` subscribers hear it before their
+      // stream ends, and their end goes to the outbox (sent at the next start if not before), rather than CRMs
+      // showing them live for good.
+      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
       // No new requests; those in flight (a `make` waiting for the phone) get a moment to be answered.
       events.end()
       await new Promise<void>((resolve) => {
@@ -335,9 +339,6 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         server.closeIdleConnections()
         setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
       })
-      // Calls still live are no longer followed: their end goes to the outbox now (sent at the next start if not
-      // before), rather than CRMs showing them live for good.
-      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
       stopKeepingMemoryLean()
       await release(control.driver)
     },

@@ -186,6 +186,23 @@ describe('callctl events when the other side is not a running callctl', () => {
     })
   })
 
+  test('a listener that stops tells its subscribers that its live calls ended ("listener stopped") before the stream ends', async () => {
+    const configDir = tempConfigDir()
+    const listener = await startListenerProcess(configDir)
+    const stream = await subscribe(`${listener.url}/events`)
+    await until(
+      async () => ((await (await fetch(`${listener.url}/status`)).json()) as {subscribers: number}).subscribers === 1,
+    )
+    await fetch(`${listener.url}/notify/incoming?number=0612345678`, {method: 'POST'})
+    await until(async () => stream.messages.length === 1)
+    await listener.stop()
+    await stream.done
+    expect(stream.messages.map(({event, data}) => [event, data.call.state, data.call.endReason])).toEqual([
+      ['incoming', 'ringing', undefined],
+      ['missed', 'ended', 'listener stopped'],
+    ])
+  })
+
   test('another program on the port: not a callctl listener, exit 3', async () => {
     const {createServer} = await import('node:http')
     const server = createServer((_req, res) => res.writeHead(404, {'content-type': 'text/html'}).end('<!DOCTYPE html>'))
