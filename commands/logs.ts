@@ -38,7 +38,8 @@ export default class Logs extends BaseCommand {
             : formatRecord(record),
       )
     const past = lastRecords(flags.lines)
-    if (past.length === 0 && !flags.follow)
+    // -n 0 asks for no record (with --follow: only new ones): an empty answer, not "no log yet".
+    if (past.length === 0 && !flags.follow && flags.lines > 0)
       this.logToStderr(`No log yet in ${logDir()}: it starts with \`callctl listen\``)
     for (const record of past) print(record)
     if (!flags.follow) return
