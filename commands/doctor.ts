@@ -29,15 +29,14 @@ Checks: the config file is valid; the port is free or held by callctl; the liste
 
     const failed = checks.filter((check) => check.verdict === 'fail')
     if (failed.length > 0) {
-      throw new CallctlError(
-        `${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join(', ')}`,
-        {
-          code: 'ERR_CHECKS_FAILED',
-          exit: ExitCode.failure,
-          suggestions: failed.flatMap((check) => (check.fix ? [check.fix] : [])),
-          data: {checks},
-        },
-      )
+      // A check can fail for several targets: its name and each fix are said once.
+      const names = [...new Set(failed.map((check) => check.name))]
+      throw new CallctlError(`${failed.length} of ${checks.length} checks failed: ${names.join(', ')}`, {
+        code: 'ERR_CHECKS_FAILED',
+        exit: ExitCode.failure,
+        suggestions: [...new Set(failed.flatMap((check) => (check.fix ? [check.fix] : [])))],
+        data: {checks},
+      })
     }
 
     return {checks}

@@ -9,6 +9,8 @@ const {randomUUID} = process.getBuiltinModule('node:crypto')
 export interface DeliveryRecord {
   id: string
   target: string
+  /** The target's identity (targets.ts targetIdOf): `doctor` tells a removed callback's records by it. */
+  targetId?: string
   event: string
   callId: string
   url: string
@@ -34,7 +36,13 @@ export interface DelivererOptions {
    * The signing secret a target has in the config now: read at each attempt, so a secret changed with `callctl
    * callbacks secret` signs what is already queued too, and no secret is copied into the outbox.
    */
-  secretFor?: (target: string) => string | undefined
+  secretFor?: (delivery: Pick<Delivery, 'target' | 'targetId'>) => string | undefined
+  /**
+   * Whether the delivery's target is still in the config. One that is not (removed, or changed to another URL) is
+   * given up without a request: nothing else would ever clear it, and it would hold up its call's later
+   * notifications to the same server for delivery.maxAgeHours.
+   */
+  configured?: (delivery: Pick<Delivery, 'target' | 'targetId'>) => boolean
 }
 
 const MAX_BACKOFF_MS = 5 * 60 * 1000
@@ -63,6 +71,8 @@ export class Deliverer {
   readonly #known = new Set<number>()
   /** Deliveries stored but waiting for their final request (a lookup's name): see #hold. */
   readonly #held = new Set<Delivery>()
+  /** Deliveries whose request is under way: a config change lets them finish. */
+  readonly #sending = new Set<Delivery>()
   #rescan?: NodeJS.Timeout
   #closed = false
   /** Deliveries the store could not take, kept in memory only: numbered apart from the store's rows. */
@@ -94,16 +104,17 @@ export class Deliverer {
   /** Writes the delivery to disk first, then queues it; a target a 410 switched off gets nothing. */
   enqueue(
     event: CallEvent,
-    target: string,
+    {key: target, id: targetId}: {key: string; id?: string},
     request: Delivery['request'],
     {scheme, ready}: {scheme?: SignatureScheme; ready?: Promise<Delivery['request'] | undefined>} = {},
   ): void {
     const {outbox} = this.#options
-    const off = this.#disabledFor(target, request.url)
+    const off = this.#disabledFor({target, targetId}, request.url)
     if (off) {
       this.#options.onDelivery?.({
         id: event.id,
         target,
+        ...(targetId !== undefined && {targetId}),
         event: event.type,
         callId: event.call.id,
         url: hideUrlSecrets(request.url),
@@ -118,6 +129,7 @@ export class Deliverer {
     const fresh: NewDelivery = {
       id: randomUUID(),
       target,
+      ...(targetId !== undefined && {targetId}),
       callId: event.call.id,
       event: event.type,
       createdAt: event.at,
@@ -169,6 +181,34 @@ export class Deliverer {
     for (const server of this.#due.keys()) this.#pump(server)
   }
 
+  /**
+   * The config changed: what waits for a target it no longer has is given up now, not at its next attempt (which a
+   * backoff may put minutes away while it holds up its call's later notifications). A request under way finishes.
+   */
+  retarget(): void {
+    const {configured} = this.#options
+    if (!configured) return
+    for (const [key, chain] of [...this.#chains]) {
+      // One under way or waiting for its lookup is checked again before its request.
+      const gone = chain.filter(
+        (delivery) => !this.#sending.has(delivery) && !this.#held.has(delivery) && !configured(delivery),
+      )
+      if (gone.length === 0) continue
+      const head = chain[0]
+      chain.splice(0, chain.length, ...chain.filter((delivery) => !gone.includes(delivery)))
+      if (chain.length === 0) this.#chains.delete(key)
+      for (const delivery of gone) this.#giveUp(delivery)
+      // A head waiting out its backoff was given up: the next one goes now. A chain queued or in flight is picked up
+      // as it is (the queue reads the head when its turn comes).
+      const timer = this.#backoff.get(key)
+      if (timer && chain[0] !== head) {
+        clearTimeout(timer)
+        this.#backoff.delete(key)
+        this.#schedule(key)
+      }
+    }
+  }
+
   /** Reads the store again now (the listener, after it set damaged live calls aside at start). */
   refresh(): void {
     this.#load()
@@ -179,7 +219,10 @@ export class Deliverer {
       pending: this.#known.size,
       failed: this.#failed,
       quarantined: this.#quarantined,
-      disabled: [...this.#disabled.values()],
+      // A switched-off target removed from the config since is nothing to act on.
+      disabled: [...this.#disabled.values()].filter(
+        (off) => off.targetId === undefined || this.#options.configured?.(off) !== false,
+      ),
     }
   }
 
@@ -193,7 +236,11 @@ export class Deliverer {
   #load(): void {
     const {outbox} = this.#options
     this.#disabled = new Map(outbox.disabled().map((row) => [row.target, row]))
-    for (const delivery of outbox.pending(this.#known)) this.#add(delivery)
+    for (const delivery of outbox.pending(this.#known)) {
+      // Left by a run before the config changed, or put back by `outbox --retry`.
+      if (this.#options.configured?.(delivery) === false) this.#giveUp(delivery)
+      else this.#add(delivery)
+    }
     // Failed rows are read (and damaged ones quarantined) only when their number changed: they are not sent, but
     // `/status` must not count a damaged row as a failed delivery.
     const failed = outbox.failedCount()
@@ -254,6 +301,7 @@ export class Deliverer {
       const head = this.#chains.get(key)?.[0]
       if (!head) continue
       this.#inFlight.set(server, (this.#inFlight.get(server) ?? 0) + 1)
+      this.#sending.add(head)
       this.#send(head)
         .catch((error: unknown) => {
           // The outbox could not be written: wait as after a failed attempt, never resend in a tight loop.
@@ -261,6 +309,7 @@ export class Deliverer {
           this.#troubled(head, error)
         })
         .finally(() => {
+          this.#sending.delete(head)
           this.#inFlight.set(server, (this.#inFlight.get(server) ?? 1) - 1)
           this.#schedule(key)
           this.#pump(server)
@@ -286,10 +335,15 @@ export class Deliverer {
     let retryAfterMs: number | undefined
     /** The receiver answered 410 Gone: it wants no more, so the target is switched off until re-enabled. */
     let gone = false
-    const off = this.#disabledFor(delivery.target, request.url)
-    if (off) {
-      // Queued before its target was switched off: failed without a request.
-      error = disabledMessage(off)
+    const off = this.#disabledFor(delivery, request.url)
+    // Queued before its target was switched off, or removed from the config: failed without a request.
+    const refused = off
+      ? disabledMessage(off)
+      : this.#options.configured?.(delivery) === false
+        ? removedMessage(delivery)
+        : undefined
+    if (refused) {
+      error = refused
       permanent = true
     } else
       try {
@@ -330,6 +384,7 @@ export class Deliverer {
       onDelivery?.({
         id: delivery.id,
         target: delivery.target,
+        ...(delivery.targetId !== undefined && {targetId: delivery.targetId}),
         event: delivery.event,
         callId: delivery.callId,
         // Reports go to the console, `listen --json` and the log file: credentials in the URL stay out of them.
@@ -350,6 +405,7 @@ export class Deliverer {
     if (gone) {
       const disabled: DisabledTarget = {
         target: delivery.target,
+        ...(delivery.targetId !== undefined && {targetId: delivery.targetId}),
         url: hideUrlSecrets(request.url),
         at: new Date().toISOString(),
         reason: 'HTTP 410 Gone',
@@ -366,7 +422,7 @@ export class Deliverer {
       )
     }
 
-    delivery.lastError = off ? error : permanent ? `${error} (not retried: it cannot succeed as it is)` : error
+    delivery.lastError = refused ? error : permanent ? `${error} (not retried: it cannot succeed as it is)` : error
     const age = Date.now() - Date.parse(delivery.createdAt)
     // A createdAt that is not a date gives NaN: too old, not a delivery retried forever.
     if (permanent || !(age <= maxAgeHours * 3_600_000)) {
@@ -385,17 +441,47 @@ export class Deliverer {
   }
 
   /**
-   * The 410 that switched this target off, if it still applies: a target is its config key at the server that
-   * answered, so a `callbacks[0]` that now points at another server (the list was edited) is not held off by it.
+   * The 410 that switched this target off, if any. A target is its URL template (its targetId), wherever it is in
+   * the list: a new callback put at a switched-off one's index is another target. A row or a delivery of an older
+   * callctl, which has no identity, matches by config key at the server that answered.
    */
-  #disabledFor(target: string, url: string): DisabledTarget | undefined {
-    const off = this.#disabled.get(target)
-    return off && originOf(off.url) === originOf(url) ? off : undefined
+  #disabledFor({target, targetId}: Pick<Delivery, 'target' | 'targetId'>, url: string): DisabledTarget | undefined {
+    for (const off of this.#disabled.values()) {
+      if (off.targetId !== undefined && targetId !== undefined) {
+        if (off.targetId === targetId) return off
+      } else if (off.target === target && originOf(off.url) === originOf(url)) return off
+    }
+
+    return undefined
+  }
+
+  /** Failed without a request: its target is no longer in the config. Not (or no longer) in a chain. */
+  #giveUp(delivery: Delivery): void {
+    this.#known.delete(delivery.seq)
+    delivery.lastError = removedMessage(delivery)
+    this.#failed++
+    this.#options.onDelivery?.({
+      id: delivery.id,
+      target: delivery.target,
+      ...(delivery.targetId !== undefined && {targetId: delivery.targetId}),
+      event: delivery.event,
+      callId: delivery.callId,
+      url: hideUrlSecrets(delivery.request.url),
+      attempt: delivery.attempts,
+      outcome: 'failed',
+      error: delivery.lastError,
+      ms: 0,
+    })
+    try {
+      if (delivery.seq > 0) this.#options.outbox.fail(delivery)
+    } catch (error) {
+      this.#troubled(delivery, error)
+    }
   }
 
   /** The target's secret in the config now; a record of an older callctl that carries its own keeps it. */
   #secretOf(delivery: Delivery): string | undefined {
-    return this.#options.secretFor ? (this.#options.secretFor(delivery.target) ?? delivery.secret) : delivery.secret
+    return this.#options.secretFor ? (this.#options.secretFor(delivery) ?? delivery.secret) : delivery.secret
   }
 
   /** An outbox write failed: the listener goes on (it must never crash on a notification) and says so. */
@@ -428,6 +514,10 @@ const THROTTLED = new Set([429, 502, 503, 504])
 
 function disabledMessage(off: DisabledTarget): string {
   return `${off.target} is switched off since ${off.at} (${off.reason}); callctl outbox --enable ${off.target} switches it on again`
+}
+
+function removedMessage(delivery: Delivery): string {
+  return `${delivery.target} was removed from the config (or changed to another URL) since this was queued: not sent; callctl outbox --purge deletes it`
 }
 
 /** The signature headers of the delivery's scheme; Standard Webhooks' id and timestamp even without a secret. */

@@ -47,7 +47,8 @@ export interface Notifications {
   refresh(): void
   /**
    * Takes a changed config (templates, callbacks, popups, user, delivery limits) for the events from now on. Every
-   * template is compiled first: a mistake throws and changes nothing. The outbox and what waits in it stay.
+   * template is compiled first: a mistake throws and changes nothing. What waits in the outbox stays, but for a
+   * notification URL or callback no longer in the config (removed, or another URL): that is given up.
    */
   reconfigure(config: DeliverySettings): void
   close(): void
@@ -71,9 +72,19 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     maxAgeHours: config.delivery.maxAgeHours,
     onDelivery,
     onTrouble: options.onTrouble,
-    secretFor: (key) => targets.find((target) => target.key === key)?.secret,
+    // By identity first: a callback moved in the list keeps its secret, and a new one at its old index has its own.
+    secretFor: (delivery) => targetOf(delivery)?.secret,
+    // Records of an older callctl carry no identity: they are sent as stored, as before.
+    configured: (delivery) =>
+      delivery.targetId === undefined || targets.some((target) => target.id === delivery.targetId),
   })
   deliverer.start()
+
+  function targetOf({target: key, targetId}: {target: string; targetId?: string}) {
+    if (targetId === undefined) return targets.find((target) => target.key === key)
+    const same = targets.filter((target) => target.id === targetId)
+    return same.find((target) => target.key === key) ?? same[0]
+  }
 
   async function open(popup: ReturnType<typeof compilePopups>[number], call: Call, argv: Argv): Promise<PopupRecord> {
     const record: PopupRecord = {popup: popup.key, callId: call.id, argv}
@@ -108,7 +119,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     for (const target of targets) {
       if (!target.matches(event, internal)) continue
       each(event, target.key, () =>
-        deliverer.enqueue(event, target.key, target.request(values, event, user), {
+        deliverer.enqueue(event, target, target.request(values, event, user), {
           scheme: target.scheme,
           ready: ready?.then((found) => target.request(valuesFor(found, user), found, user)),
         }),
@@ -184,6 +195,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
       ;({targets, popups, isInternal} = compiled)
       config = next
       deliverer.setLimits(next.delivery)
+      deliverer.retarget()
     },
     close() {
       unsubscribe()

@@ -13,6 +13,8 @@ export interface Delivery {
   /** The store's row number: creation order, which is the order of delivery per call and target. */
   seq: number
   target: string
+  /** The target's identity (targets.ts targetIdOf); records of an older callctl have none. */
+  targetId?: string
   callId: string
   event: string
   createdAt: string
@@ -29,7 +31,10 @@ export interface Delivery {
 
 /** A target switched off because its receiver answered 410 Gone, until `callctl outbox --enable` (README). */
 export interface DisabledTarget {
+  /** The target's place in the config when it answered: the name `outbox --enable` takes. */
   target: string
+  /** Which target it is (its URL template's identity); rows of an older callctl have none, see Deliverer. */
+  targetId?: string
   /** The URL that answered 410, secrets hidden. */
   url: string
   at: string
@@ -53,6 +58,7 @@ export const OUTBOX_SCHEMA: StoreSchema = {
        at TEXT NOT NULL,
        reason TEXT NOT NULL
      )`,
+    'ALTER TABLE disabled_targets ADD COLUMN target_id TEXT',
   ],
 }
 
@@ -118,20 +124,24 @@ export class Outbox {
 
   /** Switches a target off for good (a 410 Gone): its deliveries fail without a request until it is enabled. */
   disable(target: DisabledTarget): void {
-    this.store.run('INSERT OR REPLACE INTO disabled_targets (target, url, at, reason) VALUES (?, ?, ?, ?)', [
-      target.target,
-      target.url,
-      target.at,
-      target.reason,
-    ])
+    this.store.run(
+      'INSERT OR REPLACE INTO disabled_targets (target, url, at, reason, target_id) VALUES (?, ?, ?, ?, ?)',
+      [target.target, target.url, target.at, target.reason, target.targetId ?? null],
+    )
   }
 
   disabled(): DisabledTarget[] {
     return (
-      this.store.statement('SELECT target, url, at, reason FROM disabled_targets ORDER BY target').all() as Array<
-        Record<string, unknown>
-      >
-    ).map((row) => ({target: String(row.target), url: String(row.url), at: String(row.at), reason: String(row.reason)}))
+      this.store
+        .statement('SELECT target, url, at, reason, target_id FROM disabled_targets ORDER BY target')
+        .all() as Array<Record<string, unknown>>
+    ).map((row) => ({
+      target: String(row.target),
+      ...(typeof row.target_id === 'string' && {targetId: row.target_id}),
+      url: String(row.url),
+      at: String(row.at),
+      reason: String(row.reason),
+    }))
   }
 
   /** Switches targets on again (all of them without a name); says which were off. */
@@ -288,7 +298,7 @@ export function checkDelivery(raw: string): NewDelivery | string {
   if (!Number.isSafeInteger(record.attempts) || (record.attempts as number) < 0) return 'attempts is not a count'
   if (typeof record.nextAttemptAt !== 'number' || !Number.isFinite(record.nextAttemptAt))
     return 'nextAttemptAt is not a time'
-  for (const key of ['lastError', 'secret', 'eventId'] as const) {
+  for (const key of ['lastError', 'secret', 'eventId', 'targetId'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'string') return `${key} is not text`
   }
 
@@ -305,6 +315,7 @@ export function checkDelivery(raw: string): NewDelivery | string {
   return {
     id: record.id as string,
     target: record.target as string,
+    ...(record.targetId === undefined ? {} : {targetId: record.targetId as string}),
     callId: record.callId as string,
     event: record.event as string,
     createdAt: record.createdAt as string,

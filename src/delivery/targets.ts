@@ -26,8 +26,13 @@ export interface OutgoingRequest {
 
 /** One place notifications go: a callback, or an Enreach `notifications.<event>` URL (its short form). */
 export interface Target {
-  /** Stable name, for logs and per-target ordering: `callbacks[0]`, `notifications.incoming`. */
+  /** Its place in the config, for logs and `outbox --enable`: `callbacks[0]`, `notifications.incoming`. */
   key: string
+  /**
+   * What the target is: its URL template, hashed (see targetIdOf). A 410 switches this off, and what waits in the
+   * outbox is kept while the config still has it, whatever its place in the list.
+   */
+  id: string
   secret?: string
   scheme: SignatureScheme
   matches(event: CallEvent, internal: boolean): boolean
@@ -69,6 +74,7 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
   const bodyType = callback.bodyType ?? 'json'
   return {
     key,
+    id: targetIdOf(callback.url),
     secret: callback.secret,
     scheme,
     matches: (event, internal) =>
@@ -90,6 +96,26 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
       return rendered
     },
   }
+}
+
+/**
+ * A target's identity: its URL template, so that a callback edited to another URL, or a new one put where a removed
+ * one was, is a new target, and one moved in the list is the same. Hashed: it is stored, logged and shown in
+ * `/status`, and a template may carry credentials.
+ */
+export function targetIdOf(urlTemplate: string): string {
+  const {createHash} = process.getBuiltinModule('node:crypto')
+  return createHash('sha256').update(urlTemplate).digest('hex').slice(0, 16)
+}
+
+/** The identities of every notification URL and callback in the config, without compiling a template. */
+export function configuredTargetIds(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Set<string> {
+  const {includeInternal: _setting, ...urls} = config.notifications
+  return new Set(
+    [...Object.values(urls), ...config.callbacks.map((callback) => callback.url)]
+      .filter((url): url is string => typeof url === 'string')
+      .map((url) => targetIdOf(url)),
+  )
 }
 
 /** Every target of the config, checked once: an unknown variable in any template fails here, naming it. */

@@ -11,7 +11,7 @@ import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
 import {type Outbox, openOutbox} from '../delivery/outbox.js'
 import {optionLikeArguments, README_SH_EXAMPLE, unsafeAppLines} from '../delivery/popups.js'
-import {compileTargets} from '../delivery/targets.js'
+import {compileTargets, configuredTargetIds} from '../delivery/targets.js'
 import {createLookup} from '../lookup/lookup.js'
 import {type Config, loadConfig, SETTINGS} from '../settings.js'
 import {serviceStatus} from '../service/index.js'
@@ -281,11 +281,22 @@ function checkDeliveries(config: Config): Check[] {
   const pending = outbox.pending().length
   const failed = outbox.failedCount()
   const damaged = outbox.store.quarantineCount()
-  const disabled = outbox.disabled()
+  // Only targets in the config now: a callback removed (or given another URL) is fixed, whatever the log says of it.
+  const ids = configuredTargetIds(config)
+  const keys = new Set([
+    ...Object.keys(config.notifications)
+      .filter((event) => event !== 'includeInternal')
+      .map((event) => `notifications.${event}`),
+    ...config.callbacks.map((_callback, index) => `callbacks[${index}]`),
+  ])
+  // Records and rows of an older callctl have no identity: their key is all there is.
+  const current = (target: unknown, targetId: unknown) =>
+    typeof targetId === 'string' ? ids.has(targetId) : keys.has(String(target))
+  const disabled = outbox.disabled().filter((off) => current(off.target, off.targetId))
   outbox.store.close()
   const errors = new Map<string, string>()
   for (const record of lastRecords(1000)) {
-    if (record.kind !== 'delivery') continue
+    if (record.kind !== 'delivery' || !current(record.target, record.targetId)) continue
     if (record.outcome === 'delivered') errors.delete(String(record.target))
     else
       errors.set(String(record.target), `${String(record.error)} (${String(record.url)}, ${String(record.time ?? '')})`)
