@@ -66,7 +66,7 @@ export function keepMemoryLean(options: KeeperOptions = {}): () => void {
  * burst (the RSS stayed as it was, measured). Node offers it only through `gc`, which `--expose-gc` puts in new
  * contexts.
  */
-function memoryReducingCollection(): Collect {
+export function memoryReducingCollection(): Collect {
   const exposed = (globalThis as {gc?: (options?: object) => void}).gc
   let gc = exposed
   if (!gc) {
