@@ -74,7 +74,7 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
   const bodyType = callback.bodyType ?? 'json'
   return {
     key,
-    id: targetIdOf(callback.url),
+    id: targetIdOf(callback.url, key.startsWith('notifications.') ? 'notification' : 'callback'),
     secret: callback.secret,
     scheme,
     matches: (event, internal) =>
@@ -99,23 +99,25 @@ function compileCallback(callback: CallbackConfig, key: string, only?: readonly 
 }
 
 /**
- * A target's identity: its URL template, so that a callback edited to another URL, or a new one put where a removed
- * one was, is a new target, and one moved in the list is the same. Hashed: it is stored, logged and shown in
- * `/status`, and a template may carry credentials.
+ * A target's identity: its kind and its URL template, so that a callback edited to another URL, or a new one put where
+ * a removed one was, is a new target, and one moved in the list is the same. The kind keeps a callback apart from a
+ * `notifications.<event>` URL that is the same address (removing the callback must give up its deliveries). Hashed:
+ * it is stored, logged and shown in `/status`, and a template may carry credentials.
  */
-export function targetIdOf(urlTemplate: string): string {
+export function targetIdOf(urlTemplate: string, kind: 'callback' | 'notification'): string {
   const {createHash} = process.getBuiltinModule('node:crypto')
-  return createHash('sha256').update(urlTemplate).digest('hex').slice(0, 16)
+  return createHash('sha256').update(`${kind} ${urlTemplate}`).digest('hex').slice(0, 16)
 }
 
 /** The identities of every notification URL and callback in the config, without compiling a template. */
 export function configuredTargetIds(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Set<string> {
   const {includeInternal: _setting, ...urls} = config.notifications
-  return new Set(
-    [...Object.values(urls), ...config.callbacks.map((callback) => callback.url)]
+  return new Set([
+    ...Object.values(urls)
       .filter((url): url is string => typeof url === 'string')
-      .map((url) => targetIdOf(url)),
-  )
+      .map((url) => targetIdOf(url, 'notification')),
+    ...config.callbacks.map((callback) => targetIdOf(callback.url, 'callback')),
+  ])
 }
 
 /** Every target of the config, checked once: an unknown variable in any template fails here, naming it. */

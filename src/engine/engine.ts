@@ -162,8 +162,8 @@ export class CallEngine {
    * else the live call in one of them that was answered, resumed or held last. A wrong state is a 409 naming it.
    */
   /**
-   * `number`: a softphone hook reports the caller's number, not callctl's id; the calls with that number are
-   * preferred (none with it: as without).
+   * `number`: a softphone hook reports the caller's number, not callctl's id: only the calls with that number, and
+   * one of them in a state the action takes, else refused as `?call=` of it would be (never another call).
    */
   target(action: string, states: readonly CallState[], id?: string, number?: string): Call {
     if (id !== undefined) {
@@ -172,13 +172,28 @@ export class CallEngine {
       return {...call}
     }
 
-    const candidates = withNumberFirst(
-      [...this.#calls.values()].filter((call) => states.includes(call.state)),
-      number,
-    ).sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+    const byOrder = (a: Call, b: Call) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0)
+    const numbered = this.#withNumber(number, action)
+    const candidates = numbered.filter((call) => states.includes(call.state)).sort(byOrder)
     const call = candidates.at(-1)
-    if (!call) throw new CallStateError(`No ${states.join(' or ')} call to ${action}`, 'ERR_NO_CALL')
+    if (!call) {
+      const named = numbered.at(-1)
+      if (number !== undefined && named) throw cannot(named, pastTense(action), states)
+      throw new CallStateError(`No ${states.join(' or ')} call to ${action}`, 'ERR_NO_CALL')
+    }
+
     return {...call}
+  }
+
+  /** The live calls; with `number`, those with that number (`+` and `00` alike), refused if there is none. */
+  #withNumber(number: string | undefined, action: string): Call[] {
+    const calls = [...this.#calls.values()]
+    if (number === undefined) return calls
+    const wanted = sameNumber(number)
+    const matching = calls.filter((call) => sameNumber(call.number) === wanted)
+    if (matching.length === 0)
+      throw new CallStateError(`No live call with number ${number} to ${action}; pass the call id`, 'ERR_NO_CALL')
+    return matching
   }
 
   /** Live calls that are active (not on hold), other than `except`. */
@@ -209,7 +224,7 @@ export class CallEngine {
   /** The call `end` acts on: the given one, else the active call, else the newest ringing, dialing or held one. */
   endable(id?: string, number?: string): Call {
     if (id !== undefined) return {...this.#live(id, 'end')}
-    const calls = withNumberFirst([...this.#calls.values()], number)
+    const calls = this.#withNumber(number, 'end')
     // The call the user is talking on: the one answered last (an earlier one may still be up, e.g. not on hold).
     const active = calls
       .filter((c) => c.state === 'active')
@@ -312,8 +327,7 @@ function now(): string {
   return new Date().toISOString()
 }
 
-/** The calls with `number`, if there are any; else all of them (a number written another way matches none). */
-function withNumberFirst(calls: Call[], number?: string): Call[] {
-  const matching = number === undefined ? [] : calls.filter((call) => call.number === number)
-  return matching.length > 0 ? matching : calls
+/** A number as a hook may write it: `+31…` and `0031…` alike, spaces and dashes aside. */
+function sameNumber(number: string): string {
+  return number.replaceAll(/[\s\-.()]/g, '').replace(/^\+/, '00')
 }

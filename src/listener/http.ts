@@ -6,8 +6,8 @@ import {RequestError} from '../errors.js'
 const MAX_BODY_BYTES = 16 * 1024
 
 /** A number's leading `+` in a query or a form body (see keepNumberPlus). */
-const LEADING_PLUS = /([?&](?:number|to|key=number)=)\+/g
-const LEADING_PLUS_IN_FORM = /((?:^|&)(?:number|to)=)\+/g
+const LEADING_PLUS = /([?&](?:number|to|key=number)=(?:%20|%09)*)\+/g
+const LEADING_PLUS_IN_FORM = /((?:^|&)(?:number|to)=(?:%20|%09)*)\+/g
 
 /** A JSON answer already serialized: a route may hand one back to skip JSON.stringify (e.g. a cached `/status`). */
 export class JsonText {

@@ -88,9 +88,18 @@ test('notify end/held/resumed with a number act on the call with that number, no
     expect(await report('resumed', '0612888')).toBe(200)
     expect(await states()).toEqual({'0612888': 'active', '0612777': 'held'})
 
-    // A number written another way than the call's matches none: as without a number (the call answered last).
-    expect(await report('end', '+999')).toBe(200)
-    expect(await states()).toEqual({'0612777': 'held'})
+    // A hook that fires twice, or a number no call has: refused (409), never another call.
+    expect(await report('held', '0612777')).toBe(409)
+    expect(await report('end', '+999')).toBe(409)
+    expect(await report('resumed', '0612999')).toBe(409)
+    expect(await states()).toEqual({'0612888': 'active', '0612777': 'held'})
+
+    // +31… and 0031… are one number.
+    expect(await report('incoming', '+31201234567')).toBe(200)
+    expect(await report('end', '0031201234567')).toBe(200)
+    expect(await states()).toEqual({'0612888': 'active', '0612777': 'held'})
+    expect(await report('end', '0612777')).toBe(200)
+    expect(await states()).toEqual({'0612888': 'active'})
   } finally {
     await listener.stop()
   }

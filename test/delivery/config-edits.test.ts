@@ -118,6 +118,32 @@ describe('editing callbacks while deliveries are under way (real listener proces
     }
   }, 60_000)
 
+  test('a removed callback whose URL is also a notifications URL is given up; the notification is not', async () => {
+    const configDir = tempConfigDir()
+    const receiver = await byPath()
+    await setConfig(configDir, {
+      callbacks: callbacks(`${receiver.url}/fail`),
+      'notifications.incoming': `${receiver.url}/fail`,
+    })
+    const listener = await startListenerProcess(configDir)
+    try {
+      await notify(listener, 'incoming', '0644444445')
+      // One call's deliveries to one server go in order: the callback's waits behind the notification's retries.
+      await listener.waitForLine((line) => line.kind === 'delivery' && line.outcome === 'retrying')
+      await configSet(configDir, listener, 'callbacks', '[]')
+      await listener.waitForLine(
+        (line) => line.kind === 'delivery' && line.outcome === 'failed' && line.target === 'callbacks[0]',
+      )
+      const outbox = JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout) as {
+        pending: Array<{target: string}>
+      }
+      expect(outbox.pending.map((delivery) => delivery.target)).toEqual(['notifications.incoming'])
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  }, 60_000)
+
   test('a callback still configured keeps its pending deliveries across an edit of another one', async () => {
     const configDir = tempConfigDir()
     let up = false

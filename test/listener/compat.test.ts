@@ -39,6 +39,10 @@ describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener'
       expect((await get('/command.htm?key=DISCONNECT')).status).toBe(200)
       expect((await get('/servlet?key=number=+31201234569')).body.call.number).toBe('+31201234569')
       expect((await get('/servlet?key=CALLEND')).status).toBe(200)
+      // A space before it (what encodeURI(' +31…') gives) changes nothing.
+      const spacedPlus = await fetch(`${listener.url}/make?number=%20+31201234572`, {method: 'POST'})
+      expect(((await spacedPlus.json()) as any).call.number).toBe('+31201234572')
+      expect((await get('/command.htm?key=DISCONNECT')).status).toBe(200)
       const made = await fetch(`${listener.url}/make?number=+31201234570`, {method: 'POST'})
       expect(((await made.json()) as any).call.number).toBe('+31201234570')
       // `curl -d number=+…`: a form body sends it as it is too.
