@@ -7,7 +7,11 @@ import {mergeDefaults, type SettingChecks, type Settings, valueAt} from './setti
 import {schemaProblems} from './validate.js'
 
 const {randomBytes} = process.getBuiltinModule('node:crypto')
-const {mkdirSync} = process.getBuiltinModule('node:fs')
+const {closeSync, mkdirSync, openSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
+
+/** How long a change waits for another one to finish, and when a lock file is taken for left by a killed process. */
+const LOCK_WAIT_MS = 5000
+const STALE_LOCK_MS = 10_000
 
 /** Keys whose value is a secret `config set --generate` can make. */
 const GENERATED = new Set(['security.token'])
@@ -160,28 +164,57 @@ export class ConfigStore<Config = unknown> {
       if (error instanceof ConfigError) throw error
     }
 
-    try {
+    this.locked(() => {
       this.migrateFile()
       this.conf.set(current, value)
-    } catch (error) {
-      throw translate(error, this.conf.path)
-    }
+    })
   }
 
   unset(key: string): void {
     // A key that is not a setting but is in the file (a typo made by hand) may always be removed.
     if (!schemaAt(this.settings.root, key) && this.conf.has(key)) {
-      this.conf.delete(key)
+      this.locked(() => this.conf.delete(key))
       return
     }
 
     const current = this.settings.currentKey(key)
     this.leafSchema(current)
-    try {
+    this.locked(() => {
       this.migrateFile()
       this.conf.delete(current)
+    })
+  }
+
+  /**
+   * A change reads the whole file and writes it back: two `config set` at once (a setup script's `&`) each wrote the
+   * file as they had read it, and one change was lost while both said it was made. One at a time, by a lock file next
+   * to the config; one left by a killed process is taken over after a while.
+   */
+  private locked(change: () => void): void {
+    const lock = `${this.conf.path}.lock`
+    const sleeper = new Int32Array(new SharedArrayBuffer(4))
+    for (const deadline = Date.now() + LOCK_WAIT_MS; ;) {
+      try {
+        closeSync(openSync(lock, 'wx', 0o600))
+        break
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw translate(error, lock)
+        const age = Date.now() - (statSync(lock, {throwIfNoEntry: false})?.mtimeMs ?? Date.now())
+        if (age > STALE_LOCK_MS) rmSync(lock, {force: true})
+        else if (Date.now() > deadline)
+          throw new ConfigError(`The config file is being changed by another callctl (${lock} is held)`, [
+            'Try again in a moment; if no other callctl runs, delete that lock file',
+          ])
+        else Atomics.wait(sleeper, 0, 0, 20)
+      }
+    }
+
+    try {
+      change()
     } catch (error) {
       throw translate(error, this.conf.path)
+    } finally {
+      rmSync(lock, {force: true})
     }
   }
 
