@@ -377,7 +377,6 @@ export class CallControl {
   }
 }
 
-/** 501: the driver `name` cannot do `capability`; `others` can. `callctl dial` says the same before starting a listener. */
 /**
  * A SIP address the driver cannot dial. A `sips:` one no driver dials (baresip 1.0 would call another address, see
  * its driver): pointing at baresip would send the user there for nothing.
@@ -396,6 +395,7 @@ export function cannotDialSip(name: string, address: string, drivers: string[]):
   })
 }
 
+/** 501: the driver `name` cannot do `capability`; `others` can. `callctl dial` says the same before starting a listener. */
 export function notSupported(name: string, capability: Capability, others: string[]): DriverError {
   const what =
     capability === 'dtmf'

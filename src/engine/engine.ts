@@ -160,8 +160,6 @@ export class CallEngine {
   /**
    * The call an in-call action (`hold`, `transfer`, ...) acts on: the given one, which must be in one of `states`,
    * else the live call in one of them that was answered, resumed or held last. A wrong state is a 409 naming it.
-   */
-  /**
    * `number`: a softphone hook reports the caller's number, not callctl's id: only the calls with that number, and
    * one of them in a state the action takes, else refused as `?call=` of it would be (never another call).
    */

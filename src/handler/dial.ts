@@ -85,8 +85,12 @@ export async function dial(
         ? ['no dialing rule changed it']
         : rules
     if (options.dryRun) {
-      if (isSipAddress(dialled))
-        await refuseUndialableSip(dialled, new ListenerClient({port: options.port}, config), config)
+      if (isSipAddress(dialled)) {
+        const running = await new ListenerClient({port: options.port}, config)
+          .status<RunningDriver>()
+          .catch(() => undefined)
+        refuseUndialableSip(dialled, config, running)
+      }
       return {
         data: {...result, dryRun: true},
         lines: [
@@ -129,9 +133,7 @@ export async function dial(
     } catch (error) {
       if (!(error instanceof CallctlError) || error.code !== 'ERR_NO_LISTENER') throw error
       // A listener started with the configured driver would only answer 501: said before starting one.
-      const driver = driverModule(config.driver.name)
-      if (isSipAddress(dialled) && driver && !driver.capabilities.includes('sip'))
-        throw cannotDialSip(driver.name, dialled, driversThatCan('sip'))
+      if (isSipAddress(dialled)) refuseUndialableSip(dialled, config)
       const {startListenerFor} = await import('./autostart.js')
       const started = await startListenerFor(client, {port: options.port})
       result.started = started.how
@@ -165,12 +167,15 @@ export async function dial(
   }
 }
 
+/** What `/status` says of the listener's driver. */
+type RunningDriver = {driver?: {name?: string}; capabilities?: string[]}
+
 /**
- * `--dry-run` of a SIP address says what the real dial would: refused when the driver cannot dial one. The
- * running listener's driver (it may run another than the config names: `listen --driver`), else the configured one.
+ * A SIP address is refused when the driver cannot dial one, as the listener would: before a listener is started for
+ * it, and in `--dry-run`. The running listener's driver when one answers (it may run another than the config names:
+ * `listen --driver`), else the configured one.
  */
-async function refuseUndialableSip(address: string, client: ListenerClient, config: Config): Promise<void> {
-  const running = await client.status<{driver?: {name?: string}; capabilities?: string[]}>().catch(() => undefined)
+function refuseUndialableSip(address: string, config: Config, running?: RunningDriver): void {
   const name = running?.driver?.name ?? config.driver.name
   const capabilities = running?.capabilities ?? driverModule(config.driver.name)?.capabilities ?? []
   if (!capabilities.includes('sip')) throw cannotDialSip(name, address, driversThatCan('sip'))

@@ -67,8 +67,7 @@ export function keepMemoryLean(options: KeeperOptions = {}): () => void {
  * contexts.
  */
 export function memoryReducingCollection(): Collect {
-  const exposed = (globalThis as {gc?: (options?: object) => void}).gc
-  let gc = exposed
+  let gc = (globalThis as {gc?: (options?: object) => void}).gc
   if (!gc) {
     setFlagsFromString('--expose-gc')
     gc = runInNewContext('gc') as (options?: object) => void
