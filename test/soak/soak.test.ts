@@ -22,13 +22,19 @@ describeWithTool(BARESIP, 'chaos soak (real listener, real baresip, sipp, faults
         injected: Record<string, number>
         events: number
         checks: Check[]
+        slowest: unknown[]
         ok: boolean
       }
-      // Each failure names the check and the seed that replays it (node bench/soak.js --seed N).
+      // Each failure names the check and the seed that replays it (node bench/soak.js --seed N), and for /status what
+      // the slowest answers coincided with.
       expect(
         report.checks
           .filter((check) => !check.pass)
-          .map((check) => `${check.check}: ${check.value} (seed ${report.seed})`),
+          .map(
+            (check) =>
+              `${check.check}: ${check.value} (seed ${report.seed})` +
+              (check.check.startsWith('/status') ? `, slowest: ${JSON.stringify(report.slowest)}` : ''),
+          ),
       ).toEqual([])
       expect(report.checks).toHaveLength(8)
       // The run did what a soak is for: calls, and every kind of fault.
