@@ -4,7 +4,7 @@ import type {ListenerSettings} from './settings.js'
 import {CALL_EVENT_TYPES, type CallDetails, type CallEventType} from '../engine/call.js'
 import type {CallControl} from '../engine/control.js'
 import {CallctlError, RequestError} from '../errors.js'
-import {keepNumberPlus, pathSegments, readFields, sendJson} from './http.js'
+import {keepNumberPlus, pathSegments, readFields, repeatedField, sendJson} from './http.js'
 import {sendStatusPage, wantsPage} from './status-page.js'
 import {describeRoutes, ROUTE_METHODS, type RouteName, routeTable} from './routes.js'
 
@@ -206,15 +206,9 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     record.route = route
-    // `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last.
     const keys = url.search === '' ? [] : [...url.searchParams.keys()]
     const repeated = keys.find((key, at) => keys.indexOf(key) !== at)
-    if (repeated !== undefined) {
-      throw new RequestError(
-        `Repeated query field ${JSON.stringify(repeated.slice(0, 40))}: give each field once`,
-        'ERR_REPEATED_FIELD',
-      )
-    }
+    if (repeated !== undefined) throw repeatedField(repeated, 'query')
 
     const fields: Record<string, string> = keys.length === 0 ? {} : {...Object.fromEntries(url.searchParams)}
     // The same object, so that what a guard changes (e.g. `render`) holds for the handler and for errors too.
@@ -234,7 +228,20 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       )
     }
 
-    if (req.method === 'POST') Object.assign(fields, await readFields(req))
+    if (req.method === 'POST') {
+      // A field in both the query and the body is the same mistake as one given twice, unless they agree.
+      for (const [key, value] of Object.entries(await readFields(req))) {
+        if (Object.hasOwn(fields, key) && fields[key] !== value) {
+          throw new RequestError(
+            `Field ${JSON.stringify(key.slice(0, 40))} is in both the query and the body, with different values: give it once`,
+            'ERR_REPEATED_FIELD',
+          )
+        }
+
+        fields[key] = value
+      }
+    }
+
     // `?call=` with an empty id (a script's unset variable) must not mean "the current call".
     if (Object.hasOwn(fields, 'call') && fields.call.trim() === '') {
       throw new RequestError(

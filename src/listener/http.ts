@@ -30,6 +30,14 @@ export function sendJson(
   res.end(text)
 }
 
+/** `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last. */
+export function repeatedField(key: string, where: string): RequestError {
+  return new RequestError(
+    `Repeated ${where} field ${JSON.stringify(key.slice(0, 40))}: give each field once`,
+    'ERR_REPEATED_FIELD',
+  )
+}
+
 /** Reads a small JSON or form body into string fields; other content types are ignored. */
 export async function readFields(req: IncomingMessage): Promise<Record<string, string>> {
   if (req.method !== 'POST') return {}
@@ -49,8 +57,16 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
   if (text.trim() === '') return {}
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
   // `curl -d number=+4930123` sends the `+` as it is, as a CRM's query does (see keepNumberPlus).
-  if (type === 'application/x-www-form-urlencoded')
-    return Object.fromEntries(new URLSearchParams(text.replaceAll(LEADING_PLUS_IN_FORM, '$1%2B')))
+  if (type === 'application/x-www-form-urlencoded') {
+    const fields: Record<string, string> = {}
+    for (const [key, value] of new URLSearchParams(text.replaceAll(LEADING_PLUS_IN_FORM, '$1%2B'))) {
+      if (Object.hasOwn(fields, key)) throw repeatedField(key, 'form')
+      fields[key] = value
+    }
+
+    return fields
+  }
+
   if (type !== 'application/json') return {}
   let parsed: unknown
   try {

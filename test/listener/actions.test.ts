@@ -215,6 +215,41 @@ describe('refusals that say what was refused, and cost nothing', () => {
     expect(((await (await fetch(`${listener.url}/status`)).json()) as any).calls).toHaveLength(2)
   })
 
+  test('a field repeated in a form body, or in the query and the body with different values, is refused (400)', async () => {
+    ;({listener} = await start())
+    await post(listener, '/notify/incoming?number=0612345678&call=a')
+    await post(listener, '/notify/incoming?number=0612345679&call=b')
+    const form = (path: string, body: string) =>
+      fetch(`${listener.url}${path}`, {
+        method: 'POST',
+        headers: {'content-type': 'application/x-www-form-urlencoded'},
+        body,
+      }).then(async (response) => ({status: response.status, body: (await response.json()) as Record<string, any>}))
+    const twice = await form('/end', 'call=a&call=b')
+    expect(twice.status).toBe(400)
+    expect(twice.body.error).toMatchObject({
+      code: 'ERR_REPEATED_FIELD',
+      message: 'Repeated form field "call": give each field once',
+    })
+    const both = await form('/end?call=a', 'call=b')
+    expect(both.status).toBe(400)
+    expect(both.body.error).toMatchObject({
+      code: 'ERR_REPEATED_FIELD',
+      message: 'Field "call" is in both the query and the body, with different values: give it once',
+    })
+    const json = await fetch(`${listener.url}/end?call=a`, {
+      method: 'POST',
+      headers: {'content-type': 'application/json'},
+      body: JSON.stringify({call: 'b'}),
+    })
+    expect(json.status).toBe(400)
+    // Nothing was ended by the refused requests; the same value in both places is no conflict.
+    expect(((await (await fetch(`${listener.url}/status`)).json()) as any).calls).toHaveLength(2)
+    const agreed = await form('/end?call=a', 'call=a')
+    expect(agreed.status).toBe(200)
+    expect(agreed.body.call.id).toBe('a')
+  })
+
   test('a long call id is cut in the message', async () => {
     ;({listener} = await start())
     const id = 'x'.repeat(5000)
