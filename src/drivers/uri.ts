@@ -19,6 +19,9 @@ function checkTemplate(template: string): void {
     throw new ConfigError(`driver.uri.template must contain {NUMBER} (got ${JSON.stringify(template)})`)
 }
 
+/** The scheme whose handler the driver hands calls to: `tel` for `tel:{NUMBER}`. */
+export const handoffScheme = (template: string): string => template.slice(0, template.indexOf(':')).toLowerCase()
+
 export const uriDriver = defineDriver({
   name: 'uri',
   settings,
@@ -45,7 +48,7 @@ export function createUriDriver(
     )
   }
 
-  const scheme = template.slice(0, template.indexOf(':'))
+  const scheme = handoffScheme(template)
   const unsupported = (what: string) =>
     new DriverError('uri', `cannot ${what} calls: the ${scheme}: handler owns the call once it is handed over`, {
       code: 'ERR_NOT_SUPPORTED',

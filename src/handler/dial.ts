@@ -2,12 +2,13 @@ import path from 'node:path'
 
 import {ListenerClient} from '../client.js'
 import type {Call} from '../engine/call.js'
-import {CallctlError} from '../errors.js'
+import {CallctlError, ExitCode} from '../errors.js'
 import {type DialTarget, parseDialLink} from '../dialing/link.js'
 import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import {cannotDialSip} from '../engine/control.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {driverModule, driversThatCan} from '../drivers/registry.js'
+import {handoffScheme} from '../drivers/uri.js'
 import {isSipAddress} from '../engine/sip-address.js'
 import {type Config, loadConfig} from '../settings.js'
 
@@ -63,6 +64,7 @@ export async function dial(
     if (configDir) process.env.CALLCTL_CONFIG_DIR = path.resolve(configDir)
     config = loadConfig()
     const target = parseDialLink(link)
+    if (options.notify) refuseHandoffLoop(link, target.scheme, config)
     const {number: dialled, rules} = applyDialingRules(target.number, config.dialing)
     // The listener refuses these too; checked here first, so that no prompt asks about (and no --dry-run shows as
     // dialled) a number that will be refused, and a broken entry is named before any listener is started.
@@ -165,6 +167,28 @@ export async function dial(
 
     throw error
   }
+}
+
+/**
+ * A clicked link (`--notify`: the installed handler runs dial) of the scheme the uri driver hands calls to: the OS gave
+ * that scheme's links to callctl, so the hand-off of this call would come straight back here, and the next, until the
+ * rate limit stopped it (20 handed-off calls and as many webhooks from one click, measured). Refused at the first
+ * return, with what to change.
+ */
+function refuseHandoffLoop(link: string, scheme: string, config: Config): void {
+  if (config.driver.name !== 'uri') return
+  if (handoffScheme(config.driver.uri.template) !== scheme) return
+  throw new CallctlError(
+    `Not dialled: ${link} came back to callctl. The uri driver hands calls to the system's ${scheme}: handler, and that is callctl itself, so each call would open another`,
+    {
+      code: 'ERR_HANDOFF_LOOP',
+      exit: ExitCode.usage,
+      suggestions: [
+        `Make your phone app the handler of ${scheme}: links again (callctl handler uninstall --scheme ${scheme})`,
+        'or let callctl drive the phone itself: callctl config set driver.name baresip (or another driver)',
+      ],
+    },
+  )
 }
 
 /** What `/status` says of the listener's driver. */

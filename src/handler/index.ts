@@ -1,7 +1,9 @@
 import {homedir} from 'node:os'
 import path from 'node:path'
 
-import {CallctlError} from '../errors.js'
+import {CallctlError, ExitCode} from '../errors.js'
+import {handoffScheme} from '../drivers/uri.js'
+import {type Config, loadConfig} from '../settings.js'
 import {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
 import {describeCommand, execaRunner, runCommands, type Runner, type ServiceCommand} from '../service/index.js'
 import {packageRoot} from '../wrappers/install.js'
@@ -63,6 +65,7 @@ export async function handlerAction(
   const unique = DIAL_SCHEMES.filter((scheme) => schemes.includes(scheme))
   const plan = handlerPlan(where, unique)
   if (action === 'install' && plan.mimeApps) refuseWordsXdgSplits(where)
+  if (action === 'install') refuseHandoffLoop(unique)
   const steps = plan.mimeApps ? keepOtherSchemes(plan, action, where, unique) : plan[action]
   const lines = dryRun ? describe(steps, plan.platform) : await apply(steps, plan, action, unique, runner)
   return {
@@ -72,6 +75,40 @@ export async function handlerAction(
     dryRun,
     lines: [...lines, ...steps.notes.map((note) => (dryRun ? `Then: ${note}` : note))],
   }
+}
+
+/**
+ * The uri driver hands each call to the handler of its template's scheme: with callctl that handler, every call would
+ * come back to callctl (dial refuses such a link at its first return, see src/handler/dial.ts). Refused at install,
+ * naming what to do instead. A config that cannot be read is dial's to report, not a reason to refuse here.
+ */
+function refuseHandoffLoop(schemes: DialScheme[]): void {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch {
+    return
+  }
+
+  if (config.driver.name !== 'uri') return
+  const scheme = handoffScheme(config.driver.uri.template)
+  if (!(schemes as string[]).includes(scheme)) return
+  const others = schemes.filter((other) => other !== scheme)
+  throw new CallctlError(
+    `Cannot make callctl the handler of ${scheme}: links: the uri driver hands calls to the ${scheme}: handler (driver.uri.template ${JSON.stringify(config.driver.uri.template)}), so each call would come back to callctl`,
+    {
+      code: 'ERR_HANDOFF_LOOP',
+      exit: ExitCode.usage,
+      suggestions: [
+        ...(others.length > 0
+          ? [
+              `Install for the other schemes: callctl handler install ${others.map((other) => `--scheme ${other}`).join(' ')}`,
+            ]
+          : []),
+        'or let callctl drive the phone itself: callctl config set driver.name baresip (or another driver)',
+      ],
+    },
+  )
 }
 
 /**

@@ -2,8 +2,8 @@ import type {Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {DRIVER_NAMES, driverModule, driversThatCan} from '../drivers/registry.js'
-import type {Driver, DriverReachability} from '../engine/driver.js'
-import {CallControl, reporterFor} from '../engine/control.js'
+import type {Driver} from '../engine/driver.js'
+import {CallControl, type DriverStatus, reporterFor} from '../engine/control.js'
 import {CallEngine} from '../engine/engine.js'
 import {CallctlError, ExitCode, RequestError} from '../errors.js'
 import {startNotifications} from '../delivery/notifications.js'
@@ -370,7 +370,8 @@ function openStore(port: number): Store {
   )
 }
 
-const reachabilityKey = ({state, detail}: DriverReachability) => `${state}|${detail}`
+/** A driver swapped live for another in the same state must show too (its name and capabilities). */
+const reachabilityKey = ({name, state, detail}: DriverStatus) => `${name}|${state}|${detail}`
 
 /**
  * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and

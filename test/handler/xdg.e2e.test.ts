@@ -9,6 +9,11 @@ import {startListenerProcess} from '../helpers/listener-process.js'
 import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {closedPort} from '../helpers/ports.js'
 import {argvRecorder} from '../helpers/recorder.js'
+import {until} from '../helpers/wait.js'
+
+interface Driven {
+  driver?: {name?: string}
+}
 
 interface Status {
   pid: number
@@ -170,6 +175,43 @@ describeWithXdg('callctl handler on Linux with the real xdg-utils', () => {
         'callctl: the call was not placed',
         'Invalid number "+4930`reboot`": a number holds digits, a leading +, * and #; spaces, dashes, dots and parentheses are ignored; at most 32 characters',
       ])
+    } finally {
+      await listener.stop()
+    }
+  })
+
+  test('argv: the uri driver handing tel: calls to the tel: handler, callctl itself, is one hand-off and a notification, not a loop; install refuses that setup', async () => {
+    const configDir = tempConfigDir()
+    const env = desktopHome()
+    const notify = argvRecorder(['notify-send'])
+    // The listener runs xdg-open for the uri driver as a desktop session would (DISPLAY set), with the recorder.
+    const listener = await startListenerProcess(configDir, [], {...env, ...notify.env, DISPLAY: ':99'})
+    try {
+      await setConfig(configDir, {port: String(listener.port)})
+      expect((await runCli(['handler', 'install'], configDir, env)).exitCode).toBe(0)
+      // The driver is changed after the install (the install refuses it, below): the listener takes it live.
+      await setConfig(configDir, {'driver.name': 'uri'})
+      await until(async () => ((await (await fetch(`${listener.url}/status`)).json()) as Driven).driver?.name === 'uri')
+      const made = await fetch(`${listener.url}/make/%2B4930123`, {method: 'POST'})
+      expect(made.status).toBe(200)
+      await until(async () => notify.calls().length > 0)
+      expect(notify.calls()[0].args).toEqual([
+        '--app-name=callctl',
+        '--',
+        'callctl: the call was not placed',
+        "Not dialled: tel:+4930123 came back to callctl. The uri driver hands calls to the system's tel: handler, and that is callctl itself, so each call would open another\nMake your phone app the handler of tel: links again (callctl handler uninstall --scheme tel)",
+      ])
+      // Time for a loop to show: before, one make became 20 (the rate limit stopped it).
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      const outgoing = listener.lines.filter((line) => line.kind === 'event' && line.type === 'outgoing')
+      expect(outgoing).toHaveLength(1)
+      expect(notify.calls()).toHaveLength(1)
+      const again = await runCli(['handler', 'install'], configDir, env)
+      expect(again.exitCode).toBe(2)
+      expect(again.stderr).toContain(
+        'Cannot make callctl the handler of tel: links: the uri driver hands calls to the tel: handler (driver.uri.template "tel:{NUMBER}"), so each call would come back to callctl',
+      )
+      expect(again.stderr).toContain('callctl handler install --scheme callto --scheme sip')
     } finally {
       await listener.stop()
     }

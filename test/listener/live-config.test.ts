@@ -106,6 +106,15 @@ describe('a running listener follows its config file', () => {
     expect(((await (await post('/make/0204')).json()) as {call: {state: string}}).call.state).toBe('active')
   })
 
+  test('another driver, taken live, is what /status says at once (its name and capabilities)', async () => {
+    const status = async () =>
+      (await (await fetch(`${listener.url}/status`)).json()) as {driver: {name: string}; capabilities: string[]}
+    expect((await status()).driver.name).toBe('sim')
+    await set('driver.name', 'uri')
+    await applied('driver')
+    expect(await status()).toMatchObject({driver: {name: 'uri', state: 'connected'}, capabilities: ['make']})
+  })
+
   test('a new driver setting waits while a call is live, and applies once it has ended', async () => {
     await set('driver.sim.answerAfterMs', '-1')
     await applied('driver')
