@@ -38,8 +38,10 @@ const OSASCRIPT_CONFIRM = [
 // PowerShell reads the text from the environment: nothing from the link is parsed as PowerShell.
 const POWERSHELL_NOTIFY =
   'Add-Type -AssemblyName System.Windows.Forms; [void][System.Windows.Forms.MessageBox]::Show($env:CALLCTL_ALERT_MESSAGE, $env:CALLCTL_ALERT_TITLE, 0, 48)'
+// "No" is exit 2: PowerShell itself exits 1 when the script fails (no desktop, Add-Type refused), which must not
+// read as the user's answer.
 const POWERSHELL_CONFIRM =
-  "Add-Type -AssemblyName System.Windows.Forms; if ([System.Windows.Forms.MessageBox]::Show($env:CALLCTL_ALERT_MESSAGE, $env:CALLCTL_ALERT_TITLE, 1, 32) -eq 'OK') { exit 0 } else { exit 1 }"
+  "Add-Type -AssemblyName System.Windows.Forms; if ([System.Windows.Forms.MessageBox]::Show($env:CALLCTL_ALERT_MESSAGE, $env:CALLCTL_ALERT_TITLE, 1, 32) -eq 'OK') { exit 0 } else { exit 2 }"
 
 const powershell = (script: string, title: string, message: string): AlertCommand => ({
   argv: ['powershell.exe', ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-Command', script]],
@@ -101,4 +103,31 @@ export function confirmCommand(
       return undefined
     }
   }
+}
+
+/**
+ * What a prompt's exit says: the user's yes or no, or that no question was put (it could not start, could not reach
+ * the display, or failed otherwise). Only a real answer may stop a clicked link; a failed prompt falls back to the
+ * status page, so that a click never silently does nothing.
+ */
+export function promptAnswer(
+  program: string,
+  {exitCode, stderr, timedOut = false}: {exitCode?: number; stderr: string; timedOut?: boolean},
+): 'yes' | 'no' | {failed: string} {
+  if (exitCode === 0) return 'yes'
+  // A question left unanswered for two minutes was not a yes.
+  if (timedOut) return 'no'
+  const no =
+    program === 'osascript'
+      ? // display dialog's Cancel button is error -128, "User canceled."
+        exitCode === 1 && stderr.includes('-128')
+      : program === 'zenity'
+        ? // GTK prints this and exits 1, zenity's "No", when there is no display to show the question on.
+          exitCode === 1 && !/cannot open display/i.test(stderr)
+        : program === 'kdialog'
+          ? exitCode === 1 || exitCode === 2
+          : exitCode === 2
+  if (no) return 'no'
+  const said = stderr.trim().split('\n').at(-1)?.slice(0, 200)
+  return {failed: exitCode === undefined ? 'did not run' : `exited with code ${exitCode}${said ? `: ${said}` : ''}`}
 }

@@ -2,7 +2,7 @@ import type {ListenerClient} from '../client.js'
 import {CallctlError, isCallctlError} from '../errors.js'
 import {onPath} from '../os/probe.js'
 import {openInBrowser} from '../os/launch.js'
-import {confirmCommand} from './alert.js'
+import {confirmCommand, promptAnswer} from './alert.js'
 import {runAlert} from './report.js'
 
 export type ConfirmAnswer = {kind: 'yes'} | {kind: 'declined'} | {kind: 'page'; url: string}
@@ -17,7 +17,15 @@ export async function confirmDial(
   {dialled, number, token}: {dialled: string; number: string; token?: string},
 ): Promise<ConfirmAnswer> {
   const command = confirmCommand('callctl', `Call ${dialled}?`, process.platform, onPath)
-  if (command) return (await runAlert(command)) === 0 ? {kind: 'yes'} : {kind: 'declined'}
+  let promptFailed: string | undefined
+  if (command) {
+    const answer = promptAnswer(command.argv[0], await runAlert(command))
+    if (answer === 'yes') return {kind: 'yes'}
+    if (answer === 'no') return {kind: 'declined'}
+    // The prompt put no question: the status page asks instead.
+    promptFailed = `${command.argv[0]} ${answer.failed}`
+  }
+
   try {
     await client.status()
   } catch {
@@ -35,7 +43,7 @@ export async function confirmDial(
     if (!isCallctlError(error) || error.code !== 'ERR_OPEN') throw error
     const {opener, reason} = error.data as {opener: string; reason: string}
     throw new CallctlError(
-      `Not dialled: cannot ask whether to call ${dialled}. There is no native prompt (zenity, kdialog), and the browser did not open the confirmation page ${url}: ${opener} ${reason}`,
+      `Not dialled: cannot ask whether to call ${dialled}. ${promptFailed ? `The native prompt failed (${promptFailed})` : 'There is no native prompt (zenity, kdialog)'}, and the browser did not open the confirmation page ${url}: ${opener} ${reason}`,
       {
         code: error.code,
         exit: error.exit,

@@ -9,7 +9,10 @@ import {rawRequest} from '../helpers/raw-request.js'
 import {argvRecorder} from '../helpers/recorder.js'
 import {until} from '../helpers/wait.js'
 
-/** A program on PATH that records its argv (JSON lines) and exits with $STUB_EXIT: zenity answering yes or no. */
+/**
+ * A program on PATH that records its argv (JSON lines), prints $STUB_STDERR and exits with $STUB_EXIT: zenity
+ * answering yes or no, or failing.
+ */
 function stub(name: string): {bin: string; env: (exit: number) => Record<string, string>; calls: () => string[][]} {
   const dir = tempConfigDir()
   const bin = path.join(dir, 'bin')
@@ -19,7 +22,7 @@ function stub(name: string): {bin: string; env: (exit: number) => Record<string,
   // folder above the temp folder (/tmp/package.json) would make it an ES module.
   writeFileSync(
     path.join(bin, name),
-    `#!${process.execPath}\nprocess.getBuiltinModule('node:fs').appendFileSync(process.env.RECORD_FILE, JSON.stringify(process.argv.slice(2)) + '\\n')\nprocess.exit(Number(process.env.STUB_EXIT ?? 0))\n`,
+    `#!${process.execPath}\nprocess.getBuiltinModule('node:fs').appendFileSync(process.env.RECORD_FILE, JSON.stringify(process.argv.slice(2)) + '\\n')\nprocess.stderr.write(process.env.STUB_STDERR ?? '')\nprocess.exit(Number(process.env.STUB_EXIT ?? 0))\n`,
     {mode: 0o755},
   )
   return {
@@ -66,6 +69,28 @@ describe('handler.confirm: ask before a clicked link dials', () => {
       ['--question', '--no-markup', '--title=callctl', '--text=Call +49301234567?'],
       ['--question', '--no-markup', '--title=callctl', '--text=Call +49301234567?'],
     ])
+  })
+
+  test('argv: a native prompt that put no question (zenity without a display, kdialog killed) is no answer: the browser page asks instead', async () => {
+    for (const [program, exit, stderr] of [
+      ['zenity', 1, '(zenity:4242): Gtk-WARNING **: 12:00:00.000: cannot open display: :0\n'],
+      ['kdialog', 134, 'qt.qpa.xcb: could not connect to display\n'],
+    ] as const) {
+      const prompt = stub(program)
+      // The opener records into the prompt's file (one $RECORD_FILE): the prompt's argv first, then the page's URL.
+      const opener = argvRecorder(['xdg-open'])
+      const env = {
+        ...prompt.env(exit),
+        STUB_STDERR: stderr,
+        PATH: `${prompt.bin}:${opener.bin}:${path.dirname(process.execPath)}`,
+      }
+      const result = await runCli(['dial', 'tel:0201234', '--port', String(listener.port), '--json'], configDir, env)
+      const url = `http://127.0.0.1:${listener.port}/make/0201234`
+      expect(JSON.parse(result.stdout)).toMatchObject({ok: true, confirmation: url})
+      await until(() => prompt.calls().length === 2)
+      expect(prompt.calls()[1]).toEqual({name: 'xdg-open', args: [url]})
+      expect(await calls()).toEqual([])
+    }
   })
 
   test('argv: with no native prompt, the listener asks in the browser: xdg-open gets /make/<number>, which is its confirmation page', async () => {

@@ -1,4 +1,4 @@
-import {confirmCommand, notifyCommand} from '../../src/handler/alert.js'
+import {confirmCommand, notifyCommand, promptAnswer} from '../../src/handler/alert.js'
 
 const none = () => false
 const only =
@@ -43,7 +43,7 @@ describe('desktop notifications and prompts (argv: osascript and PowerShell cann
     expect(notify?.argv[1][5]).toContain('$env:CALLCTL_ALERT_MESSAGE')
     expect(notify?.env).toEqual({CALLCTL_ALERT_TITLE: 'callctl', CALLCTL_ALERT_MESSAGE: hostile})
     const confirm = confirmCommand('callctl', 'Call 030123?', 'win32', none)
-    expect(confirm?.argv[1][5]).toContain("-eq 'OK') { exit 0 } else { exit 1 }")
+    expect(confirm?.argv[1][5]).toContain("-eq 'OK') { exit 0 } else { exit 2 }")
   })
 
   test('argv: Linux uses notify-send when present (after --), zenity then kdialog to ask, nothing otherwise', () => {
@@ -60,5 +60,27 @@ describe('desktop notifications and prompts (argv: osascript and PowerShell cann
       ['--title', 'callctl', '--yesno', 'Call 030123?'],
     ])
     expect(confirmCommand('callctl', 'Call 030123?', 'linux', none)).toBeUndefined()
+  })
+
+  test("a prompt's exit is the user's answer only when it is the program's own no; any other failure put no question", () => {
+    const exit = (exitCode: number | undefined, stderr = '') => ({exitCode, stderr})
+    expect(promptAnswer('zenity', exit(0))).toBe('yes')
+    expect(promptAnswer('zenity', exit(1, 'Gtk-Message: GtkDialog mapped without a transient parent'))).toBe('no')
+    expect(promptAnswer('zenity', exit(1, 'Gtk-WARNING **: cannot open display: :0'))).toEqual({
+      failed: 'exited with code 1: Gtk-WARNING **: cannot open display: :0',
+    })
+    expect(promptAnswer('kdialog', exit(2))).toBe('no')
+    expect(promptAnswer('kdialog', exit(134))).toEqual({failed: 'exited with code 134'})
+    expect(promptAnswer('osascript', exit(1, '29:160: execution error: User canceled. (-128)'))).toBe('no')
+    expect(promptAnswer('osascript', exit(1, 'execution error: Not authorized to send Apple events (-1743)'))).toEqual({
+      failed: 'exited with code 1: execution error: Not authorized to send Apple events (-1743)',
+    })
+    // PowerShell exits 1 when its script fails; the script's own no is 2.
+    expect(promptAnswer('powershell.exe', exit(2))).toBe('no')
+    expect(promptAnswer('powershell.exe', exit(1, 'Add-Type : Cannot add type.'))).toMatchObject({
+      failed: expect.any(String),
+    })
+    expect(promptAnswer('zenity', exit(undefined))).toEqual({failed: 'did not run'})
+    expect(promptAnswer('zenity', {exitCode: undefined, stderr: '', timedOut: true})).toBe('no')
   })
 })
