@@ -58,7 +58,10 @@ async function show(title: string, message: string): Promise<void> {
 }
 
 /** Runs an alert program; its own failure (no notification daemon) must not hide the error being reported. */
-export async function runAlert({argv: [file, args], env}: AlertCommand): Promise<{exitCode?: number; stderr: string; timedOut: boolean}> {
+export async function runAlert({
+  argv: [file, args],
+  env,
+}: AlertCommand): Promise<{exitCode?: number; stderr: string; timedOut: boolean}> {
   const {execa} = await import('execa')
   const result = await execa(file, args, {reject: false, timeout: 120_000, stdin: 'ignore', env})
   return {exitCode: result.exitCode, stderr: String(result.stderr ?? ''), timedOut: result.timedOut}

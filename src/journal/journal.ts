@@ -71,7 +71,11 @@ export interface Journal {
  * the entry, the live-call row's removal and the end notifications land together, so a kill -9 at any moment
  * leaves the call either live (ended at the next start, and journaled then) or journaled, never lost or twice.
  */
-export function startJournal(engine: CallEngine, store: Store, {retentionDays}: {retentionDays: number}): Journal {
+export function startJournal(
+  engine: CallEngine,
+  store: Store,
+  {retentionDays, nameOf = (call) => call.name}: {retentionDays: number; nameOf?: (call: Call) => string},
+): Journal {
   let retention = retentionDays
   /** Deliveries of calls still live: written with the entry when the call ends. */
   const pending = new Map<string, string[]>()
@@ -88,7 +92,8 @@ export function startJournal(engine: CallEngine, store: Store, {retentionDays}: 
       call.id,
       call.direction,
       call.number,
-      call.name,
+      // The looked-up name where the caller-name lookup found one (the engine keeps the phone's).
+      nameOf(call),
       JSON.stringify(call.tags),
       call.channel,
       call.createdAt,

@@ -15,6 +15,7 @@ import {compileNumberPolicy} from '../engine/number-policy.js'
 import {buildHandler, createListener} from './app.js'
 import {eventStreamRoute} from './events.js'
 import {keepMemoryLean} from './memory.js'
+import {lookedUpNames} from './looked-up-names.js'
 import {JsonText} from './http.js'
 import type {ReportSink} from './report.js'
 import {compatStep} from './compat.js'
@@ -105,13 +106,17 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       ),
   })
   engine.subscribe((event) => report({kind: 'event', ...event}))
-  const journal = startJournal(engine, store, config.journal)
+  const names = lookedUpNames(() => config.lookup.overridePhoneName)
+  const journal = startJournal(engine, store, {...config.journal, nameOf: names.nameOf})
   const lookupFor = (settings: ListenerConfig['lookup']) =>
     createLookup({
       settings,
       userAgent: `callctl/${version}`,
       onFailure: (message) => report({kind: 'warning', message}),
-      onLookup: (callId, result) => report({kind: 'lookup', callId, ...result}),
+      onLookup: (callId, result) => {
+        if (result.name) names.found(callId, result.name)
+        report({kind: 'lookup', callId, ...result})
+      },
     })
   let lookup = lookupFor(config.lookup)
   const notifications = startNotifications(engine, {
@@ -176,8 +181,13 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   const events = eventStreamRoute(engine, () => config.user)
   const status = cachedStatus(
     engine,
-    () => ({name: 'callctl', version, pid: process.pid, ...control.status()}),
+    () => {
+      const {calls, recent, ...rest} = control.status()
+      const named = <C extends {id: string; name: string}>(call: C): C => ({...call, name: names.nameOf(call)})
+      return {name: 'callctl', version, pid: process.pid, ...rest, calls: calls.map(named), recent: recent.map(named)}
+    },
     () => ({
+      names: names.revision(),
       ...notifications.deliveries(),
       subscribers: events.subscribers(),
       // Read per request: a key, not a serialization.
@@ -376,7 +386,7 @@ const reachabilityKey = ({name, state, detail}: DriverStatus) => `${name}|${stat
 /**
  * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and
  * stringifying the calls was most of its cost (`npm run bench`). It changes with every call event and with the
- * outbox and subscriber counts and with the driver's reachability, which are checked on each request.
+ * outbox and subscriber counts, the driver's reachability and the names looked up, which are checked on each request.
  */
 function cachedStatus(
   engine: CallEngine,
@@ -389,6 +399,7 @@ function cachedStatus(
     disabled: Array<{target: string}>
     subscribers: number
     driver: string
+    names: number
   },
 ): () => JsonText {
   let events = 0
@@ -396,9 +407,9 @@ function cachedStatus(
   let key = ''
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, quarantined, disabled, subscribers, driver} = counts()
+    const {pending, failed, quarantined, disabled, subscribers, driver, names} = counts()
     const off = disabled.map((target) => target.target).join(',')
-    const current = `${events}|${pending}|${failed}|${quarantined}|${off}|${subscribers}|${driver}`
+    const current = `${events}|${pending}|${failed}|${quarantined}|${off}|${subscribers}|${driver}|${names}`
     if (current !== key) {
       key = current
       const deliveries = {pending, failed, quarantined, ...(disabled.length > 0 && {disabled})}

@@ -216,6 +216,38 @@ describe('caller-name lookup (real listener process, real HTTP lookup server on 
     expect(request.url).toContain('name=CRM%20Name')
   }, 60_000)
 
+  test('the name found shows where calls are listed: /status, callctl status, /history and callctl history; the phone name wins unless overridePhoneName', async () => {
+    const configDir = tempConfigDir()
+    const csv = path.join(configDir, 'contacts.csv')
+    writeFileSync(csv, '0201234567,Doe John\n0301234567,CRM Name\n')
+    const running = await start(configDir, {sources: [{csv}]})
+    await setConfig(configDir, {port: String(running.port)})
+    const unnamed = await incoming(running, '0201234567')
+    const named = await incoming(running, '0301234567', 'Phone Name')
+    await lookupLine(running, unnamed.id)
+    const names = async () =>
+      Object.fromEntries(
+        ((await (await fetch(`${running.url}/status`)).json()) as {calls: Array<{id: string; name: string}>}).calls.map(
+          (call) => [call.id, call.name],
+        ),
+      )
+    expect(await names()).toEqual({[unnamed.id]: 'Doe John', [named.id]: 'Phone Name'})
+    expect((await runCli(['status'], configDir)).stdout).toContain('Doe John')
+    for (const id of [unnamed.id, named.id]) await fetch(`${running.url}/end?call=${id}`, {method: 'POST'})
+    const history = (await (await fetch(`${running.url}/history`)).json()) as {calls: Array<{id: string; name: string}>}
+    expect(Object.fromEntries(history.calls.map((call) => [call.id, call.name]))).toEqual({
+      [unnamed.id]: 'Doe John',
+      [named.id]: 'Phone Name',
+    })
+    expect((await runCli(['history'], configDir)).stdout).toContain('"Doe John"')
+    // With the lookup's name winning, the listener takes the setting live and shows it for the next call.
+    await setConfig(configDir, {'lookup.overridePhoneName': 'true'})
+    await running.waitForLine((line) => line.kind === 'config' && String(line.message).includes('applied'))
+    const overridden = await incoming(running, '0301234567', 'Phone Name')
+    await lookupLine(running, overridden.id)
+    expect((await names())[overridden.id]).toBe('CRM Name')
+  }, 60_000)
+
   test('a Standard Webhooks body carries the name found and the lookup (source, time) in data', async () => {
     const configDir = tempConfigDir()
     const csv = path.join(configDir, 'contacts.csv')
