@@ -5,8 +5,9 @@ import {type RunningListener, startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
 import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
+import {readRegularFile} from '../os/regular-file.js'
 
-const {readFileSync, unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
+const {unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
 
 export interface ListenFlags {
   port?: number
@@ -115,7 +116,8 @@ function followConfig(
 ): () => void {
   const read = () => {
     try {
-      return readFileSync(file, 'utf8')
+      // A FIFO put in its place must not stop the listener: SETTINGS.read then reports it.
+      return readRegularFile(file)
     } catch {
       return ''
     }

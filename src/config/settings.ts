@@ -1,9 +1,10 @@
 import {ConfigError} from '../errors.js'
+import {FileTooLarge, NotARegularFile, readRegularFile} from '../os/regular-file.js'
 import {configFile} from './paths.js'
 import {defaultsOf, type SchemaNode} from './schema.js'
 import {schemaProblems} from './validate.js'
 
-const {readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync} = process.getBuiltinModule('node:fs')
+const {realpathSync, renameSync, rmSync, writeFileSync} = process.getBuiltinModule('node:fs')
 
 /** A config of settings is a few kilobytes: anything far larger is not one (and is not read into memory). */
 const MAX_CONFIG_BYTES = 1024 * 1024
@@ -84,23 +85,21 @@ export class Settings<Config> {
   read(file = configFile()): StoredConfig {
     let text: string
     try {
-      // Looked at before it is opened: opening a FIFO would wait forever, /dev/zero would never end.
-      const stats = statSync(file)
-      if (!stats.isFile())
+      // Never waits on what is put in its place (a FIFO would hang every command), nor reads /dev/zero for ever.
+      text = readRegularFile(file, MAX_CONFIG_BYTES)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
+      if (error instanceof NotARegularFile)
         throw new ConfigError(`The config file ${file} is not a regular file`, [
           `Replace it with a file: mv ${file} ${file}.old`,
         ])
-      if (stats.size > MAX_CONFIG_BYTES) {
+      if (error instanceof FileTooLarge) {
         throw new ConfigError(
-          `The config file ${file} is too large for a config (${stats.size} bytes; at most ${MAX_CONFIG_BYTES})`,
+          `The config file ${file} is too large for a config (${error.size} bytes; at most ${MAX_CONFIG_BYTES})`,
           [`Move it away: mv ${file} ${file}.old`],
         )
       }
 
-      text = readFileSync(file, 'utf8')
-    } catch (error) {
-      if (error instanceof ConfigError) throw error
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {stored: {}, migrated: []}
       throw new ConfigError(
         `Cannot read the config file ${file}: ${(error as Error).message}`,
         [`Check that it is a file you can read: ls -l ${file}`],

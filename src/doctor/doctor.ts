@@ -273,7 +273,8 @@ function checkDeliveries(config: Config): Check[] {
       fail(
         'store',
         `cannot read callctl's store: ${(error as Error).message}`,
-        'Check that the config folder is readable and writable by you (callctl config path shows it)',
+        (error as CallctlError).suggestions?.[0] ??
+          'Check that the config folder is readable and writable by you (callctl config path shows it)',
       ),
     ]
   }
@@ -295,14 +296,22 @@ function checkDeliveries(config: Config): Check[] {
   const disabled = outbox.disabled().filter((off) => current(off.target, off.targetId))
   outbox.store.close()
   const errors = new Map<string, string>()
-  for (const record of lastRecords(1000)) {
+  const checks: Check[] = []
+  let records: ReturnType<typeof lastRecords> = []
+  try {
+    records = lastRecords(1000)
+  } catch (error) {
+    // The deliveries' last outcomes are in the log: one that cannot be read is a finding, not the end of doctor.
+    checks.push(fail('log', (error as Error).message, (error as CallctlError).suggestions?.[0] ?? 'callctl logs'))
+  }
+
+  for (const record of records) {
     if (record.kind !== 'delivery' || !current(record.target, record.targetId)) continue
     if (record.outcome === 'delivered') errors.delete(String(record.target))
     else
       errors.set(String(record.target), `${String(record.error)} (${String(record.url)}, ${String(record.time ?? '')})`)
   }
 
-  const checks: Check[] = []
   for (const off of disabled)
     checks.push(
       fail(

@@ -1,8 +1,9 @@
 import path from 'node:path'
 
 import {osFolders} from '../config/paths.js'
+import {appendRegularFile} from '../os/regular-file.js'
 
-const {appendFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
+const {existsSync, mkdirSync, renameSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
 
 /** What the listener reports, as records: `listen --json` prints them, the log file keeps them with their time. */
 export type ListenerRecord = {kind: string; time?: string} & Record<string, unknown>
@@ -79,7 +80,8 @@ export class LogFile {
     this.#pending = []
     try {
       if (this.#size > 0 && this.#size + Buffer.byteLength(text) > this.maxBytes) this.#rotate()
-      appendFileSync(this.file, text, {mode: 0o600})
+      // Never waits on a FIFO put in the log's place: that stopped the listener answering.
+      appendRegularFile(this.file, text)
       this.#size += Buffer.byteLength(text)
     } catch (error) {
       this.#fail(error)

@@ -1,12 +1,41 @@
 import path from 'node:path'
 
+import {CallctlError} from '../errors.js'
+import {NotARegularFile, openRegularFile, readRegularFile} from '../os/regular-file.js'
 import {KEPT_LOG_FILES, type ListenerRecord, logDir, logFile, logFiles} from './log-file.js'
 
-const {closeSync, existsSync, openSync, readFileSync, readSync, statSync} = process.getBuiltinModule('node:fs')
+const {closeSync, constants, existsSync, readSync, statSync} = process.getBuiltinModule('node:fs')
+
+/** What `logs` and `doctor` say of a log they cannot read: which file, why, and what to do. */
+function logError(file: string, error: unknown): CallctlError {
+  return new CallctlError(`Cannot read the log ${file}: ${(error as Error).message}`, {
+    code: 'ERR_LOG',
+    suggestions: [
+      error instanceof NotARegularFile
+        ? `Move it away (mv ${file} ${file}.old): the listener starts a new log`
+        : `Check that it is a file you can read: ls -l ${file}`,
+    ],
+    cause: error,
+  })
+}
+
+function readLog(file: string): string {
+  try {
+    return readRegularFile(file)
+  } catch (error) {
+    throw logError(file, error)
+  }
+}
 
 function readFrom(file: string, offset: number, end = statSync(file).size): string {
   if (end <= offset) return ''
-  const descriptor = openSync(file, 'r')
+  let descriptor: number
+  try {
+    descriptor = openRegularFile(file, constants.O_RDONLY)
+  } catch (error) {
+    throw logError(file, error)
+  }
+
   try {
     const buffer = Buffer.alloc(end - offset)
     readSync(descriptor, buffer, 0, buffer.length, offset)
@@ -32,7 +61,7 @@ export function lastRecords(count: number, dir = logDir()): ListenerRecord[] {
   if (count <= 0) return []
   const lines: string[] = []
   for (const file of logFiles(dir)) {
-    const fileLines = readFileSync(file, 'utf8').split('\n').filter(Boolean)
+    const fileLines = readLog(file).split('\n').filter(Boolean)
     lines.unshift(...fileLines.slice(-(count - lines.length)))
     if (lines.length >= count) break
   }

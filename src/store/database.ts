@@ -2,6 +2,7 @@ import path from 'node:path'
 import type {DatabaseSync, SQLInputValue, StatementSync} from 'node:sqlite'
 
 import {CallctlError, ExitCode} from '../errors.js'
+import {NotARegularFile, refuseIfNotRegular} from '../os/regular-file.js'
 
 /** A feature's tables: its name, and its migrations in order (each runs once, in a transaction). */
 export interface StoreSchema {
@@ -73,6 +74,8 @@ export class Store {
     const {mkdirSync, renameSync} = process.getBuiltinModule('node:fs')
     const open = () => {
       mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
+      // SQLite's own open would wait for ever on a FIFO put in place of any of its files.
+      for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
       ownerOnly(file)
       const db = new Database(file)
       try {
@@ -221,6 +224,12 @@ export class Store {
    */
   claim(port: number): StoreHolder | undefined {
     const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
+    try {
+      refuseIfNotRegular(`${this.file}.lock`)
+    } catch (error) {
+      throw storeError(`${this.file}.lock`, error)
+    }
+
     ownerOnly(`${this.file}.lock`)
     const lock = new Database(`${this.file}.lock`)
     try {
@@ -275,6 +284,7 @@ export function readHolder(file: string): StoreHolder | undefined {
   const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
   let db: DatabaseSync | undefined
   try {
+    for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
     db = new Database(file, {readOnly: true})
     db.exec('PRAGMA busy_timeout = 200')
     return db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as StoreHolder | undefined
@@ -320,7 +330,9 @@ function storeError(file: string, error: unknown): CallctlError {
       suggestions: [
         damaged
           ? 'callctl listen moves a damaged store aside (kept for you) and starts a new one'
-          : 'Check that the config folder and callctl.db are readable and writable by you (callctl config path shows the folder)',
+          : error instanceof NotARegularFile
+            ? `Move it away (mv ${error.file} ${error.file}.old): callctl listen starts a new store`
+            : 'Check that the config folder and callctl.db are readable and writable by you (callctl config path shows the folder)',
       ],
       cause: error,
     },
