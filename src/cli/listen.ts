@@ -7,7 +7,7 @@ import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
 import {readRegularFile} from '../os/regular-file.js'
 
-const {unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
+const {existsSync, unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
 
 export interface ListenFlags {
   port?: number
@@ -106,7 +106,7 @@ const CONFIG_POLL_MS = 250
 
 /**
  * Settings reach the running listener: when the config file changes, what can change live is applied (and said in
- * the log), what needs a restart is reported, and a file that is now broken is reported and ignored.
+ * the log), what needs a restart is reported, and a file that is now broken or gone is reported and ignored.
  */
 function followConfig(
   file: string,
@@ -126,6 +126,16 @@ function followConfig(
   let last = read()
   let applying = Promise.resolve()
   const apply = async () => {
+    // A file gone (an editor's save, a sync tool, a mistaken rm) is no order to drop the token, the number rules and
+    // the callbacks (their pending deliveries would be given up): the listener keeps what it has.
+    if (!existsSync(file)) {
+      report({
+        kind: 'warning',
+        message: `config: ${file} is gone; the listener runs on with the settings it had (restart it to start from the defaults)`,
+      })
+      return
+    }
+
     try {
       const next = withFlags(SETTINGS.effective(SETTINGS.read(file).stored, file), flags)
       const {applied, restart, waiting} = await running.reconfigure(next)

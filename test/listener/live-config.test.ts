@@ -1,4 +1,4 @@
-import {writeFileSync} from 'node:fs'
+import {readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
@@ -104,6 +104,28 @@ describe('a running listener follows its config file', () => {
     writeFileSync(file, JSON.stringify({port: listener.port, driver: {sim: {answerAfterMs: 0}}}))
     await applied('driver')
     expect(((await (await post('/make/0204')).json()) as {call: {state: string}}).call.state).toBe('active')
+  })
+
+  test('a config file gone for a moment drops nothing: the token still holds, a pending delivery is not given up', async () => {
+    const receiver = await startWebhookReceiver()
+    const url = receiver.url
+    await receiver.close()
+    await set('security.token', 'secret-token-123')
+    await set('callbacks', JSON.stringify([{url: `${url}/cb?e={EVENT}`, events: ['new']}]))
+    await applied('security')
+    const auth = {authorization: 'Bearer secret-token-123'}
+    expect((await post('/make/0201', auth)).status).toBe(200)
+    const file = path.join(dir, 'config.json')
+    const saved = readFileSync(file, 'utf8')
+    rmSync(file)
+    await listener.waitForLine((line) => String(line.message).includes('config.json is gone'), 5000)
+    expect((await post('/end')).status).toBe(401)
+    writeFileSync(file, saved)
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    const status = (await (await fetch(`${listener.url}/status`, {headers: auth})).json()) as {
+      deliveries: {pending: number; failed: number}
+    }
+    expect(status.deliveries).toMatchObject({pending: 1, failed: 0})
   })
 
   test('another driver, taken live, is what /status says at once (its name and capabilities)', async () => {
