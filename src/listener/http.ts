@@ -5,9 +5,8 @@ import {RequestError} from '../errors.js'
 /** Bodies are a number, a name and an id: anything larger is not for us. */
 const MAX_BODY_BYTES = 16 * 1024
 
-/** A number's leading `+` in a query or a form body (see keepNumberPlus). */
-const LEADING_PLUS = /([?&](?:number|to|key=number)=(?:%20|%09)*)\+/g
-const LEADING_PLUS_IN_FORM = /((?:^|&)(?:number|to)=(?:%20|%09)*)\+/g
+/** Fields that hold a number or a phone link (`key`: Yealink's `key=number=…`), whose `+` may be a number's own. */
+const NUMBER_FIELDS = new Set(['number', 'to', 'key'])
 
 /** A JSON answer already serialized: a route may hand one back to skip JSON.stringify (e.g. a cached `/status`). */
 export class JsonText {
@@ -56,10 +55,10 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
   const text = Buffer.concat(chunks).toString('utf8')
   if (text.trim() === '') return {}
   const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase()
-  // `curl -d number=+4930123` sends the `+` as it is, as a CRM's query does (see keepNumberPlus).
+  // `curl -d number=+4930123` sends the `+` as it is, as a CRM's query does (see formFields).
   if (type === 'application/x-www-form-urlencoded') {
     const fields: Record<string, string> = {}
-    for (const [key, value] of new URLSearchParams(text.replaceAll(LEADING_PLUS_IN_FORM, '$1%2B'))) {
+    for (const [key, value] of formFields(text)) {
       if (Object.hasOwn(fields, key)) throw repeatedField(key, 'form')
       fields[key] = value
     }
@@ -108,10 +107,39 @@ export function pathSegments(pathname: string): string[] {
 }
 
 /**
- * In a query a `+` is a space (form encoding), so `?number=+4930123` read as such dials 4930123, another number.
- * A number's leading `+` is the international prefix a CRM wrote as it is: kept as a `+`. Any other `+` stays a
- * space, as a form sends `020 123` (spaces in a number are dropped anyway).
+ * In a query a `+` is a space (form encoding), so `?number=+4930123` read as such dials 4930123: another number, and
+ * one that `numbers.block '+49…'` does not match. In a number field, a `+` that does not follow a letter or digit
+ * begins a number, written as it is by a CRM: kept as a `+` (`+4930123`, `tel:+4930123`, `callto://+49…`,
+ * `key=number=+49…`, `%0A+49…`). One that follows a digit stays a space (`020+1234567`, a form's `020 1234567`).
+ * Keys are decoded before they are compared, so `%6Eumber=+49…` is a number field too.
  */
+export function formFields(text: string): Array<[string, string]> {
+  const fields: Array<[string, string]> = []
+  for (const pair of text.split('&')) {
+    if (pair === '') continue
+    const equals = pair.indexOf('=')
+    const key = decodeForm(equals === -1 ? pair : pair.slice(0, equals))
+    const raw = equals === -1 ? '' : pair.slice(equals + 1)
+    fields.push([key, NUMBER_FIELDS.has(key) ? decodeNumberField(raw) : decodeForm(raw)])
+  }
+
+  return fields
+}
+
+/** Form decoding as URLSearchParams does it: `+` is a space; a broken `%` sequence is kept as it is. */
+function decodeForm(raw: string): string {
+  return new URLSearchParams(`x=${raw.replaceAll('&', '%26')}`).get('x') ?? ''
+}
+
+function decodeNumberField(raw: string): string {
+  const parts = raw.split('+').map((part) => decodeForm(part))
+  return parts.reduce((value, part) => value + (/[\p{L}\p{N}]$/u.test(value) ? ' ' : '+') + part)
+}
+
+/** The query's fields read by formFields, written back so that every later reader of the URL sees them so. */
 export function keepNumberPlus(url: URL): void {
-  if (url.search.includes('+')) url.search = url.search.replaceAll(LEADING_PLUS, '$1%2B')
+  if (!url.search.includes('+')) return
+  url.search = formFields(url.search.slice(1))
+    .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+    .join('&')
 }

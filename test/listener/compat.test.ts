@@ -7,6 +7,55 @@ import {startListenerProcess} from '../helpers/listener-process.js'
 import {ROOT, tempConfigDir} from '../helpers/paths.js'
 import {rawRequest} from '../helpers/raw-request.js'
 
+describe("a number's + in a query or form, however it is written (real listener)", () => {
+  test('every way a CRM or phone writes +49… is +49…: numbers.block +4990 refuses each, none dials 4990…', async () => {
+    const configDir = tempConfigDir()
+    await setConfig(configDir, {
+      'compat.yealink': 'true',
+      'compat.snom': 'true',
+      'numbers.block': '+4990',
+      'security.makeRateLimit': '0',
+      'driver.sim.answerAfterMs': '0',
+    })
+    const listener = await startListenerProcess(configDir)
+    const send = async (path: string, body?: string) => {
+      const response = await fetch(`${listener.url}${path}`, {
+        method: 'POST',
+        ...(body === undefined ? {} : {headers: {'content-type': 'application/x-www-form-urlencoded'}, body}),
+      })
+      return {path, body, status: response.status}
+    }
+
+    try {
+      const results = [
+        await send('/make?number=+4990123'),
+        await send('/make?number=tel:+4990123'),
+        await send('/make?number=callto://+4990123'),
+        await send('/make?number=callto:+4990123'),
+        await send('/make?number=tel:+49-90-123'),
+        await send('/make?number=%0A+4990123'),
+        await send('/make?number=%C2%A0+4990123'),
+        await send('/make?%6Eumber=+4990123'),
+        await send('/servlet?key=number%3D+4990123'),
+        await send('/servlet?%6Bey=number=+4990123'),
+        await send('/command.htm?%6Eumber=+4990123'),
+        await send('/make', 'number=tel:+4990123'),
+        await send('/make', '%6Eumber=+4990123'),
+      ]
+      expect(results.filter((result) => result.status !== 403)).toEqual([])
+      // Nothing was dialled, and a transfer keeps the + too.
+      const status = (await (await fetch(`${listener.url}/status`)).json()) as {calls: unknown[]}
+      expect(status.calls).toEqual([])
+      expect((await send('/make/020123')).status).toBe(200)
+      expect((await send('/transfer?number=tel:+4990123')).status).toBe(403)
+      const transfer = await fetch(`${listener.url}/transfer?number=tel:+4930123`, {method: 'POST'})
+      expect(await transfer.json()).toMatchObject({call: {transferredTo: '+4930123'}})
+    } finally {
+      await listener.stop()
+    }
+  }, 30_000)
+})
+
 describe('desk-phone URLs (compat.yealink, compat.snom) against a real listener', () => {
   test('Yealink and Snom forms act as make, answer and end, under the same policy', async () => {
     const configDir = tempConfigDir()
