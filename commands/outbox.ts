@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {CallctlError, ExitCode, openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
+import {CallctlError, describeOff, enableName, ExitCode, openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
   static override summary = 'List notifications waiting to be delivered, those that failed, and damaged records'
@@ -26,7 +26,8 @@ export default class OutboxCommand extends BaseCommand {
       exclusive: ['retry', 'purge', 'enable'],
     }),
     enable: Flags.string({
-      description: 'switch on again a target a 410 Gone switched off ("callbacks[0]"), or "all"',
+      description:
+        'switch on again a target a 410 Gone switched off, by the name `callctl outbox` gives it ("callbacks[0]", or its id when two had that place), or "all"',
       exclusive: ['retry', 'purge', 'purge-damaged'],
     }),
   }
@@ -56,8 +57,8 @@ export default class OutboxCommand extends BaseCommand {
             exit: ExitCode.usage,
             suggestions: ['callctl outbox lists the targets that are switched off'],
           })
-        this.log(`switched on again: ${enabled.join(', ')}`)
-        return {enabled}
+        this.log(`switched on again: ${describeOff(enabled)}`)
+        return {enabled: enabled.map((off) => off.target), targets: enabled}
       }
 
       if (flags['purge-damaged']) {
@@ -74,7 +75,7 @@ export default class OutboxCommand extends BaseCommand {
         `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${plural(d.attempts, 'attempt')}${d.lastError ? `: ${d.lastError}` : ''})`
       for (const off of disabled)
         this.log(
-          `off     ${off.at} ${off.target}: ${off.url} answered ${off.reason}; callctl outbox --enable ${off.target}`,
+          `off     ${off.at} ${off.target}: ${off.url} answered ${off.reason}; callctl outbox --enable ${enableName(off, disabled)}`,
         )
       if (pending.length + failed.length + damaged.length === 0)
         this.log('Outbox empty: every notification was delivered')

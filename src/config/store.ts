@@ -8,6 +8,7 @@ import {schemaProblems} from './validate.js'
 
 const {randomBytes} = process.getBuiltinModule('node:crypto')
 const {closeSync, mkdirSync, openSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
+const {dirname} = process.getBuiltinModule('node:path')
 
 /** How long a change waits for another one to finish, and when a lock file is taken for left by a killed process. */
 const LOCK_WAIT_MS = 5000
@@ -148,8 +149,29 @@ export class ConfigStore<Config = unknown> {
 
   /** `key` as the user wrote it (maybe an older name, which is still understood) is what messages name. */
   set(key: string, value: unknown): void {
+    this.update(key, () => value)
+  }
+
+  /**
+   * Sets a key to what `next` makes of the file as it is now (what the user set, without defaults), read, checked and
+   * written under the lock: a change to part of a value (one callback's secret) made from a copy read before the lock
+   * would write back the list as it was then, losing what another change wrote meanwhile. Returns the value written.
+   */
+  update(key: string, next: (stored: Record<string, unknown>) => unknown): unknown {
     const current = this.settings.currentKey(key)
     const node = this.leafSchema(current)
+    let value: unknown
+    this.locked(() => {
+      this.migrateFile()
+      const stored = this.stored()
+      value = next(stored)
+      this.check(key, current, node, value, stored)
+      this.conf.set(current, value)
+    })
+    return value
+  }
+
+  private check(key: string, current: string, node: SchemaNode, value: unknown, stored: object): void {
     // Only this key's problems: a file broken elsewhere must still be fixable with `config set`.
     const problems = schemaProblems(node, value, key)
     if (problems.length > 0)
@@ -157,17 +179,12 @@ export class ConfigStore<Config = unknown> {
     const check = this.checks[current]
     try {
       // The stored values over the defaults, unchecked: a file broken elsewhere must not block this check.
-      const problem = check?.(value, mergeDefaults(this.settings.defaults, this.stored()) as object)
+      const problem = check?.(value, mergeDefaults(this.settings.defaults, stored) as object)
       if (problem) throw new ConfigError(`Invalid value for ${key}: ${problem}`)
     } catch (error) {
       // A value of the wrong shape is the schema's to report (above), with the key and what it takes.
       if (error instanceof ConfigError) throw error
     }
-
-    this.locked(() => {
-      this.migrateFile()
-      this.conf.set(current, value)
-    })
   }
 
   unset(key: string): void {
@@ -198,9 +215,15 @@ export class ConfigStore<Config = unknown> {
         closeSync(openSync(lock, 'wx', 0o600))
         break
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw translate(error, lock)
-        const age = Date.now() - (statSync(lock, {throwIfNoEntry: false})?.mtimeMs ?? Date.now())
-        if (age > STALE_LOCK_MS) rmSync(lock, {force: true})
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new ConfigError(
+            `Cannot change the config file: its lock file ${lock} cannot be created (${(error as Error).message})`,
+            accessHints(error, lock),
+            error,
+          )
+        const found = statSync(lock, {throwIfNoEntry: false})
+        const age = Date.now() - (found?.mtimeMs ?? Date.now())
+        if (age > STALE_LOCK_MS) takeOver(lock, found?.isDirectory() === true)
         else if (Date.now() > deadline)
           throw new ConfigError(`The config file is being changed by another callctl (${lock} is held)`, [
             'Try again in a moment; if no other callctl runs, delete that lock file',
@@ -278,6 +301,28 @@ function parseValue(key: string, node: SchemaNode, text: string): unknown {
   }
 }
 
+/**
+ * Removes a lock file left by a killed process. One that cannot be removed (a directory in its place, a file the
+ * user may not delete) is named with what to do: it would block every change.
+ */
+function takeOver(lock: string, isDirectory: boolean): void {
+  const what = isDirectory ? 'a directory, not a lock file callctl made' : 'a lock file left by a callctl that stopped'
+  if (!isDirectory)
+    try {
+      rmSync(lock, {force: true})
+      return
+    } catch (error) {
+      throw new ConfigError(
+        `The config file is locked by ${lock}, ${what}, which cannot be removed: ${(error as Error).message}`,
+        [`If no other callctl runs, delete ${lock} (check who owns it: ls -l ${lock})`],
+        error,
+      )
+    }
+  throw new ConfigError(`The config file is locked by ${lock}, ${what}, so no change can be made`, [
+    `If no other callctl runs, delete that directory (rmdir ${lock}) and try again`,
+  ])
+}
+
 /** conf's own failures (a file that is not JSON, one that cannot be written) in our terms. */
 function translate(error: unknown, file?: string): Error {
   if (error instanceof ConfigError) return error
@@ -288,5 +333,20 @@ function translate(error: unknown, file?: string): Error {
     ])
   }
 
-  return new ConfigError(`Cannot use the config file ${file ?? ''}: ${message}`, [], error)
+  return new ConfigError(`Cannot use the config file ${file ?? ''}: ${message}`, accessHints(error, file), error)
+}
+
+/** What to check when the config folder or file may not be written (a folder of another user, read-only, full). */
+function accessHints(error: unknown, file: string | undefined): string[] {
+  const code = (error as NodeJS.ErrnoException).code
+  const folder = file === undefined ? configDir() : dirname(file)
+  if (code === 'EACCES' || code === 'EPERM')
+    return [
+      `Check that you may create and change files in ${folder}: its owner and mode (ls -ld ${folder}), and on Linux whether it is immutable (lsattr -d ${folder})`,
+      'Or point CALLCTL_CONFIG_DIR at a folder of yours',
+    ]
+  if (code === 'EROFS')
+    return [`${folder} is on a read-only file system: point CALLCTL_CONFIG_DIR at a folder you can write`]
+  if (code === 'ENOSPC' || code === 'EDQUOT') return [`The disk holding ${folder} is full: free some space`]
+  return []
 }

@@ -9,14 +9,16 @@ import {generateStandardSecret} from './signature.js'
  * otherwise the `whsec_` secret makes it a Standard Webhooks callback.
  */
 export function setCallbackSecret(store: ConfigStore, index: number): {key: string; secret: string} {
-  const callbacks = (store.stored().callbacks ?? []) as CallbackConfig[]
-  if (!Array.isArray(callbacks) || !Number.isInteger(index) || index < 0 || index >= callbacks.length)
-    throw new ConfigError(
-      `There is no callback ${index}: ${Array.isArray(callbacks) ? callbacks.length : 0} callback(s) are configured (numbered from 0)`,
-      ['callctl config get callbacks lists them'],
-    )
   const secret = generateStandardSecret()
-  const next = callbacks.map((callback, n) => (n === index ? {...callback, secret} : callback))
-  store.set('callbacks', next)
+  // Read and written under the config's lock: the list read before it would lose a secret another change wrote.
+  store.update('callbacks', (stored) => {
+    const callbacks = (stored.callbacks ?? []) as CallbackConfig[]
+    if (!Array.isArray(callbacks) || !Number.isInteger(index) || index < 0 || index >= callbacks.length)
+      throw new ConfigError(
+        `There is no callback ${index}: ${Array.isArray(callbacks) ? callbacks.length : 0} callback(s) are configured (numbered from 0)`,
+        ['callctl config get callbacks lists them'],
+      )
+    return callbacks.map((callback, n) => (n === index ? {...callback, secret} : callback))
+  })
   return {key: `callbacks[${index}]`, secret}
 }

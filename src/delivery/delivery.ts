@@ -1,8 +1,9 @@
 import type {CallEvent} from '../engine/call.js'
-import type {Delivery, DisabledTarget, NewDelivery, Outbox} from './outbox.js'
+import {type Delivery, type DisabledTarget, disabledKey, enableName, type NewDelivery, type Outbox} from './outbox.js'
 import {hideUrlSecrets} from '../config/schema.js'
 import {send} from './send.js'
 import {type SignatureScheme, signatureHeaders, standardHeaders} from './signature.js'
+import {originOf} from './targets.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
 
@@ -80,7 +81,7 @@ export class Deliverer {
   /** Counted, not read per `/status`: refreshed by the rescan, so `outbox --purge` shows within seconds. */
   #failed = 0
   #quarantined = 0
-  /** Targets a 410 switched off, by key: read at start and at each rescan, so `outbox --enable` is seen. */
+  /** Targets a 410 switched off, by identity: read at start and at each rescan, so `outbox --enable` is seen. */
   #disabled = new Map<string, DisabledTarget>()
 
   constructor(options: DelivererOptions) {
@@ -235,7 +236,7 @@ export class Deliverer {
 
   #load(): void {
     const {outbox} = this.#options
-    this.#disabled = new Map(outbox.disabled().map((row) => [row.target, row]))
+    this.#disabled = new Map(outbox.disabled().map((row) => [disabledKey(row), row]))
     for (const delivery of outbox.pending(this.#known)) {
       // Left by a run before the config changed, or put back by `outbox --retry`.
       if (this.#options.configured?.(delivery) === false) this.#giveUp(delivery)
@@ -410,7 +411,7 @@ export class Deliverer {
         at: new Date().toISOString(),
         reason: 'HTTP 410 Gone',
       }
-      this.#disabled.set(delivery.target, disabled)
+      this.#disabled.set(disabledKey(disabled), disabled)
       try {
         outbox.disable(disabled)
       } catch (failure) {
@@ -418,7 +419,7 @@ export class Deliverer {
       }
 
       this.#options.onTrouble?.(
-        `${delivery.target} answered 410 Gone: switched off, nothing more is sent to it; callctl outbox --enable ${delivery.target} switches it on again`,
+        `${delivery.target} answered 410 Gone: switched off, nothing more is sent to it; callctl outbox --enable ${enableName(disabled, [...this.#disabled.values()])} switches it on again`,
       )
     }
 
@@ -553,14 +554,6 @@ const PERMANENT_ERRORS = new Set([
 
 function isPermanentRequestError(failure: unknown): boolean {
   return PERMANENT_ERRORS.has((failure as {code?: string}).code ?? '')
-}
-
-function originOf(url: string): string {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
-  }
 }
 
 /** The receiving server: what ordering and concurrency are counted by. */

@@ -6,7 +6,7 @@ import {Deliverer, type DeliveryRecord} from './delivery.js'
 import {type Argv, launch} from '../os/launch.js'
 import type {Outbox} from './outbox.js'
 import {clickPopups, compilePopups, popupsFor} from './popups.js'
-import {compileInternalNumbers, compileTargets} from './targets.js'
+import {compileInternalNumbers, compileTargets, identityAt} from './targets.js'
 import {valuesFor} from './template.js'
 
 export interface PopupRecord {
@@ -78,6 +78,7 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
     configured: (delivery) =>
       delivery.targetId === undefined || targets.some((target) => target.id === delivery.targetId),
   })
+  identifyOlderSwitchOffs(options.outbox, config, options.onTrouble)
   deliverer.start()
 
   function targetOf({target: key, targetId}: {target: string; targetId?: string}) {
@@ -203,5 +204,30 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
       // What waits for a lookup is in the outbox already, as rendered without the name: sent at the next start.
       deliverer.close()
     },
+  }
+}
+
+/**
+ * Targets an older callctl switched off after a 410 are stored by their place in the config (`callbacks[0]`): each
+ * is switched off by the identity of the target at that place now, if that sends to the server that answered 410,
+ * and dropped otherwise (a later 410 switches that one off again). Said in the log either way.
+ */
+function identifyOlderSwitchOffs(
+  outbox: Outbox,
+  config: DeliverySettings,
+  onTrouble: ((message: string) => void) | undefined,
+): void {
+  try {
+    const {identified, dropped} = outbox.identifyDisabled((row) => identityAt(config, row.target, row.url))
+    for (const row of identified)
+      onTrouble?.(`outbox: ${row.target} (${row.url}), switched off by an older callctl, stays off by its URL`)
+    for (const row of dropped)
+      onTrouble?.(
+        `outbox: ${row.target} (${row.url}) was switched off by an older callctl, but ${row.target} is another URL now (or none): that switch-off is dropped, and a 410 switches it off again`,
+      )
+  } catch (error) {
+    onTrouble?.(
+      `outbox: the switched-off targets could not be read (${(error as Error).message}); tried again at the next start`,
+    )
   }
 }

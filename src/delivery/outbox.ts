@@ -2,6 +2,7 @@ import path from 'node:path'
 
 import {configDir, storeFile} from '../config/paths.js'
 import {HIDDEN, hideUrlSecrets, isCredentialName} from '../config/schema.js'
+import {CallctlError, ExitCode} from '../errors.js'
 import {Store, type StoreSchema} from '../store/database.js'
 import type {SignatureScheme} from './signature.js'
 import type {OutgoingRequest} from './targets.js'
@@ -31,9 +32,13 @@ export interface Delivery {
 
 /** A target switched off because its receiver answered 410 Gone, until `callctl outbox --enable` (README). */
 export interface DisabledTarget {
-  /** The target's place in the config when it answered: the name `outbox --enable` takes. */
+  /** The target's place in the config when it answered: what `outbox` names it by. */
   target: string
-  /** Which target it is (its URL template's identity); rows of an older callctl have none, see Deliverer. */
+  /**
+   * Which target it is (its URL template's identity), what the row is keyed by: another target answering 410 at the
+   * same place later is another row. Rows of an older callctl, keyed by place, have none until the listener starts
+   * (identifyDisabled).
+   */
   targetId?: string
   /** The URL that answered 410, secrets hidden. */
   url: string
@@ -42,6 +47,25 @@ export interface DisabledTarget {
 }
 
 export type NewDelivery = Omit<Delivery, 'seq'>
+
+/** What a switched-off target is stored (and held in memory) by: its identity, else its place (an older row). */
+export function disabledKey({target, targetId}: Pick<DisabledTarget, 'target' | 'targetId'>): string {
+  return targetId ?? `place:${target}`
+}
+
+/**
+ * What `outbox --enable` takes for a switched-off target: its place, as `outbox` has always said, unless another
+ * switched-off target had the same place (one URL, then another at callbacks[0]); then its identity.
+ */
+export function enableName(off: DisabledTarget, all: readonly DisabledTarget[]): string {
+  const shared = all.filter((row) => row.target === off.target).length > 1
+  return shared && off.targetId !== undefined ? off.targetId : off.target
+}
+
+/** Switched-off targets named for people: `callbacks[0] (https://crm.example/hook)`. */
+export function describeOff(off: readonly DisabledTarget[]): string {
+  return off.map((row) => `${row.target} (${row.url})`).join(', ')
+}
 
 export const OUTBOX_SCHEMA: StoreSchema = {
   name: 'outbox',
@@ -59,6 +83,20 @@ export const OUTBOX_SCHEMA: StoreSchema = {
        reason TEXT NOT NULL
      )`,
     'ALTER TABLE disabled_targets ADD COLUMN target_id TEXT',
+    // Keyed by the target's identity, not its place: a 410 of another URL at callbacks[0] replaced the row of the
+    // one switched off there before, which was then sent to again. A row without an identity keeps its place as key.
+    `CREATE TABLE disabled_targets_by_id (
+       key TEXT PRIMARY KEY,
+       target TEXT NOT NULL,
+       target_id TEXT,
+       url TEXT NOT NULL,
+       at TEXT NOT NULL,
+       reason TEXT NOT NULL
+     );
+     INSERT OR REPLACE INTO disabled_targets_by_id (key, target, target_id, url, at, reason)
+       SELECT coalesce(target_id, 'place:' || target), target, target_id, url, at, reason FROM disabled_targets;
+     DROP TABLE disabled_targets;
+     ALTER TABLE disabled_targets_by_id RENAME TO disabled_targets`,
   ],
 }
 
@@ -125,15 +163,15 @@ export class Outbox {
   /** Switches a target off for good (a 410 Gone): its deliveries fail without a request until it is enabled. */
   disable(target: DisabledTarget): void {
     this.store.run(
-      'INSERT OR REPLACE INTO disabled_targets (target, url, at, reason, target_id) VALUES (?, ?, ?, ?, ?)',
-      [target.target, target.url, target.at, target.reason, target.targetId ?? null],
+      'INSERT OR REPLACE INTO disabled_targets (key, target, target_id, url, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      [disabledKey(target), target.target, target.targetId ?? null, target.url, target.at, target.reason],
     )
   }
 
   disabled(): DisabledTarget[] {
     return (
       this.store
-        .statement('SELECT target, url, at, reason, target_id FROM disabled_targets ORDER BY target')
+        .statement('SELECT target, url, at, reason, target_id FROM disabled_targets ORDER BY target, at')
         .all() as Array<Record<string, unknown>>
     ).map((row) => ({
       target: String(row.target),
@@ -144,14 +182,58 @@ export class Outbox {
     }))
   }
 
-  /** Switches targets on again (all of them without a name); says which were off. */
-  enable(target?: string): string[] {
+  /**
+   * Switches targets on again: the one named by its identity, or by its place when no other switched-off target had
+   * that place (all of them without a name); says which were off.
+   */
+  enable(name?: string): DisabledTarget[] {
     return this.store.transaction(() => {
-      const off = this.disabled()
-        .map((row) => row.target)
-        .filter((name) => target === undefined || name === target)
-      for (const name of off) this.store.run('DELETE FROM disabled_targets WHERE target = ?', [name])
+      const all = this.disabled()
+      const byId = all.filter((row) => row.targetId === name)
+      const off = name === undefined ? all : byId.length > 0 ? byId : all.filter((row) => row.target === name)
+      if (off.length > 1 && name !== undefined)
+        throw new CallctlError(`${name} names ${off.length} switched-off targets: ${describeOff(off)}`, {
+          code: 'ERR_AMBIGUOUS_TARGET',
+          exit: ExitCode.usage,
+          suggestions: [
+            `Name one by its id: ${off.map((row) => `callctl outbox --enable ${enableName(row, all)}`).join(' or ')}`,
+          ],
+        })
+      for (const row of off) this.store.run('DELETE FROM disabled_targets WHERE key = ?', [disabledKey(row)])
       return off
+    })
+  }
+
+  /**
+   * Gives the rows of an older callctl, keyed by their place in the config, the identity of the target there now
+   * (`identify`), or drops them when that is another target (then it is sent to again, and a 410 switches it off
+   * again, by its identity). Says which were given an identity and which were dropped.
+   */
+  identifyDisabled(identify: (row: DisabledTarget) => string | undefined): {
+    identified: DisabledTarget[]
+    dropped: DisabledTarget[]
+  } {
+    return this.store.transaction(() => {
+      const identified: DisabledTarget[] = []
+      const dropped: DisabledTarget[] = []
+      for (const row of this.disabled()) {
+        if (row.targetId !== undefined) continue
+        this.store.run('DELETE FROM disabled_targets WHERE key = ?', [disabledKey(row)])
+        const targetId = identify(row)
+        if (targetId === undefined) {
+          dropped.push(row)
+          continue
+        }
+
+        // Kept if that identity is switched off already (a row of this callctl says more).
+        this.store.run(
+          'INSERT OR IGNORE INTO disabled_targets (key, target, target_id, url, at, reason) VALUES (?, ?, ?, ?, ?, ?)',
+          [targetId, row.target, targetId, row.url, row.at, row.reason],
+        )
+        identified.push({...row, targetId})
+      }
+
+      return {identified, dropped}
     })
   }
 

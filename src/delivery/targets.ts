@@ -109,6 +109,36 @@ export function targetIdOf(urlTemplate: string, kind: 'callback' | 'notification
   return createHash('sha256').update(`${kind} ${urlTemplate}`).digest('hex').slice(0, 16)
 }
 
+/**
+ * The identity of the target at `key` in the config now (`callbacks[0]`, `notifications.end`), if it sends to the
+ * server of `url`: what a switched-off target of an older callctl, which knew only its place, is taken to be.
+ */
+export function identityAt(
+  config: Pick<DeliverySettings, 'notifications' | 'callbacks'>,
+  key: string,
+  url: string,
+): string | undefined {
+  const index = /^callbacks\[(\d+)\]$/.exec(key)?.[1]
+  const notification = /^notifications\.(\w+)$/.exec(key)?.[1]
+  const template: unknown =
+    index === undefined
+      ? notification === undefined
+        ? undefined
+        : (config.notifications as Record<string, unknown>)[notification]
+      : config.callbacks[Number(index)]?.url
+  if (typeof template !== 'string' || originOf(template) !== originOf(url)) return undefined
+  return targetIdOf(template, index === undefined ? 'notification' : 'callback')
+}
+
+/** The server a URL (or a URL template) goes to; the text itself when it is no URL. */
+export function originOf(url: string): string {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
+}
+
 /** The identities of every notification URL and callback in the config, without compiling a template. */
 export function configuredTargetIds(config: Pick<DeliverySettings, 'notifications' | 'callbacks'>): Set<string> {
   const {includeInternal: _setting, ...urls} = config.notifications

@@ -9,7 +9,7 @@ import type {DriverReachability} from '../engine/driver.js'
 import type {CallctlError} from '../errors.js'
 import {isLoopbackHost} from '../listener/security/origin.js'
 import {lastRecords} from '../logs/read-log.js'
-import {type Outbox, openOutbox} from '../delivery/outbox.js'
+import {enableName, type Outbox, openOutbox} from '../delivery/outbox.js'
 import {optionLikeArguments, README_SH_EXAMPLE, unsafeAppLines} from '../delivery/popups.js'
 import {compileTargets, configuredTargetIds} from '../delivery/targets.js'
 import {createLookup} from '../lookup/lookup.js'
@@ -293,7 +293,8 @@ function checkDeliveries(config: Config): Check[] {
   // Records and rows of an older callctl have no identity: their key is all there is.
   const current = (target: unknown, targetId: unknown) =>
     typeof targetId === 'string' ? ids.has(targetId) : keys.has(String(target))
-  const disabled = outbox.disabled().filter((off) => current(off.target, off.targetId))
+  const allDisabled = outbox.disabled()
+  const disabled = allDisabled.filter((off) => current(off.target, off.targetId))
   outbox.store.close()
   const errors = new Map<string, string>()
   const checks: Check[] = []
@@ -317,7 +318,7 @@ function checkDeliveries(config: Config): Check[] {
       fail(
         'delivery',
         `${off.target} is switched off: ${off.url} answered ${off.reason} at ${off.at}; nothing is sent to it`,
-        `Once the receiver wants callbacks again: callctl outbox --enable ${off.target}`,
+        `Once the receiver wants callbacks again: callctl outbox --enable ${enableName(off, allDisabled)}`,
       ),
     )
   if (damaged > 0)

@@ -1,6 +1,8 @@
 import path from 'node:path'
 
+import {OUTBOX_SCHEMA} from '../../src/delivery/outbox.js'
 import type {Check} from '../../src/doctor/doctor.js'
+import {Store} from '../../src/store/database.js'
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
@@ -58,6 +60,112 @@ describe('editing callbacks while deliveries are under way (real listener proces
       ])
       // /gone itself stays off: it had one request, the 410.
       expect(receiver.received.filter((request) => request.url === '/gone')).toHaveLength(1)
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  }, 60_000)
+
+  test('a 410 switches off the URL, not callbacks[0]: a later 410 at the same index keeps the first one off', async () => {
+    const configDir = tempConfigDir()
+    let gone = true
+    const receiver = await startWebhookReceiver(() => (gone ? 410 : 200))
+    const [c, d] = [`${receiver.url}/C`, `${receiver.url}/D`]
+    const one = (url: string) => JSON.stringify([{url, events: ['incoming']}])
+    await setConfig(configDir, {callbacks: one(c)})
+    const listener = await startListenerProcess(configDir)
+    try {
+      const switchedOff = async (count: number) =>
+        until(
+          () => listener.lines.filter((line) => String(line.message).includes('answered 410 Gone')).length === count,
+          10_000,
+        )
+      await notify(listener, 'incoming', '0611111111')
+      await switchedOff(1)
+      await notify(listener, 'end')
+      await configSet(configDir, listener, 'callbacks', one(d))
+      await notify(listener, 'incoming', '0622222222')
+      await switchedOff(2)
+      await notify(listener, 'end')
+
+      const listed = JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout) as {
+        disabled: Array<{target: string; targetId: string; url: string}>
+      }
+      expect(listed.disabled.map((off) => off.url).sort()).toEqual([c, d])
+      const people = await runCli(['outbox'], configDir)
+      // Both were callbacks[0]: the line names each by its URL and says what --enable takes.
+      for (const off of listed.disabled)
+        expect(people.stdout).toContain(`${off.url} answered HTTP 410 Gone; callctl outbox --enable ${off.targetId}`)
+      const ambiguous = await runCli(['outbox', '--enable', 'callbacks[0]'], configDir)
+      expect(ambiguous.exitCode).toBe(2)
+      expect(ambiguous.stderr).toContain('callbacks[0] names 2 switched-off targets')
+
+      gone = false
+      await configSet(configDir, listener, 'callbacks', callbacks(c, d))
+      const before = receiver.received.length
+      await notify(listener, 'incoming', '0633333333')
+      await until(
+        () =>
+          listener.lines.filter((line) => line.kind === 'delivery' && String(line.error).includes('switched off'))
+            .length === 2,
+        10_000,
+      )
+      await sleep(500)
+      expect(receiver.received.slice(before)).toEqual([])
+
+      // Switched on by its identity, C alone is sent to again.
+      const cId = listed.disabled.find((off) => off.url === c)!.targetId
+      const enabled = await runCli(['outbox', '--enable', cId], configDir)
+      expect(enabled.exitCode).toBe(0)
+      expect(enabled.stdout).toContain(`switched on again: callbacks[0] (${c})`)
+      await until(
+        async () =>
+          ((await (await fetch(`${listener.url}/status`)).json()) as {deliveries: {disabled?: unknown[]}}).deliveries
+            .disabled?.length === 1,
+        15_000,
+      )
+      await notify(listener, 'end')
+      await notify(listener, 'incoming', '0644444444')
+      // The end of the third call and the fourth call's incoming: to C only, D stays off.
+      await until(() => receiver.received.slice(before).length >= 2, 10_000)
+      await sleep(500)
+      expect(receiver.received.slice(before).map((request) => request.url)).toEqual(['/C', '/C'])
+    } finally {
+      await listener.stop()
+      await receiver.close()
+    }
+  }, 90_000)
+
+  test('switch-offs of an older callctl, kept by place: the target there now stays off if it is that server, else dropped', async () => {
+    const configDir = tempConfigDir()
+    const receiver = await startWebhookReceiver()
+    // The store as the callctl before identities left it: rows keyed by place only.
+    const old = new Store(path.join(configDir, 'callctl.db'), [
+      {...OUTBOX_SCHEMA, migrations: OUTBOX_SCHEMA.migrations.slice(0, 3)},
+    ])
+    const row = 'INSERT INTO disabled_targets (target, url, at, reason) VALUES (?, ?, ?, ?)'
+    old.run(row, ['callbacks[0]', `${receiver.url}/C`, '2026-01-01T00:00:00.000Z', 'HTTP 410 Gone'])
+    old.run(row, ['callbacks[1]', 'http://127.0.0.1:9/elsewhere', '2026-01-01T00:00:00.000Z', 'HTTP 410 Gone'])
+    old.close()
+    await setConfig(configDir, {callbacks: callbacks(`${receiver.url}/C`, `${receiver.url}/E`)})
+    const listener = await startListenerProcess(configDir)
+    try {
+      await listener.waitForLine(
+        (line) =>
+          String(line.message).includes('callbacks[0]') && String(line.message).includes('stays off by its URL'),
+      )
+      await listener.waitForLine(
+        (line) =>
+          String(line.message).includes('callbacks[1]') && String(line.message).includes('switch-off is dropped'),
+      )
+      await notify(listener, 'incoming', '0611111111')
+      await until(() => receiver.received.length > 0, 10_000)
+      await sleep(500)
+      expect(receiver.received.map((request) => request.url)).toEqual(['/E'])
+      const listed = JSON.parse((await runCli(['outbox', '--json'], configDir)).stdout) as {disabled: unknown[]}
+      expect(listed.disabled).toEqual([
+        expect.objectContaining({target: 'callbacks[0]', url: `${receiver.url}/C`, targetId: expect.any(String)}),
+      ])
     } finally {
       await listener.stop()
       await receiver.close()

@@ -245,7 +245,7 @@ describe('Standard Webhooks (real listener process, receiver verifying with the 
       expect(notOff.stderr).toContain('callbacks[1] is not switched off')
       gone = false
       const enabled = await runCli(['outbox', '--enable', 'callbacks[0]'], configDir)
-      expect(enabled.stdout).toBe('switched on again: callbacks[0]')
+      expect(enabled.stdout).toBe(`switched on again: callbacks[0] (${receiver.url}/gone)`)
       // The running listener sees it at its next look at the store (within 10 s).
       await until(
         async () =>
