@@ -6,7 +6,7 @@ import {type Call, CALL_EVENT_TYPES, ListenerClient} from '../src/cli/app.js'
 
 export default class Notify extends ListenerCommand {
   static override summary = 'Report a call event to the listener (from a phone, a softphone hook or a script)'
-  static override description = `incoming and outgoing create a call; the other events (active, updated, held, resumed, transferred, end, missed, rejected) act on --call, else on the matching live call. missed and rejected end a call saying how; end leaves that to callctl (an incoming call never answered ends missed).
+  static override description = `incoming and outgoing create a call; the other events (active, updated, held, resumed, transferred, end, missed, rejected) act on --call, else on the live call with NUMBER (+31… and 0031… alike; none: refused, never another call), else on the current call. A NUMBER with --call must be that call's number (for updated, it is the call's new number). missed and rejected end a ringing incoming call saying how; end leaves that to callctl (an incoming call never answered ends missed).
 
 ${EXIT_CODES_HELP}`
 

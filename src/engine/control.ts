@@ -288,20 +288,22 @@ export class CallControl {
       }
 
       case 'active': {
-        return this.engine.activate(call.id ?? this.#pick(call, (c) => c.state !== 'active', 'to mark active'))
+        return this.engine.activate(this.engine.activatable(call.id, call.number).id)
       }
 
       case 'updated': {
-        const id = call.id ?? this.#pick({}, (c) => c.state === 'active', 'to update')
-        return this.engine.update(id, {...call, id: undefined})
+        // With `--call`, a number is the call's new one; without, it names the call (see CallEngine.updatable).
+        if (call.id !== undefined) return this.engine.update(call.id, {...call, id: undefined})
+        const {call: target, numbered} = this.engine.updatable(call.number)
+        return this.engine.update(target.id, {...call, number: numbered ? undefined : call.number})
       }
 
       case 'held': {
-        return this.engine.hold(call.id ?? this.engine.target('hold', ['active'], undefined, call.number).id)
+        return this.engine.hold(this.engine.target('hold', ['active'], call.id, call.number).id)
       }
 
       case 'resumed': {
-        return this.engine.resume(call.id ?? this.engine.target('resume', ['held'], undefined, call.number).id)
+        return this.engine.resume(this.engine.target('resume', ['held'], call.id, call.number).id)
       }
 
       case 'transferred': {
@@ -318,32 +320,22 @@ export class CallControl {
           )
         }
 
-        const id = call.id ?? this.engine.target('transfer', ['active', 'held'], undefined, call.number).id
-        return this.engine.transferred(id, to)
+        return this.engine.transferred(this.engine.target('transfer', ['active', 'held'], call.id, call.number).id, to)
       }
 
-      case 'end':
+      case 'end': {
+        // The number a hook passes (MicroSIP's cmdCallEnd) names the call: with a second call waiting, the one
+        // answered last is not necessarily the one that ended. A plain `end` leaves how it went to the engine.
+        return this.engine.finish(this.engine.endable(call.id, call.number).id, reason ?? 'reported')
+      }
+
       case 'missed':
       case 'rejected': {
-        // The number a hook passes (MicroSIP's cmdCallEnd) names the call: with a second call waiting, the one
-        // answered last is not necessarily the one that ended.
-        const id = call.id ?? this.engine.endable(undefined, call.number).id
-        // `missed` and `rejected` say how it ended; a plain `end` leaves that to the engine.
-        return this.engine.finish(id, reason ?? 'reported', type === 'end' ? undefined : type)
+        // Only a ringing incoming call ends missed or rejected: never an answered one, nor one we made.
+        const ended = this.engine.answerable(call.id, `end as ${type}`, call.number)
+        return this.engine.finish(ended.id, reason ?? 'reported', type)
       }
     }
-  }
-
-  #pick(details: CallDetails, wanted: (call: Call) => boolean, purpose: string): string {
-    const call = this.engine
-      .live()
-      .find((c) => wanted(c) && (details.number === undefined || c.number === details.number))
-    if (!call) {
-      const which = details.number === undefined ? '' : ` with number ${details.number}`
-      throw new RequestError(`No call${which} ${purpose}; pass the call id`, 'ERR_NO_CALL', 409)
-    }
-
-    return call.id
   }
 
   #require(capability: Capability): void {

@@ -165,15 +165,13 @@ export class CallEngine {
    */
   target(action: string, states: readonly CallState[], id?: string, number?: string): Call {
     if (id !== undefined) {
-      const call = this.#live(id, action)
+      const call = this.#given(id, number, action)
       if (!states.includes(call.state)) throw cannot(call, pastTense(action), states)
       return {...call}
     }
 
-    const byOrder = (a: Call, b: Call) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0)
     const numbered = this.#withNumber(number, action)
-    const candidates = numbered.filter((call) => states.includes(call.state)).sort(byOrder)
-    const call = candidates.at(-1)
+    const call = this.#byAnswer(numbered.filter((call) => states.includes(call.state))).at(-1)
     if (!call) {
       const named = numbered.at(-1)
       if (number !== undefined && named) throw cannot(named, pastTense(action), states)
@@ -185,13 +183,63 @@ export class CallEngine {
 
   /** The live calls; with `number`, those with that number (`+` and `00` alike), refused if there is none. */
   #withNumber(number: string | undefined, action: string): Call[] {
-    const calls = [...this.#calls.values()]
-    if (number === undefined) return calls
-    const wanted = sameNumber(number)
-    const matching = calls.filter((call) => sameNumber(call.number) === wanted)
+    if (number === undefined) return [...this.#calls.values()]
+    const matching = this.#numbered(number)
     if (matching.length === 0)
       throw new CallStateError(`No live call with number ${number} to ${action}; pass the call id`, 'ERR_NO_CALL')
     return matching
+  }
+
+  /** The live calls with `number` (`+` and `00` alike). */
+  #numbered(number: string): Call[] {
+    return [...this.#calls.values()].filter((call) => sameNumber(call.number, number))
+  }
+
+  /**
+   * The live call `id`, when a report names it. With `number` too, that must be its number (`+` and `00` alike), or
+   * the report is about another call: refused, naming both. A call whose number is unknown yet takes any.
+   */
+  #given(id: string, number: string | undefined, action: string): Call {
+    const call = this.#live(id, action)
+    if (number === undefined || call.number === '' || sameNumber(call.number, number)) return call
+    throw new CallStateError(
+      `Cannot ${action} call ${shownId(id)}: it is the call with number ${call.number}, not ${number}; give the call id alone, or the number of the call you mean`,
+      'ERR_NUMBER_MISMATCH',
+    )
+  }
+
+  /** `calls` in the order they were answered, resumed or held, the last one last (unanswered ones first, as given). */
+  #byAnswer(calls: Call[]): Call[] {
+    return calls.toSorted((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
+  }
+
+  /**
+   * The call a phone's `notify updated` is about. With `number`, the live call with that number (the one answered
+   * last, else the newest); with none, the call whose number is unknown yet takes it (the phone learned it), the
+   * active one among several; never a call with another known number. Without a number, the active call answered
+   * last. `numbered`: the call was picked by its number, which is not news.
+   */
+  updatable(number?: string): {call: Call; numbered: boolean} {
+    if (number === undefined) return {call: this.target('update', ['active']), numbered: false}
+    const matching = this.#current(this.#numbered(number))
+    if (matching) return {call: {...matching}, numbered: true}
+    const unknown = [...this.#calls.values()].filter((call) => call.number === '')
+    const active = this.#byAnswer(unknown.filter((call) => call.state === 'active')).at(-1)
+    const call = active ?? (unknown.length === 1 ? unknown[0] : undefined)
+    if (call) return {call: {...call}, numbered: false}
+    const why =
+      unknown.length === 0
+        ? 'and every live call has a known number'
+        : `and ${unknown.length} calls without a number, none active, could take it`
+    throw new CallStateError(
+      `No live call with number ${number} to update, ${why}; pass the call id to change a call's number`,
+      'ERR_NO_CALL',
+    )
+  }
+
+  /** Of `calls`, the one the user talks on: the active one answered last, else the newest. */
+  #current(calls: Call[]): Call | undefined {
+    return this.#byAnswer(calls.filter((c) => c.state === 'active')).at(-1) ?? calls.at(-1)
   }
 
   /** Live calls that are active (not on hold), other than `except`. */
@@ -201,33 +249,54 @@ export class CallEngine {
       .map((c) => ({...c}))
   }
 
-  /** The call `answer` (or `reject`) acts on: the given one, else the oldest ringing incoming call. */
-  answerable(id?: string, action: 'answer' | 'reject' = 'answer'): Call {
-    if (id !== undefined) {
-      const call = this.#live(id, action)
-      if (call.direction !== 'incoming' || call.state !== 'ringing') {
-        throw new CallStateError(
-          `Call ${shownId(id)} cannot be ${action}ed: it is ${call.direction} and ${call.state}; only a ringing incoming call can`,
-        )
-      }
+  /**
+   * The call `answer` or `reject` acts on, or that a phone reports `missed` or `rejected` (`action` `end as missed`,
+   * `end as rejected`): the given one, else the oldest ringing incoming call (with `number`, of those with it).
+   */
+  answerable(id?: string, action = 'answer', number?: string): Call {
+    return this.#oldest(
+      action,
+      'ringing incoming',
+      (call) => call.direction === 'incoming' && call.state === 'ringing',
+      id,
+      number,
+    )
+  }
 
-      return {...call}
-    }
+  /**
+   * The call a phone reports `active`: the given one, else the oldest ringing or dialing one (with `number`, of those
+   * with it). An answered call is not answered again: 409.
+   */
+  activatable(id?: string, number?: string): Call {
+    return this.#oldest(
+      'make active',
+      'ringing or dialing',
+      (call) => call.state === 'ringing' || call.state === 'dialing',
+      id,
+      number,
+    )
+  }
 
-    const ringing = [...this.#calls.values()].find((call) => call.direction === 'incoming' && call.state === 'ringing')
-    if (!ringing) throw new CallStateError(`No ringing incoming call to ${action}`, 'ERR_NO_CALL')
-    return {...ringing}
+  /**
+   * The given call, else the oldest live one (with `number`, of those with that number) that `fits` (a `what`
+   * call): one that does not is a 409 naming its direction and state.
+   */
+  #oldest(action: string, what: string, fits: (call: Call) => boolean, id?: string, number?: string): Call {
+    const numbered = id === undefined ? this.#withNumber(number, action) : [this.#given(id, number, action)]
+    const call = numbered.find(fits) ?? (id === undefined && number === undefined ? undefined : numbered.at(-1))
+    if (!call) throw new CallStateError(`No ${what} call to ${action}`, 'ERR_NO_CALL')
+    if (!fits(call))
+      throw new CallStateError(
+        `Call ${shownId(call.id)} cannot be ${pastTense(action)}: it is ${call.direction} and ${call.state}; only ${article(what)} ${what} call can`,
+      )
+    return {...call}
   }
 
   /** The call `end` acts on: the given one, else the active call, else the newest ringing, dialing or held one. */
   endable(id?: string, number?: string): Call {
-    if (id !== undefined) return {...this.#live(id, 'end')}
-    const calls = this.#withNumber(number, 'end')
+    if (id !== undefined) return {...this.#given(id, number, 'end')}
     // The call the user is talking on: the one answered last (an earlier one may still be up, e.g. not on hold).
-    const active = calls
-      .filter((c) => c.state === 'active')
-      .sort((a, b) => (this.#answerOrder.get(a.id) ?? 0) - (this.#answerOrder.get(b.id) ?? 0))
-    const call = active.at(-1) ?? calls.at(-1)
+    const call = this.#current(this.#withNumber(number, 'end'))
     if (!call) throw new CallStateError('No call to end', 'ERR_NO_CALL')
     return {...call}
   }
@@ -317,7 +386,14 @@ function article(word: string): string {
 }
 
 function pastTense(action: string): string {
-  const irregular: Record<string, string> = {hold: 'held', 'send DTMF to': 'sent DTMF', transfer: 'transferred'}
+  const irregular: Record<string, string> = {
+    hold: 'held',
+    'send DTMF to': 'sent DTMF',
+    transfer: 'transferred',
+    'make active': 'made active',
+    'end as missed': 'ended as missed',
+    'end as rejected': 'ended as rejected',
+  }
   return irregular[action] ?? `${action.replace(/e$/, '')}ed`
 }
 
@@ -325,7 +401,8 @@ function now(): string {
   return new Date().toISOString()
 }
 
-/** A number as a hook may write it: `+31…` and `0031…` alike, spaces and dashes aside. */
-function sameNumber(number: string): string {
-  return number.replaceAll(/[\s\-.()]/g, '').replace(/^\+/, '00')
+/** Whether two numbers are one as a hook may write them: `+31…` and `0031…` alike, spaces and dashes aside. */
+function sameNumber(a: string, b: string): boolean {
+  const plain = (number: string) => number.replaceAll(/[\s\-.()]/g, '').replace(/^\+/, '00')
+  return plain(a) === plain(b)
 }
