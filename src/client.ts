@@ -3,7 +3,7 @@ import type {Socket} from 'node:net'
 import type {Call, CallEvent} from './engine/call.js'
 import {MAX_NUMBER_LENGTH} from './engine/number.js'
 import {isSipAddress, sipAddress} from './engine/sip-address.js'
-import {CallctlError, ExitCode, type ExitCodeValue, RequestError} from './errors.js'
+import {CallctlError, ExitCode, type ExitCodeValue, isCallctlError, RequestError} from './errors.js'
 import {storeFile} from './config/paths.js'
 import {type Config, loadConfig} from './settings.js'
 
@@ -399,6 +399,44 @@ export async function runningListener(): Promise<{pid: number} | undefined> {
   } catch {
     return undefined
   }
+}
+
+/**
+ * This config folder's listener when it runs on another port than `port`: its store records the port it took (one
+ * given with `listen --port`, or the old one after a `config set port` that waits for a restart).
+ */
+export async function listenerElsewhere(port: number): Promise<{pid: number; port: number} | undefined> {
+  const {readHolder} = await import('./store/database.js')
+  const holder = readHolder(storeFile())
+  if (!holder?.port || holder.port === port) return undefined
+  try {
+    process.kill(holder.pid, 0)
+  } catch (error) {
+    // EPERM: alive, and another user's.
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined
+  }
+
+  return {pid: holder.pid, port: holder.port}
+}
+
+/** "No listener on port P", said with where this folder's listener runs instead, when it runs elsewhere. */
+export async function explainNoListener(error: unknown): Promise<unknown> {
+  if (!isCallctlError(error) || error.code !== 'ERR_NO_LISTENER') return error
+  // The connection's own error names the port it was refused on.
+  const {port} = (error.cause ?? {}) as {port?: number}
+  const elsewhere = port === undefined ? undefined : await listenerElsewhere(port)
+  if (!elsewhere) return error
+  return new CallctlError(
+    `${error.message}; this config folder's listener (pid ${elsewhere.pid}) runs on port ${elsewhere.port}`,
+    {
+      code: error.code,
+      exit: error.exit,
+      cause: error,
+      suggestions: [
+        `Pass --port ${elsewhere.port}, or restart that listener to move it to port ${port}: stop it and run callctl listen again (or callctl service stop; callctl service start)`,
+      ],
+    },
+  )
 }
 
 /** A call event from /events, or undefined for anything else. */

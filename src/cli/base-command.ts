@@ -22,7 +22,7 @@ export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true
 
   protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
-    const cli = toCliError(error)
+    const cli = toCliError((await explained(error)) as Interfaces.CommandError)
     process.exitCode = cli.oclif.exit
     // listen, events and logs stream records, one per line, with a --json flag of their own: their failure is one
     // more line, in the one shape.
@@ -79,7 +79,7 @@ export abstract class ListenerCommand extends BaseCommand {
 
 /** Reports an error as a command would (text or `--json`, exit code): for the fast path of bin/run.js. */
 export async function reportError(error: unknown, json: boolean, {stream = false} = {}): Promise<void> {
-  const cli = toCliError(error as Interfaces.CommandError)
+  const cli = toCliError((await explained(error)) as Interfaces.CommandError)
   if (json) {
     process.exitCode = cli.oclif.exit
     // A stream (listen --json) prints one record per line: its failure is one more line.
@@ -88,6 +88,13 @@ export async function reportError(error: unknown, json: boolean, {stream = false
   }
 
   await Errors.handle(cli)
+}
+
+/** A failure said with what callctl can find out about it (no listener on the port: where this folder's runs). */
+async function explained(error: unknown): Promise<unknown> {
+  if (!isCallctlError(error) || error.code !== 'ERR_NO_LISTENER') return error
+  const {explainNoListener} = await import('../client.js')
+  return explainNoListener(error)
 }
 
 function toCliError(error: Interfaces.CommandError): Errors.CLIError & {oclif: {exit: number}} {

@@ -3,7 +3,7 @@ import path from 'node:path'
 
 import {configDir, configFile, storeFile} from '../config/paths.js'
 import {hideUrlSecrets} from '../config/schema.js'
-import {ListenerClient} from '../client.js'
+import {ListenerClient, listenerElsewhere} from '../client.js'
 import {driverModule} from '../drivers/registry.js'
 import type {DriverReachability} from '../engine/driver.js'
 import type {CallctlError} from '../errors.js'
@@ -69,7 +69,7 @@ export async function diagnose({port}: {port?: number} = {}): Promise<Check[]> {
   const listener = await probeListener(config)
   checks.push(
     await checkPort(config, listener),
-    checkListener(config, listener),
+    await checkListener(config, listener),
     await checkDriver(config, listener),
     checkExposure(config),
     ...checkConfigFolder(),
@@ -111,7 +111,7 @@ async function checkPort(config: Config, listener: Listener): Promise<Check> {
       )
 }
 
-function checkListener(config: Config, listener: Listener): Check {
+async function checkListener(config: Config, listener: Listener): Promise<Check> {
   // The listener that answers may be another config folder's (its port set to this one's): it runs with its own
   // settings, so this folder's number lists and templates do not apply to what is sent to it.
   if (listener && readHolder(storeFile())?.pid !== listener.pid)
@@ -124,6 +124,18 @@ function checkListener(config: Config, listener: Listener): Check {
     ? ok(
         'listener',
         `callctl ${listener.version} answers on ${config.host}:${config.port} (driver ${driverName(listener)})`,
+      )
+    : await noListener(config)
+}
+
+/** Nothing on the configured port: this folder's listener may run on another (a port change waiting for a restart). */
+async function noListener(config: Config): Promise<Check> {
+  const elsewhere = await listenerElsewhere(config.port)
+  return elsewhere
+    ? warn(
+        'listener',
+        `nothing answers on ${config.host}:${config.port}; this config folder's listener (pid ${elsewhere.pid}) runs on port ${elsewhere.port}`,
+        `Restart it to move it to port ${config.port}: stop it and run callctl listen again (or callctl service stop; callctl service start)`,
       )
     : warn(
         'listener',

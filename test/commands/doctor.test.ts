@@ -186,3 +186,34 @@ test('a hand-edited popup app line whose caller value a program would run fails,
     expect.stringContaining(`popups[1].app: "{CALLERNUM}" is the code, script or program "sh" runs`),
   ])
 }, 30_000)
+
+test('after config set port, status, make and doctor say where this folder listener runs until it is restarted', async () => {
+  const configDir = tempConfigDir()
+  const listener = await startListenerProcess(configDir)
+  try {
+    const moved = await closedPort()
+    await setConfig(configDir, {port: String(moved)})
+    const pid = listener.process.pid
+    for (const command of [['status'], ['make', '0201234']]) {
+      const result = await runCli(command, configDir)
+      expect(result.exitCode).toBe(3)
+      expect(result.stderr).toContain(
+        `No callctl listener is running on 127.0.0.1:${moved}; this config folder's listener (pid ${pid}) runs on port ${listener.port}`,
+      )
+      expect(result.stderr).toContain(
+        `Pass --port ${listener.port}, or restart that listener to move it to port ${moved}`,
+      )
+    }
+
+    expect((await doctor(configDir)).find('listener')[0]).toMatchObject({
+      verdict: 'warn',
+      message: `nothing answers on 127.0.0.1:${moved}; this config folder's listener (pid ${pid}) runs on port ${listener.port}`,
+    })
+  } finally {
+    await listener.stop()
+  }
+
+  // Stopped: nothing runs anywhere, and the plain message stands.
+  const result = await runCli(['status', '--json'], configDir)
+  expect(JSON.parse(result.stdout).error.message).toMatch(/^No callctl listener is running on 127\.0\.0\.1:\d+$/)
+})
