@@ -8,6 +8,13 @@ if (major < 22 || (major === 22 && minor < 13)) {
   await ensureRuntime(import.meta.url)
 }
 
+// Run by bin/runtime.js for an older system Node: ends with that Node, even when it is killed -9 (the channel closes).
+if (process.env.CALLCTL_RUNTIME_PARENT && process.channel) {
+  delete process.env.CALLCTL_RUNTIME_PARENT
+  process.channel.unref()
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
+}
+
 // Later starts reuse the compiled bytecode of callctl and its dependencies.
 module.enableCompileCache?.()
 

@@ -12,7 +12,12 @@ export async function ensureRuntime(entry) {
     .map((name) => fileURLToPath(new URL(`../node_modules/node/bin/${name}`, import.meta.url)))
     .find((file) => existsSync(file))
   if (projectNode) {
-    const child = spawn(projectNode, [fileURLToPath(entry), ...process.argv.slice(2)], {stdio: 'inherit'})
+    // The IPC channel ties the child to this process: when this one is killed (-9) and can pass no signal on, the
+    // channel closes and the child ends too (bin/run.js), rather than a listener running on, holding its port.
+    const child = spawn(projectNode, [fileURLToPath(entry), ...process.argv.slice(2)], {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      env: {...process.env, CALLCTL_RUNTIME_PARENT: String(process.pid)},
+    })
     // A signal meant for callctl (`kill <pid>` of a listener, Ctrl-C) reaches the Node that runs it: otherwise this
     // one would end and leave the listener running, holding its port.
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))

@@ -62,6 +62,35 @@ describe('the Node it runs on (engines.node >=22.13)', () => {
     await expect(fetch(`http://127.0.0.1:${port}/status`)).rejects.toThrow()
   })
 
+  test("kill -9 of the older Node that started a listener stops the listener on the project's Node too", async () => {
+    const node = await systemNode()
+    if (!node) throw new Error('no system node on the PATH')
+    if (!old(node.version)) return // A current system Node runs the listener itself: nothing in between to kill.
+    const port = await closedPort()
+    const started = execa(node.file, [RUN_JS, 'listen', '--port', String(port), '--json'], {
+      env: {CALLCTL_CONFIG_DIR: tempConfigDir()},
+      reject: false,
+    })
+    const up = async () =>
+      fetch(`http://127.0.0.1:${port}/status`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    await until(up, 15_000)
+    const {pid} = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {pid: number}
+    try {
+      started.kill('SIGKILL')
+      await started
+      // The listener (the project's Node, a child of the killed one) follows within moments and frees the port.
+      await until(async () => !(await up()), 5000)
+    } finally {
+      // Left running by a failure of this test: not by the next one.
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {}
+    }
+  })
+
   test("installed without the project's Node, an older Node gets a plain message (exit 1), never a stack trace", async () => {
     const node = await systemNode()
     if (!node || !old(node.version)) return // Nothing to show where the system Node is current.
