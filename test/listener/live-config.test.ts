@@ -107,12 +107,20 @@ describe('a running listener follows its config file', () => {
   })
 
   test('a config file gone for a moment drops nothing: the token still holds, a pending delivery is not given up', async () => {
-    const receiver = await startWebhookReceiver()
-    const url = receiver.url
-    await receiver.close()
+    // A receiver that is busy for the whole test (503, try again in an hour): the delivery stays pending.
+    const receiver = await startWebhookReceiver(() => ({status: 503, headers: {'retry-after': '3600'}}))
+    const appliedNow = (key: string) =>
+      listener.waitForLine(
+        (line) =>
+          line.kind === 'config' &&
+          String(line.message).startsWith('config: applied') &&
+          String(line.message).includes(key),
+        5000,
+      )
+    await set('callbacks', JSON.stringify([{url: `${receiver.url}/cb?e={EVENT}`, events: ['new']}]))
+    await appliedNow('callbacks')
     await set('security.token', 'secret-token-123')
-    await set('callbacks', JSON.stringify([{url: `${url}/cb?e={EVENT}`, events: ['new']}]))
-    await applied('security')
+    await appliedNow('security')
     const auth = {authorization: 'Bearer secret-token-123'}
     expect((await post('/make/0201', auth)).status).toBe(200)
     const file = path.join(dir, 'config.json')
@@ -126,6 +134,7 @@ describe('a running listener follows its config file', () => {
       deliveries: {pending: number; failed: number}
     }
     expect(status.deliveries).toMatchObject({pending: 1, failed: 0})
+    await receiver.close()
   })
 
   test('another driver, taken live, is what /status says at once (its name and capabilities)', async () => {

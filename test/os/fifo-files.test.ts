@@ -1,5 +1,5 @@
 import {execa} from 'execa'
-import {copyFileSync, mkdirSync, renameSync, rmSync} from 'node:fs'
+import {copyFileSync, mkdirSync, renameSync} from 'node:fs'
 import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
@@ -21,24 +21,30 @@ const status = async (url: string) =>
     const configDir = tempConfigDir()
     await setConfig(configDir, {'driver.sim.answerAfterMs': '0'})
     const listener = await startListenerProcess(configDir)
-    const config = path.join(configDir, 'config.json')
-    copyFileSync(config, `${config}.saved`)
-    rmSync(config)
-    await mkfifo(config)
-    // The listener looks at its config file about once a second.
-    await listener.waitForLine((line) => String(line.message).includes('is not a regular file'), 5000)
-    expect(await status(listener.url)).toBe(200)
-    rmSync(config)
-    renameSync(`${config}.saved`, config)
+    let stopped = false
+    try {
+      const config = path.join(configDir, 'config.json')
+      copyFileSync(config, `${config}.saved`)
+      await mkfifo(`${config}.fifo`)
+      renameSync(`${config}.fifo`, config)
+      // The listener looks at its config file about once a second.
+      await listener.waitForLine((line) => String(line.message).includes('is not a regular file'), 5000)
+      expect(await status(listener.url)).toBe(200)
+      renameSync(`${config}.saved`, config)
 
-    const log = path.join(configDir, 'logs', 'listener.jsonl')
-    renameSync(log, `${log}.saved`)
-    await mkfifo(log)
-    for (let i = 0; i < 3; i++) expect(await status(listener.url)).toBe(200)
-    expect((await fetch(`${listener.url}/make/0201234`, {method: 'POST'})).status).toBe(200)
-    const stopped = Date.now()
-    await listener.stop()
-    expect(Date.now() - stopped).toBeLessThan(3000)
+      // Made beside it and moved over it in one step: the listener writes a line at any moment.
+      const log = path.join(configDir, 'logs', 'listener.jsonl')
+      await mkfifo(`${log}.fifo`)
+      renameSync(`${log}.fifo`, log)
+      for (let i = 0; i < 3; i++) expect(await status(listener.url)).toBe(200)
+      expect((await fetch(`${listener.url}/make/0201234`, {method: 'POST'})).status).toBe(200)
+      const stopping = Date.now()
+      await listener.stop()
+      stopped = true
+      expect(Date.now() - stopping).toBeLessThan(3000)
+    } finally {
+      if (!stopped) await listener.stop()
+    }
   }, 30_000)
 
   test('in place of the store: listen, history and outbox refuse it at once (exit 6), doctor names it; none waits', async () => {
