@@ -1,7 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../src/cli/base-command.js'
-import {CallctlError, describeOff, enableName, ExitCode, openOutbox, shownDelivery, shownRaw} from '../src/cli/app.js'
+import {
+  CallctlError,
+  describeOff,
+  enableName,
+  ExitCode,
+  openOutbox,
+  printable,
+  shownDelivery,
+  shownRaw,
+} from '../src/cli/app.js'
 
 export default class OutboxCommand extends BaseCommand {
   static override summary = 'List notifications waiting to be delivered, those that failed, and damaged records'
@@ -34,18 +43,20 @@ export default class OutboxCommand extends BaseCommand {
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(OutboxCommand)
+    // What the store holds may have been written by anyone who can write the file: never raw to the terminal.
+    const log = (line: string) => this.log(printable(line))
     const outbox = openOutbox()
     const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
     try {
       if (flags.retry) {
         const count = outbox.retryFailed()
-        this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} queued again`)
+        log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} queued again`)
         return {retried: count}
       }
 
       if (flags.purge) {
         const count = outbox.purgeFailed()
-        this.log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} deleted`)
+        log(`${count} failed ${count === 1 ? 'delivery' : 'deliveries'} deleted`)
         return {purged: count}
       }
 
@@ -57,13 +68,13 @@ export default class OutboxCommand extends BaseCommand {
             exit: ExitCode.usage,
             suggestions: ['callctl outbox lists the targets that are switched off'],
           })
-        this.log(`switched on again: ${describeOff(enabled)}`)
+        log(`switched on again: ${describeOff(enabled)}`)
         return {enabled: enabled.map((off) => off.target), targets: enabled}
       }
 
       if (flags['purge-damaged']) {
         const count = outbox.store.purgeQuarantine()
-        this.log(`${plural(count, 'damaged record')} deleted`)
+        log(`${plural(count, 'damaged record')} deleted`)
         return {purged: count}
       }
 
@@ -74,15 +85,14 @@ export default class OutboxCommand extends BaseCommand {
       const line = (state: string, d: (typeof pending)[number]) =>
         `${state.padEnd(7)} ${d.createdAt} ${d.event.padEnd(8)} ${d.request.method} ${d.request.url} (${d.target}, ${plural(d.attempts, 'attempt')}${d.lastError ? `: ${d.lastError}` : ''})`
       for (const off of disabled)
-        this.log(
+        log(
           `off     ${off.at} ${off.target}: ${off.url} answered ${off.reason}; callctl outbox --enable ${enableName(off, disabled)}`,
         )
-      if (pending.length + failed.length + damaged.length === 0)
-        this.log('Outbox empty: every notification was delivered')
-      for (const delivery of pending) this.log(line('pending', delivery))
-      for (const delivery of failed) this.log(line('failed', delivery))
+      if (pending.length + failed.length + damaged.length === 0) log('Outbox empty: every notification was delivered')
+      for (const delivery of pending) log(line('pending', delivery))
+      for (const delivery of failed) log(line('failed', delivery))
       for (const record of damaged)
-        this.log(
+        log(
           `damaged ${record.at} ${record.source}: ${record.reason} (${plural(Buffer.byteLength(record.raw), 'byte')} kept)`,
         )
       return {

@@ -22,3 +22,4 @@ export {applyPlan, installPlan, type InstallPlan, wrapperDirs} from '../wrappers
 export {dial, type DialResult} from '../handler/dial.js'
 export {reportDialFailure} from '../handler/report.js'
 export {type DialScheme, handlerStatus, type HandlerStatus} from '../handler/index.js'
+export {printable} from './printable.js'
