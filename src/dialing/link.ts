@@ -157,8 +157,10 @@ function decode(text: string, input: string, {link = true} = {}): string {
   try {
     decoded = decodeURIComponent(text)
   } catch {
+    // decodeURIComponent fails on both: `%zz`, and `%ff%fe`, well-formed but not UTF-8.
+    const why = /%(?![0-9a-f]{2})/i.test(text) ? 'a % not followed by two hex digits' : 'bytes that are not UTF-8 text'
     throw new RequestError(
-      `Cannot dial ${shown(input)}: it holds a broken percent-encoding (a % not followed by two hex digits)`,
+      `Cannot dial ${shown(input)}: it holds a broken percent-encoding (${why})`,
       'ERR_INVALID_LINK',
     )
   }

@@ -39,7 +39,8 @@ describe('parseDialLink', () => {
   test.each([
     ['http://evil.example/make/0900', /"http:" links are not phone links/],
     ['javascript:alert(1)', /"javascript:" links are not phone links/],
-    ['tel:%ZZ', /broken percent-encoding/],
+    ['tel:%ZZ', /broken percent-encoding \(a % not followed by two hex digits\)/],
+    ['tel:%ff%fe', /broken percent-encoding \(bytes that are not UTF-8 text\)/],
     ['tel:+4930123;ext=1a', /Invalid extension "1a"/],
     ['tel:', /No number/],
     ['callto://echo123', /Invalid number "echo123"/],
