@@ -161,10 +161,14 @@ function* journalEntries(db: DatabaseSync, filters: Filters): Generator<JournalE
     // A caller's address is kept as the caller wrote it (`sip:bob@PBX.example.com`): found whatever its case.
     where.push('instr(lower(number), ?) > 0')
     values.push(filters.number!.toLowerCase())
+  } else if (filters.number?.startsWith('+')) {
+    // A leading + is the international prefix: numbers that begin with it, however written (+31…, 0031…).
+    where.push('(instr(number, ?) = 1 OR instr(number, ?) = 1)')
+    values.push(filters.number, `00${filters.number.slice(1)}`)
   } else if (filters.number) {
-    // Part of a number finds it: the last digits, or the number as dialled without its country code.
+    // Part of a number finds it: the last digits, or any digits within.
     where.push('instr(number, ?) > 0')
-    values.push(filters.number.replace(/^\+/, ''))
+    values.push(filters.number)
   }
 
   if (filters.result) {

@@ -373,3 +373,29 @@ test('history --number takes a SIP address: the calls to or from it, whatever th
     await listener.stop()
   }
 })
+
+test('history --number +31… finds the international number however it was kept (+31…, 0031…), not every number holding 31', async () => {
+  const configDir = tempConfigDir()
+  const {Store} = await import('../../src/store/database.js')
+  const {JOURNAL_SCHEMA} = await import('../../src/journal/journal.js')
+  const store = new Store(path.join(configDir, 'callctl.db'), [JOURNAL_SCHEMA])
+  const insert = store.db.prepare(
+    `INSERT INTO journal (id, direction, number, name, tags, channel, started, answered, ended, duration, result, reason, delivered)
+     VALUES (?, 'incoming', ?, '', '[]', '', ?, NULL, ?, 0, 'missed', '', '[]')`,
+  )
+  const at = new Date().toISOString()
+  for (const [id, number] of [
+    ['plus', '+31201234567'],
+    ['zeros', '0031201234567'],
+    ['national', '0631312345'],
+  ])
+    insert.run(id, number, at, at)
+  store.close()
+  const ids = async (number: string) =>
+    JSON.parse((await runCli(['history', '--json', '--number', number], configDir)).stdout)
+      .calls.map((call: {id: string}) => call.id)
+      .sort()
+  expect(await ids('+31')).toEqual(['plus', 'zeros'])
+  expect(await ids('+3120')).toEqual(['plus', 'zeros'])
+  expect(await ids('31')).toEqual(['national', 'plus', 'zeros'])
+})
