@@ -22,6 +22,11 @@ function checkTemplate(template: string): void {
 /** The scheme whose handler the driver hands calls to: `tel` for `tel:{NUMBER}`. */
 export const handoffScheme = (template: string): string => template.slice(0, template.indexOf(':')).toLowerCase()
 
+/** The scheme the configured driver hands calls to, when it is the uri driver; undefined for any other driver. */
+export function handsOffTo(driver: {name: string; uri: UriSettings}): string | undefined {
+  return driver.name === 'uri' ? handoffScheme(driver.uri.template) : undefined
+}
+
 export const uriDriver = defineDriver({
   name: 'uri',
   settings,

@@ -8,7 +8,7 @@ import {applyDialingRules, numberMatching} from '../dialing/rules.js'
 import {cannotDialSip} from '../engine/control.js'
 import {compileNumberPolicy} from '../engine/number-policy.js'
 import {driverModule, driversThatCan} from '../drivers/registry.js'
-import {handoffScheme} from '../drivers/uri.js'
+import {handsOffTo} from '../drivers/uri.js'
 import {isSipAddress} from '../engine/sip-address.js'
 import {type Config, loadConfig} from '../settings.js'
 
@@ -176,8 +176,7 @@ export async function dial(
  * return, with what to change.
  */
 function refuseHandoffLoop(link: string, scheme: string, config: Config): void {
-  if (config.driver.name !== 'uri') return
-  if (handoffScheme(config.driver.uri.template) !== scheme) return
+  if (handsOffTo(config.driver) !== scheme) return
   throw new CallctlError(
     `Not dialled: ${link} came back to callctl. The uri driver hands calls to the system's ${scheme}: handler, and that is callctl itself, so each call would open another`,
     {

@@ -2,7 +2,7 @@ import {homedir} from 'node:os'
 import path from 'node:path'
 
 import {CallctlError, ExitCode} from '../errors.js'
-import {handoffScheme} from '../drivers/uri.js'
+import {handsOffTo} from '../drivers/uri.js'
 import {type Config, loadConfig} from '../settings.js'
 import {DIAL_SCHEMES, type DialScheme} from '../dialing/link.js'
 import {describeCommand, execaRunner, runCommands, type Runner, type ServiceCommand} from '../service/index.js'
@@ -90,9 +90,8 @@ function refuseHandoffLoop(schemes: DialScheme[]): void {
     return
   }
 
-  if (config.driver.name !== 'uri') return
-  const scheme = handoffScheme(config.driver.uri.template)
-  if (!(schemes as string[]).includes(scheme)) return
+  const scheme = handsOffTo(config.driver)
+  if (scheme === undefined || !(schemes as string[]).includes(scheme)) return
   const others = schemes.filter((other) => other !== scheme)
   throw new CallctlError(
     `Cannot make callctl the handler of ${scheme}: links: the uri driver hands calls to the ${scheme}: handler (driver.uri.template ${JSON.stringify(config.driver.uri.template)}), so each call would come back to callctl`,

@@ -4,7 +4,7 @@ import {CALL_RESULTS, type CallResult} from '../engine/call.js'
 import {isSipAddress, MAX_SIP_ADDRESS_LENGTH, SPACE_OR_CONTROL} from '../engine/sip-address.js'
 import {CallctlError, ExitCode} from '../errors.js'
 import type {JournalEntry} from './journal.js'
-import {NotARegularFile, refuseIfNotRegular} from '../os/regular-file.js'
+import {refuseNonRegularStore, storeSuggestion} from '../store/database.js'
 
 /** What `callctl history` and `GET /history` may ask for. Raw text, as flags and query fields come. */
 export interface HistoryQuery {
@@ -236,8 +236,7 @@ export async function eachHistoryEntry(
   const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
   let db: DatabaseSync
   try {
-    // SQLite's open would wait for ever on a FIFO put in place of the store.
-    for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
+    refuseNonRegularStore(file)
     db = new Database(file, {readOnly: true})
   } catch (error) {
     // Exit 6, as every command that cannot open the store (outbox, listen) says it.
@@ -245,11 +244,7 @@ export async function eachHistoryEntry(
       code: 'ERR_STORE',
       exit: ExitCode.cannotListen,
       cause: error,
-      suggestions: [
-        error instanceof NotARegularFile
-          ? `Move it away (mv ${error.file} ${error.file}.old): callctl listen starts a new store`
-          : 'Check that the config folder and callctl.db are readable by you (callctl config path shows the folder)',
-      ],
+      suggestions: [storeSuggestion(error, 'readable')],
     })
   }
 

@@ -128,7 +128,8 @@ export function formFields(text: string): Array<[string, string]> {
 
 /** Form decoding as URLSearchParams does it: `+` is a space; a broken `%` sequence is kept as it is. */
 function decodeForm(raw: string): string {
-  return new URLSearchParams(`x=${raw.replaceAll('&', '%26')}`).get('x') ?? ''
+  // `raw` holds no `&`: formFields split the text at them.
+  return new URLSearchParams(`x=${raw}`).get('x') ?? ''
 }
 
 function decodeNumberField(raw: string): string {

@@ -74,8 +74,7 @@ export class Store {
     const {mkdirSync, renameSync} = process.getBuiltinModule('node:fs')
     const open = () => {
       mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
-      // SQLite's own open would wait for ever on a FIFO put in place of any of its files.
-      for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
+      refuseNonRegularStore(file)
       ownerOnly(file)
       const db = new Database(file)
       try {
@@ -284,7 +283,7 @@ export function readHolder(file: string): StoreHolder | undefined {
   const {DatabaseSync: Database} = process.getBuiltinModule('node:sqlite')
   let db: DatabaseSync | undefined
   try {
-    for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
+    refuseNonRegularStore(file)
     db = new Database(file, {readOnly: true})
     db.exec('PRAGMA busy_timeout = 200')
     return db.prepare('SELECT pid, port, since FROM holder WHERE only = 1').get() as StoreHolder | undefined
@@ -330,13 +329,23 @@ function storeError(file: string, error: unknown): CallctlError {
       suggestions: [
         damaged
           ? 'callctl listen moves a damaged store aside (kept for you) and starts a new one'
-          : error instanceof NotARegularFile
-            ? `Move it away (mv ${error.file} ${error.file}.old): callctl listen starts a new store`
-            : 'Check that the config folder and callctl.db are readable and writable by you (callctl config path shows the folder)',
+          : storeSuggestion(error, 'readable and writable'),
       ],
       cause: error,
     },
   )
+}
+
+/** SQLite's own open would wait for ever on a FIFO put in place of the store or of its -wal or -shm file. */
+export function refuseNonRegularStore(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) refuseIfNotRegular(`${file}${suffix}`)
+}
+
+/** What to do about a store that cannot be opened: move away what is not a file, else check the folder's access. */
+export function storeSuggestion(error: unknown, access: 'readable' | 'readable and writable'): string {
+  return error instanceof NotARegularFile
+    ? `Move it away (mv ${error.file} ${error.file}.old): callctl listen starts a new store`
+    : `Check that the config folder and callctl.db are ${access} by you (callctl config path shows the folder)`
 }
 
 function isDamaged(error: unknown): boolean {
