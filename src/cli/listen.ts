@@ -5,6 +5,7 @@ import {type RunningListener, startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
 import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
+import {LineBatch} from '../os/line-batch.js'
 import {readRegularFile} from '../os/regular-file.js'
 
 const {existsSync, unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
@@ -30,16 +31,17 @@ export async function runListen(
   const config = withFlags(SETTINGS.effective(stored, file), flags)
 
   // One sink, two subscribers: the console (a line or a JSON object each) and the log file (with the time). Both
-  // write once per turn of the event loop, so a burst of requests costs no write per request.
-  const lines = batchedLines(out)
-  const terminal = consoleSink(Boolean(flags.json), lines.print)
+  // write in batches (LineBatch), so a burst of requests costs no write per request.
+  const lines = new LineBatch((text) => out.write(text))
+  const terminal = consoleSink(Boolean(flags.json), (line) => lines.push(line))
   const log = new LogFile(logDir(), MAX_LOG_BYTES, (message) => terminal({kind: 'warning', message}))
+  const time = millisecondClock()
   const report = (record: ListenerReport) => {
     // Serialized once: with --json the console's line is the log's without the time (a request costs one
     // JSON.stringify, not two; they were a tenth of a `/status` in the profile of `npm run bench`).
     const json = JSON.stringify(record)
     terminal(record, json)
-    log.appendLine(`{"time":"${new Date().toISOString()}",${json.slice(1)}`)
+    log.appendLine(`{"time":"${time()}",${json.slice(1)}`)
   }
 
   // Whatever ends the process, what was reported is written.
@@ -167,27 +169,17 @@ function followConfig(
   return () => unwatchFile(file, check)
 }
 
-/**
- * Lines written together once per turn of the event loop. The listener prints a line per request: under load, a
- * write per line cost more than answering the request (a third of the throughput, measured by `npm run bench`).
- */
-export function batchedLines(out: NodeJS.WritableStream): {print: (line: string) => void; flush: () => void} {
-  let pending: string[] = []
-  let scheduled: NodeJS.Immediate | undefined
-  const flush = () => {
-    if (scheduled) clearImmediate(scheduled)
-    scheduled = undefined
-    if (pending.length === 0) return
-    const text = `${pending.join('\n')}\n`
-    pending = []
-    out.write(text)
-  }
+/** The time of a record as ISO text, made once per millisecond: the records of a burst share it. */
+function millisecondClock(): () => string {
+  let at = Number.NaN
+  let text = ''
+  return () => {
+    const now = Date.now()
+    if (now !== at) {
+      at = now
+      text = new Date(now).toISOString()
+    }
 
-  return {
-    print(line) {
-      pending.push(line)
-      scheduled ??= setImmediate(flush)
-    },
-    flush,
+    return text
   }
 }

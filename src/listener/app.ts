@@ -10,7 +10,9 @@ import {describeRoutes, ROUTE_METHODS, type RouteName, routeTable} from './route
 
 const {createServer} = process.getBuiltinModule('node:http')
 
+/** What the listener reports of each request, tagged as one of its reports (src/listener/report.ts). */
 export interface RequestRecord {
+  kind: 'request'
   method: string
   path: string
   status: number
@@ -67,7 +69,7 @@ export interface ListenerOptions {
   guards?: RouteGuard[]
   /** Routes beyond the built-in ones, or replacements of them (e.g. `/`, `/events`). */
   routes?: Partial<Record<RouteName, RouteHandler>>
-  /** One record per answered request, for the console and logs. */
+  /** One record per answered request, for the console and logs: handed on as it is, not copied. */
   onRequest?: (record: RequestRecord) => void
   /** The dialing rules (src/dialing/rules.ts): the number `/make` dials for the one it was given. */
   dialNumber?: (number: string) => string
@@ -265,7 +267,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
 
   return (req, res) => {
     const started = performance.now()
-    const record: RequestRecord = {method: req.method ?? '', path: '', status: 0, ms: 0}
+    const record: RequestRecord = {kind: 'request', method: req.method ?? '', path: '', status: 0, ms: 0}
     res.on('finish', () => {
       record.status = res.statusCode
       record.ms = Math.round((performance.now() - started) * 10) / 10

@@ -96,11 +96,11 @@ export async function readFields(req: IncomingMessage): Promise<Record<string, s
 
 /** Splits a request path into decoded segments; bad percent-encoding is the client's error, not a crash. */
 export function pathSegments(pathname: string): string[] {
+  const segments = pathname.split('/').filter(Boolean)
+  // Most paths (`/status`, `/make/020123456`) hold nothing to decode.
+  if (!pathname.includes('%')) return segments
   try {
-    return pathname
-      .split('/')
-      .filter(Boolean)
-      .map((segment) => decodeURIComponent(segment))
+    return segments.map((segment) => decodeURIComponent(segment))
   } catch {
     throw new RequestError('Malformed percent-encoding in the URL path', 'ERR_BAD_URL')
   }

@@ -10,7 +10,7 @@ import type {RequestRecord} from './app.js'
  */
 export type ListenerReport =
   | ({kind: 'event'} & CallEvent)
-  | ({kind: 'request'} & RequestRecord)
+  | RequestRecord
   | ({kind: 'delivery'} & DeliveryRecord)
   | ({kind: 'popup'} & PopupRecord)
   | {kind: 'popup-link'; callId: string; url: string}

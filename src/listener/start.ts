@@ -214,7 +214,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       guards,
       // A body's number may be a link too (the step rewrote the URL's); the rules apply to the number in it.
       dialNumber: (raw) => applyDialingRules(dialTarget(raw), next.dialing).number,
-      onRequest: (record) => report({kind: 'request', ...record}),
+      onRequest: report,
       stored: () => store.committed(),
     })
   let handler = handlerFor(config)
@@ -404,14 +404,15 @@ function cachedStatus(
 ): () => JsonText {
   let events = 0
   engine.subscribe(() => events++)
-  let key = ''
+  // What the cached answer was made from, compared one by one: a key string made per request cost more than the rest.
+  let made: unknown[] = []
   let cached = new JsonText('')
   return () => {
     const {pending, failed, quarantined, disabled, subscribers, driver, names} = counts()
-    const off = disabled.map((target) => target.target).join(',')
-    const current = `${events}|${pending}|${failed}|${quarantined}|${off}|${subscribers}|${driver}|${names}`
-    if (current !== key) {
-      key = current
+    const off = disabled.length === 0 ? '' : disabled.map((target) => target.target).join(',')
+    const current = [events, pending, failed, quarantined, off, subscribers, driver, names]
+    if (current.some((value, index) => value !== made[index])) {
+      made = current
       const deliveries = {pending, failed, quarantined, ...(disabled.length > 0 && {disabled})}
       cached = new JsonText(JSON.stringify({...build(), subscribers, deliveries}))
     }

@@ -1,6 +1,7 @@
 import path from 'node:path'
 
 import {osFolders} from '../config/paths.js'
+import {LineBatch} from '../os/line-batch.js'
 import {appendRegularFile} from '../os/regular-file.js'
 
 const {existsSync, mkdirSync, renameSync, rmSync, statSync} = process.getBuiltinModule('node:fs')
@@ -35,14 +36,13 @@ export function logFiles(dir = logDir()): string[] {
 }
 
 /**
- * The listener's JSON-lines log, written once per turn of the event loop (not per request) and rotated by size,
- * so it never grows without bound. A log that cannot be written is reported once and then left alone: the
- * listener's work matters more than its log.
+ * The listener's JSON-lines log, written in batches (see LineBatch: not per request) and rotated by size, so it
+ * never grows without bound. A log that cannot be written is reported once and then left alone: the listener's work
+ * matters more than its log.
  */
 export class LogFile {
   readonly file: string
-  #pending: string[] = []
-  #scheduled?: NodeJS.Immediate
+  readonly #batch = new LineBatch((text) => this.#write(text))
   #size: number
   #broken = false
 
@@ -67,22 +67,21 @@ export class LogFile {
 
   /** A record its caller has serialized already: one JSON object, without a line break. */
   appendLine(json: string): void {
-    if (this.#broken) return
-    this.#pending.push(json)
-    this.#scheduled ??= setImmediate(() => this.flush())
+    if (!this.#broken) this.#batch.push(json)
   }
 
   flush(): void {
-    if (this.#scheduled) clearImmediate(this.#scheduled)
-    this.#scheduled = undefined
-    if (this.#pending.length === 0 || this.#broken) return
-    const text = `${this.#pending.join('\n')}\n`
-    this.#pending = []
+    this.#batch.flush()
+  }
+
+  #write(text: string): void {
+    if (this.#broken) return
+    const bytes = Buffer.byteLength(text)
     try {
-      if (this.#size > 0 && this.#size + Buffer.byteLength(text) > this.maxBytes) this.#rotate()
+      if (this.#size > 0 && this.#size + bytes > this.maxBytes) this.#rotate()
       // Never waits on a FIFO put in the log's place: that stopped the listener answering.
       appendRegularFile(this.file, text)
-      this.#size += Buffer.byteLength(text)
+      this.#size += bytes
     } catch (error) {
       this.#fail(error)
     }

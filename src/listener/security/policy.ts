@@ -55,15 +55,22 @@ export function securityGuards({security, port, checkNumber}: SecurityOptions): 
       allowed: new Set(security.allowedOrigins),
     })
 
+  /** Host headers found to name this listener: a client sends the same one every time (the port is fixed by then). */
+  const ownHosts = new Set<string>()
   function checkHost({req, route}: RouteContext): void {
     if (!security.checkHost) return
     const raw = req.headers.host
     // HTTP/1.0 tools may send no Host; browsers always do, and rebinding needs a browser.
-    if (raw === undefined) return
+    if (raw === undefined || ownHosts.has(raw)) return
     const match = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(raw)
     const host = match?.[1].toLowerCase() ?? ''
     const hostPort = Number(match?.[2] ?? 80)
-    if (match && (isLoopbackHost(host) || allowedHosts.has(host)) && hostPort === port()) return
+    if (match && (isLoopbackHost(host) || allowedHosts.has(host)) && hostPort === port()) {
+      // Bounded: a client cycling through spellings of 127.0.0.1 (127.1, 127.0.0.2, upper case...) gains nothing.
+      if (ownHosts.size < 64) ownHosts.add(raw)
+      return
+    }
+
     refuse(
       403,
       'ERR_HOST',
