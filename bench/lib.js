@@ -96,11 +96,11 @@ export async function subscribeEvents(url) {
  * start-up figure (the ready line is exact); under load they go to /dev/null, as a service's output would go to a
  * log, so that this process, which also runs the load, does not pay for reading them.
  */
-export async function startListener(configDir, {quiet = false} = {}) {
+export async function startListener(configDir, {quiet = false, env = process.env} = {}) {
   const started = performance.now()
   const port = quiet ? String(await freePort()) : '0'
   const child = spawn(process.execPath, [RUN_JS, 'listen', '--port', port, '--json'], {
-    env: {...process.env, CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
+    env: {...env, CALLCTL_CONFIG_DIR: configDir, NO_COLOR: '1'},
     stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'inherit'],
   })
   const exited = new Promise((_, reject) =>
@@ -154,9 +154,9 @@ export async function freePort() {
 }
 
 /** A bare node:http server in its own process, answering every request with `body`: the throughput baseline. */
-export async function startBareServer(body) {
+export async function startBareServer(body, {env = process.env} = {}) {
   const child = spawn(process.execPath, [path.join(ROOT, 'bench', 'bare-server.js')], {
-    env: {...process.env, BARE_BODY: body},
+    env: {...env, BARE_BODY: body},
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const port = await new Promise((resolve) =>

@@ -10,7 +10,12 @@ const NUMBER_FIELDS = new Set(['number', 'to', 'key'])
 
 /** A JSON answer already serialized: a route may hand one back to skip JSON.stringify (e.g. a cached `/status`). */
 export class JsonText {
-  constructor(readonly text: string) {}
+  /** Its length in UTF-8, counted once: a 3 KB `/status` counted per request was 2 % of the listener's time. */
+  readonly bytes: number
+
+  constructor(readonly text: string) {
+    this.bytes = Buffer.byteLength(text)
+  }
 }
 
 export function sendJson(
@@ -19,14 +24,14 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = body instanceof JsonText ? body.text : JSON.stringify(body)
+  const json = body instanceof JsonText ? body : new JsonText(JSON.stringify(body))
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': json.bytes,
     'cache-control': 'no-store',
     ...headers,
   })
-  res.end(text)
+  res.end(json.text)
 }
 
 /** `?call=a&call=b` is a mistake whichever one would win: refused rather than taking the last. */

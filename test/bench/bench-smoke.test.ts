@@ -61,3 +61,26 @@ test('npm run bench (smoke run, --quick): every figure measured, each target mar
       .filter((line) => line.startsWith('| ') && !line.startsWith('| Section') && !line.startsWith('| ---')),
   ).toHaveLength(report.results.length)
 }, 150_000)
+
+test('npm run bench:profile (short load): the time of each part per request, callctl beside the bare server', async () => {
+  const run = await execa(process.execPath, [path.join(ROOT, 'bench', 'profile.js'), 'status', '--seconds', '1'], {
+    reject: false,
+    timeout: 60_000,
+  })
+  expect(run.stderr).toBe('')
+  expect(run.exitCode).toBe(0)
+  const lines = run.stdout.split('\n')
+  expect(lines[1]).toMatch(
+    /^bare node:http: [\d,]+ req\/s, busy [\d.]+ µs a request; callctl: [\d,]+ req\/s, busy [\d.]+ µs/,
+  )
+  const part = (name: string) => lines.find((line) => line.startsWith(`| ${name} |`))?.split('|')
+  // The bare server runs no callctl code; the listener's request path does (its pipeline, its console and log).
+  expect(part('socket send')?.[2].trim()).toMatch(/^\d+\.\d$/)
+  expect(part('callctl listener/app.js')?.[2].trim()).toBe('')
+  expect(part('callctl listener/app.js')?.[3].trim()).toMatch(/^\d+\.\d$/)
+  expect(lines.some((line) => /^\| dispatch listener\/app\.js:\d+ \| \d+\.\d \|$/.test(line))).toBe(true)
+
+  const usage = await execa(process.execPath, [path.join(ROOT, 'bench', 'profile.js'), 'bogus'], {reject: false})
+  expect(usage.exitCode).toBe(2)
+  expect(usage.stderr).toMatch(/Usage: node bench\/profile\.js \[status\|cycles\]/)
+})
