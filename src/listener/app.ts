@@ -181,13 +181,12 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   const handlers = {...builtinRoutes(control, config, version, options.dialNumber), ...options.routes}
 
   /**
-   * Waits for the commit of the call events so far before a command is answered; a reading (`/status`, `/history`)
+   * What a command's answer waits for: the commit of the call events so far. A reading (`/status`, `/history`)
    * changes no call and promises nothing stored, so it does not wait for other requests' commits.
    */
-  async function storedFor(route: string | undefined): Promise<void> {
-    if (route !== undefined && READING_ROUTES.has(route)) return
-    const storing = stored()
-    if (storing) await storing
+  function storedFor(route: string | undefined): Promise<void> | undefined {
+    // Not an async function: a reading's answer goes out without a turn of the microtask queue.
+    return route !== undefined && READING_ROUTES.has(route) ? undefined : stored()
   }
 
   async function dispatch(ctx: RequestContext): Promise<void> {
@@ -261,7 +260,8 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     }
 
     if (body === undefined) return
-    await storedFor(route)
+    const storing = storedFor(route)
+    if (storing) await storing
     ctx.render(200, body)
   }
 
@@ -293,7 +293,8 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     dispatch(ctx).catch(async (error: unknown) => {
       record.error = (error as Error).message
       // A refused command may have changed calls too (a make the driver failed ends its call).
-      await storedFor(record.route)
+      const storing = storedFor(record.route)
+      if (storing) await storing
       if (res.headersSent) {
         res.destroy()
         return
