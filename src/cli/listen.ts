@@ -5,6 +5,7 @@ import {type RunningListener, startListener} from '../listener/start.js'
 import {LogFile, logDir, MAX_LOG_BYTES} from '../logs/log-file.js'
 import {type Config, SETTINGS} from '../settings.js'
 import {consoleSink} from './console.js'
+import {isoNow} from '../engine/clock.js'
 import {LineBatch} from '../os/line-batch.js'
 import {readRegularFile} from '../os/regular-file.js'
 
@@ -35,13 +36,12 @@ export async function runListen(
   const lines = new LineBatch((text) => out.write(text))
   const terminal = consoleSink(Boolean(flags.json), (line) => lines.push(line))
   const log = new LogFile(logDir(), MAX_LOG_BYTES, (message) => terminal({kind: 'warning', message}))
-  const time = millisecondClock()
   const report = (record: ListenerReport) => {
     // Serialized once: with --json the console's line is the log's without the time (a request costs one
     // JSON.stringify, not two; they were a tenth of a `/status` in the profile of `npm run bench`).
     const json = JSON.stringify(record)
     terminal(record, json)
-    log.appendLine(`{"time":"${time()}",${json.slice(1)}`)
+    log.appendLine(`{"time":"${isoNow()}",${json.slice(1)}`)
   }
 
   // Whatever ends the process, what was reported is written.
@@ -167,19 +167,4 @@ function followConfig(
 
   watchFile(file, {interval: CONFIG_POLL_MS, persistent: false}, check)
   return () => unwatchFile(file, check)
-}
-
-/** The time of a record as ISO text, made once per millisecond: the records of a burst share it. */
-function millisecondClock(): () => string {
-  let at = Number.NaN
-  let text = ''
-  return () => {
-    const now = Date.now()
-    if (now !== at) {
-      at = now
-      text = new Date(now).toISOString()
-    }
-
-    return text
-  }
 }

@@ -7,7 +7,7 @@ import {type Argv, launch} from '../os/launch.js'
 import type {Outbox} from './outbox.js'
 import {clickPopups, compilePopups, popupsFor} from './popups.js'
 import {compileInternalNumbers, compileTargets, identityAt} from './targets.js'
-import {valuesFor} from './template.js'
+import {type TemplateValues, valuesFor} from './template.js'
 
 export interface PopupRecord {
   popup: string
@@ -114,11 +114,14 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
    * it is sent.
    */
   function deliverTargets(event: CallEvent, ready?: Promise<DeliveredEvent>): void {
+    if (targets.length === 0) return
     const internal = isInternal(event.call)
-    const values = valuesFor(event, config.user)
     const user = config.user
+    // Made for the first target the event is for: most events of most setups are for none.
+    let made: TemplateValues | undefined
     for (const target of targets) {
       if (!target.matches(event, internal)) continue
+      const values = (made ??= valuesFor(event, user))
       each(event, target.key, () =>
         deliverer.enqueue(event, target, target.request(values, event, user), {
           scheme: target.scheme,
@@ -129,15 +132,16 @@ export function startNotifications(engine: CallEngine, options: NotificationOpti
   }
 
   function openPopups(event: DeliveredEvent): void {
-    const internal = isInternal(event.call)
+    if (popups.length === 0) return
+    const due = popupsFor(popups, event, isInternal(event.call))
+    const links =
+      event.type === 'incoming' || event.type === 'outgoing'
+        ? clickPopups(popups, event.call).filter((popup) => popup.url)
+        : []
+    if (due.length === 0 && links.length === 0) return
     const values = valuesFor(event, config.user)
-    for (const popup of popupsFor(popups, event, internal))
-      each(event, popup.key, () => void open(popup, event.call, popup.argv(values)))
-    if (event.type === 'incoming' || event.type === 'outgoing') {
-      for (const popup of clickPopups(popups, event.call)) {
-        if (popup.url) each(event, popup.key, () => onPopupLink?.(event.call.id, popup.url!(values)))
-      }
-    }
+    for (const popup of due) each(event, popup.key, () => void open(popup, event.call, popup.argv(values)))
+    for (const popup of links) each(event, popup.key, () => onPopupLink?.(event.call.id, popup.url!(values)))
   }
 
   let closed = false

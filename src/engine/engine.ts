@@ -4,6 +4,7 @@ import {CallStateError} from '../errors.js'
 import type {Call, CallDetails, CallEvent, CallEventType, CallResult, CallState, Direction} from './call.js'
 import {cleanDetails, cleanText} from './caller-id.js'
 import {shownId} from './call.js'
+import {isoNow} from './clock.js'
 
 const {randomUUID} = process.getBuiltinModule('node:crypto')
 
@@ -88,7 +89,7 @@ export class CallEngine {
     }
 
     call.state = 'active'
-    call.answeredAt = now()
+    call.answeredAt = isoNow()
     this.#answerOrder.set(id, ++this.#answers)
     return this.#emit('active', call)
   }
@@ -148,7 +149,7 @@ export class CallEngine {
     call.endReason = cleanText(reason)
     call.result = result ?? resultOf(call)
     call.state = 'ended'
-    call.endedAt = now()
+    call.endedAt = isoNow()
     this.#calls.delete(id)
     this.#answerOrder.delete(id)
     this.#ended.unshift(call)
@@ -311,7 +312,7 @@ export class CallEngine {
       number: details.number ?? '',
       name: details.name ?? '',
       state: direction === 'incoming' ? 'ringing' : 'dialing',
-      createdAt: now(),
+      createdAt: isoNow(),
       tags: details.tags ?? [],
       channel: details.channel ?? '',
     }
@@ -331,7 +332,7 @@ export class CallEngine {
 
   #emit(type: CallEventType, call: Call): Call {
     const snapshot = {...call, tags: [...call.tags]}
-    const event: CallEvent = {id: randomUUID(), type, at: now(), call: snapshot}
+    const event: CallEvent = {id: randomUUID(), type, at: isoNow(), call: snapshot}
     // A throwing subscriber must not undo a state change that already happened, nor starve the others.
     this.#atomically(() => {
       for (const listener of this.#bus.listeners('event') as Listener[]) {
@@ -395,10 +396,6 @@ function pastTense(action: string): string {
     'end as rejected': 'ended as rejected',
   }
   return irregular[action] ?? `${action.replace(/e$/, '')}ed`
-}
-
-function now(): string {
-  return new Date().toISOString()
 }
 
 /** Whether two numbers are one as a hook may write them: `+31…` and `0031…` alike, spaces and dashes aside. */
