@@ -6,6 +6,7 @@
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {fileURLToPath} from 'node:url'
 import {parseArgs} from 'node:util'
 
 import autocannon from 'autocannon'
@@ -27,6 +28,8 @@ const MAKE_END = [
   {method: 'POST', path: '/end'},
 ]
 const seconds = Number(flags.seconds)
+/** Per bundle file: where each of its modules begins (see bundledModule). */
+const bundles = new Map()
 const profiles = mkdtempSync(path.join(tmpdir(), 'callctl-profile-'))
 const profiled = (dir) => ({...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`})
 
@@ -73,7 +76,7 @@ function onlyProfile(dir) {
 }
 
 /** Where a frame's time goes: callctl's modules by file, dependencies by package, the rest of Node as one. */
-function partOf({functionName, url}) {
+function partOf({functionName, url, lineNumber}) {
   if (functionName === '(idle)') return 'idle'
   if (functionName === '(garbage collector)') return 'garbage collection'
   // The send of a response: the write syscall on the socket, and the kernel's loopback delivery under it.
@@ -83,9 +86,30 @@ function partOf({functionName, url}) {
 
   const own = /\/dist\/src\/(.+)$/.exec(url)
   if (own) return `callctl ${own[1]}`
+  const bundled = /\/dist\/[^/]+\.js$/.test(url) && bundledModule(url, lineNumber)
+  if (bundled) return `callctl ${bundled}`
   const dependency = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)
   if (dependency) return `dependency ${dependency[1]}`
   return 'Node.js (http, streams, timers, natives)'
+}
+
+/**
+ * The module a line of a bundle (dist/listen.js, dist/fast-path.js) came from: esbuild heads each module's code with
+ * a `// dist/src/<module>` comment.
+ */
+function bundledModule(url, lineNumber) {
+  if (!bundles.has(url)) {
+    const starts = []
+    readFileSync(fileURLToPath(url), 'utf8')
+      .split('\n')
+      .forEach((line, index) => {
+        const start = /^\/\/ dist\/src\/(.+\.js)$/.exec(line)
+        if (start) starts.push({line: index, module: start[1]})
+      })
+    bundles.set(url, starts)
+  }
+
+  return bundles.get(url).findLast((start) => start.line <= lineNumber)?.module
 }
 
 /** Self time of each part and of each callctl function, in the load's window only. */
@@ -104,7 +128,8 @@ function summarize(profile, {from, to, answered}) {
     const part = partOf(callFrame)
     byPart.set(part, (byPart.get(part) ?? 0) + delta)
     if (part.startsWith('callctl ')) {
-      const name = `${callFrame.functionName || '(anonymous)'} ${part.slice(8)}:${callFrame.lineNumber + 1}`
+      // The line in the file that ran: a bundle's, for what is bundled.
+      const name = `${callFrame.functionName || '(anonymous)'} ${part.slice(8)} (${path.basename(callFrame.url)}:${callFrame.lineNumber + 1})`
       byFunction.set(name, (byFunction.get(name) ?? 0) + delta)
     }
   })

@@ -130,12 +130,7 @@ function formatKnown(record: ListenerRecord): string {
   }
 }
 
-/** What `callctl listen` prints of each report: a coloured line for people, or one JSON object per line with `--json`. */
-export function consoleSink(
-  json: boolean,
-  print: (line: string) => void,
-): (report: ListenerReport, serialized?: string) => void {
-  // `serialized`: the report's JSON where the caller has it already (listen writes the same to its log).
-  return (report, serialized) =>
-    print(json ? (serialized ?? JSON.stringify(report)) : formatRecord(report as ListenerRecord))
+/** What `callctl listen` prints of each report for people: a coloured line (`--json` prints the records as they are). */
+export function consoleSink(print: (line: string) => void): (report: ListenerReport) => void {
+  return (report) => print(formatRecord(report as ListenerRecord))
 }

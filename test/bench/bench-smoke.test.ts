@@ -78,7 +78,7 @@ test('npm run bench:profile (short load): the time of each part per request, cal
   expect(part('socket send')?.[2].trim()).toMatch(/^\d+\.\d$/)
   expect(part('callctl listener/app.js')?.[2].trim()).toBe('')
   expect(part('callctl listener/app.js')?.[3].trim()).toMatch(/^\d+\.\d$/)
-  expect(lines.some((line) => /^\| dispatch listener\/app\.js:\d+ \| \d+\.\d \|$/.test(line))).toBe(true)
+  expect(lines.some((line) => /^\| dispatch listener\/app\.js \(listen\.js:\d+\) \| \d+\.\d \|$/.test(line))).toBe(true)
 
   const usage = await execa(process.execPath, [path.join(ROOT, 'bench', 'profile.js'), 'bogus'], {reject: false})
   expect(usage.exitCode).toBe(2)
