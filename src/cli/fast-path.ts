@@ -1,5 +1,4 @@
 import type {ActionCommand} from '../client.js'
-import {DRIVER_NAMES} from '../drivers/names.js'
 import type {Forwarded} from './forwarding.js'
 import {formatJson, successJson} from './json.js'
 
@@ -109,8 +108,6 @@ export function parseFast(argv: string[]): Parsed | undefined {
   }
 
   if (parsed.positional.length !== spec.positional) return undefined
-  if (parsed.flags.driver !== undefined && !(DRIVER_NAMES as readonly string[]).includes(String(parsed.flags.driver)))
-    return undefined
   // oclif colours JSON for a terminal; piped output (scripts) is plain JSON, which is what is printed here.
   if (parsed.flags.json && command !== 'listen' && process.stdout.isTTY) return undefined
   // Both at once is oclif's usage error.
@@ -150,7 +147,7 @@ export async function runFast(argv: string[]): Promise<boolean> {
   if (parsed.command === 'listen' || parsed.command === 'history') quietOnClosedPipe()
   try {
     if (parsed.command === 'listen') {
-      await listen(parsed)
+      if (!(await listen(parsed))) return false
     } else if (parsed.command === 'dial') {
       const {dial} = await import('../handler/dial.js')
       const {data, lines, warnings} = await dial(parsed.positional[0], {
@@ -226,11 +223,18 @@ async function history({flags}: Parsed): Promise<void> {
   )
 }
 
-async function listen({flags}: Parsed): Promise<void> {
-  const [{runListen}, {packageRoot}] = await Promise.all([import('./listen.js'), import('../wrappers/install.js')])
+/** Runs the listener; false for a `--driver` callctl does not have, whose usage error is oclif's. */
+async function listen({flags}: Parsed): Promise<boolean> {
+  const [{runListen, DRIVER_NAMES}, {packageRoot}] = await Promise.all([
+    import('./listen.js'),
+    import('../wrappers/install.js'),
+  ])
+  // Checked here, with the registry the listener loads anyway: the drivers' names are not kept twice.
+  if (flags.driver !== undefined && !(DRIVER_NAMES as readonly string[]).includes(String(flags.driver))) return false
   const {readFileSync} = process.getBuiltinModule('node:fs')
   const {version} = JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as {
     version: string
   }
   await runListen(flags, {version})
+  return true
 }

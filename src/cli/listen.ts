@@ -8,6 +8,9 @@ import {isoNow} from '../engine/clock.js'
 import {LineBatch} from '../os/line-batch.js'
 import {readRegularFile} from '../os/regular-file.js'
 
+/** For the fast path's check of `listen --driver`. */
+export {DRIVER_NAMES} from '../drivers/registry.js'
+
 const {existsSync, unwatchFile, watchFile} = process.getBuiltinModule('node:fs')
 
 export interface ListenFlags {

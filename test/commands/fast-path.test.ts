@@ -43,7 +43,6 @@ describe('the fast path of bin/run.js (make, answer, end, status without oclif)'
     [['status', '--json=true']],
     [['status', '--port', '1', '-p', '2']], // repeated: oclif's "can only be specified once"
     [['end', '--call', 'a', '--call', 'b']],
-    [['listen', '--driver', 'skype']],
     [['listen', '--port', '70000']],
     [['listen', 'now']],
     [['listen', '--help']],

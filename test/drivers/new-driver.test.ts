@@ -24,9 +24,3 @@ describe('a new driver, registered', () => {
     )
   })
 })
-
-test('the fast path knows the same driver names as the registry, in its order', async () => {
-  const {DRIVER_NAMES} = await import('../../src/drivers/names.js')
-  const {DRIVERS} = await import('../../src/drivers/registry.js')
-  expect([...DRIVER_NAMES]).toEqual(DRIVERS.map((driver) => driver.name))
-})
