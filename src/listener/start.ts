@@ -187,11 +187,16 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       return {name: 'callctl', version, pid: process.pid, ...rest, calls: calls.map(named), recent: recent.map(named)}
     },
     () => ({
-      names: names.revision(),
       ...notifications.deliveries(),
       subscribers: events.subscribers(),
-      // Read per request: a key, not a serialization.
-      driver: reachabilityKey(control.reachability()),
+      // Read per request and compared: keys, not a serialization. The driver object itself, for a driver replaced
+      // live by one in the same state (new settings, other capabilities).
+      shown: [
+        names.revision(),
+        config.lookup.overridePhoneName,
+        reachabilityKey(control.reachability()),
+        control.driver,
+      ],
     }),
   )
   let port = config.port
@@ -380,13 +385,14 @@ function openStore(port: number): Store {
   )
 }
 
-/** A driver swapped live for another in the same state must show too (its name and capabilities). */
+/** The driver's reachability as one value, compared per request. */
 const reachabilityKey = ({name, state, detail}: DriverStatus) => `${name}|${state}|${detail}`
 
 /**
  * `/status` serialized once per change, not per request: monitors and status pages poll it, and building and
  * stringifying the calls was most of its cost (`npm run bench`). It changes with every call event and with the
- * outbox and subscriber counts, the driver's reachability and the names looked up, which are checked on each request.
+ * outbox and subscriber counts, the driver (replaced live, or its reachability), the names looked up and whether they
+ * win over the phone's, which are checked on each request.
  */
 function cachedStatus(
   engine: CallEngine,
@@ -398,8 +404,8 @@ function cachedStatus(
     /** Targets a 410 Gone switched off: listed only when there are any. */
     disabled: Array<{target: string}>
     subscribers: number
-    driver: string
-    names: number
+    /** What else the answer shows, as values or objects compared with `!==`. */
+    shown: unknown[]
   },
 ): () => JsonText {
   let events = 0
@@ -408,9 +414,9 @@ function cachedStatus(
   let made: unknown[] = []
   let cached = new JsonText('')
   return () => {
-    const {pending, failed, quarantined, disabled, subscribers, driver, names} = counts()
+    const {pending, failed, quarantined, disabled, subscribers, shown} = counts()
     const off = disabled.length === 0 ? '' : disabled.map((target) => target.target).join(',')
-    const current = [events, pending, failed, quarantined, off, subscribers, driver, names]
+    const current = [events, pending, failed, quarantined, off, subscribers, ...shown]
     if (current.some((value, index) => value !== made[index])) {
       made = current
       const deliveries = {pending, failed, quarantined, ...(disabled.length > 0 && {disabled})}

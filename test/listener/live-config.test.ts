@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {runCli} from '../helpers/cli.js'
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
+import {startLookupServer} from '../helpers/lookup-server.js'
 import {tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 
@@ -19,6 +20,15 @@ describe('a running listener follows its config file', () => {
   const applied = (what: string) =>
     listener.waitForLine(
       (line) => line.kind === 'config' && String(line.message).startsWith(`config: applied ${what}`),
+      5000,
+    )
+  /** The first `config: applied …` line printed after the first `seen` lines. */
+  const appliedSince = (seen: number) =>
+    listener.waitForLine(
+      (line) =>
+        listener.lines.indexOf(line) >= seen &&
+        line.kind === 'config' &&
+        String(line.message).startsWith('config: applied'),
       5000,
     )
   const post = async (route: string, headers: Record<string, string> = {}) =>
@@ -144,6 +154,52 @@ describe('a running listener follows its config file', () => {
     await set('driver.name', 'uri')
     await applied('driver')
     expect(await status()).toMatchObject({driver: {name: 'uri', state: 'connected'}, capabilities: ['make']})
+  })
+
+  test('a driver given another action live shows it in /status at once, with no call in between (the cache)', async () => {
+    const capabilities = async () =>
+      ((await (await fetch(`${listener.url}/status`)).json()) as {capabilities: string[]}).capabilities
+    await set('driver.command.make', JSON.stringify(['/bin/true', '{NUMBER}']))
+    await set('driver.command.end', JSON.stringify(['/bin/true']))
+    await set('driver.name', 'command')
+    // Each set is its own change of the file: the command driver is running once its name is in /status.
+    for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+      const {driver} = (await (await fetch(`${listener.url}/status`)).json()) as {driver: {name: string}}
+      if (driver.name === 'command') break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+
+    expect(await capabilities()).toEqual(['make', 'end'])
+    const seen = listener.lines.length
+    await set('driver.command.hold', JSON.stringify(['/bin/true']))
+    await appliedSince(seen)
+    expect(await capabilities()).toEqual(['make', 'end', 'hold'])
+  })
+
+  test("lookup.overridePhoneName turned off live: /status shows the phone's name again at once", async () => {
+    const crm = await startLookupServer(() => ({body: '{"name": "From the CRM"}'}))
+    try {
+      const seen = listener.lines.length
+      await set(
+        'lookup',
+        JSON.stringify({
+          sources: [{url: `${crm.url}/l?number={CALLERNUM}`, namePath: 'name'}],
+          overridePhoneName: true,
+        }),
+      )
+      await appliedSince(seen)
+      await post('/notify/incoming?number=0657&name=Phone')
+      await listener.waitForLine((line) => line.kind === 'lookup', 5000)
+      const name = async () =>
+        ((await (await fetch(`${listener.url}/status`)).json()) as {calls: Array<{name: string}>}).calls[0].name
+      expect(await name()).toBe('From the CRM')
+      const before = listener.lines.length
+      await set('lookup.overridePhoneName', 'false')
+      await appliedSince(before)
+      expect(await name()).toBe('Phone')
+    } finally {
+      await crm.close()
+    }
   })
 
   test('a new driver setting waits while a call is live, and applies once it has ended', async () => {
