@@ -275,7 +275,9 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
     })
     let url: URL
     try {
-      url = new URL(req.url ?? '/', 'http://listener.invalid')
+      const target = req.url ?? '/'
+      // A path that starts with `//` (a CRM's base URL ending in `/`) would be read as a host name and a path.
+      url = new URL(target.startsWith('/') ? `http://listener.invalid${target}` : target, 'http://listener.invalid')
       keepNumberPlus(url)
       record.path = url.pathname
     } catch {

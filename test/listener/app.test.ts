@@ -131,6 +131,25 @@ describe('listener routes (sim driver, in process)', () => {
     expect(body.calls).toHaveLength(1)
   })
 
+  test('a doubled slash (a CRM base URL ending in / before /make/…) is a path, not a host name', async () => {
+    // fetch would tidy the path: the request line is sent as it is.
+    const requestLine = async (target: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(Number(new URL(listener.url).port), '127.0.0.1', () =>
+          socket.write(
+            `POST ${target} HTTP/1.1\r\nhost: 127.0.0.1:${new URL(listener.url).port}\r\nconnection: close\r\n\r\n`,
+          ),
+        )
+        let text = ''
+        socket.on('data', (chunk) => (text += chunk.toString()))
+        socket.on('close', () => resolve(text))
+      })
+    const answer = await requestLine('//make//0613')
+    expect(answer).toMatch(/^HTTP\/1.1 200/)
+    expect(answer).toContain('"number":"0613"')
+    expect(await requestLine('//end')).toMatch(/^HTTP\/1.1 200/)
+  })
+
   test('malformed requests get 4xx and the listener keeps answering', async () => {
     expect((await get(listener, '/make/%E0%A4%A')).status).toBe(400)
     expect(
