@@ -56,6 +56,9 @@ export type RouteHandler = (ctx: RouteContext) => Promise<unknown>
  */
 export type RouteGuard = (ctx: RouteContext) => boolean | void | Promise<boolean | void>
 
+/** The status reported for a request whose client went away before it was answered (no answer was sent). */
+const CLIENT_CLOSED = 499
+
 /** Routes that only read: their answers wait for no commit. */
 const READING_ROUTES: ReadonlySet<string> = new Set(['index', 'status', 'history', 'events'])
 
@@ -268,8 +271,17 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
   return (req, res) => {
     const started = performance.now()
     const record: RequestRecord = {kind: 'request', method: req.method ?? '', path: '', status: 0, ms: 0}
-    res.on('finish', () => {
-      record.status = res.statusCode
+    // On close, not finish: a client that hangs up before its answer (a CRM's short timeout while the phone dials)
+    // never sees one, and is reported all the same; so is an `/events` stream, when it ends.
+    res.once('close', () => {
+      if (res.headersSent) {
+        record.status = res.statusCode
+      } else {
+        // nginx's code for it: no answer went out.
+        record.status = CLIENT_CLOSED
+        record.error ??= 'the client closed the connection before the answer'
+      }
+
       record.ms = Math.round((performance.now() - started) * 10) / 10
       onRequest?.(record)
     })
