@@ -23,7 +23,8 @@ module.enableCompileCache?.()
 // help and every usage error included, is oclif's.
 const {quietOnClosedPipe, runFast} = await import('../dist/fast-path.js')
 if (!(await runFast(process.argv.slice(2)))) {
-  quietOnClosedPipe()
+  // The listener outlives its console's reader (src/cli/listen.ts); any other command ends quietly without it.
+  if (process.argv[2] !== 'listen') quietOnClosedPipe()
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

@@ -143,8 +143,9 @@ export async function runFast(argv: string[]): Promise<boolean> {
   const parsed = parseFast(argv)
   if (!parsed) return false
   const json = parsed.flags.json === true
-  // listen and history print as they go; the others print once, after their request.
-  if (parsed.command === 'listen' || parsed.command === 'history') quietOnClosedPipe()
+  // history prints as it goes, the others once, after their request. listen outlives its console's reader
+  // (src/cli/listen.ts).
+  if (parsed.command === 'history') quietOnClosedPipe()
   try {
     if (parsed.command === 'listen') {
       if (!(await listen(parsed))) return false

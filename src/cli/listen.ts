@@ -35,7 +35,12 @@ export async function runListen(
 
   // One sink, two subscribers: the console (a line or a JSON object each) and the log file (with the time). Both
   // write in batches (LineBatch), so a burst of requests costs no write per request.
-  const lines = new LineBatch((text) => out.write(text))
+  const screen = consoleWriter(
+    out,
+    flags.json ? (message) => JSON.stringify({kind: 'warning', message}) : (message) => `Warning: ${message}`,
+    (message) => log.append({time: isoNow(), kind: 'warning', message}),
+  )
+  const lines = new LineBatch((text) => screen.write(text))
   // With --json the records are printed as they are: the lines for people, and chalk with them, are loaded only
   // without it (~2 MB of an idle listener's RSS).
   const print = (line: string) => lines.push(line)
@@ -94,6 +99,57 @@ export async function runListen(
   report({kind: 'stopped'})
   lines.flush()
   log.flush()
+  screen.release()
+}
+
+/** Past this much console output its reader has not taken, lines are left out (the log has them). */
+const CONSOLE_BACKLOG_BYTES = 1024 * 1024
+/** How long a stopped listener gives its console's reader to take the last lines. */
+const CONSOLE_DRAIN_MS = 2000
+
+/**
+ * Writes the console's lines while somebody reads them. The listener outlives its reader (`listen | head -1`, a
+ * closed terminal, a dead `tee`) and waits for none that stopped reading: that grew its memory without bound, and
+ * kept a stopped listener alive. What the console misses is in the log, which says so.
+ */
+function consoleWriter(
+  out: NodeJS.WritableStream,
+  warning: (message: string) => string,
+  toLog: (message: string) => void,
+): {write: (text: string) => void; release: () => void} {
+  let gone = false
+  let left = 0
+  const backlog = () => (out as {writableLength?: number}).writableLength ?? 0
+  out.on('error', (error: NodeJS.ErrnoException) => {
+    if (gone) return
+    gone = true
+    toLog(
+      `the console's reader went away (${error.code ?? error.message}); the listener runs on, its lines in this log only`,
+    )
+  })
+  return {
+    write(text) {
+      if (gone) return
+      if (backlog() > CONSOLE_BACKLOG_BYTES) {
+        if (left === 0) toLog("the console's reader is not reading: its lines are left out until it reads again")
+        left += text.split('\n').length - 1
+        return
+      }
+
+      if (left > 0) {
+        const message = `${left} lines were left out: the console's reader was not reading (they are in the log)`
+        out.write(`${warning(message)}\n`)
+        toLog(message)
+        left = 0
+      }
+
+      out.write(text)
+    },
+    release() {
+      // A write still waiting holds the process open; the timer alone does not.
+      if (!gone && backlog() > 0) setTimeout(() => process.exit(process.exitCode ?? 0), CONSOLE_DRAIN_MS).unref()
+    },
+  }
 }
 
 /** The config with the command line over it: what `listen` was started with wins over the file, at start and on changes. */
