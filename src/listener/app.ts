@@ -81,6 +81,8 @@ export interface ListenerOptions {
    * an answer is sent after it, because a 200 promises that the event is stored.
    */
   stored?: () => Promise<void> | undefined
+  /** Given each request's work as it starts, settled once it is answered or has failed (a stop waits for it). */
+  track?: (work: Promise<void>) => void
 }
 
 function builtinRoutes(
@@ -304,7 +306,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
       record,
       render: (status, body, headers) => sendJson(res, status, body, headers),
     }
-    dispatch(ctx).catch(async (error: unknown) => {
+    const work = dispatch(ctx).catch(async (error: unknown) => {
       record.error = (error as Error).message
       // A refused command may have changed calls too (a make the driver failed ends its call).
       const storing = storedFor(record.route)
@@ -324,6 +326,7 @@ export function buildHandler(options: ListenerOptions): (req: IncomingMessage, r
         (error as {headers?: Record<string, string>}).headers,
       )
     })
+    options.track?.(work)
   }
 }
 

@@ -69,6 +69,8 @@ function dialTarget(raw: string): string {
 
 /** How long a stopping listener waits for requests in flight before it closes their connections. */
 const STOP_GRACE_MS = 2000
+/** How long it waits, at most, for what those requests set going (a driver's command) before it closes the store. */
+const IN_FLIGHT_LIMIT_MS = 30_000
 
 /** Loads the driver, wires the engine's subscribers, and starts accepting requests on the configured port. */
 export async function startListener(options: StartOptions): Promise<RunningListener> {
@@ -221,7 +223,13 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       dialNumber: (raw) => applyDialingRules(dialTarget(raw), next.dialing).number,
       onRequest: report,
       stored: () => store.committed(),
+      track: (work) => {
+        inFlight.add(work)
+        void work.finally(() => inFlight.delete(work))
+      },
     })
+  /** Requests being worked on, whatever handler took them: a stop lets them finish before the store closes. */
+  const inFlight = new Set<Promise<void>>()
   let handler = handlerFor(config)
   const stopKeepingMemoryLean = keepMemoryLean()
   const server = createListener((req, res) => handler(req, res))
@@ -354,6 +362,17 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         server.closeIdleConnections()
         setTimeout(() => server.closeAllConnections(), STOP_GRACE_MS).unref()
       })
+      // A make whose driver is still dialling (a command driver's program) is recorded before the store closes,
+      // even if its client is gone; drivers bound their work (driver.command.timeoutMs), and so does this.
+      await new Promise<void>((resolve) => {
+        const limit = setTimeout(resolve, IN_FLIGHT_LIMIT_MS)
+        void Promise.allSettled([...inFlight]).then(() => {
+          clearTimeout(limit)
+          resolve()
+        })
+      })
+      // What they made live ends as the others did.
+      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
       stopKeepingMemoryLean()
       await release(control.driver)
     },

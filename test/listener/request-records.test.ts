@@ -1,4 +1,5 @@
 import {type ListenerProcess, startListenerProcess} from '../helpers/listener-process.js'
+import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {tempConfigDir} from '../helpers/paths.js'
 
@@ -41,4 +42,23 @@ describe('request records', () => {
     expect(record.error).toBeUndefined()
     expect(record.ms).toBeGreaterThanOrEqual(250)
   })
+
+  test('a stop while the driver still dials (a program of the command driver) records the call, ended as stopped', async () => {
+    const dir = tempConfigDir()
+    await setConfig(dir, {
+      'driver.name': 'command',
+      'driver.command.make': JSON.stringify(['/bin/sleep', '2']),
+      'driver.command.hooks': 'false',
+    })
+    listener = await startListenerProcess(dir)
+    const making = fetch(`${listener.url}/make/0611`, {method: 'POST'}).catch(() => undefined)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await listener.stop()
+    await making
+    listener = undefined
+    const history = await runCli(['history', '--json'], dir)
+    expect(history.exitCode).toBe(0)
+    const {calls} = JSON.parse(history.stdout) as {calls: Array<{number: string; reason: string}>}
+    expect(calls).toEqual([expect.objectContaining({number: '0611', reason: 'listener stopped'})])
+  }, 30_000)
 })
