@@ -388,13 +388,16 @@ function openStore(port: number): Store {
   const holder = store.claim(port)
   if (!holder) return store
   store.close()
-  const first = `another callctl listener (pid ${holder.pid}, port ${holder.port})`
+  // Port 0 is any free port: two listeners asking for it (started at once) collide on the folder, not on a port.
+  const samePort = port !== 0 && holder.port === port
+  // A holder still starting has no port yet (it claims the folder before it listens).
+  const first = `another callctl listener (pid ${holder.pid}, ${holder.port === 0 ? 'starting' : `port ${holder.port}`})`
   throw new CallctlError(
-    holder.port === port
+    samePort
       ? `Port ${port} is already used by another callctl listener (pid ${holder.pid})`
       : `The config folder ${configDir()} is already used by ${first}`,
     {
-      code: holder.port === port ? 'ERR_PORT_IN_USE' : 'ERR_STORE_IN_USE',
+      code: samePort ? 'ERR_PORT_IN_USE' : 'ERR_STORE_IN_USE',
       exit: ExitCode.cannotListen,
       suggestions: [
         'Use that listener, or stop it first',

@@ -2,10 +2,12 @@ import {closeSync, mkdirSync, openSync, readdirSync, statSync, writeFileSync, wr
 import path from 'node:path'
 import {DatabaseSync} from 'node:sqlite'
 
+import {execa} from 'execa'
+
 import {runCli} from '../helpers/cli.js'
 import {setConfig} from '../helpers/config.js'
 import {startListenerProcess} from '../helpers/listener-process.js'
-import {tempConfigDir} from '../helpers/paths.js'
+import {RUN_JS, tempConfigDir} from '../helpers/paths.js'
 import {startWebhookReceiver} from '../helpers/webhook-receiver.js'
 
 const validDelivery = (url: string, callId = 'call-ok') => ({
@@ -136,6 +138,26 @@ describe('damaged stored data never stops the listener (real listener processes)
     }
   }, 30_000)
 })
+
+test('listeners started at once on one config folder, each on port 0: the others are refused for the folder, not for port 0', async () => {
+  const configDir = tempConfigDir()
+  const starts = await Promise.all(
+    [1, 2, 3].map(async () =>
+      execa(process.execPath, [RUN_JS, 'listen', '--port', '0'], {
+        env: {CALLCTL_CONFIG_DIR: configDir},
+        reject: false,
+        timeout: 4000,
+      }),
+    ),
+  )
+  const refused = starts.filter((start) => start.exitCode === 6)
+  expect(refused.length).toBe(2)
+  for (const start of refused) {
+    expect(start.stderr).toContain('Code: ERR_STORE_IN_USE')
+    expect(start.stderr).toMatch(/The config folder .+ is already used by/s)
+    expect(start.stderr).not.toContain('Port 0')
+  }
+}, 30_000)
 
 describe('calls live at a crash end at the next start (real listener processes)', () => {
   test('kill -9 with 15 live calls: the next listener sends 15 end notifications with {REASON}, once', async () => {
