@@ -79,7 +79,8 @@ export async function startListener(options: StartOptions): Promise<RunningListe
   if (!isLoopbackHost(config.host)) {
     if (!config.security.token) {
       throw new CallctlError(
-        `Refusing to listen on ${config.host} without a token: anyone who can reach this machine could dial`,
+        // An empty host is Node's "every address".
+        `Refusing to listen on ${config.host || 'every address (an empty --host)'} without a token: anyone who can reach this machine could dial`,
         {
           code: 'ERR_TOKEN_REQUIRED',
           exit: ExitCode.usage,
