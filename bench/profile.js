@@ -11,7 +11,8 @@ import {parseArgs} from 'node:util'
 
 import autocannon from 'autocannon'
 
-import {configFolder, startBareServer, startListener} from './lib.js'
+import {startBareServer} from './lib.js'
+import {loadedListener, MAKE_END} from './sections/listener.js'
 
 const {values: flags, positionals} = parseArgs({
   allowPositionals: true,
@@ -23,10 +24,6 @@ if (load !== 'status' && load !== 'cycles') {
   process.exit(2)
 }
 
-const MAKE_END = [
-  {method: 'POST', path: '/make/0201234567'},
-  {method: 'POST', path: '/end'},
-]
 const seconds = Number(flags.seconds)
 /** Per bundle file: where each of its modules begins (see bundledModule). */
 const bundles = new Map()
@@ -34,13 +31,9 @@ const profiles = mkdtempSync(path.join(tmpdir(), 'callctl-profile-'))
 const profiled = (dir) => ({...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`})
 
 const listenerDir = path.join(profiles, 'listener')
-const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}})
-const listener = await startListener(configDir, {quiet: true, env: profiled(listenerDir)})
-// The state /status answers from in the bench: ten recent calls.
-await autocannon({url: listener.url, connections: 1, amount: 40, requests: MAKE_END})
-const body = await (await fetch(`${listener.url}/status`)).text()
+const {listener, statusBody} = await loadedListener({env: profiled(listenerDir)})
 const bareDir = path.join(profiles, 'bare')
-const bare = await startBareServer(body, {env: profiled(bareDir)})
+const bare = await startBareServer(statusBody, {env: profiled(bareDir)})
 
 const runs = {}
 try {

@@ -14,17 +14,25 @@ import {
 } from '../lib.js'
 
 const cannon = (options) => autocannon({connections: 50, ...options})
-const MAKE_END = [
+/** A call cycle: what the cycles rows run. */
+export const MAKE_END = [
   {method: 'POST', path: '/make/0201234567'},
   {method: 'POST', path: '/end'},
 ]
 
-export async function throughput({rounds, seconds}) {
+/**
+ * The listener the throughput rows load (the sim answering at once, no rate limit), in the state its `/status` is
+ * measured in: ten recent calls. Resolves with it and that `/status` body, which the bare server copies.
+ */
+export async function loadedListener(options = {}) {
   const configDir = configFolder({driver: {sim: {answerAfterMs: 0}}, security: {makeRateLimit: 0}})
-  const listener = await startListener(configDir, {quiet: true})
-  // The state the measured /status answers from: ten recent calls, as after the cycles below.
+  const listener = await startListener(configDir, {quiet: true, ...options})
   await cannon({url: listener.url, connections: 1, amount: 40, requests: MAKE_END})
-  const statusBody = await (await fetch(`${listener.url}/status`)).text()
+  return {listener, statusBody: await (await fetch(`${listener.url}/status`)).text()}
+}
+
+export async function throughput({rounds, seconds}) {
+  const {listener, statusBody} = await loadedListener()
   const bare = await startBareServer(statusBody)
   const runs = {bare: [], status: [], cycles: []}
   try {

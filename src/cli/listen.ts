@@ -35,11 +35,8 @@ export async function runListen(
 
   // One sink, two subscribers: the console (a line or a JSON object each) and the log file (with the time). Both
   // write in batches (LineBatch), so a burst of requests costs no write per request.
-  const screen = consoleWriter(
-    out,
-    flags.json ? (message) => JSON.stringify({kind: 'warning', message}) : (message) => `Warning: ${message}`,
-    (message) => log.append({time: isoNow(), kind: 'warning', message}),
-  )
+  // Its warnings are reported like any other: on the console (when it takes them again) and in the log.
+  const screen = consoleWriter(out, (message) => report({kind: 'warning', message}))
   const lines = new LineBatch((text) => screen.write(text))
   // With --json the records are printed as they are: the lines for people, and chalk with them, are loaded only
   // without it (~2 MB of an idle listener's RSS).
@@ -71,7 +68,7 @@ export async function runListen(
     }
 
     // Only in the log: an old file works as it is, nobody has to act.
-    log.append({time: new Date().toISOString(), kind: 'config', message: `config: ${migrated.join('; ')}; ${written}`})
+    log.append({time: isoNow(), kind: 'config', message: `config: ${migrated.join('; ')}; ${written}`})
   }
 
   const running = await startListener({config, version, report})
@@ -114,8 +111,7 @@ const CONSOLE_DRAIN_MS = 2000
  */
 function consoleWriter(
   out: NodeJS.WritableStream,
-  warning: (message: string) => string,
-  toLog: (message: string) => void,
+  warn: (message: string) => void,
 ): {write: (text: string) => void; release: () => void} {
   let gone = false
   let left = 0
@@ -123,7 +119,7 @@ function consoleWriter(
   out.on('error', (error: NodeJS.ErrnoException) => {
     if (gone) return
     gone = true
-    toLog(
+    warn(
       `the console's reader went away (${error.code ?? error.message}); the listener runs on, its lines in this log only`,
     )
   })
@@ -131,15 +127,13 @@ function consoleWriter(
     write(text) {
       if (gone) return
       if (backlog() > CONSOLE_BACKLOG_BYTES) {
-        if (left === 0) toLog("the console's reader is not reading: its lines are left out until it reads again")
+        if (left === 0) warn("the console's reader is not reading: its lines are left out until it reads again")
         left += text.split('\n').length - 1
         return
       }
 
       if (left > 0) {
-        const message = `${left} lines were left out: the console's reader was not reading (they are in the log)`
-        out.write(`${warning(message)}\n`)
-        toLog(message)
+        warn(`${left} lines were left out: the console's reader was not reading (they are in the log)`)
         left = 0
       }
 

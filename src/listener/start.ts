@@ -355,7 +355,11 @@ export async function startListener(options: StartOptions): Promise<RunningListe
       // Calls still live are no longer followed: they end now, so that `/events` subscribers hear it before their
       // stream ends, and their end goes to the outbox (sent at the next start if not before), rather than CRMs
       // showing them live for good.
-      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
+      const endLiveCalls = () => {
+        for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
+      }
+
+      endLiveCalls()
       // No new requests; those in flight (a `make` waiting for the phone) get a moment to be answered.
       events.end()
       await new Promise<void>((resolve) => {
@@ -373,7 +377,7 @@ export async function startListener(options: StartOptions): Promise<RunningListe
         })
       })
       // What they made live ends as the others did.
-      for (const call of engine.live()) engine.finish(call.id, STOP_REASON)
+      endLiveCalls()
       stopKeepingMemoryLean()
       await release(control.driver)
     },
